@@ -1,0 +1,28 @@
+"""Planners and optimisers on plain arrays: ``P[s, a, s']`` (or sparse ``(S*A, S)``), ``R[s, a]``, ``gamma``.
+
+Imports nothing else of boundlab, so it can be used on any model::
+
+    from solvers import value_iteration
+    result = value_iteration(P, R, gamma=0.9)
+    result.V, result.policy, result.error_bound
+"""
+
+from .evaluation import policy_evaluation
+from .finite_horizon import backward_induction, finite_horizon_evaluation
+from .linear_programming import linear_programming
+from .policy_iteration import policy_iteration
+from .result import PlanningResult
+from .select import solve
+from .value_iteration import modified_policy_iteration, value_iteration
+
+__all__ = [
+    "PlanningResult",
+    "backward_induction",
+    "finite_horizon_evaluation",
+    "linear_programming",
+    "modified_policy_iteration",
+    "policy_evaluation",
+    "policy_iteration",
+    "solve",
+    "value_iteration",
+]
