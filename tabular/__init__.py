@@ -1,0 +1,23 @@
+"""Finite models (MDP, episodic MDP, linear MDP), built-in instances and simulators (Numba, JAX, gymnasium)."""
+
+from .convert import from_mdptoolbox
+from .instances import (
+    ENVS,
+    chain,
+    dirichlet_mdp,
+    garnet,
+    garnet_transitions,
+    gridworld,
+    make,
+    minimax_hard_instance,
+    riverswim,
+    six_arms,
+)
+from .models import EpisodicMDP, FiniteMDP, LinearMDP
+from .simulate import AliasSampler, Trajectories, simulate
+
+__all__ = [
+    "ENVS", "AliasSampler", "EpisodicMDP", "FiniteMDP", "LinearMDP", "Trajectories", "chain", "dirichlet_mdp",
+    "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_instance", "riverswim",
+    "simulate", "six_arms",
+]

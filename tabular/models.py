@@ -1,0 +1,209 @@
+"""Validated finite models: discounted ``FiniteMDP``, finite-horizon ``EpisodicMDP`` and ``LinearMDP``.
+
+Each is a frozen dataclass that validates on construction (raising ``ValueError`` that names the argument, the
+step/state/action and the violated condition), stores read-only float64 arrays, and converts to dense arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solvers._arrays import (
+    as_row_operator,
+    check_distribution_rows,
+    check_gamma,
+    check_horizon,
+    check_rewards,
+    ROW_SUM_ATOL,
+)
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    x = np.array(x, dtype=np.float64, copy=True)
+    x.setflags(write=False)
+    return x
+
+
+def _check_initial(initial, S: int) -> np.ndarray:
+    if initial is None:
+        mu = np.zeros(S)
+        mu[0] = 1.0
+        return mu
+    mu = np.asarray(initial, dtype=np.float64)
+    if mu.shape != (S,):
+        raise ValueError(f"initial must have shape (S,) = ({S},), got {mu.shape}")
+    if not np.all(np.isfinite(mu)) or mu.min() < 0 or abs(mu.sum() - 1.0) > ROW_SUM_ATOL:
+        raise ValueError("initial must be a probability vector over states (non-negative, summing to 1)")
+    return mu
+
+
+def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = (float(v) for v in reward_range)
+    if not lo <= hi:
+        raise ValueError(f"reward_range must be (low, high) with low <= high, got {reward_range}")
+    out = (R < lo) | (R > hi)
+    if out.any():
+        idx = tuple(int(i) for i in np.argwhere(out)[0])
+        raise ValueError(f"R{list(idx)} = {R[idx]} lies outside reward_range [{lo}, {hi}]")
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class FiniteMDP:
+    """A discounted MDP: ``P[s, a, s']``, mean rewards ``R[s, a]`` in ``reward_range``, ``gamma`` in [0, 1) and an
+    initial distribution (default: state 0)."""
+
+    P: np.ndarray
+    R: np.ndarray
+    gamma: float
+    initial: np.ndarray | None = None
+    reward_range: tuple[float, float] = (0.0, 1.0)
+    name: str = field(default="mdp", compare=False)
+
+    def __post_init__(self):
+        R = check_rewards(self.R, "R", ndim=2)
+        S, A = R.shape
+        if S < 1 or A < 1:
+            raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
+        P = np.asarray(self.P, dtype=np.float64)
+        as_row_operator(P, S, A, "P")
+        object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
+        object.__setattr__(self, "gamma", check_gamma(self.gamma))
+        object.__setattr__(self, "P", _frozen(P))
+        object.__setattr__(self, "R", _frozen(R))
+        object.__setattr__(self, "initial", _frozen(_check_initial(self.initial, S)))
+
+    @property
+    def S(self) -> int:
+        return self.R.shape[0]
+
+    @property
+    def A(self) -> int:
+        return self.R.shape[1]
+
+    def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(P[s, a, s'], R[s, a])`` as read-only float64 arrays."""
+        return self.P, self.R
+
+
+@dataclass(frozen=True)
+class EpisodicMDP:
+    """A finite-horizon MDP with horizon ``H``: homogeneous ``P[s, a, s']`` or inhomogeneous ``P[h, s, a, s']``,
+    mean rewards ``R[s, a]`` or ``R[h, s, a]`` in ``reward_range``, initial distribution (default: state 0)."""
+
+    P: np.ndarray
+    R: np.ndarray
+    H: int
+    initial: np.ndarray | None = None
+    reward_range: tuple[float, float] = (0.0, 1.0)
+    name: str = field(default="episodic-mdp", compare=False)
+
+    def __post_init__(self):
+        H = check_horizon(self.H)
+        R = np.asarray(self.R, dtype=np.float64)
+        if R.ndim not in (2, 3):
+            raise ValueError(f"R must be R[s, a] or R[h, s, a], got shape {R.shape}")
+        R = check_rewards(R, "R", ndim=R.ndim)
+        if R.ndim == 3 and R.shape[0] != H:
+            raise ValueError(f"R[h, s, a] must have H = {H} steps, got {R.shape[0]}")
+        S, A = R.shape[-2:]
+        if S < 1 or A < 1:
+            raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
+        P = np.asarray(self.P, dtype=np.float64)
+        if P.ndim == 3:
+            as_row_operator(P, S, A, "P")
+        elif P.ndim == 4:
+            if P.shape != (H, S, A, S):
+                raise ValueError(f"P must have shape (H, S, A, S) = ({H}, {S}, {A}, {S}), got {P.shape}")
+            for h in range(H):
+                check_distribution_rows(P[h].reshape(S * A, S), A, "P", prefix=f"step {h}, ")
+        else:
+            raise ValueError(f"P must be P[s, a, s'] or P[h, s, a, s'], got shape {P.shape}")
+        object.__setattr__(self, "H", H)
+        object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
+        object.__setattr__(self, "P", _frozen(P))
+        object.__setattr__(self, "R", _frozen(R))
+        object.__setattr__(self, "initial", _frozen(_check_initial(self.initial, S)))
+
+    @property
+    def S(self) -> int:
+        return self.R.shape[-2]
+
+    @property
+    def A(self) -> int:
+        return self.R.shape[-1]
+
+    @property
+    def homogeneous(self) -> bool:
+        return self.P.ndim == 3 and self.R.ndim == 2
+
+    def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(P[h, s, a, s'], R[h, s, a])``, broadcast over steps where the model is homogeneous (read-only views)."""
+        H, S, A = self.H, self.S, self.A
+        P = self.P if self.P.ndim == 4 else np.broadcast_to(self.P, (H, S, A, S))
+        R = self.R if self.R.ndim == 3 else np.broadcast_to(self.R, (H, S, A))
+        return P, R
+
+
+@dataclass(frozen=True)
+class LinearMDP:
+    """A linear MDP (Jin, Yang, Wang, Jordan 2020, "Provably efficient RL with linear function approximation",
+    Assumption A): ``P_h(s'|s, a) = <phi(s, a), mu_h(s')>`` and ``r_h(s, a) = <phi(s, a), theta_h>``.
+
+    Shapes: ``phi[s, a, d]``; ``mu[h, d, s']`` or ``mu[d, s']`` (homogeneous); ``theta[h, d]`` or ``theta[d]``.
+    Validation checks that every ``P_h(.|s, a)`` is a probability vector (entries above ``-1e-12`` are rounded to 0)
+    and every reward lies in ``reward_range``.
+    """
+
+    phi: np.ndarray
+    mu: np.ndarray
+    theta: np.ndarray
+    H: int
+    initial: np.ndarray | None = None
+    reward_range: tuple[float, float] = (0.0, 1.0)
+    name: str = field(default="linear-mdp", compare=False)
+
+    def __post_init__(self):
+        H = check_horizon(self.H)
+        phi = check_rewards(self.phi, "phi", ndim=3)
+        S, A, d = phi.shape
+        mu = np.asarray(self.mu, dtype=np.float64)
+        mu = check_rewards(mu if mu.ndim == 3 else mu[None], "mu", ndim=3)
+        theta = np.asarray(self.theta, dtype=np.float64)
+        theta = check_rewards(theta if theta.ndim == 2 else theta[None], "theta", ndim=2)
+        if mu.shape[1:] != (d, S) or mu.shape[0] not in (1, H):
+            raise ValueError(f"mu must have shape (H, d, S) or (d, S) with d = {d}, S = {S}, got {np.shape(self.mu)}")
+        if theta.shape[1] != d or theta.shape[0] not in (1, H):
+            raise ValueError(f"theta must have shape (H, d) or (d,) with d = {d}, got {np.shape(self.theta)}")
+        P = np.einsum("sad,hdt->hsat", phi, mu)
+        P[(P < 0) & (P >= -1e-12)] = 0.0
+        for h in range(P.shape[0]):
+            check_distribution_rows(P[h].reshape(S * A, S), A, "P = <phi, mu>", prefix=f"step {h}, ")
+        R = np.einsum("sad,hd->hsa", phi, theta)
+        object.__setattr__(self, "H", H)
+        object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
+        object.__setattr__(self, "phi", _frozen(phi))
+        object.__setattr__(self, "mu", _frozen(mu))
+        object.__setattr__(self, "theta", _frozen(theta))
+        object.__setattr__(self, "initial", _frozen(_check_initial(self.initial, S)))
+
+    @property
+    def d(self) -> int:
+        return self.phi.shape[2]
+
+    def to_episodic(self) -> EpisodicMDP:
+        """The same model as a tabular :class:`EpisodicMDP` (dense ``P[h, s, a, s']`` where ``mu`` depends on h)."""
+        P = np.einsum("sad,hdt->hsat", self.phi, self.mu)
+        P[P < 0] = 0.0
+        R = np.einsum("sad,hd->hsa", self.phi, self.theta)
+        P = P[0] if P.shape[0] == 1 else np.broadcast_to(P, (self.H,) + P.shape[1:])
+        R = R[0] if R.shape[0] == 1 else R
+        if P.ndim == 4 and R.ndim == 2:
+            R = np.broadcast_to(R, (self.H,) + R.shape)
+        return EpisodicMDP(P, R, self.H, self.initial, self.reward_range, name=self.name)
+
+    def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dense ``(P[h, s, a, s'], R[h, s, a])``."""
+        return self.to_episodic().to_arrays()

@@ -1,0 +1,183 @@
+"""Numba simulator: whole batches of episodes in one compiled loop.
+
+Each transition row ``P(.|h, s, a)`` is turned once into a Walker/Vose alias table over its successors, so a step
+costs one uniform draw and O(1) work whatever ``S`` is. The kernel draws from a SplitMix64 stream seeded from
+``seed``: the same seed gives the same trajectories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+from ._rng import next_uniform
+from .instances import as_generator
+from .models import EpisodicMDP, FiniteMDP
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """``states[n, t]`` (``t = 0..T``), ``actions[n, t]``, ``rewards[n, t]`` (``t = 0..T-1``) for ``n`` episodes."""
+
+    states: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+
+    def returns(self, gamma: float = 1.0) -> np.ndarray:
+        """Per-episode (discounted) return ``sum_t gamma^t r_t``."""
+        return self.rewards @ (gamma ** np.arange(self.rewards.shape[1]))
+
+
+@njit(cache=True)
+def _alias_tables(indptr, probs):
+    """Vose's alias method, row by row: ``threshold`` and local ``alias`` index for every stored entry."""
+    threshold = np.ones(probs.shape[0])
+    alias = np.zeros(probs.shape[0], dtype=np.int64)
+    for r in range(indptr.shape[0] - 1):
+        lo, hi = indptr[r], indptr[r + 1]
+        k = hi - lo
+        scaled = probs[lo:hi] * k / probs[lo:hi].sum()
+        small = np.empty(k, dtype=np.int64)
+        large = np.empty(k, dtype=np.int64)
+        ns = nl = 0
+        for j in range(k):
+            if scaled[j] < 1.0:
+                small[ns] = j
+                ns += 1
+            else:
+                large[nl] = j
+                nl += 1
+        while ns > 0 and nl > 0:
+            ns -= 1
+            j = small[ns]
+            g = large[nl - 1]
+            threshold[lo + j] = scaled[j]
+            alias[lo + j] = g
+            scaled[g] = scaled[g] + scaled[j] - 1.0
+            if scaled[g] < 1.0:
+                nl -= 1
+                small[ns] = g
+                ns += 1
+        for j in range(k):
+            alias[lo + j] = alias[lo + j] if threshold[lo + j] < 1.0 else j
+    return threshold, alias
+
+
+@dataclass(frozen=True)
+class AliasSampler:
+    """O(1) sampling from each row of a row-stochastic ``(n_rows, S)`` matrix (dense or sparse)."""
+
+    indptr: np.ndarray
+    successors: np.ndarray
+    threshold: np.ndarray
+    alias_successors: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows) -> "AliasSampler":
+        csr = sp.csr_matrix(rows, dtype=np.float64)
+        csr.eliminate_zeros()
+        indptr = csr.indptr.astype(np.int64)
+        threshold, alias = _alias_tables(indptr, csr.data)
+        successors = csr.indices.astype(np.int64)
+        row_start = np.repeat(indptr[:-1], np.diff(indptr))
+        return cls(indptr, successors, threshold, successors[row_start + alias])
+
+
+@njit(cache=True)
+def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, pol_det, pol_cdf, stochastic,
+                     S, A, n_episodes, T, seed):
+    rng = np.uint64(seed)
+    states = np.empty((n_episodes, T + 1), dtype=np.int32)
+    actions = np.empty((n_episodes, T), dtype=np.int32)
+    rewards = np.empty((n_episodes, T))
+    # Per-step strides are 0 for homogeneous tables, so one flat index serves both cases without a branch.
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    stride_R = S * A if R3.shape[0] > 1 else 0
+    stride_pi = S if (pol_cdf.shape[0] if stochastic else pol_det.shape[0]) > 1 else 0
+    R = R3.ravel()
+    pi = pol_det.ravel()
+    cdf = pol_cdf.ravel()
+    for n in range(n_episodes):
+        rng, u = next_uniform(rng)
+        s = min(np.searchsorted(init_cdf, u, side="right"), S - 1)
+        for t in range(T):
+            states[n, t] = s
+            if stochastic:
+                rng, u = next_uniform(rng)
+                base = (t * stride_pi + s) * A
+                a = 0
+                while a < A - 1 and u >= cdf[base + a]:
+                    a += 1
+            else:
+                a = pi[t * stride_pi + s]
+            actions[n, t] = a
+            rewards[n, t] = R[t * stride_R + s * A + a]
+            row = t * stride_P + s * A + a
+            lo = indptr[row]
+            rng, u = next_uniform(rng)
+            u *= indptr[row + 1] - lo
+            j = int(u)
+            s = successors[lo + j] if u - j < threshold[lo + j] else alias_successors[lo + j]
+        states[n, T] = s
+    return states, actions, rewards
+
+
+def _policy_tables(policy, S: int, A: int, T: int):
+    """Deterministic ``pi[s]``/``pi[h, s]`` or stochastic ``pi[s, a]``/``pi[h, s, a]`` as kernel arrays."""
+    pi = np.asarray(policy)
+    if np.issubdtype(pi.dtype, np.integer):
+        det = pi[None] if pi.ndim == 1 else pi
+        if det.ndim != 2 or det.shape[1] != S or det.shape[0] not in (1, T):
+            raise ValueError(f"deterministic policy must be pi[s] or pi[h, s] with S={S}, H={T}; got {pi.shape}")
+        if det.min() < 0 or det.max() >= A:
+            raise ValueError(f"policy actions must lie in [0, {A})")
+        return np.ascontiguousarray(det, dtype=np.int64), np.zeros((1, 1, 1)), False
+    sto = pi[None] if pi.ndim == 2 else pi
+    if sto.ndim != 3 or sto.shape[1:] != (S, A) or sto.shape[0] not in (1, T):
+        raise ValueError(f"stochastic policy must be pi[s, a] or pi[h, s, a] with S={S}, A={A}; got {pi.shape}")
+    if not np.all(np.isfinite(sto)) or sto.min() < 0 or np.any(np.abs(sto.sum(-1) - 1) > 1e-8):
+        raise ValueError("stochastic policy rows must be probability vectors")
+    return np.zeros((1, 1), dtype=np.int64), np.ascontiguousarray(np.cumsum(sto, axis=-1)), True
+
+
+def sampler_for(model: FiniteMDP | EpisodicMDP) -> AliasSampler:
+    """Alias tables for every row of the model's ``P`` (``(S*A, S)`` or ``(H*S*A, S)``)."""
+    return AliasSampler.from_rows(model.P.reshape(-1, model.S))
+
+
+def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None, *, horizon: int | None = None,
+             sampler: AliasSampler | None = None) -> Trajectories:
+    """Run ``n_episodes`` episodes of ``policy`` in ``model`` (rewards are the mean rewards ``R``).
+
+    Args:
+        model: a :class:`FiniteMDP` (then ``horizon`` is required: episodes are truncated there) or
+            :class:`EpisodicMDP` (``horizon`` defaults to ``H``).
+        policy: ``pi[s]`` / ``pi[h, s]`` (integer actions) or ``pi[s, a]`` / ``pi[h, s, a]`` (probabilities).
+        n_episodes: number of episodes. seed: int or ``numpy.random.Generator``.
+        sampler: precomputed :func:`sampler_for` tables, to reuse across calls.
+    """
+    if not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
+    if isinstance(model, EpisodicMDP):
+        T = model.H if horizon is None else int(horizon)
+        if T > model.H and model.P.ndim == 4:
+            raise ValueError(f"horizon {T} exceeds the model's H = {model.H}")
+    elif horizon is None:
+        raise ValueError("horizon is required to simulate a discounted FiniteMDP")
+    else:
+        T = int(horizon)
+    if T < 1 or n_episodes < 1:
+        raise ValueError(f"horizon and n_episodes must be >= 1, got {T}, {n_episodes}")
+    S, A = model.S, model.A
+    det, cdf, stochastic = _policy_tables(policy, S, A, T)
+    smp = sampler if sampler is not None else sampler_for(model)
+    R3 = np.ascontiguousarray(model.R if model.R.ndim == 3 else model.R[None])
+    seed_int = int(as_generator(seed).integers(2**63))
+    states, actions, rewards = _simulate_kernel(
+        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, stochastic,
+        S, A, int(n_episodes), T, seed_int,
+    )
+    return Trajectories(states, actions, rewards)
