@@ -1,0 +1,98 @@
+"""A functional JAX simulator in the style of gymnax: pure ``reset(key, params)`` and ``step(key, state, action,
+params)`` with explicit parameters and keys, so ``jit`` and ``vmap`` (over seeds or over instances) come free.
+
+Probabilities and rewards are float32 (JAX's default); states and steps are int32.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .models import EpisodicMDP, FiniteMDP
+
+
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["log_P", "R", "log_initial"],
+                   meta_fields=["horizon"])
+@dataclass(frozen=True)
+class EnvParams:
+    """``log_P[hp, s, a, s']`` (``hp`` is 1 for homogeneous models), ``R[hr, s, a]``, ``log_initial[s]``; the
+    horizon is static (part of the tree structure), so ``vmap`` over instances of one horizon works."""
+
+    log_P: jax.Array
+    R: jax.Array
+    log_initial: jax.Array
+    horizon: int
+
+
+class EnvState(NamedTuple):
+    s: jax.Array  # current state
+    h: jax.Array  # step within the episode
+
+
+def params_from_model(model: FiniteMDP | EpisodicMDP, horizon: int | None = None) -> EnvParams:
+    """Parameters of a model; ``horizon`` defaults to ``H`` (required for a discounted model)."""
+    if isinstance(model, EpisodicMDP):
+        horizon = model.H if horizon is None else horizon
+    elif horizon is None:
+        raise ValueError("horizon is required for a discounted FiniteMDP")
+    P = model.P if model.P.ndim == 4 else model.P[None]
+    R = model.R if model.R.ndim == 3 else model.R[None]
+    with np.errstate(divide="ignore"):
+        return EnvParams(jnp.asarray(np.log(P), jnp.float32), jnp.asarray(R, jnp.float32),
+                         jnp.asarray(np.log(model.initial), jnp.float32), int(horizon))
+
+
+def reset(key: jax.Array, params: EnvParams) -> EnvState:
+    """Draw ``s_0`` from the initial distribution."""
+    return EnvState(jax.random.categorical(key, params.log_initial).astype(jnp.int32), jnp.int32(0))
+
+
+def step(key: jax.Array, state: EnvState, action, params: EnvParams):
+    """One transition: returns ``(next_state, reward, done)``; ``done`` when the horizon is reached."""
+    hp = jnp.minimum(state.h, params.log_P.shape[0] - 1)
+    hr = jnp.minimum(state.h, params.R.shape[0] - 1)
+    reward = params.R[hr, state.s, action]
+    s_next = jax.random.categorical(key, params.log_P[hp, state.s, action]).astype(jnp.int32)
+    nxt = EnvState(s_next, state.h + 1)
+    return nxt, reward, nxt.h >= params.horizon
+
+
+def rollout(key: jax.Array, params: EnvParams, policy: jax.Array):
+    """One episode of ``params.horizon`` steps under a deterministic ``policy[s]``/``policy[h, s]`` or stochastic
+    ``policy[s, a]``/``policy[h, s, a]`` (floats). Returns ``(states[T+1], actions[T], rewards[T])``.
+    Batch with ``jax.vmap(rollout, in_axes=(0, None, None))`` over keys, or over params for many instances."""
+    policy = jnp.asarray(policy)
+    stochastic = jnp.issubdtype(policy.dtype, jnp.floating)
+    per_step = policy.ndim == (3 if stochastic else 2)
+    key, k0 = jax.random.split(key)
+    state0 = reset(k0, params)
+
+    def body(state, k):
+        k_act, k_step = jax.random.split(k)
+        pi_h = policy[state.h] if per_step else policy
+        if stochastic:
+            action = jax.random.categorical(k_act, jnp.log(pi_h[state.s])).astype(jnp.int32)
+        else:
+            action = pi_h[state.s].astype(jnp.int32)
+        nxt, reward, _ = step(k_step, state, action, params)
+        return nxt, (state.s, action, reward)
+
+    last, (states, actions, rewards) = jax.lax.scan(body, state0, jax.random.split(key, params.horizon))
+    return jnp.append(states, last.s), actions, rewards
+
+
+def batch_rollout(key: jax.Array, params: EnvParams, policy, n_episodes: int):
+    """``n_episodes`` independent episodes, ``vmap``-ed and ``jit``-compiled: arrays with a leading episode axis."""
+    keys = jax.random.split(key, n_episodes)
+    return _batched(keys, params, jnp.asarray(policy))
+
+
+@jax.jit
+def _batched(keys, params, policy):
+    return jax.vmap(rollout, in_axes=(0, None, None))(keys, params, policy)

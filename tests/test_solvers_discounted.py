@@ -1,0 +1,178 @@
+"""Discounted planners on hypothesis-drawn MDPs (S <= 30, A <= 5, gamma in [0, 0.99])."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import solvers
+from conftest import mdps
+
+
+def slow_evaluation(P, R, gamma, pi):
+    """The obvious reference: build P_pi and r_pi with loops, solve with numpy."""
+    S, A = R.shape
+    pi_sa = np.zeros((S, A))
+    for s in range(S):
+        if np.ndim(pi) == 1:
+            pi_sa[s, pi[s]] = 1.0
+        else:
+            pi_sa[s] = pi[s]
+    P_pi = np.zeros((S, S))
+    r_pi = np.zeros(S)
+    for s in range(S):
+        for a in range(A):
+            P_pi[s] += pi_sa[s, a] * P[s, a]
+            r_pi[s] += pi_sa[s, a] * R[s, a]
+    return np.linalg.solve(np.eye(S) - gamma * P_pi, r_pi)
+
+
+def bellman_optimality(P, R, gamma, V):
+    return (R + gamma * np.einsum("sat,t->sa", P, V)).max(axis=1)
+
+
+@given(mdps())
+def test_planners_agree_and_certificates_hold(mdp):
+    P, R, gamma = mdp
+    tol = 1e-6
+    exact = solvers.policy_iteration(P, R, gamma)
+    # PI's V is V* of its policy: its Bellman optimality residual is at round-off level.
+    assert np.max(np.abs(bellman_optimality(P, R, gamma, exact.V) - exact.V)) < 1e-9 * max(1, exact.V.max())
+    V_star = exact.V
+    for res in [solvers.value_iteration(P, R, gamma, tol=tol), solvers.modified_policy_iteration(P, R, gamma, tol=tol),
+                solvers.solve(P, R, gamma, tol=tol)]:
+        err = np.max(np.abs(res.V - V_star))
+        assert err <= tol / 2 + 1e-9  # Puterman Thm 6.6.3: stopping rule gives |V - V*| <= tol / 2
+        assert err <= res.error_bound + 1e-9  # the certificate holds
+        gap = np.max(V_star - slow_evaluation(P, R, gamma, res.policy))
+        assert gap <= tol + 1e-9 and gap <= res.policy_gap + 1e-9
+        LV = bellman_optimality(P, R, gamma, res.V)
+        assert np.isclose(res.residual, np.max(np.abs(LV - res.V)), atol=1e-12)
+    lp = solvers.linear_programming(P, R, gamma)
+    assert np.max(np.abs(lp.V - V_star)) <= 1e-6 * max(1.0, V_star.max())
+
+
+@given(mdps(max_S=12, max_A=3, max_gamma=0.95))
+def test_lp_cvxpy_backend_agrees(mdp):
+    P, R, gamma = mdp
+    V_star = solvers.policy_iteration(P, R, gamma).V
+    res = solvers.linear_programming(P, R, gamma, backend="cvxpy")
+    assert np.max(np.abs(res.V - V_star)) <= 1e-5 * max(1.0, V_star.max())
+    assert np.max(np.abs(res.V - V_star)) <= res.error_bound + 1e-9
+
+
+@given(mdps(), st.booleans(), st.integers(0, 2**32 - 1))
+def test_policy_evaluation_matches_slow_reference(mdp, stochastic, seed):
+    P, R, gamma = mdp
+    S, A = R.shape
+    rng = np.random.default_rng(seed)
+    pi = rng.dirichlet(np.ones(A), size=S) if stochastic else rng.integers(0, A, size=S)
+    res = solvers.policy_evaluation(P, R, gamma, pi)
+    ref = slow_evaluation(P, R, gamma, pi)
+    assert np.allclose(res.V, ref, rtol=1e-9, atol=1e-9)
+    assert np.max(np.abs(res.V - ref)) <= res.error_bound + 1e-9
+    assert np.allclose(res.Q, R + gamma * np.einsum("sat,t->sa", P, ref), atol=1e-9)
+
+
+@given(mdps(sparse_rows=True))
+def test_sparse_and_dense_agree(mdp):
+    P, R, gamma = mdp
+    S, A = R.shape
+    P2 = sp.csr_matrix(P.reshape(S * A, S))
+    for f in (solvers.value_iteration, solvers.policy_iteration, solvers.modified_policy_iteration):
+        dense, sparse = f(P, R, gamma), f(P2, R, gamma)
+        assert np.allclose(dense.V, sparse.V, atol=1e-6)
+    pi = solvers.policy_iteration(P, R, gamma).policy
+    assert np.allclose(solvers.policy_evaluation(P, R, gamma, pi).V, solvers.policy_evaluation(P2, R, gamma, pi).V,
+                       atol=1e-9)
+
+
+def test_large_sparse_evaluation_uses_iterative_path():
+    """Above SPARSE_DIRECT_MAX_S, BiCGSTAB + refinement must still give the exact value."""
+    from tabular import garnet_transitions
+
+    S, A = solvers.evaluation.SPARSE_DIRECT_MAX_S + 500, 2
+    P2 = garnet_transitions(S, A, 5, seed=1)
+    R = np.random.default_rng(1).random((S, A))
+    pi = np.zeros(S, dtype=int)
+    res = solvers.policy_evaluation(P2, R, 0.95, pi)
+    P_pi = P2[np.arange(S) * A]
+    assert np.max(np.abs(res.V - (R[:, 0] + 0.95 * P_pi @ res.V))) < 1e-9
+    assert res.residual < 1e-9
+
+
+def test_chain_closed_form():
+    """Deterministic Chain (slip 0): going forward is optimal, so V*(s) = gamma^(S-1-s) / (1 - gamma) (reward 1 per
+    step at the last state), while returning pays 0.2 / (1 - gamma) < V*(0) iff gamma^(S-1) > 0.2."""
+    from tabular import chain
+
+    S, gamma = 5, 0.9
+    m = chain(n_states=S, slip=0.0, gamma=gamma)
+    expected = gamma ** (S - 1 - np.arange(S)) / (1 - gamma)
+    for f in (solvers.value_iteration, solvers.policy_iteration, solvers.linear_programming, solvers.solve):
+        assert np.allclose(f(m.P, m.R, gamma).V, expected, atol=1e-6)
+    assert np.all(solvers.solve(m.P, m.R, gamma).policy == 0)
+
+
+def test_riverswim_value_by_hand():
+    """RiverSwim at gamma = 0: V* = max_a R(s, a): 0.005 at the left bank, 1 at the right bank, else 0."""
+    from tabular import riverswim
+
+    m = riverswim(gamma=0.0)
+    assert np.allclose(solvers.solve(m.P, m.R, 0.0).V, [0.005, 0, 0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda P, R: (P[:, :, :-1], R), "shape"),
+    (lambda P, R: (P * 1.1, R), "state 0, action 0 sums to"),
+    (lambda P, R: (np.where(P > 0, -P, P), R), "negative"),
+    (lambda P, R: (P, np.full_like(R, np.nan)), "not finite"),
+])
+def test_bad_input_raises(bad, match):
+    rng = np.random.default_rng(0)
+    P, R = rng.dirichlet(np.ones(4), size=(4, 2)), rng.random((4, 2))
+    P, R = bad(P, R)
+    with pytest.raises(ValueError, match=match):
+        solvers.value_iteration(P, R, 0.9)
+
+
+@given(mdps(max_S=8, max_A=3), st.integers(0, 3), st.integers(0, 2**32 - 1))
+def test_malformed_transitions_name_state_and_action(mdp, kind, seed):
+    P, R, gamma = mdp
+    S, A = R.shape
+    rng = np.random.default_rng(seed)
+    s, a = int(rng.integers(S)), int(rng.integers(A))
+    P = P.copy()
+    if kind == 0:
+        P[s, a] *= 0.5
+        match = f"state {s}, action {a} sums to"
+    elif kind == 1:
+        P[s, a, 0] = np.nan
+        match = f"non-finite entry at state {s}, action {a}"
+    elif kind == 2:
+        P[s, a, 0] -= 2.0
+        match = f"negative entry at state {s}, action {a}"
+    else:
+        P[s, a, 0] = np.inf
+        match = f"non-finite entry at state {s}, action {a}"
+    for f in (solvers.value_iteration, solvers.policy_iteration, solvers.linear_programming, solvers.policy_evaluation):
+        args = (P, R, gamma) if f is not solvers.policy_evaluation else (P, R, gamma, np.zeros(S, dtype=int))
+        with pytest.raises(ValueError, match=match):
+            f(*args)
+
+
+@pytest.mark.parametrize("gamma", [-0.1, 1.0, 1.5, float("nan")])
+def test_bad_gamma(gamma):
+    with pytest.raises(ValueError, match="gamma"):
+        solvers.solve(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma)
+
+
+def test_bad_policy():
+    P, R = np.ones((2, 2, 2)) / 2, np.zeros((2, 2))
+    with pytest.raises(ValueError, match=r"pi\[1\] = 5"):
+        solvers.policy_evaluation(P, R, 0.5, np.array([0, 5]))
+    with pytest.raises(ValueError, match=r"pi\[0\] sums to"):
+        solvers.policy_evaluation(P, R, 0.5, np.array([[0.5, 0.6], [0.5, 0.5]]))
+    with pytest.raises(TypeError, match="integer"):
+        solvers.policy_evaluation(P, R, 0.5, np.array([0.0, 1.0]))

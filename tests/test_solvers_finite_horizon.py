@@ -1,0 +1,87 @@
+"""Backward induction and finite-horizon evaluation."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import solvers
+from conftest import episodic
+
+
+def slow_finite_evaluation(P, R, H, pi):
+    """Reference recursion with explicit loops; ``pi[h][s]`` deterministic."""
+    S, A = np.shape(R)[-2:]
+    Ph = (lambda h: P[h]) if np.ndim(P) == 4 else (lambda h: P)
+    Rh = (lambda h: R[h]) if np.ndim(R) == 3 else (lambda h: R)
+    V = np.zeros(S)
+    for h in reversed(range(H)):
+        new = np.zeros(S)
+        for s in range(S):
+            a = pi[h][s]
+            new[s] = Rh(h)[s, a] + sum(Ph(h)[s, a, t] * V[t] for t in range(S))
+        V = new
+    return V
+
+
+@given(episodic(max_S=3, max_A=2, max_H=3))
+def test_backward_induction_equals_brute_force(model):
+    """Tiny instances: V*_0 is the best value over all A^(S H) deterministic Markov policies, state by state."""
+    P, R, H = model
+    S, A = np.shape(R)[-2:]
+    res = solvers.backward_induction(P, R, H)
+    best = np.full(S, -np.inf)
+    for flat in itertools.product(range(A), repeat=S * H):
+        pi = np.array(flat).reshape(H, S)
+        best = np.maximum(best, slow_finite_evaluation(P, R, H, pi))
+    assert np.allclose(res.V[0], best, atol=1e-12)
+    assert np.allclose(slow_finite_evaluation(P, R, H, res.policy), res.V[0], atol=1e-12)
+
+
+@given(episodic(), st.booleans(), st.integers(0, 2**32 - 1))
+def test_finite_horizon_evaluation_matches_reference(model, stochastic, seed):
+    P, R, H = model
+    S, A = np.shape(R)[-2:]
+    rng = np.random.default_rng(seed)
+    if stochastic:
+        pi = rng.dirichlet(np.ones(A), size=(H, S))
+        res = solvers.finite_horizon_evaluation(P, R, pi)
+        # the value of a stochastic policy is linear in pi at each (h, s): check against the expanded recursion
+        V = np.zeros(S)
+        Pf = P if np.ndim(P) == 4 else np.broadcast_to(P, (H, S, A, S))
+        Rf = R if np.ndim(R) == 3 else np.broadcast_to(R, (H, S, A))
+        for h in reversed(range(H)):
+            V = (pi[h] * (Rf[h] + Pf[h] @ V)).sum(axis=1)
+        assert np.allclose(res.V[0], V, atol=1e-12)
+    else:
+        pi = rng.integers(0, A, size=(H, S))
+        res = solvers.finite_horizon_evaluation(P, R, pi)
+        assert np.allclose(res.V[0], slow_finite_evaluation(P, R, H, pi), atol=1e-12)
+    opt = solvers.backward_induction(P, R, H)
+    assert np.all(res.V <= opt.V + 1e-12)
+
+
+@given(episodic(inhomogeneous=False))
+def test_sparse_backward_induction_agrees(model):
+    P, R, H = model
+    S, A = R.shape
+    dense = solvers.backward_induction(P, R, H)
+    sparse = solvers.backward_induction(sp.csr_matrix(P.reshape(S * A, S)), R, H)
+    assert np.allclose(dense.V, sparse.V, atol=1e-12) and np.allclose(dense.Q, sparse.Q, atol=1e-12)
+
+
+def test_finite_horizon_bad_input():
+    P = np.full((3, 2, 2, 2), 0.5)
+    R = np.zeros((3, 2, 2))
+    P[1, 1, 0] = [0.7, 0.7]
+    with pytest.raises(ValueError, match="step 1, state 1, action 0 sums to"):
+        solvers.backward_induction(P, R)
+    with pytest.raises(ValueError, match="H is required"):
+        solvers.backward_induction(np.full((2, 2, 2), 0.5), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="H must be >= 1"):
+        solvers.backward_induction(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), 0)
+    with pytest.raises(ValueError, match="actions"):
+        solvers.finite_horizon_evaluation(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), np.full((3, 2), 7))
