@@ -1,7 +1,8 @@
 """A functional JAX simulator in the style of gymnax: pure ``reset(key, params)`` and ``step(key, state, action,
 params)`` with explicit parameters and keys, so ``jit`` and ``vmap`` (over seeds or over instances) come free.
 
-Probabilities and rewards are float32 (JAX's default); states and steps are int32.
+Each row ``P(.|h, s, a)`` is stored as its cumulative distribution, so a draw is one uniform and a binary search
+(O(log S)); probabilities and rewards are float32 (JAX's default), states and steps int32.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import numpy as np
 from .models import EpisodicMDP, FiniteMDP
 
 
-@functools.partial(jax.tree_util.register_dataclass, data_fields=["log_P", "R", "log_initial"],
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["cdf_P", "R", "cdf_initial"],
                    meta_fields=["horizon"])
 @dataclass(frozen=True)
 class EnvParams:
-    """``log_P[hp, s, a, s']`` (``hp`` is 1 for homogeneous models), ``R[hr, s, a]``, ``log_initial[s]``; the
-    horizon is static (part of the tree structure), so ``vmap`` over instances of one horizon works."""
+    """``cdf_P[hp, s, a, s']`` (cumulative over ``s'``; ``hp`` is 1 for homogeneous models), ``R[hr, s, a]``,
+    ``cdf_initial[s]``; the horizon is static (part of the tree structure), so ``vmap`` over instances works."""
 
-    log_P: jax.Array
+    cdf_P: jax.Array
     R: jax.Array
-    log_initial: jax.Array
+    cdf_initial: jax.Array
     horizon: int
 
 
@@ -43,22 +44,35 @@ def params_from_model(model: FiniteMDP | EpisodicMDP, horizon: int | None = None
         raise ValueError("horizon is required for a discounted FiniteMDP")
     P = model.P if model.P.ndim == 4 else model.P[None]
     R = model.R if model.R.ndim == 3 else model.R[None]
-    with np.errstate(divide="ignore"):
-        return EnvParams(jnp.asarray(np.log(P), jnp.float32), jnp.asarray(R, jnp.float32),
-                         jnp.asarray(np.log(model.initial), jnp.float32), int(horizon))
+    return EnvParams(jnp.asarray(_cdf(P), jnp.float32), jnp.asarray(R, jnp.float32),
+                     jnp.asarray(_cdf(model.initial), jnp.float32), int(horizon))
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    """Cumulative sums along the last axis, with the last entry exactly 1."""
+    c = np.cumsum(p, axis=-1)
+    c /= c[..., -1:]
+    c[..., -1] = 1.0
+    return c
+
+
+def _sample(key: jax.Array, cdf: jax.Array) -> jax.Array:
+    """Inverse-CDF draw: the first index whose cumulative probability exceeds a uniform."""
+    u = jax.random.uniform(key, dtype=cdf.dtype)
+    return jnp.minimum(jnp.searchsorted(cdf, u, side="right"), cdf.shape[-1] - 1).astype(jnp.int32)
 
 
 def reset(key: jax.Array, params: EnvParams) -> EnvState:
     """Draw ``s_0`` from the initial distribution."""
-    return EnvState(jax.random.categorical(key, params.log_initial).astype(jnp.int32), jnp.int32(0))
+    return EnvState(_sample(key, params.cdf_initial), jnp.int32(0))
 
 
 def step(key: jax.Array, state: EnvState, action, params: EnvParams):
     """One transition: returns ``(next_state, reward, done)``; ``done`` when the horizon is reached."""
-    hp = jnp.minimum(state.h, params.log_P.shape[0] - 1)
+    hp = jnp.minimum(state.h, params.cdf_P.shape[0] - 1)
     hr = jnp.minimum(state.h, params.R.shape[0] - 1)
     reward = params.R[hr, state.s, action]
-    s_next = jax.random.categorical(key, params.log_P[hp, state.s, action]).astype(jnp.int32)
+    s_next = _sample(key, params.cdf_P[hp, state.s, action])
     nxt = EnvState(s_next, state.h + 1)
     return nxt, reward, nxt.h >= params.horizon
 
@@ -77,7 +91,7 @@ def rollout(key: jax.Array, params: EnvParams, policy: jax.Array):
         k_act, k_step = jax.random.split(k)
         pi_h = policy[state.h] if per_step else policy
         if stochastic:
-            action = jax.random.categorical(k_act, jnp.log(pi_h[state.s])).astype(jnp.int32)
+            action = _sample(k_act, jnp.cumsum(pi_h[state.s]))
         else:
             action = pi_h[state.s].astype(jnp.int32)
         nxt, reward, _ = step(k_step, state, action, params)

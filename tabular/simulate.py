@@ -87,8 +87,9 @@ class AliasSampler:
 
 
 @njit(cache=True)
-def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, pol_det, pol_cdf, stochastic,
-                     S, A, n_episodes, T, seed):
+def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, pol_det, pol_cdf, S, A,
+                     n_episodes, T, seed):
+    """Exactly one of ``pol_det`` / ``pol_cdf`` is None; Numba prunes the other branch at compile time."""
     rng = np.uint64(seed)
     states = np.empty((n_episodes, T + 1), dtype=np.int32)
     actions = np.empty((n_episodes, T), dtype=np.int32)
@@ -96,23 +97,20 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
     # Per-step strides are 0 for homogeneous tables, so one flat index serves both cases without a branch.
     stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
     stride_R = S * A if R3.shape[0] > 1 else 0
-    stride_pi = S if (pol_cdf.shape[0] if stochastic else pol_det.shape[0]) > 1 else 0
     R = R3.ravel()
-    pi = pol_det.ravel()
-    cdf = pol_cdf.ravel()
     for n in range(n_episodes):
         rng, u = next_uniform(rng)
         s = min(np.searchsorted(init_cdf, u, side="right"), S - 1)
         for t in range(T):
             states[n, t] = s
-            if stochastic:
+            a = 0
+            if pol_det is not None:  # each test is pruned at compile time where its argument is None
+                a = pol_det[t if pol_det.shape[0] > 1 else 0, s]
+            if pol_cdf is not None:
                 rng, u = next_uniform(rng)
-                base = (t * stride_pi + s) * A
-                a = 0
-                while a < A - 1 and u >= cdf[base + a]:
+                cdf = pol_cdf[t if pol_cdf.shape[0] > 1 else 0, s]
+                while a < A - 1 and u >= cdf[a]:
                     a += 1
-            else:
-                a = pi[t * stride_pi + s]
             actions[n, t] = a
             rewards[n, t] = R[t * stride_R + s * A + a]
             row = t * stride_P + s * A + a
@@ -134,13 +132,13 @@ def _policy_tables(policy, S: int, A: int, T: int):
             raise ValueError(f"deterministic policy must be pi[s] or pi[h, s] with S={S}, H={T}; got {pi.shape}")
         if det.min() < 0 or det.max() >= A:
             raise ValueError(f"policy actions must lie in [0, {A})")
-        return np.ascontiguousarray(det, dtype=np.int64), np.zeros((1, 1, 1)), False
+        return np.ascontiguousarray(det, dtype=np.int64), None
     sto = pi[None] if pi.ndim == 2 else pi
     if sto.ndim != 3 or sto.shape[1:] != (S, A) or sto.shape[0] not in (1, T):
         raise ValueError(f"stochastic policy must be pi[s, a] or pi[h, s, a] with S={S}, A={A}; got {pi.shape}")
     if not np.all(np.isfinite(sto)) or sto.min() < 0 or np.any(np.abs(sto.sum(-1) - 1) > 1e-8):
         raise ValueError("stochastic policy rows must be probability vectors")
-    return np.zeros((1, 1), dtype=np.int64), np.ascontiguousarray(np.cumsum(sto, axis=-1)), True
+    return None, np.ascontiguousarray(np.cumsum(sto, axis=-1))
 
 
 def sampler_for(model: FiniteMDP | EpisodicMDP) -> AliasSampler:
@@ -172,12 +170,11 @@ def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None,
     if T < 1 or n_episodes < 1:
         raise ValueError(f"horizon and n_episodes must be >= 1, got {T}, {n_episodes}")
     S, A = model.S, model.A
-    det, cdf, stochastic = _policy_tables(policy, S, A, T)
+    det, cdf = _policy_tables(policy, S, A, T)
     smp = sampler if sampler is not None else sampler_for(model)
     R3 = np.ascontiguousarray(model.R if model.R.ndim == 3 else model.R[None])
     seed_int = int(as_generator(seed).integers(2**63))
     states, actions, rewards = _simulate_kernel(
-        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, stochastic,
-        S, A, int(n_episodes), T, seed_int,
+        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, S, A, int(n_episodes), T, seed_int,
     )
     return Trajectories(states, actions, rewards)
