@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_row_operator, check_gamma, check_rewards
+from .validation import as_row_operator, check_gamma, check_rewards
 
 
 def discounted_problem(P, R, gamma, validate: bool = True):

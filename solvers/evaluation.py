@@ -7,7 +7,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ._arrays import check_policy, policy_matrix
+from .validation import check_policy, policy_matrix
 from ._problem import discounted_problem
 from .result import PlanningResult, backup
 

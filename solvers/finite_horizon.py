@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ._arrays import as_row_operator, check_distribution_rows, check_horizon, check_rewards
+from .validation import as_step_operators, check_rewards
 from .result import PlanningResult
 
 
@@ -53,32 +53,10 @@ def _finite_problem(P, R, H):
         raise ValueError(f"R must be R[s, a] or R[h, s, a], got shape {R.shape}")
     R3 = check_rewards(R if R.ndim == 3 else R[None], "R", ndim=3)
     S, A = R3.shape[1:]
-    if sp.issparse(P):
-        if H is None:
-            raise ValueError("H is required for a homogeneous P")
-        H = check_horizon(H)
-        P2 = as_row_operator(P, S, A)
-        P4, is_sparse = P2, True
-    else:
-        P = np.asarray(P, dtype=np.float64)
-        if P.ndim == 3:
-            if H is None:
-                raise ValueError("H is required for a homogeneous P")
-            P4 = as_row_operator(P, S, A).reshape(1, S, A, S)
-        elif P.ndim == 4:
-            H = P.shape[0] if H is None else check_horizon(H)
-            if P.shape != (H, S, A, S):
-                raise ValueError(f"P must have shape (H, S, A, S) = ({H}, {S}, {A}, {S}), got {P.shape}")
-            for h in range(H):
-                check_distribution_rows(P[h].reshape(S * A, S), A, "P", prefix=f"step {h}, ")
-            P4 = np.ascontiguousarray(P)
-        else:
-            raise ValueError(f"P must be P[s, a, s'] or P[h, s, a, s'], got shape {P.shape}")
-        is_sparse = False
-    H = check_horizon(H)
+    P, H = as_step_operators(P, S, A, H)
     if R3.shape[0] not in (1, H):
         raise ValueError(f"R[h, s, a] must have H = {H} steps, got {R3.shape[0]}")
-    return P4, np.ascontiguousarray(R3), H, S, A, is_sparse
+    return P, np.ascontiguousarray(R3), H, S, A, sp.issparse(P)
 
 
 def _sparse_backward(P2, R3, H, pi3, greedy):

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ._arrays import policy_matrix
+from .validation import policy_matrix
 from ._problem import discounted_problem
 from .evaluation import solve_policy_system
 from .result import PlanningResult, backup, certify

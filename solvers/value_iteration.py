@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ._arrays import policy_matrix
+from .validation import policy_matrix
 from ._problem import check_tol, discounted_problem
 from .result import PlanningResult, backup, certified_result
 

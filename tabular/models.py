@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers._arrays import (
+from solvers.validation import (
     as_row_operator,
-    check_distribution_rows,
+    as_step_operators,
     check_gamma,
     check_horizon,
     check_rewards,
@@ -112,15 +112,7 @@ class EpisodicMDP:
         if S < 1 or A < 1:
             raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
         P = np.asarray(self.P, dtype=np.float64)
-        if P.ndim == 3:
-            as_row_operator(P, S, A, "P")
-        elif P.ndim == 4:
-            if P.shape != (H, S, A, S):
-                raise ValueError(f"P must have shape (H, S, A, S) = ({H}, {S}, {A}, {S}), got {P.shape}")
-            for h in range(H):
-                check_distribution_rows(P[h].reshape(S * A, S), A, "P", prefix=f"step {h}, ")
-        else:
-            raise ValueError(f"P must be P[s, a, s'] or P[h, s, a, s'], got shape {P.shape}")
+        as_step_operators(P, S, A, H)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
         object.__setattr__(self, "P", _frozen(P))
@@ -179,8 +171,7 @@ class LinearMDP:
             raise ValueError(f"theta must have shape (H, d) or (d,) with d = {d}, got {np.shape(self.theta)}")
         P = np.einsum("sad,hdt->hsat", phi, mu)
         P[(P < 0) & (P >= -1e-12)] = 0.0
-        for h in range(P.shape[0]):
-            check_distribution_rows(P[h].reshape(S * A, S), A, "P = <phi, mu>", prefix=f"step {h}, ")
+        as_step_operators(P[0] if P.shape[0] == 1 else P, S, A, H, "P = <phi, mu>")
         R = np.einsum("sad,hd->hsa", phi, theta)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))

@@ -176,3 +176,15 @@ def test_bad_policy():
         solvers.policy_evaluation(P, R, 0.5, np.array([[0.5, 0.6], [0.5, 0.5]]))
     with pytest.raises(TypeError, match="integer"):
         solvers.policy_evaluation(P, R, 0.5, np.array([0.0, 1.0]))
+
+
+def test_solve_runs_sparse_on_dense_input_with_few_successors():
+    """A 25x25 gridworld passed dense (S = 625 >= SPARSE_MIN_S) takes the CSR path; the result is certified."""
+    m = __import__("tabular").gridworld(25, slip=0.1, gamma=0.99)
+    res = solvers.solve(m.P, m.R, m.gamma, tol=1e-4)
+    exact = solvers.policy_iteration(m.P, m.R, m.gamma)
+    assert np.max(np.abs(res.V - exact.V)) <= res.error_bound + 1e-9 <= 1e-4
+    gap = np.max(exact.V - solvers.policy_evaluation(m.P, m.R, m.gamma, res.policy).V)
+    assert gap <= res.policy_gap + 1e-9
+    lp = solvers.linear_programming(sp.csr_matrix(m.P.reshape(-1, m.S)), m.R, m.gamma)
+    assert np.max(np.abs(lp.V - exact.V)) < 1e-6

@@ -136,3 +136,27 @@ def policy_matrix(pi: np.ndarray, S: int, A: int) -> sp.csr_matrix:
         return sp.csr_matrix((np.ones(S), cols, np.arange(S + 1)), shape=(S, S * A))
     cols = (np.arange(S)[:, None] * A + np.arange(A)[None, :]).ravel()
     return sp.csr_matrix((pi.ravel(), cols, np.arange(0, S * A + 1, A)), shape=(S, S * A))
+
+
+def as_step_operators(P, S: int, A: int, H: int | None, name: str = "P"):
+    """Validate a finite-horizon transition model and return ``(P, H)``.
+
+    ``P`` comes back as a sparse ``(S*A, S)`` CSR matrix (homogeneous), or dense ``(1, S, A, S)`` (homogeneous) or
+    ``(H, S, A, S)`` (one kernel per step). ``H`` is required for homogeneous ``P``, inferred from 4-d ``P``.
+    Errors name the step, state and action of the first bad row.
+    """
+    if sp.issparse(P) or np.ndim(P) == 3:
+        if H is None:
+            raise ValueError(f"H is required for a homogeneous {name}")
+        H = check_horizon(H)
+        P2 = as_row_operator(P, S, A, name)
+        return (P2 if sp.issparse(P2) else P2.reshape(1, S, A, S)), H
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 4:
+        raise ValueError(f"{name} must be {name}[s, a, s'] or {name}[h, s, a, s'], got shape {P.shape}")
+    H = P.shape[0] if H is None else check_horizon(H)
+    if P.shape != (H, S, A, S):
+        raise ValueError(f"{name} must have shape (H, S, A, S) = ({H}, {S}, {A}, {S}), got {P.shape}")
+    for h in range(H):
+        check_distribution_rows(P[h].reshape(S * A, S), A, name, prefix=f"step {h}, ")
+    return np.ascontiguousarray(P), H
