@@ -80,7 +80,7 @@ def test_linear_mdp_matches_its_tabular_form(S, A, d, H, seed):
 
 def test_linear_mdp_rejects_invalid_distributions():
     phi = np.ones((2, 1, 1))
-    with pytest.raises(ValueError, match="step 0, state 0, action 0"):
+    with pytest.raises(ValueError, match="row at state 0, action 0 sums to"):
         tabular.LinearMDP(phi, np.array([[0.7, 0.7]]), np.array([0.5]), 3)
     with pytest.raises(ValueError, match="outside reward_range"):
         tabular.LinearMDP(phi, np.array([[0.5, 0.5]]), np.array([2.0]), 3)
