@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 
-from .validation import policy_matrix
 from ._problem import discounted_problem
 from .evaluation import solve_policy_system
 from .result import PlanningResult, backup, certify
@@ -26,8 +25,8 @@ def policy_iteration(P, R, gamma: float, *, max_iter: int = 10_000, pi0=None) ->
     rows = np.arange(S)
     scale = max(1.0, float(np.abs(R).max()) / (1.0 - gamma))
     for n in range(1, max_iter + 1):
-        Pi = policy_matrix(pi, S, A)
-        V = solve_policy_system(Pi @ P2, Pi @ R.ravel(), gamma)
+        d = rows * A + pi  # rows of the policy in the (S*A, S) operator
+        V = solve_policy_system(P2[d], R.ravel()[d], gamma)
         Q = backup(P2, R, gamma, V)
         best = Q.argmax(axis=1)
         improve = Q[rows, best] > Q[rows, pi] + 1e-12 * scale  # strict improvement only: no cycling on ties

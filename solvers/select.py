@@ -22,8 +22,9 @@ def solve(P, R, gamma: float, *, tol: float = 1e-6) -> PlanningResult:
 
     - A dense ``P`` with few successors per ``(s, a)`` (density <= ``SPARSE_DENSITY``) is converted to CSR once.
     - Small dense models (``S <= DENSE_PI_MAX_S``): :func:`policy_iteration` (exact).
-    - Otherwise modified policy iteration (order 50) with span stopping: a returned policy with ``policy_gap <= tol``
-      and ``|V - V*| <= tol / 2`` (Puterman 1994, Thm 6.6.3), certified in the result.
+    - Otherwise value iteration that turns into modified policy iteration (order 50) as soon as the span of
+      ``LV - V`` contracts slowly (slow mixing), with span stopping: a returned policy with ``policy_gap <= tol`` and
+      ``|V - V*| <= tol / 2`` (Puterman 1994, Thm 6.6.3), certified in the result.
     """
     P2, R, gamma, S, A = discounted_problem(P, R, gamma)
     check_tol(tol, 1)
@@ -31,4 +32,4 @@ def solve(P, R, gamma: float, *, tol: float = 1e-6) -> PlanningResult:
         P2 = sp.csr_matrix(P2)
     if not sp.issparse(P2) and S <= DENSE_PI_MAX_S:
         return policy_iteration(P2.reshape(S, A, S), R, gamma)
-    return _iterate(P2, R, gamma, S, A, 50, tol, 1_000_000)
+    return _iterate(P2, R, gamma, S, A, "auto", tol, 1_000_000)

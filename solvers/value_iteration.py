@@ -10,14 +10,23 @@ import warnings
 
 import numpy as np
 
-from .validation import policy_matrix
 from ._problem import check_tol, discounted_problem
 from .result import PlanningResult, backup, certified_result
 
 
-def _iterate(P2, R, gamma, S, A, order: int, tol: float, max_iter: int) -> PlanningResult:
+#: ``order="auto"``: partial sweeps are switched on once a backup shrinks span(LV - V) by less than this factor.
+SLOW_MIXING_RATIO = 0.5
+AUTO_ORDER = 50
+
+
+def _iterate(P2, R, gamma, S, A, order, tol: float, max_iter: int) -> PlanningResult:
+    """The shared VI/MPI loop; ``order`` is an int or ``"auto"`` (0 while the span of ``LV - V`` contracts fast,
+    ``AUTO_ORDER`` once it contracts by less than ``SLOW_MIXING_RATIO`` per backup: slow mixing)."""
     c = gamma / (1.0 - gamma)
+    m = 0 if order == "auto" else order
     V = np.full(S, R.min() / (1.0 - gamma))  # L V0 >= V0: monotone convergence from below (Puterman Thm 6.5.5)
+    rows = np.arange(S) * A
+    previous_span = np.inf
     for n in range(1, max_iter + 1):
         Q = backup(P2, R, gamma, V)
         LV = Q.max(axis=1)
@@ -26,11 +35,14 @@ def _iterate(P2, R, gamma, S, A, order: int, tol: float, max_iter: int) -> Plann
         if c * (hi - lo) <= tol:
             # V* lies in [LV + c lo, LV + c hi] (Thm 6.6.3); return the midpoint, |V - V*| <= c (hi - lo) / 2.
             return certified_result(P2, R, gamma, LV + c * (hi + lo) / 2.0, n)
+        if order == "auto" and n > 1 and hi - lo > SLOW_MIXING_RATIO * previous_span:
+            m = AUTO_ORDER
+        previous_span = hi - lo
         V = LV
-        if order:
-            Pi = policy_matrix(Q.argmax(axis=1), S, A)
-            P_d, r_d = Pi @ P2, Pi @ R.ravel()
-            for _ in range(order):
+        if m:
+            d = rows + Q.argmax(axis=1)  # rows of the greedy policy in the (S*A, S) operator
+            P_d, r_d = P2[d], R.ravel()[d]
+            for _ in range(m):
                 V = r_d + gamma * np.asarray(P_d @ V).ravel()
     warnings.warn(f"no convergence to tol={tol} in max_iter={max_iter} iterations", RuntimeWarning, stacklevel=3)
     return certified_result(P2, R, gamma, V, max_iter)
