@@ -86,6 +86,23 @@ class AliasSampler:
         return cls(indptr, successors, threshold, successors[row_start + alias])
 
 
+@njit(inline="always")
+def draw_row(indptr, successors, threshold, alias_successors, row, rng):
+    """One draw from row ``row`` of the alias tables: returns ``(rng, next_state)``."""
+    lo = indptr[row]
+    rng, u = next_uniform(rng)
+    u *= indptr[row + 1] - lo
+    j = int(u)
+    return rng, (successors[lo + j] if u - j < threshold[lo + j] else alias_successors[lo + j])
+
+
+@njit(inline="always")
+def draw_initial(init_cdf, rng):
+    """``s_0`` from the cumulative initial distribution: returns ``(rng, s0)``."""
+    rng, u = next_uniform(rng)
+    return rng, min(np.searchsorted(init_cdf, u, side="right"), init_cdf.shape[0] - 1)
+
+
 @njit(cache=True)
 def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, pol_det, pol_cdf, S, A,
                      n_episodes, T, seed):
@@ -99,8 +116,7 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
     stride_R = S * A if R3.shape[0] > 1 else 0
     R = R3.ravel()
     for n in range(n_episodes):
-        rng, u = next_uniform(rng)
-        s = min(np.searchsorted(init_cdf, u, side="right"), S - 1)
+        rng, s = draw_initial(init_cdf, rng)
         for t in range(T):
             states[n, t] = s
             a = 0
@@ -113,12 +129,7 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
                     a += 1
             actions[n, t] = a
             rewards[n, t] = R[t * stride_R + s * A + a]
-            row = t * stride_P + s * A + a
-            lo = indptr[row]
-            rng, u = next_uniform(rng)
-            u *= indptr[row + 1] - lo
-            j = int(u)
-            s = successors[lo + j] if u - j < threshold[lo + j] else alias_successors[lo + j]
+            rng, s = draw_row(indptr, successors, threshold, alias_successors, t * stride_P + s * A + a, rng)
         states[n, T] = s
     return states, actions, rewards
 
