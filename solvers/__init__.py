@@ -8,7 +8,7 @@ Imports nothing else of boundlab, so it can be used on any model::
 """
 
 from .evaluation import policy_evaluation
-from .finite_horizon import backward_induction, finite_horizon_evaluation
+from .finite_horizon import backward_induction, evaluate_policies, finite_horizon_evaluation
 from .linear_programming import linear_programming
 from .policy_iteration import policy_iteration
 from .result import PlanningResult
@@ -18,6 +18,7 @@ from .value_iteration import modified_policy_iteration, value_iteration
 __all__ = [
     "PlanningResult",
     "backward_induction",
+    "evaluate_policies",
     "finite_horizon_evaluation",
     "linear_programming",
     "modified_policy_iteration",

@@ -115,3 +115,60 @@ def finite_horizon_evaluation(P, R, pi, H: int | None = None) -> PlanningResult:
             raise ValueError(f"pi[{h}, {s}] is not a probability vector over actions")
     (V, Q, _), H, S, A = _run(P, R, H, np.ascontiguousarray(pi3), False)
     return PlanningResult(V[:H], Q, pi, H, 0.0, 0.0, None)
+
+
+@njit(cache=True)
+def _evaluate_policies_kernel(P4, R3, policies, starts, epsilon):
+    K, H, S = policies.shape
+    A = R3.shape[2]
+    values = np.empty(K)
+    V = np.zeros((H + 1, S))
+    for k in range(K):
+        same = k > 0
+        if same:
+            for h in range(H):
+                for s in range(S):
+                    if policies[k, h, s] != policies[k - 1, h, s]:
+                        same = False
+                        break
+                if not same:
+                    break
+        if not same:  # consecutive episodes often commit to the same policy: evaluate it once
+            for h in range(H - 1, -1, -1):
+                Ph = P4[h if P4.shape[0] > 1 else 0]
+                Rh = R3[h if R3.shape[0] > 1 else 0]
+                for s in range(S):
+                    greedy_value = 0.0
+                    uniform_value = 0.0
+                    for a in range(A):
+                        if epsilon == 0.0 and a != policies[k, h, s]:
+                            continue
+                        q = Rh[s, a]
+                        for t in range(S):
+                            q += Ph[s, a, t] * V[h + 1, t]
+                        uniform_value += q / A
+                        if a == policies[k, h, s]:
+                            greedy_value = q
+                    V[h, s] = (1.0 - epsilon) * greedy_value + epsilon * uniform_value
+        values[k] = V[0, starts[k]]
+    return values
+
+
+def evaluate_policies(P, R, policies, starts, epsilon: float = 0.0) -> np.ndarray:
+    """Exact values ``V^{pi_k}_0(s_k)`` of a sequence of deterministic Markov policies ``policies[k, h, s]``
+    (each mixed with a uniformly random action w.p. ``epsilon``) from start states ``starts[k]``. Dense ``P``.
+    Consecutive equal policies are evaluated once."""
+    policies = np.asarray(policies)
+    if policies.ndim != 3:
+        raise ValueError(f"policies must be policies[k, h, s], got shape {policies.shape}")
+    P4, R3, H, S, A, is_sparse = _finite_problem(P, R, policies.shape[1])
+    if is_sparse:
+        raise ValueError("evaluate_policies needs a dense P")
+    if policies.shape[2] != S or policies.min() < 0 or policies.max() >= A:
+        raise ValueError(f"policies must hold actions in [0, {A}) for S = {S} states")
+    starts = np.asarray(starts, dtype=np.int64)
+    if starts.shape != (policies.shape[0],) or starts.min() < 0 or starts.max() >= S:
+        raise ValueError(f"starts must be {policies.shape[0]} states in [0, {S})")
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    return _evaluate_policies_kernel(P4, R3, np.ascontiguousarray(policies), starts, float(epsilon))

@@ -1,0 +1,6 @@
+"""Tabular learners: one file per algorithm, each a Numba kernel over K episodes (see each docstring)."""
+
+from ._common import LearnerRun
+from .greedy import eps_greedy, greedy
+from .ucbvi import ucbvi_bf, ucbvi_ch
+from .qlearning import ucb_b, ucb_h

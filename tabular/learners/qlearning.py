@@ -1,0 +1,97 @@
+"""Q-learning with UCB exploration (Jin, Allen-Zhu, Bubeck & Jordan 2018, "Is Q-learning provably efficient?",
+NeurIPS; https://arxiv.org/abs/1807.03765): Algorithm 1 (UCB-Hoeffding) and Algorithm 2 (UCB-Bernstein).
+
+Per step ``h`` of an episode: take ``a = argmax_a' Q_h(x_h, a')``, observe ``r_h`` and ``x_{h+1}``,
+``t = N_h(x_h, a) += 1``, learning rate ``alpha_t = (H + 1) / (H + t)``, and
+``Q_h(x, a) <- (1 - alpha_t) Q_h(x, a) + alpha_t [r_h(x, a) + V_{h+1}(x_{h+1}) + b_t]``,
+``V_h(x) <- min(H, max_a' Q_h(x, a'))``, with ``iota = log(S A T / p)``, ``T = K H``:
+
+- UCB-H: ``b_t = c sqrt(H^3 iota / t)``. The paper leaves ``c`` an absolute constant; the default ``c = 2`` is the
+  value its proof needs (Azuma-Hoeffding in Lemma 4.3 with ``sum_i (alpha_t^i)^2 <= 2H/t``, Lemma 4.1c).
+- UCB-B: running sums ``mu, sigma`` of ``V_{h+1}(x')`` and its square give ``W_t = sigma/t - (mu/t)^2``;
+  ``beta_t = min(c1 (sqrt(H/t (W_t + H) iota) + sqrt(H^7 S A) iota / t), c2 sqrt(H^3 iota / t))`` and
+  ``b_t = (beta_t - (1 - alpha_t) beta_{t-1}) / (2 alpha_t)``. ``c1, c2`` are absolute constants in the paper;
+  defaults ``c1 = c2 = 2`` (a choice, stated here).
+
+The policy committed to in episode ``k`` is greedy with respect to ``Q`` at the start of the episode (updates at
+step ``h`` touch only ``Q_h``, after it has been used). Q-learning is naturally step-dependent (``Q_h``, ``N_h``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..simulate import draw_initial, draw_row
+from ._common import LearnerRun, check_delta, check_episodes, interaction
+
+
+@njit(cache=True)
+def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, bernstein, p, c,
+                      c1, c2, seed, record):
+    rng = np.uint64(seed)
+    iota = np.log(S * A * K * H / p)
+    Q = np.full((H, S, A), float(H))
+    V = np.zeros((H + 1, S))
+    V[:H] = H
+    N = np.zeros((H, S, A))
+    mu = np.zeros((H, S, A))
+    sigma = np.zeros((H, S, A))
+    beta_prev = np.zeros((H, S, A))
+    policies = np.empty((K, H, S), dtype=np.int16)
+    starts = np.empty(K, dtype=np.int32)
+    returns = np.empty(K)
+    q_record = np.empty((K if record else 0, H, S, A))
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    for k in range(K):
+        for h in range(H):  # the greedy policy at the start of the episode
+            for s in range(S):
+                policies[k, h, s] = np.argmax(Q[h, s])
+        if record:
+            q_record[k] = Q
+        rng, s = draw_initial(init_cdf, rng)
+        starts[k] = s
+        total = 0.0
+        for h in range(H):
+            a = policies[k, h, s]
+            r = R3[h if R3.shape[0] > 1 else 0, s, a]
+            total += r
+            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            N[h, s, a] += 1.0
+            t = N[h, s, a]
+            alpha = (H + 1.0) / (H + t)
+            v_next = V[h + 1, s_next]
+            if bernstein:
+                mu[h, s, a] += v_next
+                sigma[h, s, a] += v_next * v_next
+                W = max(sigma[h, s, a] / t - (mu[h, s, a] / t) ** 2, 0.0)
+                beta = min(c1 * (np.sqrt(H / t * (W + H) * iota) + np.sqrt(float(H) ** 7 * S * A) * iota / t),
+                           c2 * np.sqrt(float(H) ** 3 * iota / t))
+                b = (beta - (1.0 - alpha) * beta_prev[h, s, a]) / (2.0 * alpha)
+                beta_prev[h, s, a] = beta
+            else:
+                b = c * np.sqrt(float(H) ** 3 * iota / t)
+            Q[h, s, a] = (1.0 - alpha) * Q[h, s, a] + alpha * (r + v_next + b)
+            V[h, s] = min(float(H), Q[h, s].max())
+            s = s_next
+        returns[k] = total
+    return policies, starts, returns, q_record
+
+
+def _run(model, K, seed, bernstein, p, c, c1, c2, record_q) -> LearnerRun:
+    K, p = check_episodes(K), check_delta(p)
+    env = interaction(model, seed)
+    policies, starts, returns, q = q_learning_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+                                                     bernstein, p, float(c), float(c1), float(c2), env.seed, record_q)
+    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
+
+
+def ucb_h(model, K: int, seed=None, *, p: float = 0.1, c: float = 2.0, record_q: bool = False) -> LearnerRun:
+    """Q-learning with UCB-Hoeffding (Jin et al. 2018, Algorithm 1; regret bound Theorem 1)."""
+    return _run(model, K, seed, False, p, c, 0.0, 0.0, record_q)
+
+
+def ucb_b(model, K: int, seed=None, *, p: float = 0.1, c1: float = 2.0, c2: float = 2.0,
+          record_q: bool = False) -> LearnerRun:
+    """Q-learning with UCB-Bernstein (Jin et al. 2018, Algorithm 2; regret bound Theorem 2)."""
+    return _run(model, K, seed, True, p, 0.0, c1, c2, record_q)

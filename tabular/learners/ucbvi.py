@@ -1,0 +1,135 @@
+"""UCBVI (Azar, Osband & Munos 2017, "Minimax regret bounds for reinforcement learning", ICML;
+https://arxiv.org/abs/1703.05449), Algorithms 1-2 with bonus_1 (UCBVI-CH) and bonus_2 (UCBVI-BF).
+
+Each episode ``k``: empirical transitions ``P_hat_k`` from all past transitions, then for ``h = H..1`` and every
+visited ``(x, a)``: ``Q_{k,h}(x, a) = min(Q_{k-1,h}(x, a), H, r(x, a) + P_hat_k V_{k,h+1}(x, a) + b_{k,h}(x, a))``
+(unvisited pairs keep ``Q = H``); act greedily. The reward ``r`` is known, as the paper assumes. With
+``L = ln(5 S A T / delta)``, ``T = K H``:
+
+- CH (Hoeffding), bonus_1: ``b = 7 H L sqrt(1 / N_k(x, a))``.
+- BF (Bernstein-Freedman), bonus_2: ``b = sqrt(8 L Var_{y~P_hat}(V_{k,h+1}(y)) / N_k(x, a)) + 14 H L / (3 N_k(x, a))
+  + sqrt(8 sum_y P_hat(y|x, a) min(100^2 H^3 S^2 A L^2 / N'_{k,h+1}(y), H^2) / N_k(x, a))`` where ``N'_{k,h}(y)``
+  counts past visits of ``y`` at step ``h``.
+
+The paper treats a stationary ``P`` (counts pooled over steps). For a time-inhomogeneous model the learner keeps
+counts per step (``stationary=False``): UCBVI on the layered MDP with ``H S`` states, whose bound uses ``S -> H S``.
+``bonus="none"`` gives the certainty-equivalent (greedy) learner with the same planner (see :mod:`.greedy`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .._rng import next_uniform as _uniform
+from ..simulate import draw_initial, draw_row
+from ._common import LearnerRun, check_delta, check_episodes, interaction
+
+BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
+
+
+@njit(cache=True)
+def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, bonus, delta,
+                 epsilon, seed, record):
+    """Algorithms 1-2 of Azar et al. 2017 for ``K`` episodes; ``layers`` is 1 (stationary counts) or ``H``.
+    ``bonus``: 0 none (greedy: unvisited pairs worth their reward only), 1 bonus_1, 2 bonus_2.
+    ``epsilon``: per-step probability of a uniformly random action (eps-greedy baseline)."""
+    rng = np.uint64(seed)
+    L = np.log(5.0 * S * A * K * H / delta)
+    N = np.zeros((layers, S, A))
+    Nsas = np.zeros((layers, S, A, S))
+    N_step = np.zeros((H + 1, S))  # N'_{k,h}(y)
+    Q = np.full((H, S, A), float(H))  # Q_{k-1,h}: Algorithm 2 takes the min with the previous episode's Q
+    V = np.zeros((H + 1, S))
+    policies = np.empty((K, H, S), dtype=np.int16)
+    starts = np.empty(K, dtype=np.int32)
+    returns = np.empty(K)
+    q_record = np.empty((K if record else 0, H, S, A))
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    c_var = 100.0**2 * H**3 * S**2 * A * L**2
+    for k in range(K):
+        for h in range(H - 1, -1, -1):
+            l = h if layers > 1 else 0
+            r_h = R3[h if R3.shape[0] > 1 else 0]
+            for s in range(S):
+                best = -np.inf
+                for a in range(A):
+                    n = N[l, s, a]
+                    if n > 0:
+                        pv = 0.0
+                        pv2 = 0.0
+                        extra = 0.0
+                        for y in range(S):
+                            c = Nsas[l, s, a, y]
+                            if c > 0:
+                                p = c / n
+                                v = V[h + 1, y]
+                                pv += p * v
+                                pv2 += p * v * v
+                                if bonus == 2:
+                                    m = N_step[h + 1, y]
+                                    extra += p * (min(c_var / m, float(H * H)) if m > 0 else float(H * H))
+                        if bonus == 1:
+                            b = 7.0 * H * L * np.sqrt(1.0 / n)
+                        elif bonus == 2:
+                            b = (np.sqrt(8.0 * L * max(pv2 - pv * pv, 0.0) / n) + 14.0 * H * L / (3.0 * n)
+                                 + np.sqrt(8.0 * extra / n))
+                        else:
+                            b = 0.0
+                        target = r_h[s, a] + pv + b
+                        Q[h, s, a] = min(Q[h, s, a], float(H), target) if bonus > 0 else target
+                    elif bonus == 0:
+                        Q[h, s, a] = r_h[s, a]
+                    if Q[h, s, a] > best:
+                        best = Q[h, s, a]
+                        policies[k, h, s] = a
+                V[h, s] = best
+        if record:
+            q_record[k] = Q
+        rng, s = draw_initial(init_cdf, rng)
+        starts[k] = s
+        total = 0.0
+        for h in range(H):
+            a = policies[k, h, s]
+            if epsilon > 0.0:
+                rng, u = _uniform(rng)
+                if u < epsilon:
+                    rng, u = _uniform(rng)
+                    a = min(int(u * A), A - 1)
+            total += R3[h if R3.shape[0] > 1 else 0, s, a]
+            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            l = h if layers > 1 else 0
+            N[l, s, a] += 1.0
+            Nsas[l, s, a, s_next] += 1.0
+            N_step[h + 1, s_next] += 1.0
+            s = s_next
+        returns[k] = total
+    return policies, starts, returns, q_record
+
+
+def run_model_based(model, K: int, seed=None, *, bonus: str, delta: float = 0.1, stationary: bool | None = None,
+                    epsilon: float = 0.0, record_q: bool = False) -> LearnerRun:
+    """Run the UCBVI planner-learner with the named bonus (see the module docstring)."""
+    if bonus not in BONUSES:
+        raise ValueError(f"bonus must be one of {sorted(BONUSES)}, got {bonus!r}")
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    K, delta = check_episodes(K), check_delta(delta)
+    env = interaction(model, seed)
+    stationary = env.stationary if stationary is None else bool(stationary)
+    policies, starts, returns, q = ucbvi_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+                                                1 if stationary else env.H, BONUSES[bonus], delta, float(epsilon),
+                                                env.seed, record_q)
+    return LearnerRun(policies, starts, returns, float(epsilon), q if record_q else None)
+
+
+def ucbvi_ch(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
+             record_q: bool = False) -> LearnerRun:
+    """UCBVI-CH: Azar et al. 2017, Algorithm 1 with bonus_1; regret bound Theorem 1."""
+    return run_model_based(model, K, seed, bonus="hoeffding", delta=delta, stationary=stationary, record_q=record_q)
+
+
+def ucbvi_bf(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
+             record_q: bool = False) -> LearnerRun:
+    """UCBVI-BF: Azar et al. 2017, Algorithm 1 with bonus_2; regret bound Theorem 2."""
+    return run_model_based(model, K, seed, bonus="bernstein", delta=delta, stationary=stationary, record_q=record_q)
