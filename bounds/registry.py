@@ -13,6 +13,8 @@ _REGISTRY: dict[str, Callable] = {
     "ucb-b": learners.ucb_b,
     "greedy": learners.greedy,
     "eps-greedy": learners.eps_greedy,
+    "mvp": learners.mvp,
+    "psrl": learners.psrl,
 }
 
 

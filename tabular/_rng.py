@@ -21,3 +21,32 @@ def next_uniform(state):
     z = (z ^ (z >> _S27)) * _M2
     z = z ^ (z >> _S31)
     return state, (z >> _S11) * _TO_UNIT
+
+
+@njit(inline="always")
+def next_normal(state):
+    """Standard normal by Box-Muller (one of the pair): returns ``(state, z)``."""
+    state, u1 = next_uniform(state)
+    state, u2 = next_uniform(state)
+    return state, np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@njit(cache=True)
+def next_gamma(state, shape):
+    """Gamma(shape, 1) by Marsaglia & Tsang (2000); shapes below 1 use ``G(shape + 1) U^(1/shape)``."""
+    boost = 1.0
+    if shape < 1.0:
+        state, u = next_uniform(state)
+        boost = (1.0 - u) ** (1.0 / shape)
+        shape += 1.0
+    d = shape - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    while True:
+        state, z = next_normal(state)
+        v = 1.0 + c * z
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        state, u = next_uniform(state)
+        if np.log(1.0 - u) < 0.5 * z * z + d - d * v + d * np.log(v):
+            return state, d * v * boost

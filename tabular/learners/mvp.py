@@ -1,0 +1,111 @@
+"""MVP, Monotonic Value Propagation (Zhang, Ji & Du 2021, "Is reinforcement learning more difficult than bandits?
+A near-optimal algorithm escaping the curse of horizon", COLT; https://arxiv.org/abs/2009.13503), Algorithm 1.
+
+MVP is horizon-free: the total reward of an episode lies in [0, 1]. Here each reward is divided by ``H`` inside the
+learner (so any model with per-step rewards in [0, 1] qualifies) and values are clipped at 1; regret measured on
+the original model is ``H`` times the regret in the paper's scale.
+
+Doubling trigger: the statistics of ``(s, a)`` (``n``, ``P_hat``, ``r_hat``, reward variance) are refreshed only
+when ``N(s, a)`` reaches ``2^i``; at the end of an episode in which some pair was refreshed, every ``Q_h`` is
+recomputed by backward induction:
+``Q_h(s, a) = min(r_hat + P_hat V_{h+1} + b, 1)`` with the Bernstein-type bonus
+``b = c1 sqrt(Var(P_hat, V_{h+1}) iota / n) + c2 sqrt(Var_hat(r) iota / n) + c3 iota / n``,
+``c1 = 460/9``, ``c2 = 2 sqrt(2)``, ``c3 = 544/9`` (the paper's constants), ``iota = ln(S A H K / delta)``
+(our reading of the log term). Unrefreshed pairs keep ``Q = 1``. Counts are pooled over steps (stationary model).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..simulate import draw_initial, draw_row
+from ._common import LearnerRun, check_delta, check_episodes, interaction
+
+C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
+
+
+@njit(cache=True)
+def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, delta, c1, c2, c3, seed,
+               record):
+    rng = np.uint64(seed)
+    iota = np.log(S * A * H * K / delta)
+    N = np.zeros((S, A))
+    Nsas = np.zeros((S, A, S))
+    r_sum = np.zeros((S, A))
+    r_sq = np.zeros((S, A))
+    # statistics frozen at the last trigger of each pair
+    n_f = np.zeros((S, A))
+    P_f = np.zeros((S, A, S))
+    r_f = np.zeros((S, A))
+    var_r_f = np.zeros((S, A))
+    Q = np.ones((H, S, A))
+    V = np.zeros((H + 1, S))
+    policy = np.zeros((H, S), dtype=np.int16)
+    policies = np.empty((K, H, S), dtype=np.int16)
+    starts = np.empty(K, dtype=np.int32)
+    returns = np.empty(K)
+    q_record = np.empty((K if record else 0, H, S, A))
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    for k in range(K):
+        policies[k] = policy
+        if record:
+            q_record[k] = Q
+        rng, s = draw_initial(init_cdf, rng)
+        starts[k] = s
+        total = 0.0
+        triggered = False
+        for h in range(H):
+            a = policy[h, s]
+            r = R3[h if R3.shape[0] > 1 else 0, s, a]
+            total += r
+            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            x = r / H  # the paper's scale: total reward in [0, 1]
+            N[s, a] += 1.0
+            Nsas[s, a, s_next] += 1.0
+            r_sum[s, a] += x
+            r_sq[s, a] += x * x
+            n = N[s, a]
+            if n >= 1.0 and (int(n) & (int(n) - 1)) == 0:  # N(s, a) hit a power of two: refresh (s, a)
+                n_f[s, a] = n
+                for y in range(S):
+                    P_f[s, a, y] = Nsas[s, a, y] / n
+                r_f[s, a] = r_sum[s, a] / n
+                var_r_f[s, a] = max(r_sq[s, a] / n - r_f[s, a] ** 2, 0.0)
+                triggered = True
+            s = s_next
+        returns[k] = total
+        if triggered:
+            for h in range(H - 1, -1, -1):
+                for s in range(S):
+                    best = -np.inf
+                    for a in range(A):
+                        n = n_f[s, a]
+                        if n > 0:
+                            pv = 0.0
+                            pv2 = 0.0
+                            for y in range(S):
+                                p = P_f[s, a, y]
+                                if p > 0:
+                                    v = V[h + 1, y]
+                                    pv += p * v
+                                    pv2 += p * v * v
+                            b = (c1 * np.sqrt(max(pv2 - pv * pv, 0.0) * iota / n)
+                                 + c2 * np.sqrt(var_r_f[s, a] * iota / n) + c3 * iota / n)
+                            Q[h, s, a] = min(r_f[s, a] + pv + b, 1.0)
+                        else:
+                            Q[h, s, a] = 1.0
+                        if Q[h, s, a] > best:
+                            best = Q[h, s, a]
+                            policy[h, s] = a
+                    V[h, s] = best
+    return policies, starts, returns, q_record
+
+
+def mvp(model, K: int, seed=None, *, delta: float = 0.1, record_q: bool = False) -> LearnerRun:
+    """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale)."""
+    K, delta = check_episodes(K), check_delta(delta)
+    env = interaction(model, seed)
+    policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K, delta,
+                                              C1, C2, C3, env.seed, record_q)
+    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)

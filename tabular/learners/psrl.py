@@ -1,0 +1,95 @@
+"""PSRL, posterior sampling for reinforcement learning (Osband, Russo & Van Roy 2013, "(More) efficient
+reinforcement learning via posterior sampling", NeurIPS; https://arxiv.org/abs/1306.0940), Algorithm 1.
+
+Each episode: sample an MDP from the posterior, compute its optimal policy by backward induction, follow it for the
+episode, update the posterior. Priors: ``P(.|s, a) ~ Dirichlet(alpha0 1_S)`` and Bernoulli rewards with mean
+``~ Beta(1, 1)``; an observed reward ``r`` in [0, 1] updates the Beta posterior by ``(r, 1 - r)``. Counts are pooled
+over steps for a homogeneous model and kept per step otherwise (``stationary``). Gamma variates come from the same
+SplitMix64 stream as the environment, so a seed fixes the whole run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .._rng import next_gamma
+from ..simulate import draw_initial, draw_row
+from ._common import LearnerRun, check_episodes, interaction
+
+
+@njit(cache=True)
+def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, alpha0, seed,
+                record):
+    rng = np.uint64(seed)
+    Nsas = np.zeros((layers, S, A, S))
+    r_succ = np.zeros((layers, S, A))
+    r_fail = np.zeros((layers, S, A))
+    P_tilde = np.empty((layers, S, A, S))
+    R_tilde = np.empty((layers, S, A))
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    policies = np.empty((K, H, S), dtype=np.int16)
+    starts = np.empty(K, dtype=np.int32)
+    returns = np.empty(K)
+    q_record = np.empty((K if record else 0, H, S, A))
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    for k in range(K):
+        for l in range(layers):  # sample M_k from the posterior
+            for s in range(S):
+                for a in range(A):
+                    total = 0.0
+                    for y in range(S):
+                        rng, g = next_gamma(rng, alpha0 + Nsas[l, s, a, y])
+                        P_tilde[l, s, a, y] = g
+                        total += g
+                    for y in range(S):
+                        P_tilde[l, s, a, y] /= total
+                    rng, g1 = next_gamma(rng, 1.0 + r_succ[l, s, a])
+                    rng, g2 = next_gamma(rng, 1.0 + r_fail[l, s, a])
+                    R_tilde[l, s, a] = g1 / (g1 + g2)
+        for h in range(H - 1, -1, -1):  # its optimal policy
+            l = h if layers > 1 else 0
+            for s in range(S):
+                best = -np.inf
+                for a in range(A):
+                    q = R_tilde[l, s, a]
+                    for y in range(S):
+                        q += P_tilde[l, s, a, y] * V[h + 1, y]
+                    Q[h, s, a] = q
+                    if q > best:
+                        best = q
+                        policies[k, h, s] = a
+                V[h, s] = best
+        if record:
+            q_record[k] = Q
+        rng, s = draw_initial(init_cdf, rng)
+        starts[k] = s
+        total_return = 0.0
+        for h in range(H):
+            a = policies[k, h, s]
+            r = R3[h if R3.shape[0] > 1 else 0, s, a]
+            total_return += r
+            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            l = h if layers > 1 else 0
+            Nsas[l, s, a, s_next] += 1.0
+            r_succ[l, s, a] += r
+            r_fail[l, s, a] += 1.0 - r
+            s = s_next
+        returns[k] = total_return
+    return policies, starts, returns, q_record
+
+
+def psrl(model, K: int, seed=None, *, alpha0: float = 1.0, stationary: bool | None = None,
+         record_q: bool = False) -> LearnerRun:
+    """PSRL (Osband et al. 2013, Algorithm 1); Bayesian regret bound Theorem 1. Rewards must lie in [0, 1]."""
+    K = check_episodes(K)
+    if not alpha0 > 0:
+        raise ValueError(f"alpha0 must be > 0, got {alpha0}")
+    env = interaction(model, seed)
+    if env.R3.min() < 0 or env.R3.max() > 1:
+        raise ValueError("PSRL's Beta reward posterior needs rewards in [0, 1]")
+    stationary = env.stationary if stationary is None else bool(stationary)
+    policies, starts, returns, q = psrl_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+                                               1 if stationary else env.H, float(alpha0), env.seed, record_q)
+    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)

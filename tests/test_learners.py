@@ -1,0 +1,150 @@
+"""Tabular learners: step-for-step agreement with slow references, optimism, reproducibility, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import reference_learners as ref
+import solvers
+import tabular
+from tabular.learners import _common, eps_greedy, greedy, mvp, psrl, ucb_b, ucb_h, ucbvi_bf, ucbvi_ch
+from conftest import episodic
+
+
+def model_from(draw_result):
+    P, R, H = draw_result
+    return tabular.EpisodicMDP(P, R, H, initial=np.full(np.shape(R)[-2], 1.0 / np.shape(R)[-2]))
+
+
+def assert_same_run(run, reference, q_rtol=1e-9):
+    policies, starts, returns, qs = reference
+    assert np.array_equal(run.policies, policies)
+    assert np.array_equal(run.starts, starts)
+    assert np.allclose(run.returns, returns, rtol=0, atol=1e-12)
+    assert np.allclose(run.q_values, qs, rtol=q_rtol, atol=1e-9)
+
+
+SMALL = dict(max_S=4, max_A=3, max_H=4)
+
+
+@settings(max_examples=10)
+@given(episodic(**SMALL), st.sampled_from(["hoeffding", "bernstein", "none"]), st.integers(0, 2**31))
+def test_ucbvi_matches_reference(drawn, bonus, seed):
+    model = model_from(drawn)
+    K = 30
+    from tabular.learners.ucbvi import run_model_based
+
+    run = run_model_based(model, K, seed, bonus=bonus, delta=0.1, record_q=True)
+    env = _common.interaction(model, seed)
+    layers = 1 if model.P.ndim == 3 else model.H
+    assert_same_run(run, ref.ucbvi(env, K, bonus, 0.1, layers))
+
+
+@settings(max_examples=5)
+@given(episodic(**SMALL), st.integers(0, 2**31))
+def test_eps_greedy_matches_reference(drawn, seed):
+    model = model_from(drawn)
+    from tabular.learners.ucbvi import run_model_based
+
+    run = run_model_based(model, 20, seed, bonus="none", epsilon=0.3, record_q=True)
+    env = _common.interaction(model, seed)
+    assert_same_run(run, ref.ucbvi(env, 20, "none", 0.1, 1 if model.P.ndim == 3 else model.H, epsilon=0.3))
+
+
+@settings(max_examples=10)
+@given(episodic(**SMALL), st.booleans(), st.integers(0, 2**31))
+def test_q_learning_matches_reference(drawn, bernstein, seed):
+    model = model_from(drawn)
+    K = 40
+    run = (ucb_b if bernstein else ucb_h)(model, K, seed, record_q=True)
+    env = _common.interaction(model, seed)
+    assert_same_run(run, ref.q_learning(env, K, bernstein, 0.1))
+
+
+@settings(max_examples=8)
+@given(episodic(**SMALL), st.integers(0, 2**31))
+def test_psrl_matches_reference(drawn, seed):
+    model = model_from(drawn)
+    K = 15
+    run = psrl(model, K, seed, record_q=True)
+    env = _common.interaction(model, seed)
+    assert_same_run(run, ref.psrl(env, K, 1.0, 1 if model.P.ndim == 3 else model.H), q_rtol=1e-7)
+
+
+@settings(max_examples=10)
+@given(episodic(**SMALL), st.integers(0, 2**31))
+def test_mvp_matches_reference(drawn, seed):
+    model = model_from(drawn)
+    K = 40
+    run = mvp(model, K, seed, record_q=True)
+    env = _common.interaction(model, seed)
+    assert_same_run(run, ref.mvp(env, K, 0.1))
+
+
+def test_gamma_sampler_distribution():
+    """The Marsaglia-Tsang sampler used by PSRL passes a KS test against scipy's Gamma."""
+    from numba import njit
+    from scipy import stats
+
+    from tabular._rng import next_gamma
+
+    @njit
+    def draws(n, shape):
+        state, out = np.uint64(12345), np.empty(n)
+        for i in range(n):
+            state, out[i] = next_gamma(state, shape)
+        return out
+
+    for shape in (0.3, 1.0, 7.5):
+        assert stats.kstest(draws(20000, shape), stats.gamma(shape).cdf).pvalue > 1e-3
+
+
+# --- Optimism (the key lemma): Q_{k,h}(s, a) >= Q*_h(s, a) at every (k, h, s, a), w.p. >= 1 - delta ------------
+
+@settings(max_examples=15)
+@given(episodic(max_S=8, max_A=3, max_H=6), st.sampled_from(["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b"]),
+       st.integers(0, 2**31))
+def test_optimism_holds(drawn, name, seed):
+    """Azar et al. 2017 (Lemma 18 for CH / the optimism step of Thm 2 for BF) and Jin et al. 2018 (Lemma 4.3 /
+    Lemma C.6): with the paper's delta = 0.1 optimism holds w.p. >= 0.9 per run. A violation is a finding."""
+    model = model_from(drawn)
+    K = 2000
+    learner = {"ucbvi-ch": ucbvi_ch, "ucbvi-bf": ucbvi_bf, "ucb-h": ucb_h, "ucb-b": ucb_b}[name]
+    kw = {"p": 0.1} if name.startswith("ucb-") else {"delta": 0.1}
+    run = learner(model, K, seed, record_q=True, **kw)
+    Q_star = solvers.backward_induction(model.P, model.R, model.H).Q
+    violation = Q_star[None] - run.q_values
+    assert violation.max() <= 1e-9, f"{name}: optimism violated by {violation.max():.3g}"
+
+
+def test_learners_reproducible_and_seed_sensitive():
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=5, A=2, seed=1).to_arrays(), H=5)
+    for learner in (ucbvi_ch, ucbvi_bf, ucb_h, ucb_b, psrl, mvp, greedy):
+        a, b, c = learner(model, 200, 3), learner(model, 200, 3), learner(model, 200, 4)
+        assert np.array_equal(a.policies, b.policies) and np.array_equal(a.returns, b.returns)
+        assert not np.array_equal(a.starts, c.starts) or not np.array_equal(a.returns, c.returns)
+
+
+def test_psrl_learns_an_easy_instance():
+    """Sanity: on a Dirichlet MDP PSRL's per-episode regret falls at least five-fold from the first 500 episodes
+    to the last 500 of 3000."""
+    from bounds import regret_of_run
+
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=4, A=2, seed=2).to_arrays(), H=4)
+    regret = regret_of_run(model, psrl(model, 3000, seed=0))
+    assert regret[-500:].mean() * 5 < regret[:500].mean()
+    assert regret.min() >= -1e-9
+
+
+@pytest.mark.parametrize("kwargs, match", [({"K": 0}, "K"), ({"K": 10, "delta": 1.5}, "delta"),
+                                           ({"K": 10, "seed": "x"}, "seed")])
+def test_bad_learner_input(kwargs, match):
+    model = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=5)
+    K = kwargs.pop("K")
+    with pytest.raises((ValueError, TypeError), match=match):
+        ucbvi_ch(model, K, **kwargs)
+    with pytest.raises(TypeError, match="EpisodicMDP"):
+        ucbvi_ch(tabular.riverswim(), 10)
+    with pytest.raises(ValueError, match="epsilon"):
+        eps_greedy(model, 10, epsilon=2.0)
