@@ -2,5 +2,10 @@
 
 from .regret import measure_regret, regret_of_run
 from .registry import algorithms, learner, register
+from .store import Store
+from .sweep import sweep
+from .slopes import Slope, cumulative_regret, loglog_slope
+from .theorems import Bound, lower_bound, upper_bound
 
-__all__ = ["algorithms", "learner", "measure_regret", "regret_of_run", "register"]
+__all__ = ["Bound", "Slope", "algorithms", "cumulative_regret", "learner", "loglog_slope", "lower_bound",
+           "measure_regret", "regret_of_run", "register", "Store", "sweep", "upper_bound"]

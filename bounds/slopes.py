@@ -1,0 +1,45 @@
+"""Log-log slope of cumulative regret against K, with a bootstrap confidence interval over seeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tabular.instances import as_generator
+
+
+@dataclass(frozen=True)
+class Slope:
+    slope: float
+    low: float
+    high: float
+    burn_in: int
+
+
+def cumulative_regret(df: pd.DataFrame) -> np.ndarray:
+    """``(n_seeds, K)`` cumulative regret from a ``measure_regret`` frame."""
+    table = df.pivot(index="seed", columns="episode", values="regret").sort_index(axis=1)
+    return np.cumsum(table.to_numpy(), axis=1)
+
+
+def _fit(logK: np.ndarray, curve: np.ndarray) -> float:
+    return float(np.polyfit(logK, np.log(np.maximum(curve, 1e-12)), 1)[0])
+
+
+def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_boot: int = 500,
+                 level: float = 0.95, seed=0) -> Slope:
+    """Least-squares slope of ``log(mean cumulative regret)`` vs ``log K`` over ``K >= burn_in`` (``n_points``
+    log-spaced K), with a percentile bootstrap CI resampling seeds."""
+    cumulative = np.atleast_2d(cumulative)
+    n, K = cumulative.shape
+    if not 1 <= burn_in < K:
+        raise ValueError(f"burn_in must lie in [1, K) = [1, {K}), got {burn_in}")
+    idx = np.unique(np.geomspace(burn_in, K, n_points).astype(int)) - 1
+    logK = np.log(idx + 1.0)
+    slope = _fit(logK, cumulative[:, idx].mean(axis=0))
+    rng = as_generator(seed)
+    boots = [_fit(logK, cumulative[rng.integers(0, n, n)][:, idx].mean(axis=0)) for _ in range(n_boot)]
+    alpha = (1 - level) / 2
+    return Slope(slope, float(np.quantile(boots, alpha)), float(np.quantile(boots, 1 - alpha)), burn_in)

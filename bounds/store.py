@@ -1,0 +1,63 @@
+"""The results store: one SQLite file; each finished run is committed in one transaction (its key and all its
+per-episode rows together), so a killed sweep leaves only whole runs behind and a re-run skips them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, episodes INTEGER NOT NULL,
+    params TEXT NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (algorithm, instance, seed, episodes, params));
+CREATE TABLE IF NOT EXISTS episodes (
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, episodes INTEGER NOT NULL,
+    params TEXT NOT NULL, episode INTEGER NOT NULL, regret REAL NOT NULL, return REAL NOT NULL,
+    PRIMARY KEY (algorithm, instance, seed, episodes, params, episode));
+"""
+
+KEY = ["algorithm", "instance", "seed", "episodes", "params"]
+
+
+def params_key(params: dict | None) -> str:
+    """Canonical JSON of a run's parameters (part of its key)."""
+    return json.dumps(params or {}, sort_keys=True)
+
+
+class Store:
+    """A SQLite results store at ``path`` (created with its folder if missing)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=60)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def done(self) -> set[tuple]:
+        """Keys of the finished runs."""
+        with self._connect() as con:
+            return set(con.execute(f"SELECT {', '.join(KEY)} FROM runs"))
+
+    def add(self, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
+        """Commit one finished run: its key and its ``episode, regret, return`` rows, atomically."""
+        rows = [key + (int(e), float(r), float(g)) for e, r, g in
+                zip(frame["episode"], frame["regret"], frame["return"])]
+        with self._connect() as con:  # one transaction: all or nothing
+            con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)", key + (seconds,))
+            con.executemany("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def frame(self) -> pd.DataFrame:
+        """Every stored episode as a DataFrame (``algorithm, instance, seed, episodes, params, episode, regret,
+        return``), sorted by key and episode."""
+        with self._connect() as con:
+            df = pd.read_sql_query("SELECT * FROM episodes", con)
+        return df.sort_values(KEY + ["episode"], ignore_index=True)

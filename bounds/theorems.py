@@ -1,0 +1,89 @@
+"""Each paper's regret bound as a function of ``(S, A, H, K, delta)``.
+
+Conventions: per-step rewards in [0, 1] (MVP's [0, 1] total-reward bound is multiplied by ``H``), ``K`` episodes
+of ``H`` steps, ``T = K H``. Where a paper states its constants, :attr:`Bound.value` holds the bound with them and
+may be compared with measured regret; where it hides them (O, O-tilde), ``value`` is ``None`` and only
+:attr:`Bound.rate` (the expression without constants) and :attr:`Bound.exponent` (the power of ``K``) may be used,
+for slope checks. A bound never gets a made-up constant.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Bound:
+    algorithm: str
+    value: float | None
+    rate: float
+    exponent: float
+    source: str
+
+    @property
+    def has_constants(self) -> bool:
+        return self.value is not None
+
+
+def _check(S, A, H, K, delta):
+    for name, v in (("S", S), ("A", A), ("H", H), ("K", K)):
+        if v < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must lie in (0, 1), got {delta}")
+
+
+def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float = 0.1, d: int | None = None) -> Bound:
+    """The regret upper bound the paper proves for ``algorithm`` after ``K`` episodes (probability ``1 - delta``;
+    PSRL: Bayesian expected regret). For time-inhomogeneous models pass the layered size ``S = H * S`` to the
+    stationary algorithms (UCBVI, MVP, PSRL), which then run on the layered MDP."""
+    _check(S, A, H, K, delta)
+    T = K * H
+    if algorithm == "ucbvi-ch":
+        L = math.log(5 * S * A * T / delta)
+        return Bound(algorithm, 20 * H * L * math.sqrt(S * A * T) + 250 * H**2 * S**2 * A * L**2,
+                     H * math.sqrt(S * A * T), 0.5,
+                     "Azar, Osband & Munos 2017, Theorem 1: 20 H L sqrt(SAT) + 250 H^2 S^2 A L^2, L = ln(5SAT/delta)")
+    if algorithm == "ucbvi-bf":
+        L = math.log(5 * S * A * T / delta)
+        return Bound(algorithm, 30 * L * math.sqrt(H * S * A * T) + 2500 * H**2 * S**2 * A * L**2
+                     + 4 * H * math.sqrt(T * L), math.sqrt(H * S * A * T), 0.5,
+                     "Azar, Osband & Munos 2017, Theorem 2: 30 L sqrt(HSAT) + 2500 H^2 S^2 A L^2 + 4 H sqrt(TL)")
+    if algorithm == "ucb-h":
+        iota = math.log(S * A * T / delta)
+        return Bound(algorithm, None, math.sqrt(H**4 * S * A * T * iota), 0.5,
+                     "Jin, Allen-Zhu, Bubeck & Jordan 2018, Theorem 1: O(sqrt(H^4 S A T iota)), constants hidden")
+    if algorithm == "ucb-b":
+        iota = math.log(S * A * T / delta)
+        return Bound(algorithm, None, math.sqrt(H**3 * S * A * T * iota**2) + math.sqrt(H**9 * S**3 * A**3) * iota**2,
+                     0.5, "Jin et al. 2018, Theorem 2: O(sqrt(H^3 S A T iota^2) + sqrt(H^9 S^3 A^3) iota^2), "
+                          "constants hidden")
+    if algorithm == "mvp":
+        iota = math.log(S * A * H * K / delta)
+        return Bound(algorithm, None, H * (math.sqrt(S * A * K) + S**2 * A) * iota**2, 0.5,
+                     "Zhang, Ji & Du 2021, Theorem 1: O((sqrt(SAK) + S^2 A) polylog) for total reward in [0, 1]; "
+                     "times H here; constants and exact log powers hidden")
+    if algorithm == "psrl":
+        return Bound(algorithm, None, H * S * math.sqrt(A * T * math.log(S * A * T)), 0.5,
+                     "Osband, Russo & Van Roy 2013, Theorem 1: E[Regret] = O(tau S sqrt(A T log(SAT))), tau = H; "
+                     "Bayesian regret, constants hidden")
+    if algorithm == "lsvi-ucb":
+        if d is None:
+            raise ValueError("lsvi-ucb's bound needs the feature dimension d")
+        iota = math.log(2 * d * T / delta)
+        return Bound(algorithm, None, math.sqrt(d**3 * H**3 * T * iota**2), 0.5,
+                     "Jin, Yang, Wang & Jordan 2020, Theorem 3.1: O(sqrt(d^3 H^3 T iota^2)), iota = log(2dT/p); "
+                     "absolute constant c not given")
+    raise ValueError(f"no upper bound is known for {algorithm!r}")
+
+
+def lower_bound(kind: str = "minimax", *, S: int, A: int, H: int, K: int, delta: float = 0.1) -> Bound:
+    """``"minimax"``: Domingues, Menard, Kaufmann & Valko 2021 (ALT), Theorem 9: for time-inhomogeneous MDPs every
+    algorithm has expected regret Omega(sqrt(H^3 S A K)) = Omega(sqrt(H^2 S A T)) on some instance of the hard
+    family (:func:`tabular.minimax_hard_instance`). Rate only (its constant is not encoded)."""
+    _check(S, A, H, K, delta)
+    if kind != "minimax":
+        raise ValueError(f"unknown lower bound {kind!r}; choose 'minimax'")
+    return Bound("minimax", None, math.sqrt(H**3 * S * A * K), 0.5,
+                 "Domingues et al. 2021, Theorem 9: Omega(sqrt(H^3 S A K)), non-stationary MDPs, constant not encoded")
