@@ -232,15 +232,16 @@ def psrl(env_arrays, K, alpha0, layers):
     return np.array(policies), np.array(starts), np.array(returns), np.array(qs)
 
 
-def mvp(env_arrays, K, delta, c1=460 / 9, c2=2 * math.sqrt(2), c3=544 / 9):
+def mvp(env_arrays, K, delta, layers, c1=460 / 9, c2=2 * math.sqrt(2), c3=544 / 9):
     """Zhang, Ji & Du 2021, Algorithm 1 (rewards scaled by 1/H), written out."""
     S, A, H = env_arrays.S, env_arrays.A, env_arrays.H
     stream = Stream(env_arrays.seed)
     env = Env(env_arrays, stream)
     iota = math.log(S * A * H * K / delta)
-    N, Nsas = np.zeros((S, A)), np.zeros((S, A, S))
-    r_sum, r_sq = np.zeros((S, A)), np.zeros((S, A))
-    n_f, P_f, r_f, var_f = np.zeros((S, A)), np.zeros((S, A, S)), np.zeros((S, A)), np.zeros((S, A))
+    N, Nsas = np.zeros((layers, S, A)), np.zeros((layers, S, A, S))
+    r_sum, r_sq = np.zeros((layers, S, A)), np.zeros((layers, S, A))
+    n_f, P_f = np.zeros((layers, S, A)), np.zeros((layers, S, A, S))
+    r_f, var_f = np.zeros((layers, S, A)), np.zeros((layers, S, A))
     Q = np.ones((H, S, A))
     pol = np.zeros((H, S), dtype=int)
     policies, qs, starts, returns = [], [], [], []
@@ -256,31 +257,33 @@ def mvp(env_arrays, K, delta, c1=460 / 9, c2=2 * math.sqrt(2), c3=544 / 9):
             total += r
             s2 = env.step(h, s, a)
             x = r / H
-            N[s, a] += 1
-            Nsas[s, a, s2] += 1
-            r_sum[s, a] += x
-            r_sq[s, a] += x * x
-            n = int(N[s, a])
+            l = h if layers > 1 else 0
+            N[l, s, a] += 1
+            Nsas[l, s, a, s2] += 1
+            r_sum[l, s, a] += x
+            r_sq[l, s, a] += x * x
+            n = int(N[l, s, a])
             if n & (n - 1) == 0:
-                n_f[s, a] = n
-                P_f[s, a] = Nsas[s, a] / n
-                r_f[s, a] = r_sum[s, a] / n
-                var_f[s, a] = max(r_sq[s, a] / n - r_f[s, a] ** 2, 0.0)
+                n_f[l, s, a] = n
+                P_f[l, s, a] = Nsas[l, s, a] / n
+                r_f[l, s, a] = r_sum[l, s, a] / n
+                var_f[l, s, a] = max(r_sq[l, s, a] / n - r_f[l, s, a] ** 2, 0.0)
                 triggered = True
             s = s2
         returns.append(total)
         if triggered:
             V = np.zeros((H + 1, S))
             for h in reversed(range(H)):
+                l = h if layers > 1 else 0
                 for s in range(S):
                     for a in range(A):
-                        n = n_f[s, a]
+                        n = n_f[l, s, a]
                         if n > 0:
-                            pv = sum(P_f[s, a, y] * V[h + 1, y] for y in range(S) if P_f[s, a, y] > 0)
-                            pv2 = sum(P_f[s, a, y] * V[h + 1, y] ** 2 for y in range(S) if P_f[s, a, y] > 0)
+                            pv = sum(P_f[l, s, a, y] * V[h + 1, y] for y in range(S) if P_f[l, s, a, y] > 0)
+                            pv2 = sum(P_f[l, s, a, y] * V[h + 1, y] ** 2 for y in range(S) if P_f[l, s, a, y] > 0)
                             b = (c1 * math.sqrt(max(pv2 - pv * pv, 0.0) * iota / n)
-                                 + c2 * math.sqrt(var_f[s, a] * iota / n) + c3 * iota / n)
-                            Q[h, s, a] = min(r_f[s, a] + pv + b, 1.0)
+                                 + c2 * math.sqrt(var_f[l, s, a] * iota / n) + c3 * iota / n)
+                            Q[h, s, a] = min(r_f[l, s, a] + pv + b, 1.0)
                         else:
                             Q[h, s, a] = 1.0
                     pol[h, s] = first_argmax(Q[h, s])

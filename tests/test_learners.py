@@ -79,7 +79,7 @@ def test_mvp_matches_reference(drawn, seed):
     K = 40
     run = mvp(model, K, seed, record_q=True)
     env = _common.interaction(model, seed)
-    assert_same_run(run, ref.mvp(env, K, 0.1))
+    assert_same_run(run, ref.mvp(env, K, 0.1, 1 if model.P.ndim == 3 else model.H))
 
 
 def test_gamma_sampler_distribution():

@@ -11,7 +11,8 @@ recomputed by backward induction:
 ``Q_h(s, a) = min(r_hat + P_hat V_{h+1} + b, 1)`` with the Bernstein-type bonus
 ``b = c1 sqrt(Var(P_hat, V_{h+1}) iota / n) + c2 sqrt(Var_hat(r) iota / n) + c3 iota / n``,
 ``c1 = 460/9``, ``c2 = 2 sqrt(2)``, ``c3 = 544/9`` (the paper's constants), ``iota = ln(S A H K / delta)``
-(our reading of the log term). Unrefreshed pairs keep ``Q = 1``. Counts are pooled over steps (stationary model).
+(our reading of the log term). Unrefreshed pairs keep ``Q = 1``. Counts are pooled over steps for a stationary
+model (the paper's setting) and kept per step otherwise (``stationary=False``: MVP on the layered MDP).
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
 
 
 @njit(cache=True)
-def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, delta, c1, c2, c3, seed,
-               record):
+def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, delta, c1, c2, c3,
+               seed, record):
     rng = np.uint64(seed)
     iota = np.log(S * A * H * K / delta)
-    N = np.zeros((S, A))
-    Nsas = np.zeros((S, A, S))
-    r_sum = np.zeros((S, A))
-    r_sq = np.zeros((S, A))
+    N = np.zeros((layers, S, A))
+    Nsas = np.zeros((layers, S, A, S))
+    r_sum = np.zeros((layers, S, A))
+    r_sq = np.zeros((layers, S, A))
     # statistics frozen at the last trigger of each pair
-    n_f = np.zeros((S, A))
-    P_f = np.zeros((S, A, S))
-    r_f = np.zeros((S, A))
-    var_r_f = np.zeros((S, A))
+    n_f = np.zeros((layers, S, A))
+    P_f = np.zeros((layers, S, A, S))
+    r_f = np.zeros((layers, S, A))
+    var_r_f = np.zeros((layers, S, A))
     Q = np.ones((H, S, A))
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int16)
@@ -61,38 +62,40 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
             total += r
             rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
             x = r / H  # the paper's scale: total reward in [0, 1]
-            N[s, a] += 1.0
-            Nsas[s, a, s_next] += 1.0
-            r_sum[s, a] += x
-            r_sq[s, a] += x * x
-            n = N[s, a]
-            if n >= 1.0 and (int(n) & (int(n) - 1)) == 0:  # N(s, a) hit a power of two: refresh (s, a)
-                n_f[s, a] = n
+            l = h if layers > 1 else 0
+            N[l, s, a] += 1.0
+            Nsas[l, s, a, s_next] += 1.0
+            r_sum[l, s, a] += x
+            r_sq[l, s, a] += x * x
+            n = N[l, s, a]
+            if (int(n) & (int(n) - 1)) == 0:  # N(s, a) hit a power of two: refresh (s, a)
+                n_f[l, s, a] = n
                 for y in range(S):
-                    P_f[s, a, y] = Nsas[s, a, y] / n
-                r_f[s, a] = r_sum[s, a] / n
-                var_r_f[s, a] = max(r_sq[s, a] / n - r_f[s, a] ** 2, 0.0)
+                    P_f[l, s, a, y] = Nsas[l, s, a, y] / n
+                r_f[l, s, a] = r_sum[l, s, a] / n
+                var_r_f[l, s, a] = max(r_sq[l, s, a] / n - r_f[l, s, a] ** 2, 0.0)
                 triggered = True
             s = s_next
         returns[k] = total
         if triggered:
             for h in range(H - 1, -1, -1):
+                l = h if layers > 1 else 0
                 for s in range(S):
                     best = -np.inf
                     for a in range(A):
-                        n = n_f[s, a]
+                        n = n_f[l, s, a]
                         if n > 0:
                             pv = 0.0
                             pv2 = 0.0
                             for y in range(S):
-                                p = P_f[s, a, y]
+                                p = P_f[l, s, a, y]
                                 if p > 0:
                                     v = V[h + 1, y]
                                     pv += p * v
                                     pv2 += p * v * v
                             b = (c1 * np.sqrt(max(pv2 - pv * pv, 0.0) * iota / n)
-                                 + c2 * np.sqrt(var_r_f[s, a] * iota / n) + c3 * iota / n)
-                            Q[h, s, a] = min(r_f[s, a] + pv + b, 1.0)
+                                 + c2 * np.sqrt(var_r_f[l, s, a] * iota / n) + c3 * iota / n)
+                            Q[h, s, a] = min(r_f[l, s, a] + pv + b, 1.0)
                         else:
                             Q[h, s, a] = 1.0
                         if Q[h, s, a] > best:
@@ -102,10 +105,12 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
     return policies, starts, returns, q_record
 
 
-def mvp(model, K: int, seed=None, *, delta: float = 0.1, record_q: bool = False) -> LearnerRun:
+def mvp(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
+        record_q: bool = False) -> LearnerRun:
     """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale)."""
     K, delta = check_episodes(K), check_delta(delta)
     env = interaction(model, seed)
-    policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K, delta,
-                                              C1, C2, C3, env.seed, record_q)
+    stationary = env.stationary if stationary is None else bool(stationary)
+    policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+                                              1 if stationary else env.H, delta, C1, C2, C3, env.seed, record_q)
     return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
