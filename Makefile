@@ -16,6 +16,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/boundlab demo --out results
+	$(VENV)/bin/boundlab check --quick --out results
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q

@@ -146,6 +146,15 @@ def cmd_demo(args) -> None:
     print(f"wrote {out / 'demo.png'} and {out / 'demo.svg'}")
 
 
+def cmd_check(args) -> None:
+    from .check import run_check
+
+    table = run_check(args.algorithms or None, quick=args.quick, out=args.out)
+    cols = ["algorithm", "instance", "regret (95% CI)", "slope (95% CI)", "verdict bound", "verdict slope"]
+    print(table[cols].to_string(index=False))
+    print(f"wrote {Path(args.out) / 'report.md'}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="boundlab", description="RL-theory algorithms checked against their bounds.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -164,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--policy", choices=["optimal", "uniform"], default="optimal")
             p.add_argument("--episodes", type=int, default=1000)
             p.add_argument("--seed", type=int, default=0)
+    check = sub.add_parser("check", help="run the bound checks and write results/report.md")
+    check.add_argument("algorithms", nargs="*", metavar="ALGORITHM")
+    check.add_argument("--quick", action="store_true", help="small K and few seeds (a few minutes on 2 cores)")
+    check.add_argument("--out", default="results")
+    check.set_defaults(func=cmd_check)
     demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure")
     demo.add_argument("--out", default="results")
     demo.add_argument("--episodes", type=int, default=2000)

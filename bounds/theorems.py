@@ -4,7 +4,7 @@ Conventions: per-step rewards in [0, 1] (MVP's [0, 1] total-reward bound is mult
 of ``H`` steps, ``T = K H``. Where a paper states its constants, :attr:`Bound.value` holds the bound with them and
 may be compared with measured regret; where it hides them (O, O-tilde), ``value`` is ``None`` and only
 :attr:`Bound.rate` (the expression without constants) and :attr:`Bound.exponent` (the power of ``K``) may be used,
-for slope checks. A bound never gets a made-up constant.
+for slope checks. A bound never gets a made-up constant. In rates, a log factor is taken as at least 1.
 """
 
 from __future__ import annotations
@@ -51,27 +51,27 @@ def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float 
                      + 4 * H * math.sqrt(T * L), math.sqrt(H * S * A * T), 0.5,
                      "Azar, Osband & Munos 2017, Theorem 2: 30 L sqrt(HSAT) + 2500 H^2 S^2 A L^2 + 4 H sqrt(TL)")
     if algorithm == "ucb-h":
-        iota = math.log(S * A * T / delta)
+        iota = max(math.log(S * A * T / delta), 1.0)
         return Bound(algorithm, None, math.sqrt(H**4 * S * A * T * iota), 0.5,
                      "Jin, Allen-Zhu, Bubeck & Jordan 2018, Theorem 1: O(sqrt(H^4 S A T iota)), constants hidden")
     if algorithm == "ucb-b":
-        iota = math.log(S * A * T / delta)
+        iota = max(math.log(S * A * T / delta), 1.0)
         return Bound(algorithm, None, math.sqrt(H**3 * S * A * T * iota**2) + math.sqrt(H**9 * S**3 * A**3) * iota**2,
                      0.5, "Jin et al. 2018, Theorem 2: O(sqrt(H^3 S A T iota^2) + sqrt(H^9 S^3 A^3) iota^2), "
                           "constants hidden")
     if algorithm == "mvp":
-        iota = math.log(S * A * H * K / delta)
+        iota = max(math.log(S * A * H * K / delta), 1.0)
         return Bound(algorithm, None, H * (math.sqrt(S * A * K) + S**2 * A) * iota**2, 0.5,
                      "Zhang, Ji & Du 2021, Theorem 1: O((sqrt(SAK) + S^2 A) polylog) for total reward in [0, 1]; "
                      "times H here; constants and exact log powers hidden")
     if algorithm == "psrl":
-        return Bound(algorithm, None, H * S * math.sqrt(A * T * math.log(S * A * T)), 0.5,
+        return Bound(algorithm, None, H * S * math.sqrt(A * T * max(math.log(S * A * T), 1.0)), 0.5,
                      "Osband, Russo & Van Roy 2013, Theorem 1: E[Regret] = O(tau S sqrt(A T log(SAT))), tau = H; "
                      "Bayesian regret, constants hidden")
     if algorithm == "lsvi-ucb":
         if d is None:
             raise ValueError("lsvi-ucb's bound needs the feature dimension d")
-        iota = math.log(2 * d * T / delta)
+        iota = max(math.log(2 * d * T / delta), 1.0)
         return Bound(algorithm, None, math.sqrt(d**3 * H**3 * T * iota**2), 0.5,
                      "Jin, Yang, Wang & Jordan 2020, Theorem 3.1: O(sqrt(d^3 H^3 T iota^2)), iota = log(2dT/p); "
                      "absolute constant c not given")

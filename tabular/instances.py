@@ -144,14 +144,16 @@ def minimax_hard_instance(
     S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, optimal=(None, 0, 0), H_bar: int | None = None
 ) -> EpisodicMDP:
     """The hard non-stationary MDP of Domingues, Menard, Kaufmann & Valko 2021 ("Episodic reinforcement learning in
-    finite MDPs: minimax lower bounds revisited", ALT, Section 3), 0-indexed steps ``h = 0..H-1``.
+    finite MDPs: minimax lower bounds revisited", ALT, Section 3), with 0-indexed steps ``h = 0..H-1``.
 
     States: 0 = waiting state ``s_w``, 1 = good ``s_g``, 2 = bad ``s_b``, then an A-ary tree in heap order (root 3).
-    At ``s_w`` action 0 waits while ``h < H_bar``; any other action (or ``h >= H_bar``) enters the root. Tree actions
-    pick the child deterministically. From a leaf ``l`` at step ``h``, action ``a`` reaches ``s_g`` with probability
+    At ``s_w`` action 0 waits while ``h < H_bar``; any other action (or ``h >= H_bar``) enters the root, so a leaf
+    (depth ``d``) is reached at a step in ``[d + 1, H_bar + d + 1]`` of the agent's choosing. Tree actions pick the
+    child deterministically. From leaf ``l`` at step ``h``, action ``a`` reaches ``s_g`` with probability
     ``1/2 + epsilon * 1{(h, l, a) = (h*, l*, a*)}``, else ``s_b``; both are absorbing. Reward 1 in ``s_g`` at steps
-    ``h >= H_bar + d + 1`` (``d`` the tree depth), so only the good-vs-bad outcome matters. ``optimal = (h*, l*, a*)``
-    with ``l*`` a leaf index (0-based among leaves) and ``h* = None`` meaning ``H_bar + d`` (latest arrival);
+    ``h >= H_bar + d + 2``, after every possible arrival, so only the good-vs-bad outcome matters: the optimal value
+    is ``(H - H_bar - d - 2)(1/2 + epsilon)`` and any other choice loses ``(H - H_bar - d - 2) epsilon``.
+    ``optimal = (h*, l*, a*)``: ``l*`` indexes the leaves (0-based) and ``h* = None`` means ``H_bar + d + 1``;
     ``epsilon = 0`` gives the reference MDP M_0. ``H_bar`` defaults to ``H // 3``. Tree slots beyond the last full
     level are padded with unreachable absorbing states.
     """
@@ -167,12 +169,13 @@ def minimax_hard_instance(
     d = int(depth.max())
     leaves = np.arange(n_internal, n_tree)
     H_bar = H // 3 if H_bar is None else int(H_bar)
-    if H_bar < 0 or H_bar + d + 1 >= H:
-        raise ValueError(f"need 0 <= H_bar and H_bar + depth + 1 < H; got H_bar={H_bar}, depth={d}, H={H}")
+    if H_bar < 0 or H_bar + d + 2 >= H:
+        raise ValueError(f"need 0 <= H_bar and H_bar + depth + 2 < H; got H_bar={H_bar}, depth={d}, H={H}")
     h_star, l_star, a_star = optimal
-    h_star = H_bar + d if h_star is None else int(h_star)
-    if not (0 <= l_star < len(leaves) and 0 <= a_star < A and 0 <= h_star < H):
-        raise ValueError(f"optimal (h*, l*, a*) = {optimal} out of range: {len(leaves)} leaves, {A} actions, H = {H}")
+    h_star = H_bar + d + 1 if h_star is None else int(h_star)
+    if not (0 <= l_star < len(leaves) and 0 <= a_star < A and d + 1 <= h_star <= H_bar + d + 1):
+        raise ValueError(f"optimal (h*, l*, a*) = {optimal} out of range: {len(leaves)} leaves, {A} actions, "
+                         f"h* in [{d + 1}, {H_bar + d + 1}]")
     W, G, B, root = 0, 1, 2, 3
     P = np.zeros((H, S, A, S))
     P[:, W, :, root] = 1.0
@@ -190,7 +193,7 @@ def minimax_hard_instance(
     for s in range(root + n_tree, S):  # padding: unreachable absorbing states
         P[:, s, :, s] = 1.0
     R = np.zeros((H, S, A))
-    R[H_bar + d + 1 :, G, :] = 1.0
+    R[H_bar + d + 2 :, G, :] = 1.0
     return EpisodicMDP(P, R, H, name="minimax-hard")
 
 

@@ -111,12 +111,21 @@ def test_riverswim_optimal_policy_swims_right():
 
 @pytest.mark.parametrize("epsilon", [0.0, 0.2])
 def test_minimax_hard_instance_values(epsilon):
-    """Domingues et al. 2021: V*_1(s_w) = (H - H_bar - d - 1)(1/2 + epsilon), reward counted after arrival."""
+    """Domingues et al. 2021: V*(s_w) = (H - H_bar - d - 2)(1/2 + epsilon) (0-indexed steps), whatever the hidden
+    (h*, l*, a*); a policy that always picks another leaf gets (H - H_bar - d - 2) / 2."""
     S, A, H = 10, 2, 12
     m = tabular.minimax_hard_instance(S, A, H, epsilon=epsilon)
     H_bar, d = H // 3, 2  # S = 10: root + 2 internal children + 4 leaves = 7 tree nodes, depth 2
-    V = solvers.backward_induction(m.P, m.R, H).V
-    assert np.isclose(V[0, 0], (H - H_bar - d - 1) * (0.5 + epsilon))
+    for optimal in [(None, 0, 0), (3, 2, 1), (H_bar + d + 1, 3, 0)]:
+        m = tabular.minimax_hard_instance(S, A, H, epsilon=epsilon, optimal=optimal)
+        V = solvers.backward_induction(m.P, m.R, H).V
+        assert np.isclose(V[0, 0], (H - H_bar - d - 2) * (0.5 + epsilon))
+    wrong_leaf = np.zeros((H, S), dtype=int)  # always action 0: wait, then leftmost path to leaf 0 with action 0
+    m = tabular.minimax_hard_instance(S, A, H, epsilon=epsilon, optimal=(None, 1, 1))
+    value = solvers.evaluate_policies(m.P, m.R, wrong_leaf[None], [0])[0]
+    assert np.isclose(value, (H - H_bar - d - 2) * 0.5)
+    with pytest.raises(ValueError, match="h\\* in"):
+        tabular.minimax_hard_instance(S, A, H, optimal=(0, 0, 0))
 
 
 def test_garnet_branching():

@@ -1,0 +1,47 @@
+"""Cumulative regret vs K with across-seed confidence bands, bounds overlaid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] | None = None, K: np.ndarray | None = None,
+                loglog: bool = False, title: str = "", path: str | Path | None = None, level: float = 0.95):
+    """Plot mean cumulative regret with a normal-approximation ``level`` band across seeds for each
+    ``name -> (n_seeds, K)`` array, and each ``name -> (K,)`` bound curve dashed. Saves ``path`` as PNG and SVG
+    when given; returns the figure."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from scipy import stats
+
+    z = stats.norm.ppf(0.5 + level / 2)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, (name, cum) in enumerate(curves.items()):
+        cum = np.atleast_2d(cum)
+        k = np.arange(1, cum.shape[1] + 1) if K is None else K
+        mean = cum.mean(axis=0)
+        half = z * cum.std(axis=0, ddof=1) / np.sqrt(cum.shape[0]) if cum.shape[0] > 1 else 0 * mean
+        ax.plot(k, mean, color=f"C{i}", label=name)
+        ax.fill_between(k, np.maximum(mean - half, 1e-9 if loglog else -np.inf), mean + half, color=f"C{i}",
+                        alpha=0.2)
+    for j, (name, curve) in enumerate((bounds or {}).items()):
+        k = np.arange(1, len(curve) + 1) if K is None else K
+        ax.plot(k, curve, "--", color=f"C{len(curves) + j}", label=name)
+    if loglog:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set(xlabel="episodes K", ylabel="cumulative regret", title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for ext in ("png", "svg"):
+            fig.savefig(path.with_suffix(f".{ext}"))
+        plt.close(fig)
+    return fig
