@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -20,6 +21,13 @@ def regret_of_run(model: EpisodicMDP, run) -> np.ndarray:
     V_star = solvers.backward_induction(P, R, model.H).V[0]
     values = solvers.evaluate_policies(P, R, run.policies, run.starts, run.epsilon)
     return V_star[run.starts] - values
+
+
+def local_pool(n_tasks: int) -> ProcessPoolExecutor:
+    """A process pool over the local cores. Workers start from a fork server, never by forking this process, which
+    may hold JAX or BLAS threads."""
+    workers = max(1, min(n_tasks, os.cpu_count() or 1))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def _one_seed(algorithm: str, model: EpisodicMDP, episodes: int, seed: int, params: dict) -> pd.DataFrame:
@@ -44,7 +52,7 @@ def measure_regret(algorithm: str, model: EpisodicMDP, episodes: int, seeds=(0,)
         frames = [_one_seed(algorithm, model, episodes, seeds[0], params)]
     else:
         own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=min(len(seeds), os.cpu_count() or 1))
+        pool = executor or local_pool(len(seeds))
         try:
             futures = [pool.submit(_one_seed, algorithm, model, episodes, s, params) for s in seeds]
             frames = [f.result() for f in futures]

@@ -4,9 +4,8 @@ store at once (a killed sweep resumes where it stopped)."""
 from __future__ import annotations
 
 import itertools
-import os
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,7 @@ from tqdm.auto import tqdm
 
 from tabular import EpisodicMDP
 
-from .regret import _one_seed
+from .regret import _one_seed, local_pool
 from .registry import learner
 from .store import Store, params_key
 
@@ -48,7 +47,7 @@ def sweep(algorithms, instances: dict[str, EpisodicMDP], seeds, episodes: int, *
     todo = [(a, i, int(s)) for a, i, s in itertools.product(algorithms, instances, seeds)
             if (a, i, int(s), int(episodes), params_key(params.get(a))) not in done]
     own = executor is None and len(todo) > 0
-    pool = executor or (ProcessPoolExecutor(max_workers=os.cpu_count() or 1) if own else None)
+    pool = executor or (local_pool(len(todo)) if own else None)
     try:
         futures = {pool.submit(_task, a, instances[i], int(episodes), s, params.get(a, {})): (a, i, s)
                    for a, i, s in todo}
