@@ -32,7 +32,8 @@ from .theorems import lower_bound, upper_bound
 TOL = 0.1  # slack on the one-sided slope check (exponent units)
 ROUNDING = 1e-9  # floating-point slack when a bootstrap CI is degenerate (all runs alike)
 DELTA = 0.1
-CHECKED = ["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b", "mvp", "psrl", "greedy"]
+CHECKED = ["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b", "mvp", "psrl", "lsvi-ucb", "greedy"]
+LINEAR = {"lsvi-ucb"}  # learners that need a linear MDP (their features); they skip the tabular hard family
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,19 @@ class Config:
         return cls(episodes=20000, seeds=8, hard_K=(500, 1000, 2000, 4000, 8000, 16000))
 
 
-def fixed_instance() -> tabular.EpisodicMDP:
-    """A Dirichlet MDP (S=6, A=3, H=10, seed 0): positive gaps, so regret eventually grows like log K."""
+def fixed_instance(algorithm: str = ""):
+    """A Dirichlet MDP (S=6, A=3, H=10, seed 0): positive gaps, so regret eventually grows like log K. Linear
+    learners get a random linear MDP (S=10, A=3, d=4, H=5, seed 0) instead."""
+    if algorithm in LINEAR:
+        return tabular.random_linear_mdp(S=10, A=3, d=4, H=5, seed=0)
     P, R = tabular.dirichlet_mdp(S=6, A=3, seed=0).to_arrays()
     return tabular.EpisodicMDP(P, R, 10, name="dirichlet-S6A3H10")
+
+
+def _instance_name(model) -> str:
+    if isinstance(model, tabular.LinearMDP):
+        return f"linear-S{model.phi.shape[0]}A{model.phi.shape[1]}d{model.d}H{model.H}"
+    return model.name
 
 
 HARD = dict(S=10, A=2, H=12)
@@ -91,19 +101,28 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             raise ValueError(f"unknown algorithm {a!r}; choose from {', '.join(all_algorithms())}")
     out = Path(out)
     store = out / ("runs-quick.sqlite" if quick else "runs.sqlite")
-    model = fixed_instance()
-    S, A, H, K = model.S, model.A, model.H, cfg.episodes
-    df = sweep(algorithms, {model.name: model}, range(cfg.seeds), K, executor=executor, store=store,
-               progress=progress)
+    K = cfg.episodes
+    models = {a: fixed_instance(a) for a in algorithms}
+    frames = []
+    for group in ([a for a in algorithms if a not in LINEAR], [a for a in algorithms if a in LINEAR]):
+        if group:
+            model = models[group[0]]
+            frames.append(sweep(group, {_instance_name(model): model}, range(cfg.seeds), K, executor=executor,
+                                store=store, progress=progress))
+    df = pd.concat(frames, ignore_index=True)
     rows, curves, bound_curves = [], {}, {}
     for a in algorithms:
+        model = models[a]
+        H = model.H
+        S, A = model.phi.shape[:2] if a in LINEAR else (model.S, model.A)
+        d = model.d if a in LINEAR else None
         cum = cumulative_regret(df[df.algorithm == a])
         curves[a] = cum
         final = cum[:, -1]
         half = 1.96 * final.std(ddof=1) / math.sqrt(len(final))
         slope = loglog_slope(cum, burn_in=K // 10)
         try:
-            bound = upper_bound(a, S=S, A=A, H=H, K=K, delta=DELTA)
+            bound = upper_bound(a, S=S, A=A, H=H, K=K, delta=DELTA, d=d)
         except ValueError:
             bound = None
         held = None
@@ -111,10 +130,10 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             held_n = int(np.sum(final <= bound.value))
             held = held_n == len(final)
             ks = np.arange(1, K + 1)
-            bound_curves[f"{a} bound"] = np.array([upper_bound(a, S=S, A=A, H=H, K=int(k), delta=DELTA).value
+            bound_curves[f"{a} bound"] = np.array([upper_bound(a, S=S, A=A, H=H, K=int(k), delta=DELTA, d=d).value
                                                    for k in ks])
         rows.append({
-            "algorithm": a, "instance": model.name, "K": K,
+            "algorithm": a, "instance": _instance_name(model), "K": K,
             "regret (95% CI)": f"{final.mean():.1f} +/- {half:.1f}",
             "bound": "-" if bound is None else (f"{bound.value:.3g}" if bound.has_constants else "O~ (rate only)"),
             "bound / (H K)": "-" if bound is None or not bound.has_constants else f"{bound.value / (H * K):.3g}",
@@ -125,11 +144,11 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             "verdict bound": _verdict(held),
             "verdict slope": _verdict(None if bound is None else slope.high <= bound.exponent + TOL),
         })
-    plot_regret(curves, bounds=bound_curves, loglog=True, title=f"{model.name}: cumulative regret",
+    plot_regret(curves, bounds=bound_curves, loglog=True, title="fixed instances: cumulative regret",
                 path=out / "regret_fixed")
 
     hard_curves = {}
-    for a in algorithms:
+    for a in [a for a in algorithms if a not in LINEAR]:
         totals = []
         for K_h in cfg.hard_K:
             inst = hard_instances(K_h, cfg.seeds)
@@ -147,8 +166,9 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             "regret / LB rate": f"{totals[:, -1].mean() / lower_bound(**HARD, K=cfg.hard_K[-1]).rate:.3f}",
             "verdict bound": "n/a", "verdict slope": _verdict(boot[1] - ROUNDING <= 0.5 <= boot[2] + ROUNDING),
         })
-    plot_regret(hard_curves, K=np.array(cfg.hard_K), loglog=True,
-                title="minimax hard family: total regret at K (epsilon rebuilt per K)", path=out / "regret_hard")
+    if hard_curves:
+        plot_regret(hard_curves, K=np.array(cfg.hard_K), loglog=True,
+                    title="minimax hard family: total regret at K (epsilon rebuilt per K)", path=out / "regret_hard")
     table = pd.DataFrame(rows)
     write_report(table, cfg, out / "report.md")
     return table
@@ -174,7 +194,7 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
     ]
     for a in table.algorithm.unique():
         try:
-            lines.append(f"- `{a}`: {upper_bound(a, S=6, A=3, H=10, K=cfg.episodes).source}")
+            lines.append(f"- `{a}`: {upper_bound(a, S=6, A=3, H=10, K=cfg.episodes, d=4).source}")
         except ValueError:
             lines.append(f"- `{a}`: no regret bound (baseline)")
     lines += [f"- lower bound: {lb.source}", "",

@@ -13,6 +13,7 @@ _REGISTRY: dict[str, Callable] = {
     "ucb-b": learners.ucb_b,
     "greedy": learners.greedy,
     "eps-greedy": learners.eps_greedy,
+    "lsvi-ucb": learners.lsvi_ucb,
     "mvp": learners.mvp,
     "psrl": learners.psrl,
 }

@@ -10,13 +10,15 @@ import numpy as np
 import pandas as pd
 
 import solvers
-from tabular import EpisodicMDP
+from tabular import EpisodicMDP, LinearMDP
 
 from .registry import learner
 
 
-def regret_of_run(model: EpisodicMDP, run) -> np.ndarray:
+def regret_of_run(model: EpisodicMDP | LinearMDP, run) -> np.ndarray:
     """Per-episode regret ``V*_0(s_1^k) - V^{pi_k}_0(s_1^k)`` of a ``LearnerRun`` (exact, by policy evaluation)."""
+    if isinstance(model, LinearMDP):
+        model = model.to_episodic()
     P, R = model.P, model.R
     V_star = solvers.backward_induction(P, R, model.H).V[0]
     values = solvers.evaluate_policies(P, R, run.policies, run.starts, run.epsilon)
@@ -45,8 +47,8 @@ def measure_regret(algorithm: str, model: EpisodicMDP, episodes: int, seeds=(0,)
     parallel on local processes (or on ``executor``, any ``concurrent.futures.Executor``).
     """
     learner(algorithm)  # fail fast on a bad name
-    if not isinstance(model, EpisodicMDP):
-        raise TypeError(f"model must be an EpisodicMDP, got {type(model).__name__}")
+    if not isinstance(model, (EpisodicMDP, LinearMDP)):
+        raise TypeError(f"model must be an EpisodicMDP or LinearMDP, got {type(model).__name__}")
     seeds = [int(s) for s in np.atleast_1d(seeds)]
     if len(seeds) == 1 and executor is None:
         frames = [_one_seed(algorithm, model, episodes, seeds[0], params)]

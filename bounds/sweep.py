@@ -11,20 +11,20 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from tabular import EpisodicMDP
+from tabular import EpisodicMDP, LinearMDP
 
 from .regret import _one_seed, local_pool
 from .registry import learner
 from .store import Store, params_key
 
 
-def _task(algorithm: str, model: EpisodicMDP, episodes: int, seed: int, params: dict):
+def _task(algorithm: str, model, episodes: int, seed: int, params: dict):
     t0 = time.perf_counter()
     frame = _one_seed(algorithm, model, episodes, seed, params)
     return frame, time.perf_counter() - t0
 
 
-def sweep(algorithms, instances: dict[str, EpisodicMDP], seeds, episodes: int, *, params: dict | None = None,
+def sweep(algorithms, instances: dict, seeds, episodes: int, *, params: dict | None = None,
           executor: Executor | None = None, store: str | Path = "results/runs.sqlite",
           progress: bool = True) -> pd.DataFrame:
     """Run every ``(algorithm, instance, seed)`` for ``episodes`` episodes and return the stored rows for them.
@@ -40,8 +40,8 @@ def sweep(algorithms, instances: dict[str, EpisodicMDP], seeds, episodes: int, *
     for a in algorithms:
         learner(a)
     for name, model in instances.items():
-        if not isinstance(model, EpisodicMDP):
-            raise TypeError(f"instance {name!r} must be an EpisodicMDP, got {type(model).__name__}")
+        if not isinstance(model, (EpisodicMDP, LinearMDP)):
+            raise TypeError(f"instance {name!r} must be an EpisodicMDP or LinearMDP, got {type(model).__name__}")
     db = Store(store)
     done = db.done()
     todo = [(a, i, int(s)) for a, i, s in itertools.product(algorithms, instances, seeds)

@@ -217,3 +217,16 @@ def make(name: str, **overrides):
     if factory in (garnet, dirichlet_mdp):
         overrides.setdefault("seed", 0)
     return factory(**overrides)
+
+
+def random_linear_mdp(S: int = 10, A: int = 3, d: int = 4, H: int = 5, seed=None):
+    """A random linear MDP (Jin et al. 2020): ``phi(s, a)`` on the simplex (Dirichlet(1)), each ``mu_h`` a set of
+    ``d`` distributions over states (Dirichlet(1)), ``theta_h`` uniform on [0, 1]^d, so ``P_h = <phi, mu_h>`` is a
+    distribution and ``r_h = <phi, theta_h>`` lies in [0, 1]."""
+    from .models import LinearMDP
+
+    rng = as_generator(seed)
+    phi = rng.dirichlet(np.ones(d), size=(S, A))
+    mu = rng.dirichlet(np.ones(S), size=(H, d))
+    theta = rng.random((H, d))
+    return LinearMDP(phi, mu, theta, H, name="random-linear")

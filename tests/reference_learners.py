@@ -289,3 +289,44 @@ def mvp(env_arrays, K, delta, layers, c1=460 / 9, c2=2 * math.sqrt(2), c3=544 / 
                     pol[h, s] = first_argmax(Q[h, s])
                     V[h, s] = Q[h, s, pol[h, s]]
     return np.array(policies), np.array(starts), np.array(returns), np.array(qs)
+
+
+def lsvi_ucb(env_arrays, K, phi, beta, lam=1.0):
+    """Jin et al. 2020, Algorithm 1, exactly as written: regressions over the list of past transitions, with an
+    explicit matrix inverse."""
+    S, A, H = env_arrays.S, env_arrays.A, env_arrays.H
+    d = phi.shape[2]
+    stream = Stream(env_arrays.seed)
+    env = Env(env_arrays, stream)
+    data = [[] for _ in range(H)]  # (s, a, r, s')
+    policies, qs, starts, returns = [], [], [], []
+    for k in range(K):
+        Q = np.zeros((H + 1, S, A))
+        pol = np.zeros((H, S), dtype=int)
+        for h in reversed(range(H)):
+            Lam = lam * np.eye(d)
+            rhs = np.zeros(d)
+            for s, a, r, s2 in data[h]:
+                Lam += np.outer(phi[s, a], phi[s, a])
+                rhs += phi[s, a] * (r + (Q[h + 1, s2].max() if h + 1 < H else 0.0))
+            Lam_inv = np.linalg.inv(Lam)
+            w = Lam_inv @ rhs
+            for s in range(S):
+                for a in range(A):
+                    f = phi[s, a]
+                    Q[h, s, a] = min(w @ f + beta * math.sqrt(f @ Lam_inv @ f), H)
+                pol[h, s] = first_argmax(Q[h, s])
+        policies.append(pol)
+        qs.append(Q[:H].copy())
+        s = env.initial()
+        starts.append(s)
+        total = 0.0
+        for h in range(H):
+            a = pol[h, s]
+            r = env.reward(h, s, a)
+            total += r
+            s2 = env.step(h, s, a)
+            data[h].append((s, a, r, s2))
+            s = s2
+        returns.append(total)
+    return np.array(policies), np.array(starts), np.array(returns), np.array(qs)

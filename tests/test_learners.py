@@ -148,3 +148,18 @@ def test_bad_learner_input(kwargs, match):
         ucbvi_ch(tabular.riverswim(), 10)
     with pytest.raises(ValueError, match="epsilon"):
         eps_greedy(model, 10, epsilon=2.0)
+
+
+@settings(max_examples=8)
+@given(st.integers(2, 5), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31),
+       st.sampled_from([0.05, 1.0]))
+def test_lsvi_ucb_matches_paper_form_reference(S, A, d, H, seed, c):
+    """Count-grouped sums + Sherman-Morrison (kernel) == the paper's sums over past transitions + explicit inverse."""
+    from tabular.learners import lsvi_ucb
+
+    lin = tabular.random_linear_mdp(S, A, d, H, seed=seed)
+    K = 25
+    run = lsvi_ucb(lin, K, seed, c=c, record_q=True)
+    env = _common.interaction(lin.to_episodic(), seed)
+    beta = c * d * H * np.sqrt(np.log(2 * d * K * H / 0.1))
+    assert_same_run(run, ref.lsvi_ucb(env, K, lin.phi, beta), q_rtol=1e-7)

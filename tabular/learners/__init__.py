@@ -6,3 +6,4 @@ from .ucbvi import ucbvi_bf, ucbvi_ch
 from .qlearning import ucb_b, ucb_h
 from .psrl import psrl
 from .mvp import mvp
+from .lsvi_ucb import lsvi_ucb

@@ -1,0 +1,105 @@
+"""LSVI-UCB (Jin, Yang, Wang & Jordan 2020, "Provably efficient reinforcement learning with linear function
+approximation", COLT; https://arxiv.org/abs/1907.05388), Algorithm 1.
+
+Each episode, for ``h = H..1``: ``Lambda_h = sum_tau phi_tau phi_tau^T + lambda I``,
+``w_h = Lambda_h^{-1} sum_tau phi_tau [r_h + max_a Q_{h+1}(x'_tau, a)]`` and
+``Q_h(x, a) = min(w_h^T phi(x, a) + beta ||phi(x, a)||_{Lambda_h^{-1}}, H)``; act greedily.
+``lambda = 1`` and ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` as in Theorem 3.1, whose ``c`` is an
+unspecified absolute constant: default ``c = 1`` (a choice, stated here).
+
+On a finite state space the regression sums are grouped by ``(s, a, s')`` counts, which gives exactly the paper's
+``w_h`` at a cost independent of ``k``; ``Lambda_h^{-1}`` is kept by Sherman-Morrison rank-one updates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..models import LinearMDP
+from ..simulate import draw_initial, draw_row
+from ._common import LearnerRun, check_delta, check_episodes, interaction
+
+
+@njit(cache=True)
+def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, phi, S, A, H, K, lam, beta,
+                    seed, record):
+    rng = np.uint64(seed)
+    d = phi.shape[2]
+    Lambda_inv = np.zeros((H, d, d))
+    for h in range(H):
+        for i in range(d):
+            Lambda_inv[h, i, i] = 1.0 / lam
+    N = np.zeros((H, S, A))
+    Nsas = np.zeros((H, S, A, S))
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    policies = np.empty((K, H, S), dtype=np.int16)
+    starts = np.empty(K, dtype=np.int32)
+    returns = np.empty(K)
+    q_record = np.empty((K if record else 0, H, S, A))
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    target = np.empty(d)
+    for k in range(K):
+        for h in range(H - 1, -1, -1):
+            r_h = R3[h if R3.shape[0] > 1 else 0]
+            target[:] = 0.0
+            for s in range(S):
+                for a in range(A):
+                    if N[h, s, a] > 0:
+                        y = N[h, s, a] * r_h[s, a]
+                        for t in range(S):
+                            y += Nsas[h, s, a, t] * V[h + 1, t]
+                        for i in range(d):
+                            target[i] += phi[s, a, i] * y
+            w = Lambda_inv[h] @ target
+            for s in range(S):
+                best = -np.inf
+                for a in range(A):
+                    f = phi[s, a]
+                    bonus = beta * np.sqrt(max(f @ (Lambda_inv[h] @ f), 0.0))
+                    q = min(w @ f + bonus, float(H))
+                    Q[h, s, a] = q
+                    if q > best:
+                        best = q
+                        policies[k, h, s] = a
+                V[h, s] = best
+        if record:
+            q_record[k] = Q
+        rng, s = draw_initial(init_cdf, rng)
+        starts[k] = s
+        total = 0.0
+        for h in range(H):
+            a = policies[k, h, s]
+            total += R3[h if R3.shape[0] > 1 else 0, s, a]
+            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            N[h, s, a] += 1.0
+            Nsas[h, s, a, s_next] += 1.0
+            u = Lambda_inv[h] @ phi[s, a]  # Sherman-Morrison: (L + f f^T)^-1 = L^-1 - u u^T / (1 + f^T u)
+            Lambda_inv[h] -= np.outer(u, u) / (1.0 + phi[s, a] @ u)
+            s = s_next
+        returns[k] = total
+    return policies, starts, returns, q_record
+
+
+def lsvi_ucb(model, K: int, seed=None, *, phi=None, p: float = 0.1, c: float = 1.0, lam: float = 1.0,
+             record_q: bool = False) -> LearnerRun:
+    """LSVI-UCB (Jin et al. 2020, Algorithm 1; regret bound Theorem 3.1). ``model``: a :class:`LinearMDP` (its
+    ``phi`` is the known feature map) or an ``EpisodicMDP`` with ``phi[s, a, d]`` given."""
+    if isinstance(model, LinearMDP):
+        phi = model.phi if phi is None else phi
+        model = model.to_episodic()
+    if phi is None:
+        raise ValueError("phi (features phi[s, a, d]) is required unless model is a LinearMDP")
+    K, p = check_episodes(K), check_delta(p)
+    env = interaction(model, seed)
+    phi = np.ascontiguousarray(phi, dtype=np.float64)
+    if phi.ndim != 3 or phi.shape[:2] != (env.S, env.A):
+        raise ValueError(f"phi must have shape (S, A, d) = ({env.S}, {env.A}, d), got {phi.shape}")
+    if lam <= 0:
+        raise ValueError(f"lam must be > 0, got {lam}")
+    d = phi.shape[2]
+    beta = c * d * env.H * np.sqrt(np.log(2 * d * K * env.H / p))
+    policies, starts, returns, q = lsvi_ucb_kernel(*env.tables, env.R3, env.init_cdf, phi, env.S, env.A, env.H, K,
+                                                   float(lam), float(beta), env.seed, record_q)
+    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
