@@ -1,5 +1,6 @@
 """Each paper's bounds as code, exact regret measurement, sweeps, plots and the ``boundlab`` command."""
 
+from . import plots
 from .regret import measure_regret, regret_of_run
 from .registry import algorithms, learner, register
 from .store import Store

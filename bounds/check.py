@@ -142,7 +142,8 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             "exponent": "-" if bound is None else bound.exponent,
             "regret / LB rate": "-",
             "verdict bound": _verdict(held),
-            "verdict slope": _verdict(None if bound is None else slope.high <= bound.exponent + TOL),
+            "verdict slope": _verdict(None if bound is None or np.isnan(slope.slope)
+                                      else slope.high <= bound.exponent + TOL),
         })
     plot_regret(curves, bounds=bound_curves, loglog=True, title="fixed instances: cumulative regret",
                 path=out / "regret_fixed")

@@ -31,12 +31,15 @@ def _fit(logK: np.ndarray, curve: np.ndarray) -> float:
 def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_boot: int = 500,
                  level: float = 0.95, seed=0) -> Slope:
     """Least-squares slope of ``log(mean cumulative regret)`` vs ``log K`` over ``K >= burn_in`` (``n_points``
-    log-spaced K), with a percentile bootstrap CI resampling seeds."""
+    log-spaced K), with a percentile bootstrap CI resampling seeds. If the mean cumulative regret is still 0 at the
+    burn-in, a power law cannot be fitted and the slope and CI are NaN."""
     cumulative = np.atleast_2d(cumulative)
     n, K = cumulative.shape
     if not 1 <= burn_in < K:
         raise ValueError(f"burn_in must lie in [1, K) = [1, {K}), got {burn_in}")
     idx = np.unique(np.geomspace(burn_in, K, n_points).astype(int)) - 1
+    if cumulative[:, idx[0]].mean() <= 0:
+        return Slope(float("nan"), float("nan"), float("nan"), burn_in)
     logK = np.log(idx + 1.0)
     slope = _fit(logK, cumulative[:, idx].mean(axis=0))
     rng = as_generator(seed)
