@@ -7,14 +7,15 @@ import numpy as np
 from .validation import as_row_operator, check_gamma, check_rewards
 
 
-def discounted_problem(P, R, gamma, validate: bool = True):
-    """Return ``(P2, R, gamma, S, A)`` with ``P2`` the ``(S*A, S)`` row operator; raise ``ValueError`` on bad input."""
+def discounted_problem(P, R, gamma, validate: bool = True, sparsify_below: float = 0.0):
+    """Return ``(P2, R, gamma, S, A)`` with ``P2`` the ``(S*A, S)`` row operator; raise ``ValueError`` on bad input.
+    A dense ``P`` with at most a ``sparsify_below`` fraction of non-zeros is returned as CSR."""
     R = check_rewards(R, "R", ndim=2)
     S, A = R.shape
     if S < 1 or A < 1:
         raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
     gamma = check_gamma(gamma)
-    return as_row_operator(P, S, A, "P", validate), R, gamma, S, A
+    return as_row_operator(P, S, A, "P", validate, sparsify_below), R, gamma, S, A
 
 
 def check_tol(tol: float, max_iter: int) -> None:

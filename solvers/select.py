@@ -26,10 +26,9 @@ def solve(P, R, gamma: float, *, tol: float = 1e-6) -> PlanningResult:
       ``LV - V`` contracts slowly (slow mixing), with span stopping: a returned policy with ``policy_gap <= tol`` and
       ``|V - V*| <= tol / 2`` (Puterman 1994, Thm 6.6.3), certified in the result.
     """
-    P2, R, gamma, S, A = discounted_problem(P, R, gamma)
+    S_in = np.shape(R)[0] if np.ndim(R) == 2 else 0
+    P2, R, gamma, S, A = discounted_problem(P, R, gamma, sparsify_below=SPARSE_DENSITY if S_in >= SPARSE_MIN_S else 0)
     check_tol(tol, 1)
-    if not sp.issparse(P2) and S >= SPARSE_MIN_S and np.count_nonzero(P2) <= SPARSE_DENSITY * P2.size:
-        P2 = sp.csr_matrix(P2)
     if not sp.issparse(P2) and S <= DENSE_PI_MAX_S:
         return policy_iteration(P2.reshape(S, A, S), R, gamma)
     return _iterate(P2, R, gamma, S, A, "auto", tol, 1_000_000)

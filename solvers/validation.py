@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 #: Absolute tolerance on ``sum_s' P(s'|s,a) = 1``.
 ROW_SUM_ATOL = 1e-8
@@ -51,12 +52,66 @@ def _describe_row(row: int, A: int, prefix: str) -> str:
     return f"{prefix}state {s}, action {a}"
 
 
-def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "") -> None:
+@njit(cache=True)
+def _scan_dense_rows(P2):
+    """One pass over a dense ``(n, S)`` array: row sums, non-zeros per row, first row with a non-finite entry and
+    first row with a negative entry (-1 if none)."""
+    n, S = P2.shape
+    sums = np.zeros(n)
+    nnz = np.zeros(n, dtype=np.int64)
+    bad_finite = -1
+    bad_negative = -1
+    for i in range(n):
+        total = 0.0
+        count = 0
+        for j in range(S):
+            x = P2[i, j]
+            total += x
+            if x != 0.0:
+                count += 1
+                if not np.isfinite(x):
+                    if bad_finite < 0:
+                        bad_finite = i
+                elif x < 0.0 and bad_negative < 0:
+                    bad_negative = i
+        sums[i] = total
+        nnz[i] = count
+    return sums, nnz, bad_finite, bad_negative
+
+
+@njit(cache=True)
+def _dense_to_csr(P2, nnz):
+    """CSR arrays of a dense ``(n, S)`` array whose per-row non-zero counts are ``nnz``."""
+    n, S = P2.shape
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        indptr[i + 1] = indptr[i] + nnz[i]
+    indices = np.empty(indptr[n], dtype=np.int32)
+    data = np.empty(indptr[n])
+    for i in range(n):
+        k = indptr[i]
+        for j in range(S):
+            if P2[i, j] != 0.0:
+                indices[k] = j
+                data[k] = P2[i, j]
+                k += 1
+    return data, indices, indptr
+
+
+def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "") -> np.ndarray | None:
     """Raise ``ValueError`` unless every row of the ``(S * A, S)`` operator is a probability vector.
 
-    The message names the (step,) state and action of the first bad row.
+    The message names the (step,) state and action of the first bad row. For dense input, returns the number of
+    non-zeros per row (one pass computes both); ``None`` for sparse input.
     """
-    if sp.issparse(P2):
+    nnz = None
+    if not sp.issparse(P2):
+        sums, nnz, bad_finite, bad_negative = _scan_dense_rows(P2)
+        if bad_finite >= 0:
+            raise ValueError(f"{name} has a non-finite entry at {_describe_row(bad_finite, A, prefix)}")
+        if bad_negative >= 0:
+            raise ValueError(f"{name} has a negative entry at {_describe_row(bad_negative, A, prefix)}")
+    else:
         data = P2.data
         if not np.all(np.isfinite(data)):
             bad = int(np.searchsorted(P2.indptr, np.flatnonzero(~np.isfinite(data))[0], side="right") - 1)
@@ -65,27 +120,21 @@ def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "") -> No
             bad = int(np.searchsorted(P2.indptr, np.flatnonzero(data < 0)[0], side="right") - 1)
             raise ValueError(f"{name} has a negative entry at {_describe_row(bad, A, prefix)}")
         sums = np.asarray(P2.sum(axis=1)).ravel()
-    else:
-        if not np.all(np.isfinite(P2)):
-            bad = int(np.argwhere(~np.isfinite(P2))[0, 0])
-            raise ValueError(f"{name} has a non-finite entry at {_describe_row(bad, A, prefix)}")
-        negative = P2 < 0
-        if negative.any():
-            bad = int(np.argwhere(negative)[0, 0])
-            raise ValueError(f"{name} has a negative entry at {_describe_row(bad, A, prefix)}")
-        sums = P2.sum(axis=1)
     off = np.abs(sums - 1.0) > ROW_SUM_ATOL
     if off.any():
         bad = int(np.flatnonzero(off)[0])
         raise ValueError(
             f"{name} row at {_describe_row(bad, A, prefix)} sums to {sums[bad]!r}, not 1"
         )
+    return nnz
 
 
-def as_row_operator(P, S: int, A: int, name: str = "P", validate: bool = True):
+def as_row_operator(P, S: int, A: int, name: str = "P", validate: bool = True, sparsify_below: float = 0.0):
     """Return ``P`` (dense ``(S, A, S)`` or sparse ``(S*A, S)``) as the ``(S*A, S)`` row operator.
 
     Dense input becomes a float64 C-contiguous reshape (no copy when already so); sparse input becomes CSR float64.
+    A dense ``P`` whose fraction of non-zeros is at most ``sparsify_below`` comes back as CSR, built in the same
+    pass that validates it.
     """
     if sp.issparse(P):
         if P.shape != (S * A, S):
@@ -97,8 +146,12 @@ def as_row_operator(P, S: int, A: int, name: str = "P", validate: bool = True):
         if P.shape != (S, A, S):
             raise ValueError(f"{name} must have shape (S, A, S) = ({S}, {A}, {S}), got {P.shape}")
         P2 = np.ascontiguousarray(P, dtype=np.float64).reshape(S * A, S)
-    if validate:
-        check_distribution_rows(P2, A, name)
+    nnz = check_distribution_rows(P2, A, name) if validate else None
+    if sparsify_below > 0 and not sp.issparse(P2):
+        if nnz is None:
+            nnz = np.count_nonzero(P2, axis=1)
+        if nnz.sum() <= sparsify_below * P2.size:
+            return sp.csr_matrix(_dense_to_csr(P2, nnz), shape=P2.shape)
     return P2
 
 
