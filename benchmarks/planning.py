@@ -82,7 +82,8 @@ def bandwidth_case(S: int, A: int, gamma: float, with_peers: bool) -> None:
     t_stream, _ = timed(np.add.reduce, P2, axis=None, repeat=5)
     t_sweep, _ = timed(solvers.result.backup, P2, R, gamma, V, repeat=5)
     gb = P2.nbytes / 1e9
-    print(f"P is {gb:.2f} GB; streaming it once: {t_stream * 1e3:.1f} ms ({gb / t_stream:.1f} GB/s); one Bellman sweep: "
+    print(f"P is {gb:.2f} GB; streaming it once: {t_stream * 1e3:.1f} ms ({gb / t_stream:.1f} GB/s); "
+          "one Bellman sweep: "
           f"{t_sweep * 1e3:.1f} ms = {t_sweep / t_stream:.2f}x the stream time\n")
     case(f"Dense random MDP, S={S}, A={A}, gamma={gamma}: full solve", P, R, gamma, with_peers)
 

@@ -3,10 +3,12 @@
 from . import plots
 from .regret import measure_regret, regret_of_run
 from .registry import algorithms, learner, register
+from .slopes import Slope, cumulative_regret, loglog_slope, mean_ci
 from .store import Store
 from .sweep import sweep
-from .slopes import Slope, cumulative_regret, loglog_slope
 from .theorems import Bound, lower_bound, upper_bound
 
-__all__ = ["Bound", "Slope", "algorithms", "cumulative_regret", "learner", "loglog_slope", "lower_bound",
-           "measure_regret", "regret_of_run", "register", "Store", "sweep", "upper_bound"]
+__all__ = [
+    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "learner", "loglog_slope", "lower_bound",
+    "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep", "upper_bound",
+]

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import solvers
 import tabular
 from tabular.instances import as_generator
 
 from .plots import plot_regret
 from .registry import algorithms as all_algorithms
-from .slopes import cumulative_regret, loglog_slope
+from .slopes import cumulative_regret, loglog_slope, mean_ci
 from .sweep import sweep
 from .theorems import lower_bound, upper_bound
 
@@ -119,7 +118,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         cum = cumulative_regret(df[df.algorithm == a])
         curves[a] = cum
         final = cum[:, -1]
-        half = 1.96 * final.std(ddof=1) / math.sqrt(len(final))
+        mean, half = mean_ci(final)
         slope = loglog_slope(cum, burn_in=K // 10)
         try:
             bound = upper_bound(a, S=S, A=A, H=H, K=K, delta=DELTA, d=d)
@@ -134,7 +133,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
                                                    for k in ks])
         rows.append({
             "algorithm": a, "instance": _instance_name(model), "K": K,
-            "regret (95% CI)": f"{final.mean():.1f} +/- {half:.1f}",
+            "regret (95% CI)": f"{mean:.1f} +/- {half:.1f}",
             "bound": "-" if bound is None else (f"{bound.value:.3g}" if bound.has_constants else "O~ (rate only)"),
             "bound / (H K)": "-" if bound is None or not bound.has_constants else f"{bound.value / (H * K):.3g}",
             "held": "-" if held is None else f"{held_n}/{len(final)}",
@@ -161,7 +160,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         rows.append({
             "algorithm": a, "instance": f"minimax-hard family S={HARD['S']} A={HARD['A']} H={HARD['H']}",
             "K": f"{cfg.hard_K[0]}..{cfg.hard_K[-1]}",
-            "regret (95% CI)": f"{totals[:, -1].mean():.1f} +/- {1.96 * totals[:, -1].std(ddof=1) / math.sqrt(len(totals)):.1f}",
+            "regret (95% CI)": "{:.1f} +/- {:.1f}".format(*mean_ci(totals[:, -1])),
             "bound": "Omega(sqrt(H^3 S A K)) (rate only)", "bound / (H K)": "-", "held": "-",
             "slope (95% CI)": f"{boot[0]:.3f} [{boot[1]:.3f}, {boot[2]:.3f}]", "exponent": 0.5,
             "regret / LB rate": f"{totals[:, -1].mean() / lower_bound(**HARD, K=cfg.hard_K[-1]).rate:.3f}",

@@ -13,6 +13,8 @@ import numpy as np
 import solvers
 import tabular
 
+from .slopes import mean_ci
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit code 2 (argparse prints usage too)
@@ -67,11 +69,6 @@ def run_policy(model, policy: str, episodes: int, seed: int):
         pi = np.full(shape, 1.0 / model.A)
     traj = tabular.simulate(model, pi, episodes, seed, horizon=effective_horizon(model))
     return traj.returns(getattr(model, "gamma", 1.0))
-
-
-def mean_ci(x: np.ndarray) -> tuple[float, float]:
-    """Mean and the half-width of a normal-approximation 95% confidence interval."""
-    return float(x.mean()), float(1.96 * x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
 
 def cmd_envs(args) -> None:

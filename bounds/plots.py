@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 
 
-def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] | None = None, K: np.ndarray | None = None,
-                loglog: bool = False, title: str = "", path: str | Path | None = None, level: float = 0.95):
+def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] | None = None,
+                K: np.ndarray | None = None, loglog: bool = False, title: str = "", path: str | Path | None = None,
+                level: float = 0.95):
     """Plot mean cumulative regret with a normal-approximation ``level`` band across seeds for each
     ``name -> (n_seeds, K)`` array, and each ``name -> (K,)`` bound curve dashed. Saves ``path`` as PNG and SVG
     when given; returns the figure."""

@@ -18,6 +18,16 @@ class Slope:
     burn_in: int
 
 
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Mean and half-width of a normal-approximation ``level`` confidence interval (NaN half-width for one value)."""
+    from scipy import stats
+
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 2:
+        return float(x.mean()), float("nan")
+    return float(x.mean()), float(stats.norm.ppf(0.5 + level / 2) * x.std(ddof=1) / np.sqrt(len(x)))
+
+
 def cumulative_regret(df: pd.DataFrame) -> np.ndarray:
     """``(n_seeds, K)`` cumulative regret from a ``measure_regret`` frame."""
     table = df.pivot(index="seed", columns="episode", values="regret").sort_index(axis=1)

@@ -7,10 +7,10 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ._problem import discounted_problem
-from .result import certified_result
+from .result import PlanningResult, certified_result
 
 
-def linear_programming(P, R, gamma: float, *, backend: str = "highs") -> "PlanningResult":  # noqa: F821
+def linear_programming(P, R, gamma: float, *, backend: str = "highs") -> PlanningResult:
     """Solve ``min_V sum_s V(s) / S`` s.t. ``V(s) >= R(s, a) + gamma sum_s' P(s'|s,a) V(s')`` for all ``(s, a)``.
 
     Its solution is ``V*`` (Puterman 1994, Thm 6.9.1). ``backend="highs"`` uses scipy's HiGHS (dual simplex,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import gymnasium as gym
-import numpy as np
 
 from .instances import as_generator
 from .models import EpisodicMDP, FiniteMDP

@@ -186,6 +186,7 @@ def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None,
     R3 = np.ascontiguousarray(model.R if model.R.ndim == 3 else model.R[None])
     seed_int = int(as_generator(seed).integers(2**63))
     states, actions, rewards = _simulate_kernel(
-        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, S, A, int(n_episodes), T, seed_int,
+        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, S, A,
+        int(n_episodes), T, seed_int,
     )
     return Trajectories(states, actions, rewards)

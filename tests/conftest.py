@@ -1,7 +1,7 @@
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 # Under CI property tests draw fewer examples; none is skipped.

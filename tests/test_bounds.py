@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bounds
-import tabular
 from bounds.check import hard_instances, loglog_slope_grid, run_check
 
 

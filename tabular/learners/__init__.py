@@ -2,8 +2,10 @@
 
 from ._common import LearnerRun
 from .greedy import eps_greedy, greedy
-from .ucbvi import ucbvi_bf, ucbvi_ch
-from .qlearning import ucb_b, ucb_h
-from .psrl import psrl
-from .mvp import mvp
 from .lsvi_ucb import lsvi_ucb
+from .mvp import mvp
+from .psrl import psrl
+from .qlearning import ucb_b, ucb_h
+from .ucbvi import ucbvi_bf, ucbvi_ch
+
+__all__ = ["LearnerRun", "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf", "ucbvi_ch"]
