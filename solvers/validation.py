@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+from numba import njit, prange
 
 #: Absolute tolerance on ``sum_s' P(s'|s,a) = 1``.
 ROW_SUM_ATOL = 1e-8
@@ -52,16 +52,16 @@ def _describe_row(row: int, A: int, prefix: str) -> str:
     return f"{prefix}state {s}, action {a}"
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _scan_dense_rows(P2):
-    """One pass over a dense ``(n, S)`` array: row sums, non-zeros per row, first row with a non-finite entry and
-    first row with a negative entry (-1 if none)."""
+    """One parallel pass over a dense ``(n, S)`` array: row sums, non-zeros per row, and per-row flags for a
+    non-finite and for a negative entry."""
     n, S = P2.shape
     sums = np.zeros(n)
     nnz = np.zeros(n, dtype=np.int64)
-    bad_finite = -1
-    bad_negative = -1
-    for i in range(n):
+    nonfinite = np.zeros(n, dtype=np.bool_)
+    negative = np.zeros(n, dtype=np.bool_)
+    for i in prange(n):
         total = 0.0
         count = 0
         for j in range(S):
@@ -70,13 +70,12 @@ def _scan_dense_rows(P2):
             if x != 0.0:
                 count += 1
                 if not np.isfinite(x):
-                    if bad_finite < 0:
-                        bad_finite = i
-                elif x < 0.0 and bad_negative < 0:
-                    bad_negative = i
+                    nonfinite[i] = True
+                elif x < 0.0:
+                    negative[i] = True
         sums[i] = total
         nnz[i] = count
-    return sums, nnz, bad_finite, bad_negative
+    return sums, nnz, nonfinite, negative
 
 
 @njit(cache=True)
@@ -106,11 +105,11 @@ def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "") -> np
     """
     nnz = None
     if not sp.issparse(P2):
-        sums, nnz, bad_finite, bad_negative = _scan_dense_rows(P2)
-        if bad_finite >= 0:
-            raise ValueError(f"{name} has a non-finite entry at {_describe_row(bad_finite, A, prefix)}")
-        if bad_negative >= 0:
-            raise ValueError(f"{name} has a negative entry at {_describe_row(bad_negative, A, prefix)}")
+        sums, nnz, nonfinite, negative = _scan_dense_rows(P2)
+        if nonfinite.any():
+            raise ValueError(f"{name} has a non-finite entry at {_describe_row(int(nonfinite.argmax()), A, prefix)}")
+        if negative.any():
+            raise ValueError(f"{name} has a negative entry at {_describe_row(int(negative.argmax()), A, prefix)}")
     else:
         data = P2.data
         if not np.all(np.isfinite(data)):
