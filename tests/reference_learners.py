@@ -78,7 +78,7 @@ def first_argmax(values) -> int:
     return arg
 
 
-def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0):
+def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
     """Azar et al. 2017, Algorithms 1-2, written out."""
     S, A, H = env_arrays.S, env_arrays.A, env_arrays.H
     stream = Stream(env_arrays.seed)
@@ -112,6 +112,7 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0):
                                  + math.sqrt(8.0 * extra / n))
                         else:
                             b = 0.0
+                        b *= bonus_scale
                         Q[h, s, a] = min(Q[h, s, a], H, r + pv + b) if bonus != "none" else r + pv + b
                     elif bonus == "none":
                         Q[h, s, a] = r

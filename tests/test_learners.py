@@ -165,3 +165,15 @@ def test_lsvi_ucb_matches_paper_form_reference(S, A, d, H, seed, c):
     env = _common.interaction(lin.to_episodic(), seed)
     beta = c * d * H * np.sqrt(np.log(2 * d * K * H / 0.1))
     assert_same_run(run, ref.lsvi_ucb(env, K, lin.phi, beta), q_rtol=1e-7)
+
+
+@settings(max_examples=5)
+@given(episodic(**SMALL), st.floats(0.0, 0.5), st.integers(0, 2**31))
+def test_bonus_scale_scales_the_bonus(drawn, scale, seed):
+    """bonus_scale = 0 is the greedy planner with the Q-min of Algorithm 2; any scale matches the reference with
+    the bonus multiplied."""
+    model = model_from(drawn)
+    run = ucbvi_bf(model, 20, seed, bonus_scale=scale, record_q=True)
+    env = _common.interaction(model, seed)
+    layers = 1 if model.P.ndim == 3 else model.H
+    assert_same_run(run, ref.ucbvi(env, 20, "bernstein", 0.1, layers, bonus_scale=scale))

@@ -105,12 +105,16 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
     return policies, starts, returns, q_record
 
 
-def mvp(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
+def mvp(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None, bonus_scale: float = 1.0,
         record_q: bool = False) -> LearnerRun:
-    """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale)."""
+    """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale).
+    ``bonus_scale`` multiplies ``c1, c2, c3`` (default 1: the paper's constants, under which the bound holds)."""
+    if not bonus_scale >= 0:
+        raise ValueError(f"bonus_scale must be >= 0, got {bonus_scale}")
     K, delta = check_episodes(K), check_delta(delta)
     env = interaction(model, seed)
     stationary = env.stationary if stationary is None else bool(stationary)
     policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                              1 if stationary else env.H, delta, C1, C2, C3, env.seed, record_q)
+                                              1 if stationary else env.H, delta, C1 * bonus_scale,
+                                              C2 * bonus_scale, C3 * bonus_scale, env.seed, record_q)
     return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
