@@ -1,6 +1,7 @@
 """Simulation throughput (transitions per second), side by side in one process: Numba ``tabular.simulate``, the JAX
 functional simulator batched over seeds (CPU), rlberry's ``FiniteMDP.step`` and a plain-Python loop.
-S=100, A=4, Dirichlet(1) rows, uniform random policy, episodes of 100 steps. Run: ``python benchmarks/simulation.py``.
+S=100, A=4, Dirichlet(1) rows, uniform random policy (Numba also with a fixed deterministic policy), episodes of
+100 steps. Run: ``python benchmarks/simulation.py``.
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ def main() -> None:
 
     n_numba = 200_000 // scale
     smp = sampler_for(model)
-    tabular.simulate(model, uniform, 10, seed=0, horizon=T, sampler=smp)  # compile
-    t, _ = timed(tabular.simulate, model, uniform, n_numba, seed=1, horizon=T, sampler=smp, repeat=3)
-    numba_rate = n_numba * T / t
-    rows.append({"simulator": "boundlab Numba (1 core)", "transitions/s": numba_rate, "per core": numba_rate})
+    deterministic = np.random.default_rng(0).integers(0, A, size=S)
+    for policy, label in ((deterministic, "deterministic policy"), (uniform, "uniform random policy")):
+        tabular.simulate(model, policy, 10, seed=0, horizon=T, sampler=smp)  # compile
+        t, _ = timed(tabular.simulate, model, policy, n_numba, seed=1, horizon=T, sampler=smp, repeat=3)
+        rate = n_numba * T / t
+        rows.append({"simulator": f"boundlab Numba, {label} (1 core)", "transitions/s": rate, "per core": rate})
+    numba_rate = rate  # the uniform random policy, as the peers below run it
 
     n_jax = 100_000 // scale
     params = jax_env.params_from_model(model, horizon=T)

@@ -124,8 +124,8 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
                 a = pol_det[t if pol_det.shape[0] > 1 else 0, s]
             if pol_cdf is not None:
                 rng, u = next_uniform(rng)
-                cdf = pol_cdf[t if pol_cdf.shape[0] > 1 else 0, s]
-                while a < A - 1 and u >= cdf[a]:
+                tp = t if pol_cdf.shape[0] > 1 else 0
+                while a < A - 1 and u >= pol_cdf[tp, s, a]:
                     a += 1
             actions[n, t] = a
             rewards[n, t] = R[t * stride_R + s * A + a]
