@@ -41,7 +41,7 @@ def test_backward_induction_equals_brute_force(model):
     assert np.allclose(slow_finite_evaluation(P, R, H, res.policy), res.V[0], atol=1e-12)
 
 
-@given(episodic(), st.booleans(), st.integers(0, 2**32 - 1))
+@given(episodic(max_S=6, max_A=3, max_H=20), st.booleans(), st.integers(0, 2**32 - 1))
 def test_finite_horizon_evaluation_matches_reference(model, stochastic, seed):
     P, R, H = model
     S, A = np.shape(R)[-2:]

@@ -1,4 +1,10 @@
-"""Tabular learners: one file per algorithm, each a Numba kernel over K episodes (see each docstring)."""
+"""Tabular learners: one file per algorithm, each a Numba kernel over K episodes (see each docstring).
+
+Every learner acts greedily on its own estimates with ties broken towards the lowest action index (the papers leave
+tie-breaking open). With optimistic values clipped at H, all actions tie at first: such a learner keeps playing
+action 0 until its bonuses fall below the clip, which with the papers' confidence constants takes very long on
+small problems; ``bonus_scale`` (UCBVI, MVP) or ``c`` (UCB-H/B, LSVI-UCB) change that, outside the theorems.
+"""
 
 from ._common import LearnerRun
 from .greedy import eps_greedy, greedy
