@@ -17,8 +17,8 @@ import numpy as np
 from numba import njit
 
 from ..models import LinearMDP
-from ..simulate import draw_initial, draw_row
 from ._common import LearnerRun, check_delta, check_episodes, interaction
+from ._episode import allocate, play_episode
 
 
 @njit(cache=True)
@@ -34,11 +34,7 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
     Nsas = np.zeros((H, S, A, S))
     Q = np.empty((H, S, A))
     V = np.zeros((H + 1, S))
-    policies = np.empty((K, H, S), dtype=np.int16)
-    starts = np.empty(K, dtype=np.int32)
-    returns = np.empty(K)
-    q_record = np.empty((K if record else 0, H, S, A))
-    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
     target = np.empty(d)
     for k in range(K):
         for h in range(H - 1, -1, -1):
@@ -66,19 +62,15 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
                 V[h, s] = best
         if record:
             q_record[k] = Q
-        rng, s = draw_initial(init_cdf, rng)
-        starts[k] = s
-        total = 0.0
+        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
+                                       A, 0.0, rng, states, actions, rewards)
+        starts[k] = states[0]
         for h in range(H):
-            a = policies[k, h, s]
-            total += R3[h if R3.shape[0] > 1 else 0, s, a]
-            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            s, a = states[h], actions[h]
             N[h, s, a] += 1.0
-            Nsas[h, s, a, s_next] += 1.0
+            Nsas[h, s, a, states[h + 1]] += 1.0
             u = Lambda_inv[h] @ phi[s, a]  # Sherman-Morrison: (L + f f^T)^-1 = L^-1 - u u^T / (1 + f^T u)
             Lambda_inv[h] -= np.outer(u, u) / (1.0 + phi[s, a] @ u)
-            s = s_next
-        returns[k] = total
     return policies, starts, returns, q_record
 
 

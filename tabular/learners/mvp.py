@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..simulate import draw_initial, draw_row
 from ._common import LearnerRun, check_delta, check_episodes, interaction
+from ._episode import allocate, play_episode
 
 C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
 
@@ -43,25 +43,18 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
     Q = np.ones((H, S, A))
     V = np.zeros((H + 1, S))
     policy = np.zeros((H, S), dtype=np.int16)
-    policies = np.empty((K, H, S), dtype=np.int16)
-    starts = np.empty(K, dtype=np.int32)
-    returns = np.empty(K)
-    q_record = np.empty((K if record else 0, H, S, A))
-    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
     for k in range(K):
         policies[k] = policy
         if record:
             q_record[k] = Q
-        rng, s = draw_initial(init_cdf, rng)
-        starts[k] = s
-        total = 0.0
+        rng, returns[k] = play_episode(policy, indptr, successors, threshold, alias_successors, R3, init_cdf, S, A,
+                                       0.0, rng, states, actions, rewards)
+        starts[k] = states[0]
         triggered = False
         for h in range(H):
-            a = policy[h, s]
-            r = R3[h if R3.shape[0] > 1 else 0, s, a]
-            total += r
-            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
-            x = r / H  # the paper's scale: total reward in [0, 1]
+            s, a, s_next = states[h], actions[h], states[h + 1]
+            x = rewards[h] / H  # the paper's scale: total reward in [0, 1]
             l = h if layers > 1 else 0
             N[l, s, a] += 1.0
             Nsas[l, s, a, s_next] += 1.0
@@ -75,8 +68,6 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
                 r_f[l, s, a] = r_sum[l, s, a] / n
                 var_r_f[l, s, a] = max(r_sq[l, s, a] / n - r_f[l, s, a] ** 2, 0.0)
                 triggered = True
-            s = s_next
-        returns[k] = total
         if triggered:
             for h in range(H - 1, -1, -1):
                 l = h if layers > 1 else 0

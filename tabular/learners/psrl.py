@@ -14,8 +14,8 @@ import numpy as np
 from numba import njit
 
 from .._rng import next_gamma
-from ..simulate import draw_initial, draw_row
 from ._common import LearnerRun, check_episodes, interaction
+from ._episode import allocate, play_episode
 
 
 @njit(cache=True)
@@ -29,11 +29,7 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
     R_tilde = np.empty((layers, S, A))
     Q = np.empty((H, S, A))
     V = np.zeros((H + 1, S))
-    policies = np.empty((K, H, S), dtype=np.int16)
-    starts = np.empty(K, dtype=np.int32)
-    returns = np.empty(K)
-    q_record = np.empty((K if record else 0, H, S, A))
-    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
     for k in range(K):
         for l in range(layers):  # sample M_k from the posterior
             for s in range(S):
@@ -63,20 +59,15 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
                 V[h, s] = best
         if record:
             q_record[k] = Q
-        rng, s = draw_initial(init_cdf, rng)
-        starts[k] = s
-        total_return = 0.0
+        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
+                                       A, 0.0, rng, states, actions, rewards)
+        starts[k] = states[0]
         for h in range(H):
-            a = policies[k, h, s]
-            r = R3[h if R3.shape[0] > 1 else 0, s, a]
-            total_return += r
-            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
             l = h if layers > 1 else 0
-            Nsas[l, s, a, s_next] += 1.0
+            s, a, r = states[h], actions[h], rewards[h]
+            Nsas[l, s, a, states[h + 1]] += 1.0
             r_succ[l, s, a] += r
             r_fail[l, s, a] += 1.0 - r
-            s = s_next
-        returns[k] = total_return
     return policies, starts, returns, q_record
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..simulate import draw_initial, draw_row
 from ._common import LearnerRun, check_delta, check_episodes, interaction
+from ._episode import allocate, play_episode
 
 
 @njit(cache=True)
@@ -38,25 +38,19 @@ def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_
     mu = np.zeros((H, S, A))
     sigma = np.zeros((H, S, A))
     beta_prev = np.zeros((H, S, A))
-    policies = np.empty((K, H, S), dtype=np.int16)
-    starts = np.empty(K, dtype=np.int32)
-    returns = np.empty(K)
-    q_record = np.empty((K if record else 0, H, S, A))
-    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
     for k in range(K):
         for h in range(H):  # the greedy policy at the start of the episode
             for s in range(S):
                 policies[k, h, s] = np.argmax(Q[h, s])
         if record:
             q_record[k] = Q
-        rng, s = draw_initial(init_cdf, rng)
-        starts[k] = s
-        total = 0.0
+        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
+                                       A, 0.0, rng, states, actions, rewards)
+        starts[k] = states[0]
+        # The updates in step order: step h's update reads V_{h+1} before step h+1 changes it, as online.
         for h in range(H):
-            a = policies[k, h, s]
-            r = R3[h if R3.shape[0] > 1 else 0, s, a]
-            total += r
-            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+            s, a, r, s_next = states[h], actions[h], rewards[h], states[h + 1]
             N[h, s, a] += 1.0
             t = N[h, s, a]
             alpha = (H + 1.0) / (H + t)
@@ -73,8 +67,6 @@ def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_
                 b = c * np.sqrt(float(H) ** 3 * iota / t)
             Q[h, s, a] = (1.0 - alpha) * Q[h, s, a] + alpha * (r + v_next + b)
             V[h, s] = min(float(H), Q[h, s].max())
-            s = s_next
-        returns[k] = total
     return policies, starts, returns, q_record
 
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .._rng import next_uniform as _uniform
-from ..simulate import draw_initial, draw_row
 from ._common import LearnerRun, check_delta, check_episodes, interaction
+
+from ._episode import allocate, play_episode
 
 BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
 
@@ -44,11 +44,7 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
     N_step = np.zeros((H + 1, S))  # N'_{k,h}(y)
     Q = np.full((H, S, A), float(H))  # Q_{k-1,h}: Algorithm 2 takes the min with the previous episode's Q
     V = np.zeros((H + 1, S))
-    policies = np.empty((K, H, S), dtype=np.int16)
-    starts = np.empty(K, dtype=np.int32)
-    returns = np.empty(K)
-    q_record = np.empty((K if record else 0, H, S, A))
-    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
     c_var = 100.0**2 * H**3 * S**2 * A * L**2
     for k in range(K):
         for h in range(H - 1, -1, -1):
@@ -89,24 +85,15 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
                 V[h, s] = best
         if record:
             q_record[k] = Q
-        rng, s = draw_initial(init_cdf, rng)
-        starts[k] = s
-        total = 0.0
+        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
+                                       A, epsilon, rng, states, actions, rewards)
+        starts[k] = states[0]
         for h in range(H):
-            a = policies[k, h, s]
-            if epsilon > 0.0:
-                rng, u = _uniform(rng)
-                if u < epsilon:
-                    rng, u = _uniform(rng)
-                    a = min(int(u * A), A - 1)
-            total += R3[h if R3.shape[0] > 1 else 0, s, a]
-            rng, s_next = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
             l = h if layers > 1 else 0
+            s, a, s_next = states[h], actions[h], states[h + 1]
             N[l, s, a] += 1.0
             Nsas[l, s, a, s_next] += 1.0
             N_step[h + 1, s_next] += 1.0
-            s = s_next
-        returns[k] = total
     return policies, starts, returns, q_record
 
 

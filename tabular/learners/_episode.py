@@ -1,0 +1,46 @@
+"""The Numba pieces every learner kernel shares: its output arrays and one episode of interaction."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .._rng import next_uniform
+from ..simulate import draw_initial, draw_row
+
+
+@njit(cache=True)
+def allocate(K, H, S, A, record):
+    """``policies[k, h, s]``, ``starts[k]``, ``returns[k]``, ``q_record[k, h, s, a]`` (empty unless ``record``) and
+    the per-episode buffers ``states[H + 1]``, ``actions[H]``, ``rewards[H]``."""
+    return (np.empty((K, H, S), dtype=np.int16), np.empty(K, dtype=np.int32), np.empty(K),
+            np.empty((K if record else 0, H, S, A)), np.empty(H + 1, dtype=np.int64), np.empty(H, dtype=np.int64),
+            np.empty(H))
+
+
+@njit(cache=True)
+def play_episode(policy, indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, epsilon, rng, states,
+                 actions, rewards):
+    """Run ``policy[h, s]`` for one episode (each step a uniformly random action w.p. ``epsilon``), filling
+    ``states``, ``actions`` and ``rewards`` (the model's mean rewards). Returns ``(rng, total reward)``.
+
+    The stream is consumed in a fixed order: the initial state, then per step (the epsilon coin and action if
+    ``epsilon > 0``) and the transition, which the slow references in the tests reproduce."""
+    H = policy.shape[0]
+    stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
+    rng, s = draw_initial(init_cdf, rng)
+    total = 0.0
+    for h in range(H):
+        states[h] = s
+        a = policy[h, s]
+        if epsilon > 0.0:
+            rng, u = next_uniform(rng)
+            if u < epsilon:
+                rng, u = next_uniform(rng)
+                a = min(int(u * A), A - 1)
+        actions[h] = a
+        rewards[h] = R3[h if R3.shape[0] > 1 else 0, s, a]
+        total += rewards[h]
+        rng, s = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
+    states[H] = s
+    return rng, total
