@@ -148,13 +148,15 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
                 path=out / "regret_fixed")
 
     hard_curves = {}
-    for a in [a for a in algorithms if a not in LINEAR]:
-        totals = []
-        for K_h in cfg.hard_K:
-            inst = hard_instances(K_h, cfg.seeds)
-            d = sweep([a], inst, [0], K_h, executor=executor, store=store, progress=False)
-            totals.append(d.groupby("instance").regret.sum().to_numpy())
-        totals = np.array(totals).T  # (instances, len(hard_K))
+    tabular_algorithms = [a for a in algorithms if a not in LINEAR]
+    totals_by_K = []  # one sweep per K over all learners: (instance, algorithm) -> total regret
+    for K_h in cfg.hard_K:
+        d = sweep(tabular_algorithms, hard_instances(K_h, cfg.seeds), [0], K_h, executor=executor, store=store,
+                  progress=False)
+        totals_by_K.append(d.groupby(["algorithm", "instance"]).regret.sum())
+    for a in tabular_algorithms:
+        member = lambda idx: idx.str.rsplit("-", n=1).str[1].astype(int)  # noqa: E731  (pair members across K)
+        totals = np.array([t.loc[a].sort_index(key=member).to_numpy() for t in totals_by_K]).T  # (members, K grid)
         hard_curves[a] = totals
         boot = loglog_slope_grid(np.array(cfg.hard_K), totals)
         rows.append({
