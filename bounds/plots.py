@@ -27,9 +27,13 @@ def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] 
         k = np.arange(1, cum.shape[1] + 1) if K is None else K
         mean = cum.mean(axis=0)
         half = z * cum.std(axis=0, ddof=1) / np.sqrt(cum.shape[0]) if cum.shape[0] > 1 else 0 * mean
+        low, high = mean - half, mean + half
+        if loglog:  # a log axis cannot show zero regret: leave those points out instead of clipping them
+            mean, low, high = (np.where(x > 0, x, np.nan) for x in (mean, low, high))
+            if np.all(np.isnan(mean)):
+                name += " (zero regret)"
         ax.plot(k, mean, color=f"C{i}", label=name)
-        ax.fill_between(k, np.maximum(mean - half, 1e-9 if loglog else -np.inf), mean + half, color=f"C{i}",
-                        alpha=0.2)
+        ax.fill_between(k, low, high, color=f"C{i}", alpha=0.2)
     for j, (name, curve) in enumerate((bounds or {}).items()):
         k = np.arange(1, len(curve) + 1) if K is None else K
         ax.plot(k, curve, "--", color=f"C{len(curves) + j}", label=name)
