@@ -85,3 +85,40 @@ def test_finite_horizon_bad_input():
         solvers.backward_induction(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), 0)
     with pytest.raises(ValueError, match="actions"):
         solvers.finite_horizon_evaluation(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), np.full((3, 2), 7))
+
+
+@given(episodic(max_S=5, max_A=3, max_H=6), st.integers(1, 6), st.sampled_from([0.0, 0.3]), st.integers(0, 2**31))
+def test_evaluate_policies_matches_per_policy_evaluation(model, K, epsilon, seed):
+    """The batched Numba evaluator (with its skip of repeated policies) equals finite_horizon_evaluation of each
+    policy mixed with a uniform action w.p. epsilon."""
+    P, R, H = model
+    S, A = np.shape(R)[-2:]
+    rng = np.random.default_rng(seed)
+    policies = rng.integers(0, A, size=(K, H, S))
+    if K > 2:
+        policies[2] = policies[1]  # exercise the repeated-policy path
+    starts = rng.integers(0, S, size=K)
+    values = solvers.evaluate_policies(P, R, policies, starts, epsilon)
+    for k in range(K):
+        mixed = np.full((H, S, A), epsilon / A)
+        np.put_along_axis(mixed, policies[k][..., None], 1 - epsilon + epsilon / A, axis=2)
+        expected = solvers.finite_horizon_evaluation(P, R, mixed).V[0, starts[k]]
+        assert np.isclose(values[k], expected, atol=1e-12)
+
+
+def test_dense_scan_and_csr_match_numpy():
+    from solvers.validation import _dense_to_csr, _scan_dense_rows
+
+    rng = np.random.default_rng(0)
+    X = rng.random((50, 30)) * (rng.random((50, 30)) < 0.2)
+    X[3, 4], X[7, 1] = -0.5, np.inf
+    sums, nnz, nonfinite, negative = _scan_dense_rows(X)
+    with np.errstate(invalid="ignore"):
+        assert np.allclose(sums[np.isfinite(sums)], X.sum(axis=1)[np.isfinite(sums)])
+    assert np.array_equal(nnz, np.count_nonzero(X, axis=1))
+    assert np.flatnonzero(nonfinite).tolist() == [7] and np.flatnonzero(negative).tolist() == [3]
+    X[7, 1] = 0.0
+    data, indices, indptr = _dense_to_csr(X, np.count_nonzero(X, axis=1))
+    ref = sp.csr_matrix(X)
+    assert np.array_equal(indptr, ref.indptr) and np.array_equal(indices, ref.indices)
+    assert np.array_equal(data, ref.data)
