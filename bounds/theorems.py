@@ -87,3 +87,26 @@ def lower_bound(kind: str = "minimax", *, S: int, A: int, H: int, K: int, delta:
         raise ValueError(f"unknown lower bound {kind!r}; choose 'minimax'")
     return Bound("minimax", None, math.sqrt(H**3 * S * A * K), 0.5,
                  "Domingues et al. 2021, Theorem 9: Omega(sqrt(H^3 S A K)), non-stationary MDPs, constant not encoded")
+
+
+def hard_family_lower_bound(*, K: int, epsilon: float, n_choices: int, reward_steps: int) -> Bound:
+    """A lower bound, with explicit constants, on the regret of *any* algorithm averaged uniformly over the members of
+    the minimax hard family (:func:`tabular.minimax_hard_family`), each member run for ``K`` episodes.
+
+    Derivation (the technique of Lattimore & Szepesvari 2020, ch. 15, applied to the construction of Domingues et
+    al. 2021): every episode makes exactly one choice ``i = (h, leaf, a)`` among ``N = n_choices``, and member ``i``
+    differs from the reference ``M_0`` only in choice ``i``'s transition, Bernoulli(1/2 + epsilon) instead of
+    Bernoulli(1/2). With ``N_i`` the number of episodes choosing ``i``, divergence decomposition gives
+    ``KL(P_0, P_i) = E_0[N_i] kl``, ``kl = -log(1 - 4 epsilon^2) / 2``; Pinsker gives
+    ``E_i[N_i] <= E_0[N_i] + K sqrt(E_0[N_i] kl / 2)``; summing with Cauchy-Schwarz and ``sum_i E_0[N_i] = K``,
+    ``mean_i E_i[N_i] <= K/N + K sqrt(K kl / (2N))``. Each episode missing the hidden choice costs
+    ``Delta = reward_steps * epsilon``, so the family-average expected regret is at least
+    ``Delta K (1 - 1/N - sqrt(K kl / (2N)))`` (clipped at 0, where it says nothing)."""
+    if K < 1 or n_choices < 1 or reward_steps < 1 or not 0 <= epsilon < 0.5:
+        raise ValueError("need K, n_choices, reward_steps >= 1 and epsilon in [0, 1/2)")
+    kl = -0.5 * math.log(1 - 4 * epsilon**2)
+    value = reward_steps * epsilon * K * max(0.0, 1 - 1 / n_choices - math.sqrt(K * kl / (2 * n_choices)))
+    return Bound("hard-family", value, math.sqrt(K), 0.5,
+                 "Domingues et al. 2021 construction; family-average bound derived by divergence decomposition + "
+                 "Pinsker (Lattimore & Szepesvari 2020, Lemma 15.1, Thm 15.2 technique): "
+                 "reward_steps eps K (1 - 1/N - sqrt(K kl / 2N))")

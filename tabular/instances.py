@@ -140,6 +140,28 @@ def dirichlet_mdp(S: int = 20, A: int = 4, alpha: float = 1.0, gamma: float = 0.
     return FiniteMDP(rng.dirichlet(np.full(S, alpha), size=(S, A)), rng.random((S, A)), gamma, name="dirichlet")
 
 
+def _hard_tree(S: int, A: int) -> tuple[int, int, int]:
+    """``(internal nodes, tree nodes, depth)`` of the heap-ordered A-ary tree on the ``S - 3`` non-special states."""
+    n_internal = (S - 3 - 1) // A  # heap-ordered tree nodes 0..n_internal-1 are internal
+    n_tree = 1 + A * n_internal
+    depth = np.zeros(n_tree, dtype=int)
+    for i in range(1, n_tree):
+        depth[i] = depth[(i - 1) // A] + 1
+    return n_internal, n_tree, int(depth.max())
+
+
+def minimax_hard_family(S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, H_bar: int | None = None):
+    """Every member of the hard family of :func:`minimax_hard_instance`: one per hidden ``(h*, l*, a*)``, with
+    ``h*`` over the reachable leaf steps ``[d + 1, H_bar + d + 1]``. Returns ``(members, reward_steps)`` where
+    ``members`` maps ``(h*, l*, a*)`` to its model and ``reward_steps = H - H_bar - d - 2`` is the number of rewarded
+    steps (a member's regret per episode that misses its hidden choice is ``reward_steps * epsilon``)."""
+    n_internal, n_tree, d = _hard_tree(S, A)
+    H_bar = H // 3 if H_bar is None else int(H_bar)
+    members = {(h, l, a): minimax_hard_instance(S, A, H, epsilon, (h, l, a), H_bar)
+               for h in range(d + 1, H_bar + d + 2) for l in range(n_tree - n_internal) for a in range(A)}
+    return members, H - H_bar - d - 2
+
+
 def minimax_hard_instance(
     S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, optimal=(None, 0, 0), H_bar: int | None = None
 ) -> EpisodicMDP:
@@ -161,12 +183,7 @@ def minimax_hard_instance(
         raise ValueError(f"need A >= 2 and S >= 4 + A (waiting, good, bad, a root and its A leaves), got S={S}, A={A}")
     if not 0.0 <= epsilon <= 0.5:
         raise ValueError(f"epsilon must lie in [0, 1/2], got {epsilon}")
-    n_internal = (S - 3 - 1) // A  # heap-ordered tree nodes 0..n_internal-1 are internal
-    n_tree = 1 + A * n_internal
-    depth = np.zeros(n_tree, dtype=int)
-    for i in range(1, n_tree):
-        depth[i] = depth[(i - 1) // A] + 1
-    d = int(depth.max())
+    n_internal, n_tree, d = _hard_tree(S, A)
     leaves = np.arange(n_internal, n_tree)
     H_bar = H // 3 if H_bar is None else int(H_bar)
     if H_bar < 0 or H_bar + d + 2 >= H:

@@ -65,13 +65,43 @@ def test_loglog_slope_grid_on_sqrt():
 
 
 def test_hard_instances_follow_the_construction():
-    inst = hard_instances(1000, 3, seed=1)
-    assert len(inst) == 3
+    """S=10, A=2, H=12: 4 leaves at depth 2, H_bar = 4, leaf steps 3..7: N = 4 * 2 * 5 = 40 members, each with one
+    distinct hidden (h*, leaf*, a*) whose good-state probability is 1/2 + epsilon(K)."""
+    inst, eps, reward_steps = hard_instances(1000)
+    assert len(inst) == 40 and reward_steps == 12 - 4 - 2 - 2
+    assert eps == pytest.approx(min(0.25, math.sqrt(40 / 1000) / 2))
+    hidden = set()
     for m in inst.values():
         leaf_rows = m.P[:, 3:, :, 1]  # probability of the good state from tree nodes
-        eps = leaf_rows.max() - 0.5
-        assert eps == pytest.approx(min(0.25, math.sqrt(4 * 2 * 4 / 1000) / 2))
-        assert np.sum(np.isclose(leaf_rows, 0.5 + eps)) == 1  # one hidden (h*, leaf*, a*)
+        assert leaf_rows.max() - 0.5 == pytest.approx(eps)
+        where = np.argwhere(np.isclose(leaf_rows, 0.5 + eps))
+        assert len(where) == 1  # one hidden (h*, leaf*, a*)
+        hidden.add(tuple(where[0]))
+    assert len(hidden) == 40
+
+
+@given(st.integers(1, 10**5), st.floats(0.0, 0.49), st.integers(1, 200), st.integers(1, 50))
+def test_hard_family_lower_bound_formula(K, eps, N, steps):
+    kl = -0.5 * math.log(1 - 4 * eps**2)
+    b = bounds.theorems.hard_family_lower_bound(K=K, epsilon=eps, n_choices=N, reward_steps=steps)
+    assert b.value == pytest.approx(steps * eps * K * max(0.0, 1 - 1 / N - math.sqrt(K * kl / (2 * N))))
+    assert 0 <= b.value <= steps * eps * K  # never above the regret of never finding the hidden choice
+
+
+def test_never_exploring_learner_sits_above_the_family_lower_bound():
+    """A learner that always plays action 0 finds the hidden choice in exactly one member: its family-average regret
+    is Delta K (1 - 1/N), exactly, by policy evaluation; the lower bound must lie below it."""
+    inst, eps, steps = hard_instances(2000)
+    K = 2000
+    policy = np.zeros((1, 12, 10), dtype=int)
+    regrets = []
+    for m in inst.values():
+        V_star = bounds.regret.solvers.backward_induction(m.P, m.R, m.H).V[0, 0]
+        value = bounds.regret.solvers.evaluate_policies(m.P, m.R, policy, [0])[0]
+        regrets.append(K * (V_star - value))
+    assert np.mean(regrets) == pytest.approx(steps * eps * K * (1 - 1 / len(inst)))
+    lb = bounds.theorems.hard_family_lower_bound(K=K, epsilon=eps, n_choices=len(inst), reward_steps=steps)
+    assert lb.value < np.mean(regrets)
 
 
 def test_check_writes_report_and_plots(tmp_path):
@@ -89,6 +119,7 @@ def test_check_writes_report_and_plots(tmp_path):
     assert psrl_fixed["verdict slope"] == "HELD"
     hard = table[table.instance.str.startswith("minimax-hard")].set_index("algorithm")
     assert hard.loc["ucbvi-bf", "verdict slope"] == "HELD" and hard.loc["mvp", "verdict slope"] == "HELD"
+    assert (hard["verdict bound"] == "HELD").all()  # no learner below the family lower bound (a theorem)
 
 
 @settings(max_examples=6)
