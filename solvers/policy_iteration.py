@@ -19,6 +19,11 @@ def policy_iteration(P, R, gamma: float, *, max_iter: int = 10_000, pi0=None) ->
     ``pi0``: initial deterministic policy (default: greedy w.r.t. ``R``).
     """
     P2, R, gamma, S, A = discounted_problem(P, R, gamma)
+    return _howard(P2, R, gamma, S, A, max_iter, pi0)
+
+
+def _howard(P2, R, gamma, S, A, max_iter, pi0) -> PlanningResult:
+    """Policy iteration on a validated ``(S*A, S)`` row operator (shared with :func:`solvers.solve`)."""
     pi = R.argmax(axis=1) if pi0 is None else np.asarray(pi0, dtype=np.int64)
     if pi.shape != (S,) or pi.min() < 0 or pi.max() >= A:
         raise ValueError(f"pi0 must be integer actions in [0, {A}) of shape ({S},)")
@@ -34,6 +39,6 @@ def policy_iteration(P, R, gamma: float, *, max_iter: int = 10_000, pi0=None) ->
             residual, error_bound, policy_gap = certify(V, Q, gamma)
             return PlanningResult(V, Q, pi, n, residual, error_bound, policy_gap)
         pi = np.where(improve, best, pi)
-    warnings.warn(f"policy iteration did not stop in max_iter={max_iter}", RuntimeWarning, stacklevel=2)
+    warnings.warn(f"policy iteration did not stop in max_iter={max_iter}", RuntimeWarning, stacklevel=3)
     residual, error_bound, policy_gap = certify(V, Q, gamma)
     return PlanningResult(V, Q, Q.argmax(axis=1), max_iter, residual, error_bound, policy_gap)

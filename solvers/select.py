@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._problem import check_tol, discounted_problem
-from .policy_iteration import policy_iteration
+from .policy_iteration import _howard
 from .result import PlanningResult
 from .value_iteration import _iterate
 
@@ -30,5 +30,5 @@ def solve(P, R, gamma: float, *, tol: float = 1e-6) -> PlanningResult:
     P2, R, gamma, S, A = discounted_problem(P, R, gamma, sparsify_below=SPARSE_DENSITY if S_in >= SPARSE_MIN_S else 0)
     check_tol(tol, 1)
     if not sp.issparse(P2) and S <= DENSE_PI_MAX_S:
-        return policy_iteration(P2.reshape(S, A, S), R, gamma)
+        return _howard(P2, R, gamma, S, A, 10_000, None)  # P is validated once, above
     return _iterate(P2, R, gamma, S, A, "auto", tol, 1_000_000)
