@@ -41,15 +41,17 @@ def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float 
     _check(S, A, H, K, delta)
     T = K * H
     if algorithm == "ucbvi-ch":
-        L = math.log(5 * S * A * T / delta)
+        L = math.log(5 * H * S * A * T / delta)
         return Bound(algorithm, 20 * H * L * math.sqrt(S * A * T) + 250 * H**2 * S**2 * A * L**2,
                      H * math.sqrt(S * A * T), 0.5,
-                     "Azar, Osband & Munos 2017, Theorem 1: 20 H L sqrt(SAT) + 250 H^2 S^2 A L^2, L = ln(5SAT/delta)")
+                     "Azar, Osband & Munos 2017 (arXiv:1703.05449v2), Theorem 1: "
+                     "20 H L sqrt(SAT) + 250 H^2 S^2 A L^2, L = ln(5HSAT/delta)")
     if algorithm == "ucbvi-bf":
-        L = math.log(5 * S * A * T / delta)
+        L = math.log(5 * H * S * A * T / delta)
         return Bound(algorithm, 30 * L * math.sqrt(H * S * A * T) + 2500 * H**2 * S**2 * A * L**2
                      + 4 * H * math.sqrt(T * L), math.sqrt(H * S * A * T), 0.5,
-                     "Azar, Osband & Munos 2017, Theorem 2: 30 L sqrt(HSAT) + 2500 H^2 S^2 A L^2 + 4 H sqrt(TL)")
+                     "Azar, Osband & Munos 2017 (arXiv:1703.05449v2), Theorem 2: "
+                     "30 L sqrt(HSAT) + 2500 H^2 S^2 A L^2 + 4 H sqrt(TL), L = ln(5HSAT/delta)")
     if algorithm == "ucb-h":
         iota = max(math.log(S * A * T / delta), 1.0)
         return Bound(algorithm, None, math.sqrt(H**4 * S * A * T * iota), 0.5,

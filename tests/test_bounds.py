@@ -17,7 +17,7 @@ from bounds.check import hard_instances, loglog_slope_grid, run_check
 @given(st.integers(1, 50), st.integers(1, 10), st.integers(1, 30), st.integers(1, 10**6), st.floats(0.001, 0.5))
 def test_ucbvi_bounds_are_the_stated_formulas(S, A, H, K, delta):
     T = K * H
-    L = math.log(5 * S * A * T / delta)
+    L = math.log(5 * H * S * A * T / delta)  # the theorems' L; Algorithms 3-4 use ln(5SAT/delta) in the bonus
     ch = bounds.upper_bound("ucbvi-ch", S=S, A=A, H=H, K=K, delta=delta)
     assert ch.value == pytest.approx(20 * H * L * math.sqrt(S * A * T) + 250 * H**2 * S**2 * A * L**2)
     bf = bounds.upper_bound("ucbvi-bf", S=S, A=A, H=H, K=K, delta=delta)

@@ -4,7 +4,8 @@ https://arxiv.org/abs/1703.05449), Algorithms 1-2 with bonus_1 (UCBVI-CH) and bo
 Each episode ``k``: empirical transitions ``P_hat_k`` from all past transitions, then for ``h = H..1`` and every
 visited ``(x, a)``: ``Q_{k,h}(x, a) = min(Q_{k-1,h}(x, a), H, r(x, a) + P_hat_k V_{k,h+1}(x, a) + b_{k,h}(x, a))``
 (unvisited pairs keep ``Q = H``); act greedily. The reward ``r`` is known, as the paper assumes. With
-``L = ln(5 S A T / delta)``, ``T = K H``:
+``L = ln(5 S A T / delta)``, ``T = K H`` (the log printed in Algorithms 3-4; Theorems 1-2 state their bounds with
+the slightly larger ``ln(5 H S A T / delta)``, see :func:`bounds.upper_bound`):
 
 - CH (Hoeffding), bonus_1: ``b = 7 H L sqrt(1 / N_k(x, a))``.
 - BF (Bernstein-Freedman), bonus_2: ``b = sqrt(8 L Var_{y~P_hat}(V_{k,h+1}(y)) / N_k(x, a)) + 14 H L / (3 N_k(x, a))
