@@ -6,6 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
+MAX_POINTS = 800  # points drawn per curve: beyond this a curve is thinned (geometric grid on log axes)
+
+
+def plot_points(n: int, loglog: bool) -> np.ndarray:
+    """Indices of the ``n`` points of a curve that are drawn: all of them up to ``MAX_POINTS``, else a grid that is
+    uniform on the plot's x-axis (geometric on a log axis), always including the first and last."""
+    if n <= MAX_POINTS:
+        return np.arange(n)
+    grid = np.geomspace(1, n, MAX_POINTS) if loglog else np.linspace(1, n, MAX_POINTS)
+    return np.unique(np.rint(grid).astype(np.int64)) - 1
+
 
 def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] | None = None,
                 K: np.ndarray | None = None, loglog: bool = False, title: str = "", path: str | Path | None = None,
@@ -24,7 +35,9 @@ def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for i, (name, cum) in enumerate(curves.items()):
         cum = np.atleast_2d(cum)
-        k = np.arange(1, cum.shape[1] + 1) if K is None else K
+        k = np.arange(1, cum.shape[1] + 1) if K is None else np.asarray(K)
+        idx = plot_points(cum.shape[1], loglog)
+        cum, k = cum[:, idx], k[idx]
         mean = cum.mean(axis=0)
         half = z * cum.std(axis=0, ddof=1) / np.sqrt(cum.shape[0]) if cum.shape[0] > 1 else 0 * mean
         low, high = mean - half, mean + half
@@ -35,8 +48,9 @@ def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] 
         ax.plot(k, mean, color=f"C{i}", label=name)
         ax.fill_between(k, low, high, color=f"C{i}", alpha=0.2)
     for j, (name, curve) in enumerate((bounds or {}).items()):
-        k = np.arange(1, len(curve) + 1) if K is None else K
-        ax.plot(k, curve, "--", color=f"C{len(curves) + j}", label=name)
+        k = np.arange(1, len(curve) + 1) if K is None else np.asarray(K)
+        idx = plot_points(len(curve), loglog)
+        ax.plot(k[idx], np.asarray(curve)[idx], "--", color=f"C{len(curves) + j}", label=name)
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")

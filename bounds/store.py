@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -37,10 +39,16 @@ class Store:
         with self._connect() as con:
             con.executescript(SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one transaction: committed on success, rolled back on error, always closed."""
         con = sqlite3.connect(self.path, timeout=60)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            with con:
+                yield con
+        finally:
+            con.close()
 
     def done(self) -> set[tuple]:
         """Keys of the finished runs."""
@@ -55,9 +63,15 @@ class Store:
             con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)", key + (seconds,))
             con.executemany("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def frame(self) -> pd.DataFrame:
-        """Every stored episode as a DataFrame (``algorithm, instance, seed, episodes, params, episode, regret,
-        return``), sorted by key and episode."""
+    def frame(self, keys: Iterable[tuple] | None = None) -> pd.DataFrame:
+        """The stored episodes as a DataFrame (``algorithm, instance, seed, episodes, params, episode, regret,
+        return``), sorted by key and episode: all of them, or those of the runs whose full ``keys`` are given
+        (read through the primary-key index, so the cost does not grow with the rest of the store)."""
         with self._connect() as con:
-            df = pd.read_sql_query("SELECT * FROM episodes", con)
+            if keys is None:
+                df = pd.read_sql_query("SELECT * FROM episodes", con)
+            else:
+                con.execute(f"CREATE TEMP TABLE wanted ({', '.join(KEY)})")
+                con.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?)", keys)
+                df = pd.read_sql_query(f"SELECT episodes.* FROM wanted JOIN episodes USING ({', '.join(KEY)})", con)
         return df.sort_values(KEY + ["episode"], ignore_index=True)

@@ -59,8 +59,5 @@ def sweep(algorithms, instances: dict, seeds, episodes: int, *, params: dict | N
     finally:
         if own:
             pool.shutdown()
-    df = db.frame()
-    keys = {(a, i, int(s)) for a, i, s in itertools.product(algorithms, instances, seeds)}
-    mask = [(a, i, s) in keys and e == episodes for a, i, s, e in
-            zip(df["algorithm"], df["instance"], df["seed"], df["episodes"])]
-    return df[mask].reset_index(drop=True)
+    return db.frame((a, i, int(s), int(episodes), params_key(params.get(a)))
+                    for a, i, s in itertools.product(algorithms, instances, seeds))

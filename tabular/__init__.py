@@ -20,6 +20,6 @@ from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
     "ENVS", "AliasSampler", "EpisodicMDP", "FiniteMDP", "LinearMDP", "Trajectories", "chain", "dirichlet_mdp",
-    "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family", "minimax_hard_instance",
-    "random_linear_mdp", "riverswim", "simulate", "six_arms",
+    "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
+    "minimax_hard_instance", "random_linear_mdp", "riverswim", "simulate", "six_arms",
 ]

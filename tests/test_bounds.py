@@ -104,6 +104,15 @@ def test_never_exploring_learner_sits_above_the_family_lower_bound():
     assert lb.value < np.mean(regrets)
 
 
+@given(st.integers(1, 10**6), st.booleans())
+def test_plot_points_thin_long_curves_and_keep_the_ends(n, loglog):
+    from bounds.plots import MAX_POINTS, plot_points
+
+    idx = plot_points(n, loglog)
+    assert idx[0] == 0 and idx[-1] == n - 1 and np.all(np.diff(idx) > 0)
+    assert len(idx) == n if n <= MAX_POINTS else len(idx) <= MAX_POINTS
+
+
 def test_check_writes_report_and_plots(tmp_path):
     """The quick check end to end. Measured verdicts asserted: PSRL's regret flattens on the fixed instance (slope
     CI below 0.5 + TOL); on the hard family the slope CIs of UCBVI-BF and MVP contain 0.5 (there epsilon ~ K^-1/2,

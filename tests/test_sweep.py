@@ -78,3 +78,20 @@ def test_sweep_rows_match_measure_regret(tmp_path):
                       progress=False)
     direct = bounds.measure_regret("ucb-h", models["dirichlet-0"], 100, seeds=[5])
     assert list(df["regret"]) == pytest.approx(list(direct["regret"]), abs=0)
+
+
+def test_sweep_returns_only_its_own_runs_from_a_shared_store(tmp_path):
+    """A store shared by sweeps with other K, seeds and parameters: each sweep reads back exactly its own runs."""
+    model = {"dirichlet-0": instances()["dirichlet-0"]}
+    store = tmp_path / "shared.sqlite"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        kw = dict(executor=pool, store=store, progress=False)
+        plain = bounds.sweep(["ucbvi-ch"], model, [0, 1], 50, **kw)
+        scaled = bounds.sweep(["ucbvi-ch"], model, [0], 50, params={"ucbvi-ch": {"bonus_scale": 0.01}}, **kw)
+        longer = bounds.sweep(["ucbvi-ch"], model, [1], 80, **kw)
+        again = bounds.sweep(["ucbvi-ch"], model, [0, 1], 50, **kw)
+    assert len(plain) == 2 * 50 and len(scaled) == 50 and len(longer) == 80
+    assert set(scaled["params"]) == {'{"bonus_scale": 0.01}'} and set(plain["params"]) == {"{}"}
+    assert scaled["regret"].sum() != plain[plain.seed == 0]["regret"].sum()
+    pd.testing.assert_frame_equal(plain, again)
+    assert len(bounds.Store(store).frame()) == 2 * 50 + 50 + 80

@@ -13,8 +13,9 @@ recomputed by backward induction:
 ``c1 = 460/9``, ``c2 = 2 sqrt(2)``, ``c3 = 544/9`` (the paper's constants; Zhang, Chen, Lee & Du 2023,
 arXiv:2307.13586, Algorithm 1, restate them for this bonus) and ``iota = ln(S A H K / delta)``. The log term is our
 reading of the 2021 paper and could not be checked against its full text; the 2023 variant uses
-``log(1 / delta')`` with ``delta' = delta / (200 S A H^2 K^2)``, larger by about ``ln(200 H K)``. Unrefreshed pairs keep ``Q = 1``. Counts are pooled over steps for a stationary
-model (the paper's setting) and kept per step otherwise (``stationary=False``: MVP on the layered MDP).
+``log(1 / delta')`` with ``delta' = delta / (200 S A H^2 K^2)``, larger by about ``ln(200 H K)``. Unrefreshed
+pairs keep ``Q = 1``. Counts are pooled over steps for a stationary model (the paper's setting) and kept per step
+otherwise (``stationary=False``: MVP on the layered MDP).
 """
 
 from __future__ import annotations
