@@ -14,7 +14,7 @@ Each verdict says HELD, FAILED (a finding) or n/a; nothing is tuned to pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +85,16 @@ def _verdict(ok: bool | None) -> str:
 
 
 def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results", executor=None,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, episodes: int | None = None, seeds: int | None = None) -> pd.DataFrame:
     """Run the checks for ``algorithms`` (default: all with a bound, plus greedy) and write ``out/report.md``,
-    ``out/regret_fixed.{png,svg}`` and ``out/regret_hard.{png,svg}``; returns the report table."""
+    ``out/regret_fixed.{png,svg}`` and ``out/regret_hard.{png,svg}``; returns the report table. ``episodes`` and
+    ``seeds`` override the budget on the fixed instances (e.g. a longer run to see where the bonuses stop
+    dominating); the hard-family grid stays that of ``quick``/full."""
     cfg = Config.quick() if quick else Config.full()
+    for name, value, least in (("episodes", episodes, 10), ("seeds", seeds, 2)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or value < least):
+            raise ValueError(f"{name} must be an integer >= {least} (a slope and a CI need them), got {value!r}")
+    cfg = replace(cfg, episodes=episodes or cfg.episodes, seeds=seeds or cfg.seeds)
     algorithms = list(algorithms or CHECKED)
     for a in algorithms:
         if a not in all_algorithms():

@@ -146,7 +146,8 @@ def cmd_demo(args) -> None:
 def cmd_check(args) -> None:
     from .check import run_check
 
-    table = run_check(args.algorithms or None, quick=args.quick, out=args.out)
+    table = run_check(args.algorithms or None, quick=args.quick, out=args.out, episodes=args.episodes,
+                      seeds=args.seeds)
     cols = ["algorithm", "instance", "regret (95% CI)", "slope (95% CI)", "verdict bound", "verdict slope"]
     print(table[cols].to_string(index=False))
     print(f"wrote {Path(args.out) / 'report.md'}")
@@ -174,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("algorithms", nargs="*", metavar="ALGORITHM")
     check.add_argument("--quick", action="store_true", help="small K and few seeds (a few minutes on 2 cores)")
     check.add_argument("--out", default="results")
+    check.add_argument("--episodes", type=int, help="episodes K on the fixed instances (overrides the preset)")
+    check.add_argument("--seeds", type=int, help="seeds on the fixed instances (overrides the preset)")
     check.set_defaults(func=cmd_check)
     demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure")
     demo.add_argument("--out", default="results")

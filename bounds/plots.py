@@ -33,6 +33,7 @@ def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] 
 
     z = stats.norm.ppf(0.5 + level / 2)
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    positive = False  # a log axis needs at least one positive value to scale on
     for i, (name, cum) in enumerate(curves.items()):
         cum = np.atleast_2d(cum)
         k = np.arange(1, cum.shape[1] + 1) if K is None else np.asarray(K)
@@ -45,13 +46,17 @@ def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] 
             mean, low, high = (np.where(x > 0, x, np.nan) for x in (mean, low, high))
             if np.all(np.isnan(mean)):
                 name += " (zero regret)"
+            positive |= not np.all(np.isnan(mean))
         ax.plot(k, mean, color=f"C{i}", label=name)
         ax.fill_between(k, low, high, color=f"C{i}", alpha=0.2)
     for j, (name, curve) in enumerate((bounds or {}).items()):
         k = np.arange(1, len(curve) + 1) if K is None else np.asarray(K)
         idx = plot_points(len(curve), loglog)
         ax.plot(k[idx], np.asarray(curve)[idx], "--", color=f"C{len(curves) + j}", label=name)
-    if loglog:
+        positive |= bool(np.any(np.asarray(curve) > 0))
+    if loglog and not positive:
+        title += " (all zero: linear axes)"
+    elif loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
     ax.set(xlabel="episodes K", ylabel="cumulative regret", title=title)

@@ -147,3 +147,17 @@ def test_measured_regret_within_stated_bound_on_every_seed(drawn, name):
     bound = bounds.upper_bound(name, S=layered_S, A=A, H=H, K=K, delta=0.1)
     assert (final <= bound.value).all()
     assert (final <= H * K + 1e-9).all() and (df.regret >= -1e-9).all()
+
+
+def test_check_budget_override(tmp_path):
+    table = run_check(["greedy"], quick=True, out=tmp_path, progress=False, episodes=50, seeds=2)
+    fixed = table[table.instance == "dirichlet-S6A3H10"].iloc[0]
+    assert fixed["K"] == 50
+    assert "Episodes K = 50 on the fixed instance, 2 seeds" in (tmp_path / "report.md").read_text()
+
+
+def test_loglog_plot_of_zero_regret_falls_back_to_linear_axes(tmp_path):
+    from bounds.plots import plot_regret
+
+    fig = plot_regret({"greedy": np.zeros((2, 30))}, loglog=True, path=tmp_path / "zero")
+    assert (tmp_path / "zero.png").stat().st_size > 0 and fig.axes[0].get_yscale() == "linear"

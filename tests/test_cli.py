@@ -32,7 +32,8 @@ def test_simulate_prints_ci(capsys):
 
 @pytest.mark.parametrize("argv", [["solve", "nope"], ["solve", "chain", "--method", "xx"], ["frobnicate"],
                                   ["solve", "chain", "--gamma", "1.5"], ["simulate", "chain", "--episodes", "0"],
-                                  ["solve", "minimax-hard", "--gamma", "0.9"]])
+                                  ["solve", "minimax-hard", "--gamma", "0.9"], ["check", "--episodes", "5"],
+                                  ["check", "--seeds", "1"], ["check", "nope"]])
 def test_bad_input_one_line_exit_2(argv):
     proc = subprocess.run([sys.executable, "-m", "bounds", *argv], capture_output=True, text=True)
     assert proc.returncode == 2
