@@ -25,6 +25,8 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[peers]"
 	$(PY) benchmarks/planning.py
 	$(PY) benchmarks/simulation.py
+	$(PY) benchmarks/learners.py
+	$(PY) benchmarks/store.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
