@@ -88,6 +88,8 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
     Nsas = np.zeros((layers, S, A, S))
     N_step = np.zeros((H + 1, S))
     Q = np.full((H, S, A), float(H))
+    step_rewards = env_arrays.R3.shape[0] > 1
+    seen = {}  # (step if the reward is step-dependent else 0, s, a) -> observed rewards
     policies, qs, starts, returns = [], [], [], []
     for k in range(K):
         V = np.zeros((H + 1, S))
@@ -97,7 +99,8 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
             for s in range(S):
                 for a in range(A):
                     n = N[l, s, a]
-                    r = env.reward(h, s, a)
+                    observed = seen.get((h if step_rewards else 0, s, a), [])
+                    r = sum(observed) / len(observed) if observed else 1.0
                     if n > 0:
                         p = [Nsas[l, s, a, y] / n for y in range(S)]
                         pv = sum(p[y] * V[h + 1, y] for y in range(S) if Nsas[l, s, a, y] > 0)
@@ -114,8 +117,6 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
                             b = 0.0
                         b *= bonus_scale
                         Q[h, s, a] = min(Q[h, s, a], H, r + pv + b) if bonus != "none" else r + pv + b
-                    elif bonus == "none":
-                        Q[h, s, a] = r
                 pol[h, s] = first_argmax(Q[h, s])
                 V[h, s] = Q[h, s, pol[h, s]]
         policies.append(pol)
@@ -128,6 +129,7 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
             if epsilon > 0 and stream.uniform() < epsilon:
                 a = min(int(stream.uniform() * A), A - 1)
             total += env.reward(h, s, a)
+            seen.setdefault((h if step_rewards else 0, s, a), []).append(env.reward(h, s, a))
             s2 = env.step(h, s, a)
             l = h if layers > 1 else 0
             N[l, s, a] += 1

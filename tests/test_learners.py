@@ -41,6 +41,18 @@ def test_ucbvi_matches_reference(drawn, bonus, seed):
     assert_same_run(run, ref.ucbvi(env, K, bonus, 0.1, layers))
 
 
+@pytest.mark.parametrize("bonus", ["hoeffding", "bernstein", "none"])
+def test_ucbvi_step_dependent_reward_with_pooled_counts(bonus):
+    """Homogeneous P, step-dependent R: counts are pooled over steps but rewards are learned per step, from what
+    the episodes revealed (1, the largest reward, until a step's reward has been seen)."""
+    rng = np.random.default_rng(7)
+    model = tabular.EpisodicMDP(rng.dirichlet(np.ones(3), size=(3, 2)), rng.random((4, 3, 2)), 4)
+    from tabular.learners.ucbvi import run_model_based
+
+    run = run_model_based(model, 40, 3, bonus=bonus, delta=0.1, record_q=True)
+    assert_same_run(run, ref.ucbvi(_common.interaction(model, 3), 40, bonus, 0.1, 1))
+
+
 @settings(max_examples=5)
 @given(episodic(**SMALL), st.integers(0, 2**31))
 def test_eps_greedy_matches_reference(drawn, seed):

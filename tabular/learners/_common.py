@@ -33,8 +33,9 @@ class LearnerRun:
 
 @dataclass(frozen=True)
 class Interaction:
-    """The environment as the Numba kernels use it. Learners read only ``draw`` results, ``R`` where the paper
-    assumes a known reward, and the sizes; ``P`` itself never reaches a learner."""
+    """The environment as the Numba kernels use it: the simulator's tables (``sampler``, ``R3``, ``init_cdf``)
+    and the sizes. Learners see only what an episode reveals (states, actions, rewards); neither ``P`` nor ``R``
+    enters their estimates."""
 
     sampler: AliasSampler
     R3: np.ndarray

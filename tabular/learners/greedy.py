@@ -1,8 +1,9 @@
 """Certainty-equivalence baselines: plan on the empirical model with no exploration bonus.
 
-``greedy``: backward induction on ``P_hat_k`` with the known reward (unvisited pairs are worth their immediate
-reward only), act greedily; ``eps_greedy``: the same, but each step takes a uniformly random action with
-probability ``epsilon``. They share UCBVI's planner (:mod:`.ucbvi`) with the bonus switched off.
+``greedy``: backward induction on the empirical model (``P_hat_k`` and the mean observed reward), act greedily;
+a pair never tried is valued at ``H`` (optimistic initialisation, as in UCBVI), so each pair met is tried once and
+after that nothing drives exploration. ``eps_greedy``: the same, but each step takes a uniformly random action
+with probability ``epsilon``. They share UCBVI's planner (:mod:`.ucbvi`) with the bonus switched off.
 """
 
 from __future__ import annotations

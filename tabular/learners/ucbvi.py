@@ -3,7 +3,9 @@ https://arxiv.org/abs/1703.05449), Algorithms 1-2 with bonus_1 (UCBVI-CH) and bo
 
 Each episode ``k``: empirical transitions ``P_hat_k`` from all past transitions, then for ``h = H..1`` and every
 visited ``(x, a)``: ``Q_{k,h}(x, a) = min(Q_{k-1,h}(x, a), H, r(x, a) + P_hat_k V_{k,h+1}(x, a) + b_{k,h}(x, a))``
-(unvisited pairs keep ``Q = H``); act greedily. The reward ``r`` is known, as the paper assumes. With
+(unvisited pairs keep ``Q = H``); act greedily. The paper assumes a known reward ``r`` in [0, 1]; the learner
+uses the mean of the rewards it has observed at ``(x, a)`` (the same number for a deterministic reward once the pair
+is visited), and 1, the largest reward, where a step-dependent reward has not been observed yet. With
 ``L = ln(5 S A T / delta)``, ``T = K H`` (the log printed in Algorithms 3-4; Theorems 1-2 state their bounds with
 the slightly larger ``ln(5 H S A T / delta)``, see :func:`bounds.upper_bound`):
 
@@ -14,7 +16,8 @@ the slightly larger ``ln(5 H S A T / delta)``, see :func:`bounds.upper_bound`):
 
 The paper treats a stationary ``P`` (counts pooled over steps). For a time-inhomogeneous model the learner keeps
 counts per step (``stationary=False``): UCBVI on the layered MDP with ``H S`` states, whose bound uses ``S -> H S``.
-``bonus="none"`` gives the certainty-equivalent (greedy) learner with the same planner (see :mod:`.greedy`).
+``bonus="none"`` gives the certainty-equivalent (greedy) learner with the same planner (see :mod:`.greedy`):
+``Q = r_hat + P_hat V`` on visited pairs, no minimum with the previous ``Q``, unvisited pairs at ``H``.
 ``bonus_scale`` (default 1, the paper's constants) multiplies the bonus: with the paper's constants the bonus keeps
 ``Q`` at ``H`` for a very long time on small problems, and a smaller scale shows the asymptotic regime sooner (the
 regret bound then no longer applies).
@@ -36,13 +39,17 @@ BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
 def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, bonus, delta,
                  epsilon, scale, seed, record):
     """Algorithms 1-2 of Azar et al. 2017 for ``K`` episodes; ``layers`` is 1 (stationary counts) or ``H``.
-    ``bonus``: 0 none (greedy: unvisited pairs worth their reward only), 1 bonus_1, 2 bonus_2.
+    ``bonus``: 0 none (greedy), 1 bonus_1, 2 bonus_2. ``R3`` only drives the simulator: the planner uses the
+    rewards observed in ``play_episode``.
     ``epsilon``: per-step probability of a uniformly random action (eps-greedy baseline)."""
     rng = np.uint64(seed)
     L = np.log(5.0 * S * A * K * H / delta)
     N = np.zeros((layers, S, A))
     Nsas = np.zeros((layers, S, A, S))
     N_step = np.zeros((H + 1, S))  # N'_{k,h}(y)
+    RL = R3.shape[0]  # 1, or H for a step-dependent reward
+    r_sum = np.zeros((RL, S, A))
+    r_n = np.zeros((RL, S, A))
     Q = np.full((H, S, A), float(H))  # Q_{k-1,h}: Algorithm 2 takes the min with the previous episode's Q
     V = np.zeros((H + 1, S))
     policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
@@ -50,7 +57,7 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
     for k in range(K):
         for h in range(H - 1, -1, -1):
             l = h if layers > 1 else 0
-            r_h = R3[h if R3.shape[0] > 1 else 0]
+            rl = h if RL > 1 else 0
             for s in range(S):
                 best = -np.inf
                 for a in range(A):
@@ -76,10 +83,9 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
                                  + np.sqrt(8.0 * extra / n))
                         else:
                             b = 0.0
-                        target = r_h[s, a] + pv + scale * b
+                        r_hat = r_sum[rl, s, a] / r_n[rl, s, a] if r_n[rl, s, a] > 0 else 1.0
+                        target = r_hat + pv + scale * b
                         Q[h, s, a] = min(Q[h, s, a], float(H), target) if bonus > 0 else target
-                    elif bonus == 0:
-                        Q[h, s, a] = r_h[s, a]
                     if Q[h, s, a] > best:
                         best = Q[h, s, a]
                         policies[k, h, s] = a
@@ -95,6 +101,8 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
             N[l, s, a] += 1.0
             Nsas[l, s, a, s_next] += 1.0
             N_step[h + 1, s_next] += 1.0
+            r_sum[h if RL > 1 else 0, s, a] += rewards[h]
+            r_n[h if RL > 1 else 0, s, a] += 1.0
     return policies, starts, returns, q_record
 
 
