@@ -7,8 +7,9 @@ Each episode, for ``h = H..1``: ``Lambda_h = sum_tau phi_tau phi_tau^T + lambda 
 ``lambda = 1`` and ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` as in Theorem 3.1, whose ``c`` is an
 unspecified absolute constant: default ``c = 1`` (a choice, stated here).
 
-On a finite state space the regression sums are grouped by ``(s, a, s')`` counts, which gives exactly the paper's
-``w_h`` at a cost independent of ``k``; ``Lambda_h^{-1}`` is kept by Sherman-Morrison rank-one updates.
+On a finite state space the regression sums are grouped by ``(s, a, s')`` counts and by the sums of the rewards
+observed at ``(h, s, a)``, which gives exactly the paper's ``w_h`` at a cost independent of ``k``;
+``Lambda_h^{-1}`` is kept by Sherman-Morrison rank-one updates.
 """
 
 from __future__ import annotations
@@ -32,18 +33,18 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
             Lambda_inv[h, i, i] = 1.0 / lam
     N = np.zeros((H, S, A))
     Nsas = np.zeros((H, S, A, S))
+    r_sum = np.zeros((H, S, A))  # sum of the rewards observed at (h, s, a)
     Q = np.empty((H, S, A))
     V = np.zeros((H + 1, S))
     policies, starts, returns, q_record, states, actions, rewards = allocate(K, H, S, A, record)
     target = np.empty(d)
     for k in range(K):
         for h in range(H - 1, -1, -1):
-            r_h = R3[h if R3.shape[0] > 1 else 0]
             target[:] = 0.0
             for s in range(S):
                 for a in range(A):
                     if N[h, s, a] > 0:
-                        y = N[h, s, a] * r_h[s, a]
+                        y = r_sum[h, s, a]
                         for t in range(S):
                             y += Nsas[h, s, a, t] * V[h + 1, t]
                         for i in range(d):
@@ -69,6 +70,7 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
             s, a = states[h], actions[h]
             N[h, s, a] += 1.0
             Nsas[h, s, a, states[h + 1]] += 1.0
+            r_sum[h, s, a] += rewards[h]
             u = Lambda_inv[h] @ phi[s, a]  # Sherman-Morrison: (L + f f^T)^-1 = L^-1 - u u^T / (1 + f^T u)
             Lambda_inv[h] -= np.outer(u, u) / (1.0 + phi[s, a] @ u)
     return policies, starts, returns, q_record
