@@ -34,7 +34,9 @@ def sweep(algorithms, instances: dict, seeds, episodes: int, *, params: dict | N
         params: algorithm name -> keyword arguments for that learner (part of each run's key).
         executor: any ``concurrent.futures.Executor``, e.g. ``dask.distributed.Client(...).get_executor()``;
             default: a local process pool over all cores.
-        store: SQLite path. Finished runs found there are skipped, so a killed sweep resumes.
+        store: SQLite path. Finished runs found there are skipped, so a killed sweep resumes. A run is keyed by
+            ``(algorithm, instance, seed, episodes, params)``, not by the code that produced it: after changing a
+            learner or an instance under the same name, start a new store.
     """
     params = params or {}
     for a in algorithms:
