@@ -153,6 +153,9 @@ def test_check_budget_override(tmp_path):
     table = run_check(["greedy"], quick=True, out=tmp_path, progress=False, episodes=50, seeds=2)
     fixed = table[table.instance == "dirichlet-S6A3H10"].iloc[0]
     assert fixed["K"] == 50
+    hard = table[table.instance.str.startswith("minimax-hard")].iloc[0]
+    assert hard["verdict slope"] == "n/a" and fixed["verdict slope"] == "n/a"  # greedy has no theorem rate
+    assert hard["verdict bound"] in {"HELD", "FAILED"}  # but the lower bound binds every learner
     assert "Episodes K = 50 on the fixed instance, 2 seeds" in (tmp_path / "report.md").read_text()
 
 
