@@ -128,6 +128,8 @@ def test_check_writes_report_and_plots(tmp_path):
     assert psrl_fixed["verdict slope"] == "HELD"
     hard = table[table.instance.str.startswith("minimax-hard")].set_index("algorithm")
     assert hard.loc["ucbvi-bf", "verdict slope"] == "HELD" and hard.loc["mvp", "verdict slope"] == "HELD"
+    for name in ("ucbvi-bf", "mvp"):  # never on the hidden choice: each of the 40 members' own 1/40 by chance
+        assert float(hard.loc[name, "hidden choice played"]) == pytest.approx(1 / 40, abs=5e-4)
     assert (hard["verdict bound"] == "HELD").all()  # no learner below the family lower bound (a theorem)
 
 
