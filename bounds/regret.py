@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import sys
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -25,10 +26,14 @@ def regret_of_run(model: EpisodicMDP | LinearMDP, run) -> np.ndarray:
     return V_star[run.starts] - values
 
 
-def local_pool(n_tasks: int) -> ProcessPoolExecutor:
+def local_pool(n_tasks: int) -> Executor:
     """A process pool over the local cores. Workers start from a fork server, never by forking this process, which
-    may hold JAX or BLAS threads."""
+    may hold JAX or BLAS threads. A worker re-imports the main script, so where there is none to import (a script
+    piped to ``python -``) the tasks run on threads in this process instead."""
     workers = max(1, min(n_tasks, os.cpu_count() or 1))
+    main_path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_path is not None and not os.path.exists(main_path):
+        return ThreadPoolExecutor(max_workers=workers)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 
 

@@ -95,3 +95,17 @@ def test_sweep_returns_only_its_own_runs_from_a_shared_store(tmp_path):
     assert scaled["regret"].sum() != plain[plain.seed == 0]["regret"].sum()
     pd.testing.assert_frame_equal(plain, again)
     assert len(bounds.Store(store).frame()) == 2 * 50 + 50 + 80
+
+
+def test_measure_regret_from_a_script_on_stdin():
+    """``python -`` has no main file for pool workers to re-import: seeds then run on threads, with equal results."""
+    script = ("import bounds, tabular\n"
+              "m = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=5)\n"
+              "df = bounds.measure_regret('ucb-h', m, 30, seeds=[0, 1])\n"
+              "one = bounds.measure_regret('ucb-h', m, 30, seeds=[1])\n"
+              "assert list(df[df.seed == 1].regret) == list(one.regret)\n"
+              "print(len(df))\n")
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "60"
