@@ -49,7 +49,8 @@ def measure_regret(algorithm: str, model: EpisodicMDP, episodes: int, seeds=(0,)
 
     Returns a DataFrame with columns ``seed, episode, regret, return``: ``regret`` is the exact regret of the policy
     committed to in that episode, from that episode's initial state; ``return`` the realised return. Seeds run in
-    parallel on local processes (or on ``executor``, any ``concurrent.futures.Executor``).
+    parallel on local processes (or on ``executor``, any ``concurrent.futures.Executor``); as with any process pool,
+    a script that calls this at top level needs an ``if __name__ == "__main__":`` guard, since workers import it.
     """
     learner(algorithm)  # fail fast on a bad name
     if not isinstance(model, (EpisodicMDP, LinearMDP)):
