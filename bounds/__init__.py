@@ -6,9 +6,10 @@ from .registry import algorithms, learner, register
 from .slopes import Slope, cumulative_regret, loglog_slope, mean_ci
 from .store import Store
 from .sweep import sweep
-from .theorems import Bound, lower_bound, upper_bound
+from .theorems import Bound, hard_family_lower_bound, lower_bound, upper_bound
 
 __all__ = [
-    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "learner", "loglog_slope", "lower_bound",
+    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "hard_family_lower_bound", "learner", "loglog_slope",
+    "lower_bound",
     "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep", "upper_bound",
 ]
