@@ -1,4 +1,5 @@
-"""The Numba pieces every learner kernel shares: its output arrays and one episode of interaction."""
+"""The Numba pieces every learner kernel shares: its output arrays, greedy action choice and one episode of
+interaction."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ def allocate(K, H, S, A, record):
     return (np.empty((K, H, S), dtype=np.int16), np.empty(K, dtype=np.int32), np.empty(K),
             np.empty((K if record else 0, H, S, A)), np.empty(H + 1, dtype=np.int64), np.empty(H, dtype=np.int64),
             np.empty(H))
+
+
+@njit(cache=True)
+def greedy(q):
+    """The first maximiser of ``q`` and its value: every learner breaks ties to the lowest action index."""
+    arg, best = 0, q[0]
+    for a in range(1, q.shape[0]):
+        if q[a] > best:
+            arg, best = a, q[a]
+    return arg, best
 
 
 @njit(cache=True)

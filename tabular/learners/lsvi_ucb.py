@@ -19,7 +19,7 @@ from numba import njit
 
 from ..models import LinearMDP
 from ._common import LearnerRun, check_delta, check_episodes, interaction
-from ._episode import allocate, play_episode
+from ._episode import allocate, greedy, play_episode
 
 
 @njit(cache=True)
@@ -51,16 +51,11 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
                             target[i] += phi[s, a, i] * y
             w = Lambda_inv[h] @ target
             for s in range(S):
-                best = -np.inf
                 for a in range(A):
                     f = phi[s, a]
                     bonus = beta * np.sqrt(max(f @ (Lambda_inv[h] @ f), 0.0))
-                    q = min(w @ f + bonus, float(H))
-                    Q[h, s, a] = q
-                    if q > best:
-                        best = q
-                        policies[k, h, s] = a
-                V[h, s] = best
+                    Q[h, s, a] = min(w @ f + bonus, float(H))
+                policies[k, h, s], V[h, s] = greedy(Q[h, s])
         if record:
             q_record[k] = Q
         rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from ._common import LearnerRun, check_delta, check_episodes, interaction
-from ._episode import allocate, play_episode
+from ._episode import allocate, greedy, play_episode
 
 C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
 
@@ -75,7 +75,6 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
             for h in range(H - 1, -1, -1):
                 l = h if layers > 1 else 0
                 for s in range(S):
-                    best = -np.inf
                     for a in range(A):
                         n = n_f[l, s, a]
                         if n > 0:
@@ -92,10 +91,7 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
                             Q[h, s, a] = min(r_f[l, s, a] + pv + b, 1.0)
                         else:
                             Q[h, s, a] = 1.0
-                        if Q[h, s, a] > best:
-                            best = Q[h, s, a]
-                            policy[h, s] = a
-                    V[h, s] = best
+                    policy[h, s], V[h, s] = greedy(Q[h, s])
     return policies, starts, returns, q_record
 
 

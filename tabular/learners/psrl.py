@@ -15,7 +15,7 @@ from numba import njit
 
 from .._rng import next_gamma
 from ._common import LearnerRun, check_episodes, interaction
-from ._episode import allocate, play_episode
+from ._episode import allocate, greedy, play_episode
 
 
 @njit(cache=True)
@@ -47,16 +47,12 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
         for h in range(H - 1, -1, -1):  # its optimal policy
             l = h if layers > 1 else 0
             for s in range(S):
-                best = -np.inf
                 for a in range(A):
                     q = R_tilde[l, s, a]
                     for y in range(S):
                         q += P_tilde[l, s, a, y] * V[h + 1, y]
                     Q[h, s, a] = q
-                    if q > best:
-                        best = q
-                        policies[k, h, s] = a
-                V[h, s] = best
+                policies[k, h, s], V[h, s] = greedy(Q[h, s])
         if record:
             q_record[k] = Q
         rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,

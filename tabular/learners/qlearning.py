@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from ._common import LearnerRun, check_delta, check_episodes, interaction
-from ._episode import allocate, play_episode
+from ._episode import allocate, greedy, play_episode
 
 
 @njit(cache=True)
@@ -42,7 +42,7 @@ def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_
     for k in range(K):
         for h in range(H):  # the greedy policy at the start of the episode
             for s in range(S):
-                policies[k, h, s] = np.argmax(Q[h, s])
+                policies[k, h, s] = greedy(Q[h, s])[0]
         if record:
             q_record[k] = Q
         rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,

@@ -30,7 +30,7 @@ from numba import njit
 
 from ._common import LearnerRun, check_delta, check_episodes, interaction
 
-from ._episode import allocate, play_episode
+from ._episode import allocate, greedy, play_episode
 
 BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
 
@@ -59,7 +59,6 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
             l = h if layers > 1 else 0
             rl = h if RL > 1 else 0
             for s in range(S):
-                best = -np.inf
                 for a in range(A):
                     n = N[l, s, a]
                     if n > 0:
@@ -86,10 +85,7 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
                         r_hat = r_sum[rl, s, a] / r_n[rl, s, a] if r_n[rl, s, a] > 0 else 1.0
                         target = r_hat + pv + scale * b
                         Q[h, s, a] = min(Q[h, s, a], float(H), target) if bonus > 0 else target
-                    if Q[h, s, a] > best:
-                        best = Q[h, s, a]
-                        policies[k, h, s] = a
-                V[h, s] = best
+                policies[k, h, s], V[h, s] = greedy(Q[h, s])
         if record:
             q_record[k] = Q
         rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
