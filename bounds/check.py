@@ -22,11 +22,10 @@ import numpy as np
 import pandas as pd
 
 import tabular
-from tabular.instances import as_generator
 
 from .plots import plot_regret
 from .registry import algorithms as all_algorithms
-from .slopes import cumulative_regret, loglog_slope, mean_ci
+from .slopes import bootstrap_slope, cumulative_regret, loglog_slope, mean_ci
 from .sweep import sweep
 from .theorems import hard_family_lower_bound, lower_bound, upper_bound
 
@@ -173,7 +172,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     for a in tabular_algorithms:
         totals = np.array([t.loc[a].to_numpy() for t in totals_by_K]).T  # (members, K grid)
         hard_curves[a] = totals
-        boot = loglog_slope_grid(np.array(cfg.hard_K), totals)
+        boot = bootstrap_slope(np.array(cfg.hard_K), totals)
         held_n = sum(m + h >= lb for (m, h), lb in zip((mean_ci(t) for t in totals.T), lower))
         rows.append({
             "algorithm": a, "instance": f"minimax-hard family S={HARD['S']} A={HARD['A']} H={HARD['H']} (all "
@@ -194,15 +193,6 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     table = pd.DataFrame(rows)
     write_report(table, cfg, out / "report.md")
     return table
-
-
-def loglog_slope_grid(K: np.ndarray, totals: np.ndarray, n_boot: int = 500, seed=0) -> tuple[float, float, float]:
-    """Slope of log mean total regret vs log K over a grid of independent runs, with a bootstrap CI over runs."""
-    logK = np.log(K)
-    fit = lambda t: float(np.polyfit(logK, np.log(np.maximum(t.mean(axis=0), 1e-12)), 1)[0])  # noqa: E731
-    rng = as_generator(seed)
-    boots = [fit(totals[rng.integers(0, len(totals), len(totals))]) for _ in range(n_boot)]
-    return fit(totals), float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))
 
 
 def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:

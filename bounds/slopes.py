@@ -38,21 +38,29 @@ def _fit(logK: np.ndarray, curve: np.ndarray) -> float:
     return float(np.polyfit(logK, np.log(np.maximum(curve, 1e-12)), 1)[0])
 
 
+def bootstrap_slope(K: np.ndarray, rows: np.ndarray, *, n_boot: int = 500, level: float = 0.95,
+                    seed=0) -> tuple[float, float, float]:
+    """Least-squares slope of ``log(mean of rows)`` vs ``log K`` for ``rows[i, j]`` = run ``i``'s value at
+    ``K[j]``, with a percentile bootstrap ``level`` CI resampling the runs. Returns ``(slope, low, high)``."""
+    rows = np.atleast_2d(rows)
+    logK, n = np.log(np.asarray(K, dtype=np.float64)), rows.shape[0]
+    rng = as_generator(seed)
+    boots = [_fit(logK, rows[rng.integers(0, n, n)].mean(axis=0)) for _ in range(n_boot)]
+    alpha = (1 - level) / 2
+    return _fit(logK, rows.mean(axis=0)), float(np.quantile(boots, alpha)), float(np.quantile(boots, 1 - alpha))
+
+
 def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_boot: int = 500,
                  level: float = 0.95, seed=0) -> Slope:
     """Least-squares slope of ``log(mean cumulative regret)`` vs ``log K`` over ``K >= burn_in`` (``n_points``
     log-spaced K), with a percentile bootstrap CI resampling seeds. If the mean cumulative regret is still 0 at the
     burn-in, a power law cannot be fitted and the slope and CI are NaN."""
     cumulative = np.atleast_2d(cumulative)
-    n, K = cumulative.shape
+    K = cumulative.shape[1]
     if not 1 <= burn_in < K:
         raise ValueError(f"burn_in must lie in [1, K) = [1, {K}), got {burn_in}")
     idx = np.unique(np.geomspace(burn_in, K, n_points).astype(int)) - 1
     if cumulative[:, idx[0]].mean() <= 0:
         return Slope(float("nan"), float("nan"), float("nan"), burn_in)
-    logK = np.log(idx + 1.0)
-    slope = _fit(logK, cumulative[:, idx].mean(axis=0))
-    rng = as_generator(seed)
-    boots = [_fit(logK, cumulative[rng.integers(0, n, n)][:, idx].mean(axis=0)) for _ in range(n_boot)]
-    alpha = (1 - level) / 2
-    return Slope(slope, float(np.quantile(boots, alpha)), float(np.quantile(boots, 1 - alpha)), burn_in)
+    slope, low, high = bootstrap_slope(idx + 1, cumulative[:, idx], n_boot=n_boot, level=level, seed=seed)
+    return Slope(slope, low, high, burn_in)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 import bounds
 import tabular
 from conftest import episodic
-from bounds.check import hard_instances, loglog_slope_grid, run_check
+from bounds.check import hard_instances, run_check
+from bounds.slopes import bootstrap_slope
 
 
 @given(st.integers(1, 50), st.integers(1, 10), st.integers(1, 30), st.integers(1, 10**6), st.floats(0.001, 0.5))
@@ -57,10 +58,10 @@ def test_loglog_slope_recovers_power_laws(exponent, scale, seed):
     assert abs(s.slope - exponent) < 0.01
 
 
-def test_loglog_slope_grid_on_sqrt():
+def test_bootstrap_slope_over_a_K_grid_on_sqrt():
     K = np.array([100, 200, 400, 800])
     totals = np.sqrt(K)[None] * np.array([[1.0], [1.1], [0.9]])
-    slope, low, high = loglog_slope_grid(K, totals)
+    slope, low, high = bootstrap_slope(K, totals)
     assert slope == pytest.approx(0.5) and low <= 0.5 + 1e-9 and high >= 0.5 - 1e-9
 
 
