@@ -49,8 +49,20 @@ def test_ucbvi_step_dependent_reward_with_pooled_counts(bonus):
     model = tabular.EpisodicMDP(rng.dirichlet(np.ones(3), size=(3, 2)), rng.random((4, 3, 2)), 4)
     from tabular.learners.ucbvi import run_model_based
 
-    run = run_model_based(model, 40, 3, bonus=bonus, delta=0.1, record_q=True)
+    run = run_model_based(model, 40, 3, bonus=bonus, delta=0.1, stationary=True, record_q=True)
     assert_same_run(run, ref.ucbvi(_common.interaction(model, 3), 40, bonus, 0.1, 1))
+    assert run_model_based(model, 5, 3, bonus=bonus).policies.shape == (5, 4, 3)  # default: layered, no error
+
+
+@pytest.mark.parametrize("learner", [psrl, mvp])
+def test_pooling_a_step_dependent_reward_is_refused(learner):
+    """PSRL and MVP keep reward statistics in their count layers: pooled over steps they would mix the steps'
+    rewards, so a step-dependent reward makes them layered by default and stationary=True an error."""
+    rng = np.random.default_rng(7)
+    model = tabular.EpisodicMDP(rng.dirichlet(np.ones(3), size=(3, 2)), rng.random((4, 3, 2)), 4)
+    assert learner(model, 5, 0).policies.shape == (5, 4, 3)
+    with pytest.raises(ValueError, match="reward depends on the step"):
+        learner(model, 5, 0, stationary=True)
 
 
 @settings(max_examples=5)

@@ -51,15 +51,26 @@ class Interaction:
         s = self.sampler
         return s.indptr, s.successors, s.threshold, s.alias_successors
 
+    def layers(self, stationary: bool | None, *, per_step_rewards: bool = False) -> int:
+        """How many layers of counts a model-based learner keeps: 1 pools them over steps (the default for a
+        homogeneous model, or ``stationary=True``), ``H`` keeps one per step (the layered MDP). A learner whose
+        reward statistics share its counts' layers (``per_step_rewards=False``) cannot pool a step-dependent
+        reward."""
+        pooled = self.stationary if stationary is None else bool(stationary)
+        if pooled and self.R3.shape[0] > 1 and not per_step_rewards:
+            raise ValueError("stationary=True pools over steps, but this model's reward depends on the step")
+        return 1 if pooled else self.H
+
 
 def interaction(model: EpisodicMDP, seed) -> Interaction:
-    """Validate the model and seed and build the kernel arrays. ``stationary`` is True when ``P`` is homogeneous."""
+    """Validate the model and seed and build the kernel arrays. ``stationary`` is True when ``P`` and ``R`` are
+    both homogeneous (the same at every step)."""
     if not isinstance(model, EpisodicMDP):
         raise TypeError(f"model must be an EpisodicMDP, got {type(model).__name__}")
     rng = as_generator(seed)
     R3 = np.ascontiguousarray(model.R if model.R.ndim == 3 else model.R[None])
     return Interaction(sampler_for(model), R3, np.cumsum(model.initial), model.S, model.A, model.H,
-                       model.P.ndim == 3, int(rng.integers(2**63)))
+                       model.P.ndim == 3 and R3.shape[0] == 1, int(rng.integers(2**63)))
 
 
 def check_episodes(K: int) -> int:

@@ -14,8 +14,8 @@ recomputed by backward induction:
 arXiv:2307.13586, Algorithm 1, restate them for this bonus) and ``iota = ln(S A H K / delta)``. The log term is our
 reading of the 2021 paper and could not be checked against its full text; the 2023 variant uses
 ``log(1 / delta')`` with ``delta' = delta / (200 S A H^2 K^2)``, larger by about ``ln(200 H K)``. Unrefreshed
-pairs keep ``Q = 1``. Counts are pooled over steps for a stationary model (the paper's setting) and kept per step
-otherwise (``stationary=False``: MVP on the layered MDP).
+pairs keep ``Q = 1``. Counts are pooled over steps for a stationary model (``P`` and ``R`` the same at every
+step: the paper's setting) and kept per step otherwise (``stationary=False``: MVP on the layered MDP).
 """
 
 from __future__ import annotations
@@ -103,8 +103,7 @@ def mvp(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None
         raise ValueError(f"bonus_scale must be >= 0, got {bonus_scale}")
     K, delta = check_episodes(K), check_delta(delta)
     env = interaction(model, seed)
-    stationary = env.stationary if stationary is None else bool(stationary)
     policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                              1 if stationary else env.H, delta, C1 * bonus_scale,
+                                              env.layers(stationary), delta, C1 * bonus_scale,
                                               C2 * bonus_scale, C3 * bonus_scale, env.seed, record_q)
     return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)

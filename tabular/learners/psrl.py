@@ -4,8 +4,9 @@ reinforcement learning via posterior sampling", NeurIPS; https://arxiv.org/abs/1
 Each episode: sample an MDP from the posterior, compute its optimal policy by backward induction, follow it for the
 episode, update the posterior. Priors: ``P(.|s, a) ~ Dirichlet(alpha0 1_S)`` and Bernoulli rewards with mean
 ``~ Beta(1, 1)``; an observed reward ``r`` in [0, 1] updates the Beta posterior by ``(r, 1 - r)``. Counts are pooled
-over steps for a homogeneous model and kept per step otherwise (``stationary``). Gamma variates come from the same
-SplitMix64 stream as the environment, so a seed fixes the whole run.
+over steps for a homogeneous model (``P`` and ``R`` the same at every step) and kept per step otherwise
+(``stationary``). Gamma variates come from the same SplitMix64 stream as the environment, so a seed fixes the
+whole run.
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ def psrl(model, K: int, seed=None, *, alpha0: float = 1.0, stationary: bool | No
     env = interaction(model, seed)
     if env.R3.min() < 0 or env.R3.max() > 1:
         raise ValueError("PSRL's Beta reward posterior needs rewards in [0, 1]")
-    stationary = env.stationary if stationary is None else bool(stationary)
     policies, starts, returns, q = psrl_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                               1 if stationary else env.H, float(alpha0), env.seed, record_q)
+                                               env.layers(stationary), float(alpha0), env.seed, record_q)
     return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)

@@ -114,9 +114,9 @@ def run_model_based(model, K: int, seed=None, *, bonus: str, delta: float = 0.1,
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     K, delta = check_episodes(K), check_delta(delta)
     env = interaction(model, seed)
-    stationary = env.stationary if stationary is None else bool(stationary)
     policies, starts, returns, q = ucbvi_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                                1 if stationary else env.H, BONUSES[bonus], delta, float(epsilon),
+                                                env.layers(stationary, per_step_rewards=True), BONUSES[bonus],
+                                                delta, float(epsilon),
                                                 float(bonus_scale), env.seed, record_q)
     return LearnerRun(policies, starts, returns, float(epsilon), q if record_q else None)
 
