@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-import tabular
-from tabular.learners import ucb_h, ucbvi_ch
+from boundlab import tabular
+from boundlab.tabular.learners import ucb_h, ucbvi_ch
 from _common import header, table, timed
 
 S, A, H = 10, 3, 20

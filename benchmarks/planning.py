@@ -14,8 +14,8 @@ import tracemalloc
 import numpy as np
 import scipy.sparse as sp
 
-import solvers
-import tabular
+from boundlab import solvers
+from boundlab import tabular
 from _common import header, table, timed
 
 EPS = 1e-2  # target policy gap and V accuracy (value units; values here are up to 1 / (1 - gamma) = 100)

@@ -12,9 +12,9 @@ import os
 import jax
 import numpy as np
 
-import tabular
-from tabular import jax_env
-from tabular.simulate import sampler_for
+from boundlab import tabular
+from boundlab.tabular import jax_env
+from boundlab.tabular.simulate import sampler_for
 from _common import header, table, timed
 
 S, A, T = 100, 4, 100

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bounds.store import Store, params_key
+from boundlab.bounds.store import Store, params_key
 from _common import header, table, timed
 
 

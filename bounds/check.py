@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import tabular
+from boundlab import tabular
 
 from .plots import plot_regret
 from .registry import algorithms as all_algorithms

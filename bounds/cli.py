@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-import solvers
-import tabular
+from boundlab import solvers
+from boundlab import tabular
 
 from .slopes import mean_ci
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from tabular import learners
+from boundlab.tabular import learners
 
 _REGISTRY: dict[str, Callable] = {
     "ucbvi-ch": learners.ucbvi_ch,

@@ -10,8 +10,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-import solvers
-from tabular import EpisodicMDP, LinearMDP
+from boundlab import solvers
+from boundlab.tabular import EpisodicMDP, LinearMDP
 
 from .registry import learner
 

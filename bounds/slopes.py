@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tabular.instances import as_generator
+from boundlab.tabular.instances import as_generator
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from tabular import EpisodicMDP, LinearMDP
+from boundlab.tabular import EpisodicMDP, LinearMDP
 
 from .regret import _one_seed, local_pool
 from .registry import learner

@@ -2,7 +2,7 @@
 
 Imports nothing else of boundlab, so it can be used on any model::
 
-    from solvers import value_iteration
+    from boundlab.solvers import value_iteration
     result = value_iteration(P, R, gamma=0.9)
     result.V, result.policy, result.error_bound
 """

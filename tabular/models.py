@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers.validation import (
+from boundlab.solvers.validation import (
     as_row_operator,
     as_step_operators,
     check_gamma,

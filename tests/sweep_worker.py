@@ -2,8 +2,8 @@
 
 import sys
 
-import bounds
-import tabular
+from boundlab import bounds
+from boundlab import tabular
 
 
 def instances():

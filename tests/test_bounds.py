@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bounds
-import tabular
+from boundlab import bounds
+from boundlab import tabular
 from conftest import episodic
-from bounds.check import hard_instances, run_check
-from bounds.slopes import bootstrap_slope
+from boundlab.bounds.check import hard_instances, run_check
+from boundlab.bounds.slopes import bootstrap_slope
 
 
 @given(st.integers(1, 50), st.integers(1, 10), st.integers(1, 30), st.integers(1, 10**6), st.floats(0.001, 0.5))
@@ -107,7 +107,7 @@ def test_never_exploring_learner_sits_above_the_family_lower_bound():
 
 @given(st.integers(1, 10**6), st.booleans())
 def test_plot_points_thin_long_curves_and_keep_the_ends(n, loglog):
-    from bounds.plots import MAX_POINTS, plot_points
+    from boundlab.bounds.plots import MAX_POINTS, plot_points
 
     idx = plot_points(n, loglog)
     assert idx[0] == 0 and idx[-1] == n - 1 and np.all(np.diff(idx) > 0)
@@ -163,7 +163,7 @@ def test_check_budget_override(tmp_path):
 
 
 def test_loglog_plot_of_zero_regret_falls_back_to_linear_axes(tmp_path):
-    from bounds.plots import plot_regret
+    from boundlab.bounds.plots import plot_regret
 
     fig = plot_regret({"greedy": np.zeros((2, 30))}, loglog=True, path=tmp_path / "zero")
     assert (tmp_path / "zero.png").stat().st_size > 0 and fig.axes[0].get_yscale() == "linear"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from bounds.cli import main
+from boundlab.bounds.cli import main
 
 
 def test_envs_lists_builtins(capsys):
@@ -35,7 +35,7 @@ def test_simulate_prints_ci(capsys):
                                   ["solve", "minimax-hard", "--gamma", "0.9"], ["check", "--episodes", "5"],
                                   ["check", "--seeds", "1"], ["check", "nope"]])
 def test_bad_input_one_line_exit_2(argv):
-    proc = subprocess.run([sys.executable, "-m", "bounds", *argv], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "boundlab", *argv], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "error" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reference_learners as ref
-import solvers
-import tabular
-from tabular.learners import _common, eps_greedy, greedy, mvp, psrl, ucb_b, ucb_h, ucbvi_bf, ucbvi_ch
+from boundlab import solvers
+from boundlab import tabular
+from boundlab.tabular.learners import _common, eps_greedy, greedy, mvp, psrl, ucb_b, ucb_h, ucbvi_bf, ucbvi_ch
 from conftest import episodic
 
 
@@ -33,7 +33,7 @@ SMALL = dict(max_S=4, max_A=3, max_H=4)
 def test_ucbvi_matches_reference(drawn, bonus, seed):
     model = model_from(drawn)
     K = 30
-    from tabular.learners.ucbvi import run_model_based
+    from boundlab.tabular.learners.ucbvi import run_model_based
 
     run = run_model_based(model, K, seed, bonus=bonus, delta=0.1, record_q=True)
     env = _common.interaction(model, seed)
@@ -47,7 +47,7 @@ def test_ucbvi_step_dependent_reward_with_pooled_counts(bonus):
     the episodes revealed (1, the largest reward, until a step's reward has been seen)."""
     rng = np.random.default_rng(7)
     model = tabular.EpisodicMDP(rng.dirichlet(np.ones(3), size=(3, 2)), rng.random((4, 3, 2)), 4)
-    from tabular.learners.ucbvi import run_model_based
+    from boundlab.tabular.learners.ucbvi import run_model_based
 
     run = run_model_based(model, 40, 3, bonus=bonus, delta=0.1, stationary=True, record_q=True)
     assert_same_run(run, ref.ucbvi(_common.interaction(model, 3), 40, bonus, 0.1, 1))
@@ -69,7 +69,7 @@ def test_pooling_a_step_dependent_reward_is_refused(learner):
 @given(episodic(**SMALL), st.integers(0, 2**31))
 def test_eps_greedy_matches_reference(drawn, seed):
     model = model_from(drawn)
-    from tabular.learners.ucbvi import run_model_based
+    from boundlab.tabular.learners.ucbvi import run_model_based
 
     run = run_model_based(model, 20, seed, bonus="none", epsilon=0.3, record_q=True)
     env = _common.interaction(model, seed)
@@ -111,7 +111,7 @@ def test_gamma_sampler_distribution():
     from numba import njit
     from scipy import stats
 
-    from tabular._rng import next_gamma
+    from boundlab.tabular._rng import next_gamma
 
     @njit
     def draws(n, shape):
@@ -153,7 +153,7 @@ def test_learners_reproducible_and_seed_sensitive():
 def test_psrl_learns_an_easy_instance():
     """Sanity: on a Dirichlet MDP PSRL's per-episode regret falls at least five-fold from the first 500 episodes
     to the last 500 of 3000."""
-    from bounds import regret_of_run
+    from boundlab.bounds import regret_of_run
 
     model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=4, A=2, seed=2).to_arrays(), H=4)
     regret = regret_of_run(model, psrl(model, 3000, seed=0))
@@ -181,7 +181,7 @@ def test_lsvi_ucb_matches_paper_form_reference(S, A, d, H, seed, c):
     """Count-grouped sums + Sherman-Morrison (kernel) == the paper's sums over past transitions + explicit inverse.
     d >= 2: with d = 1 every feature on the simplex is 1, all actions tie exactly, and the two computations' last-bit
     rounding breaks the ties differently (both choices are greedy)."""
-    from tabular.learners import lsvi_ucb
+    from boundlab.tabular.learners import lsvi_ucb
 
     lin = tabular.random_linear_mdp(S, A, d, H, seed=seed)
     K = 25

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-import solvers
+from boundlab import solvers
 from conftest import mdps
 
 
@@ -90,7 +90,7 @@ def test_sparse_and_dense_agree(mdp):
 
 def test_large_sparse_evaluation_uses_iterative_path():
     """Above SPARSE_DIRECT_MAX_S, BiCGSTAB + refinement must still give the exact value."""
-    from tabular import garnet_transitions
+    from boundlab.tabular import garnet_transitions
 
     S, A = solvers.evaluation.SPARSE_DIRECT_MAX_S + 500, 2
     P2 = garnet_transitions(S, A, 5, seed=1)
@@ -105,7 +105,7 @@ def test_large_sparse_evaluation_uses_iterative_path():
 def test_chain_closed_form():
     """Deterministic Chain (slip 0): going forward is optimal, so V*(s) = gamma^(S-1-s) / (1 - gamma) (reward 1 per
     step at the last state), while returning pays 0.2 / (1 - gamma) < V*(0) iff gamma^(S-1) > 0.2."""
-    from tabular import chain
+    from boundlab.tabular import chain
 
     S, gamma = 5, 0.9
     m = chain(n_states=S, slip=0.0, gamma=gamma)
@@ -117,7 +117,7 @@ def test_chain_closed_form():
 
 def test_riverswim_value_by_hand():
     """RiverSwim at gamma = 0: V* = max_a R(s, a): 0.005 at the left bank, 1 at the right bank, else 0."""
-    from tabular import riverswim
+    from boundlab.tabular import riverswim
 
     m = riverswim(gamma=0.0)
     assert np.allclose(solvers.solve(m.P, m.R, 0.0).V, [0.005, 0, 0, 0, 0, 1])

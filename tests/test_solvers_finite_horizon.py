@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-import solvers
+from boundlab import solvers
 from conftest import episodic
 
 
@@ -107,7 +107,7 @@ def test_evaluate_policies_matches_per_policy_evaluation(model, K, epsilon, seed
 
 
 def test_dense_scan_and_csr_match_numpy():
-    from solvers.validation import _dense_to_csr, _scan_dense_rows
+    from boundlab.solvers.validation import _dense_to_csr, _scan_dense_rows
 
     rng = np.random.default_rng(0)
     X = rng.random((50, 30)) * (rng.random((50, 30)) < 0.2)

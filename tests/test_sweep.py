@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import bounds
+from boundlab import bounds
 from sweep_worker import instances
 
 HERE = Path(__file__).parent
@@ -99,7 +99,7 @@ def test_sweep_returns_only_its_own_runs_from_a_shared_store(tmp_path):
 
 def test_measure_regret_from_a_script_on_stdin():
     """``python -`` has no main file for pool workers to re-import: seeds then run on threads, with equal results."""
-    script = ("import bounds, tabular\n"
+    script = ("from boundlab import bounds, tabular\n"
               "m = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=5)\n"
               "df = bounds.measure_regret('ucb-h', m, 30, seeds=[0, 1])\n"
               "one = bounds.measure_regret('ucb-h', m, 30, seeds=[1])\n"

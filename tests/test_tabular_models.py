@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import solvers
-import tabular
+from boundlab import solvers
+from boundlab import tabular
 from conftest import mdps
 
 

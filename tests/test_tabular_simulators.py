@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import solvers
-import tabular
-from tabular import jax_env
-from tabular.simulate import AliasSampler
+from boundlab import solvers
+from boundlab import tabular
+from boundlab.tabular import jax_env
+from boundlab.tabular.simulate import AliasSampler
 
 ALPHA = 1e-3  # per-test false-alarm level (Bonferroni-corrected over rows where several are tested)
 
@@ -109,7 +109,7 @@ def test_jax_vmap_over_instances():
 
 
 def test_gym_adapter_episodes():
-    from tabular.gym_env import MDPEnv
+    from boundlab.tabular.gym_env import MDPEnv
 
     m = tabular.minimax_hard_instance(S=10, A=2, H=12)
     env = MDPEnv(m)
