@@ -1,4 +1,4 @@
-"""The ``boundlab`` command: ``envs``, ``solve``, ``simulate`` and ``demo``."""
+"""The ``boundlab`` command: ``envs``, ``solve``, ``simulate``, ``check`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from boundlab import solvers
-from boundlab import tabular
+import boundlab
+from boundlab import solvers, tabular
 
 from .slopes import mean_ci
 
@@ -21,8 +21,49 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def model_from_file(path: str | Path, gamma: float | None = None, horizon: int | None = None):
+    """A user's model from an ``.npz`` file with arrays ``P`` (``P[s, a, s']`` or ``P[h, s, a, s']``) and ``R``
+    (``R[s, a]`` or ``R[h, s, a]``), and optionally ``gamma`` or ``H``, ``initial`` and ``reward_range`` (default:
+    the rewards' own range, widened to contain [0, 1]); ``gamma``/``horizon`` given
+    here take precedence over the file's."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"model file {str(path)!r}: only .npz files (arrays P, R and gamma or H) are read")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as err:
+        raise ValueError(f"model file {str(path)!r} could not be read as .npz: {err}") from None
+    missing = [key for key in ("P", "R") if key not in arrays]
+    if missing:
+        raise ValueError(f"model file {str(path)!r} has no array {' or '.join(missing)} (it has {sorted(arrays)})")
+    if gamma is None and horizon is None:
+        gamma = arrays["gamma"].item() if "gamma" in arrays else None
+        horizon = arrays["H"].item() if "H" in arrays else None
+    if (gamma is None) == (horizon is None):
+        raise ValueError(f"model file {str(path)!r}: give exactly one of gamma (discounted) or H (episodic), in the "
+                         "file or as --gamma/--horizon")
+    kwargs = {"initial": arrays["initial"]} if "initial" in arrays else {}
+    R = arrays["R"]
+    if "reward_range" in arrays:
+        kwargs["reward_range"] = tuple(arrays["reward_range"])
+    elif np.issubdtype(R.dtype, np.floating) or np.issubdtype(R.dtype, np.integer):  # planners take any scale
+        finite = R[np.isfinite(R)]
+        if finite.size:
+            kwargs["reward_range"] = (min(0.0, float(finite.min())), max(1.0, float(finite.max())))
+    if horizon is not None:
+        return tabular.EpisodicMDP(arrays["P"], R, horizon, name=path.stem, **kwargs)
+    return tabular.FiniteMDP(arrays["P"], R, gamma, name=path.stem, **kwargs)
+
+
 def _model(name: str, gamma: float | None = None, horizon: int | None = None):
-    """A built-in model, with ``gamma`` overridden or turned episodic with ``horizon``."""
+    """A built-in model (by name) or a user's ``.npz`` file (by path), with ``gamma`` overridden or turned
+    episodic with ``horizon``."""
+    if name not in tabular.ENVS:
+        if Path(name).is_file():
+            return model_from_file(name, gamma, horizon)
+        raise ValueError(f"ENV must be a built-in model ({', '.join(sorted(tabular.ENVS))}) or an existing .npz "
+                         f"file, got {name!r}")
     model = tabular.make(name)
     if isinstance(model, tabular.EpisodicMDP):
         if gamma is not None:
@@ -98,18 +139,21 @@ def cmd_simulate(args) -> None:
 
 
 def cmd_demo(args) -> None:
-    """Solve and simulate a few built-in models; check Monte-Carlo returns against exact values; plot."""
+    """Solve and simulate a few built-in models; check Monte-Carlo returns against exact values; plot each model on
+    its own axes (their values differ by orders of magnitude)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from tqdm.auto import tqdm
 
+    if args.episodes < 1:
+        raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     names = ["riverswim", "chain", "six-arms", "gridworld", "minimax-hard"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    rows = []
-    for i, name in enumerate(names):
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    for i, (name, ax) in enumerate(zip(tqdm(names, desc="demo", disable=not args.progress), axes.flat)):
         model = tabular.make(name)
         t0 = time.perf_counter()
         res = solve_model(model)
@@ -119,27 +163,31 @@ def cmd_demo(args) -> None:
         T = effective_horizon(model)
         gamma = getattr(model, "gamma", 1.0)
         truncation = gamma**T / (1 - gamma) if gamma < 1 else 0.0  # rewards in [0, 1]
+        means = {}
         for j, policy in enumerate(["optimal", "uniform"]):
-            mean, half = mean_ci(run_policy(model, policy, args.episodes, seed=i))
-            axes[0].errorbar(i + 0.15 * (2 * j - 1), mean, yerr=half, fmt="o", color=f"C{j}",
-                             label=policy if i == 0 else None)
-            rows.append((name, policy, mean, half))
-        axes[0].plot([i - 0.3, i + 0.3], [exact, exact], "k-", label="exact V*(s0)" if i == 0 else None)
-        print(f"{name:13s} S={model.S:4d} A={model.A}  V*(s0)={exact:8.4f}  solve {t_solve * 1e3:7.1f} ms  "
-              f"MC optimal {rows[-2][2]:8.4f} +/- {rows[-2][3]:.4f} (truncation <= {truncation:.1e})  "
-              f"uniform {rows[-1][2]:8.4f}")
-    axes[0].set_xticks(range(len(names)), names, rotation=20)
-    axes[0].set_ylabel("return from s0 (95% CI)")
-    axes[0].set_title("Exact V* vs Monte-Carlo returns")
-    axes[0].legend()
+            mean, half = means[policy] = mean_ci(run_policy(model, policy, args.episodes, seed=i))
+            ax.errorbar(j, mean, yerr=half, fmt="o", color=f"C{j}", capsize=4)
+        ax.axhline(exact, color="k", lw=1, label="exact V*(s0)")
+        ax.set_xticks([0, 1], ["optimal", "uniform"])
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_title(f"{name} (S={model.S}, " + (f"H={model.H})" if res.V.ndim == 2 else f"gamma={gamma})"),
+                     fontsize=10)
+        ax.legend(fontsize=8, loc="best")
+        tqdm.write(f"{name:13s} S={model.S:4d} A={model.A}  V*(s0)={exact:8.4f}  solve {t_solve * 1e3:7.1f} ms  "
+                   f"MC optimal {means['optimal'][0]:8.4f} +/- {means['optimal'][1]:.4f} "
+                   f"(truncation <= {truncation:.1e})  uniform {means['uniform'][0]:8.4f}")
+    axes[0, 0].set_ylabel("return from s0 (95% CI)")
+    axes[1, 0].set_ylabel("return from s0 (95% CI)")
     grid = tabular.make("gridworld")
     n = int(round(np.sqrt(grid.S)))
-    im = axes[1].imshow(solve_model(grid).V.reshape(n, n), cmap="viridis")
-    fig.colorbar(im, ax=axes[1])
-    axes[1].set_title(f"gridworld V* (gamma={grid.gamma})")
+    im = axes[1, 2].imshow(solve_model(grid).V.reshape(n, n), cmap="viridis")
+    fig.colorbar(im, ax=axes[1, 2])
+    axes[1, 2].set_title(f"gridworld V* (gamma={grid.gamma})", fontsize=10)
+    fig.suptitle(f"Exact V* vs Monte-Carlo returns ({args.episodes} episodes per point)")
     fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig(out / f"demo.{ext}")
+    plt.close(fig)
     print(f"wrote {out / 'demo.png'} and {out / 'demo.svg'}")
 
 
@@ -155,32 +203,41 @@ def cmd_check(args) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="boundlab", description="RL-theory algorithms checked against their bounds.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"boundlab {boundlab.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     sub.add_parser("envs", help="list built-in models").set_defaults(func=cmd_envs)
-    for name, func, help_ in [("solve", cmd_solve, "solve a built-in model"),
-                              ("simulate", cmd_simulate, "simulate a policy in a built-in model")]:
-        p = sub.add_parser(name, help=help_)
-        p.add_argument("env", choices=sorted(tabular.ENVS), metavar="ENV")
+    for name, func, help_ in [("solve", cmd_solve, "solve a built-in model or your own .npz file"),
+                              ("simulate", cmd_simulate, "simulate a policy in a built-in model or an .npz file")]:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("env", metavar="ENV", help="a built-in model (see `boundlab envs`) or a path to an .npz file "
+                       "with arrays P[s, a, s'] (or P[h, s, a, s']), R[s, a], and gamma or H (optional: initial)")
         horizon = p.add_mutually_exclusive_group()
-        horizon.add_argument("--gamma", type=float)
-        horizon.add_argument("--horizon", type=int)
+        horizon.add_argument("--gamma", type=float, help="discount factor in [0, 1) (overrides the model's)")
+        horizon.add_argument("--horizon", type=int, help="solve as an episodic model with this horizon H")
         p.set_defaults(func=func)
         if name == "solve":
-            p.add_argument("--method", choices=sorted(METHODS), default="auto")
+            p.add_argument("--method", choices=sorted(METHODS), default="auto",
+                           help="discounted planner: auto (solvers.solve picks), vi, pi, mpi or lp (default auto)")
         else:
-            p.add_argument("--policy", choices=["optimal", "uniform"], default="optimal")
-            p.add_argument("--episodes", type=int, default=1000)
-            p.add_argument("--seed", type=int, default=0)
-    check = sub.add_parser("check", help="run the bound checks and write results/report.md")
-    check.add_argument("algorithms", nargs="*", metavar="ALGORITHM")
+            p.add_argument("--policy", choices=["optimal", "uniform"], default="optimal",
+                           help="the policy to simulate (default optimal)")
+            p.add_argument("--episodes", type=int, default=1000, help="number of episodes (default 1000)")
+            p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    check = sub.add_parser("check", help="run the bound checks and write results/report.md",
+                           description="Run each learner against the bounds its paper states; write a report.")
+    check.add_argument("algorithms", nargs="*", metavar="ALGORITHM",
+                       help="learners to check (default: all registered, see bounds.algorithms())")
     check.add_argument("--quick", action="store_true", help="small K and few seeds (a few minutes on 2 cores)")
-    check.add_argument("--out", default="results")
+    check.add_argument("--out", default="results", help="folder for report.md, plots and the store (default results)")
     check.add_argument("--episodes", type=int, help="episodes K on the fixed instances (overrides the preset)")
     check.add_argument("--seeds", type=int, help="seeds on the fixed instances (overrides the preset)")
     check.set_defaults(func=cmd_check)
-    demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure")
-    demo.add_argument("--out", default="results")
-    demo.add_argument("--episodes", type=int, default=2000)
+    demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure",
+                          description="Solve built-in models exactly, simulate their optimal and uniform policies, "
+                                      "and plot exact values against Monte-Carlo returns.")
+    demo.add_argument("--out", default="results", help="folder for demo.png and demo.svg (default results)")
+    demo.add_argument("--episodes", type=int, default=2000, help="episodes per Monte-Carlo estimate (default 2000)")
+    demo.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     demo.set_defaults(func=cmd_demo)
     return parser
 

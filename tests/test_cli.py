@@ -1,11 +1,15 @@
 """The ``boundlab`` command: outputs and one-line errors with exit code 2."""
 
+import argparse
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from boundlab.bounds.cli import main
+import boundlab
+from boundlab import solvers
+from boundlab.bounds.cli import build_parser, main
 
 
 def test_envs_lists_builtins(capsys):
@@ -33,7 +37,8 @@ def test_simulate_prints_ci(capsys):
 @pytest.mark.parametrize("argv", [["solve", "nope"], ["solve", "chain", "--method", "xx"], ["frobnicate"],
                                   ["solve", "chain", "--gamma", "1.5"], ["simulate", "chain", "--episodes", "0"],
                                   ["solve", "minimax-hard", "--gamma", "0.9"], ["check", "--episodes", "5"],
-                                  ["check", "--seeds", "1"], ["check", "nope"]])
+                                  ["check", "--seeds", "1"], ["check", "nope"], ["demo", "--episodes", "0"],
+                                  ["solve", "no/such/file.npz"]])
 def test_bad_input_one_line_exit_2(argv):
     proc = subprocess.run([sys.executable, "-m", "boundlab", *argv], capture_output=True, text=True)
     assert proc.returncode == 2
@@ -44,3 +49,51 @@ def test_bad_input_one_line_exit_2(argv):
 def test_demo_writes_figure(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--episodes", "200"]) == 0
     assert (tmp_path / "demo.png").stat().st_size > 0
+
+
+def test_version():
+    proc = subprocess.run([sys.executable, "-m", "boundlab", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"boundlab {boundlab.__version__}"
+
+
+def test_every_option_has_help():
+    def walk(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from ((f"{name} {a}", h) for a, h in walk(sub))
+                yield "COMMAND", "".join(c.help or "" for c in action._choices_actions)
+            else:
+                yield "/".join(action.option_strings) or action.dest, action.help
+
+    missing = [name for name, help_ in walk(build_parser()) if not help_]
+    assert not missing
+
+
+def _random_model(S=6, A=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.dirichlet(np.ones(S), size=(S, A)), rng.random((S, A)) * 4 - 2  # rewards outside [0, 1] too
+
+
+@pytest.mark.parametrize("episodic", [False, True])
+def test_solve_a_users_npz_file(tmp_path, capsys, episodic):
+    P, R = _random_model()
+    path = tmp_path / "mine.npz"
+    np.savez(path, P=P, R=R, **({"H": 7} if episodic else {"gamma": 0.8}))
+    assert main(["solve", str(path)]) == 0
+    expected = solvers.backward_induction(P, R, 7).V[0, 0] if episodic else solvers.policy_evaluation(
+        P, R, 0.8, solvers.linear_programming(P, R, 0.8).policy).V[0]
+    assert f"V*(initial) = {expected:.6f}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("arrays, message", [({"R": np.zeros((2, 2)), "gamma": 0.5}, "no array P"),
+                                             ({"P": np.full((2, 2, 2), 0.5), "R": np.zeros((2, 2))}, "exactly one"),
+                                             ({"P": np.full((2, 2, 2), 0.6), "R": np.zeros((2, 2)), "gamma": 0.5},
+                                              "P"),
+                                             ])
+def test_bad_npz_files_one_line_error(tmp_path, capsys, arrays, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    assert main(["solve", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
