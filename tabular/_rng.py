@@ -31,7 +31,7 @@ def next_normal(state):
     return state, np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def next_gamma(state, shape):
     """Gamma(shape, 1) by Marsaglia & Tsang (2000); shapes below 1 use ``G(shape + 1) U^(1/shape)``."""
     boost = 1.0

@@ -31,7 +31,7 @@ class Trajectories:
         return self.rewards @ (gamma ** np.arange(self.rewards.shape[1]))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _alias_tables(indptr, probs):
     """Vose's alias method, row by row: ``threshold`` and local ``alias`` index for every stored entry."""
     threshold = np.ones(probs.shape[0])
@@ -103,7 +103,7 @@ def draw_initial(init_cdf, rng):
     return rng, min(np.searchsorted(init_cdf, u, side="right"), init_cdf.shape[0] - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, pol_det, pol_cdf, S, A,
                      n_episodes, T, seed):
     """Exactly one of ``pol_det`` / ``pol_cdf`` is None; Numba prunes the other branch at compile time."""

@@ -4,6 +4,13 @@ Every learner acts greedily on its own estimates with ties broken towards the lo
 tie-breaking open). With optimistic values clipped at H, all actions tie at first: such a learner keeps playing
 action 0 until its bonuses fall below the clip, which with the papers' confidence constants takes very long on
 small problems; ``bonus_scale`` (UCBVI, MVP) or ``c`` (UCB-H/B, LSVI-UCB) change that, outside the theorems.
+
+Every learner's theorem assumes per-step mean rewards in [0, 1] (MVP's total reward in [0, 1] follows once it
+divides them by ``H``); a model with other rewards is refused with a ``ValueError`` naming the learner and the entry,
+unless ``reward_range=(lo, hi)`` asks for the affine map ``r' = (r - lo) / (hi - lo)`` into [0, 1] (with a warning).
+The run records that range (``LearnerRun.reward_range``): returns, and regret measured on the model, stay in the
+model's unit; divide regret by ``LearnerRun.reward_unit`` for the unit the paper's bound speaks of. Every parameter
+is checked (type and range) and bad values are refused, naming the parameter.
 """
 
 from ._common import LearnerRun

@@ -1,7 +1,9 @@
-"""What every tabular learner shares: the interaction arrays it may use and the record of a run."""
+"""What every tabular learner shares: argument checks, the reward-range assumption (and explicit rescaling), the
+interaction arrays a learner may use and the record of a run."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +12,96 @@ from ..instances import as_generator
 from ..models import EpisodicMDP
 from ..simulate import AliasSampler, sampler_for
 
+#: What every learner here assumes of the rewards, as its paper states it (Azar et al. 2017, Sec. 2; Jin et al.
+#: 2018, Sec. 2; Jin et al. 2020, Assumption A; Osband et al. 2013, Sec. 2 (Beta posterior); Zhang et al. 2021
+#: assume the *total* reward of an episode in [0, 1], which per-step rewards in [0, 1] give once MVP divides them
+#: by H). The greedy baselines share UCBVI's planner, whose values start (and are clipped) at H.
+REWARD_ASSUMPTION = "per-step mean rewards in [0, 1]"
+
+
+# --- argument checks: one set for every learner -----------------------------------------------------------------
+
+def check_int(value, name: str, *, minimum: int = 1) -> int:
+    """``value`` as a Python int ``>= minimum``; floats (even 2.0), bools and strings are refused, numpy integers
+    accepted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_real(value, name: str, *, low: float = -np.inf, high: float = np.inf, low_open: bool = False,
+               high_open: bool = False) -> float:
+    """``value`` as a finite float in the interval from ``low`` to ``high`` (open ends where said); bools, strings
+    and complex numbers are refused, numpy scalars accepted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    x = float(value)
+    inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
+    if not np.isfinite(x) or not inside:
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return x
+
+
+def check_flag(value, name: str) -> bool:
+    """``value`` as a bool; only ``True``/``False`` (and numpy bools) are accepted, not 0/1 or strings."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_stationary(value) -> bool | None:
+    """``stationary``: ``None`` (decide from the model) or a bool."""
+    return None if value is None else check_flag(value, "stationary")
+
+
+def check_episodes(K) -> int:
+    return check_int(K, "K (episodes)")
+
+
+def check_delta(delta, name: str = "delta") -> float:
+    return check_real(delta, name, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def check_reward_range(reward_range, name: str = "reward_range") -> tuple[float, float]:
+    """``(low, high)`` with finite ``low < high``."""
+    if isinstance(reward_range, (str, bytes)) or not hasattr(reward_range, "__len__") or len(reward_range) != 2:
+        raise TypeError(f"{name} must be a pair (low, high), got {reward_range!r}")
+    lo, hi = (check_real(v, f"{name}[{i}]") for i, v in enumerate(reward_range))
+    if not lo < hi:
+        raise ValueError(f"{name} must have low < high, got ({lo}, {hi})")
+    return lo, hi
+
+
+def unit_rewards(R: np.ndarray, learner: str, reward_range=None) -> tuple[np.ndarray, tuple[float, float]]:
+    """The rewards a learner may be run on: ``R`` itself if it satisfies :data:`REWARD_ASSUMPTION`, else a
+    ``ValueError`` naming the learner and the first offending entry. With ``reward_range = (lo, hi)`` (every entry of
+    ``R`` must lie there) the rewards are mapped affinely, ``r' = (r - lo) / (hi - lo)``, into [0, 1], with a
+    warning. Returns ``(rewards the learner sees, (lo, hi))``."""
+    if reward_range is None:
+        lo, hi = 0.0, 1.0
+    else:
+        lo, hi = check_reward_range(reward_range)
+    out = (R < lo) | (R > hi)
+    if out.any():
+        idx = [int(i) for i in np.argwhere(out)[0]]
+        entry = f"R{idx[1:] if R.shape[0] == 1 else idx} = {float(R[tuple(idx)])!r}"
+        if reward_range is None:
+            raise ValueError(
+                f"{learner} assumes {REWARD_ASSUMPTION}, but {entry} lies outside; pass reward_range=(low, high) "
+                f"(e.g. the model's reward_range) to rescale the rewards into [0, 1] explicitly")
+        raise ValueError(f"{entry} lies outside reward_range [{lo}, {hi}] given to {learner}")
+    if (lo, hi) == (0.0, 1.0):
+        return R, (lo, hi)
+    warnings.warn(f"{learner}: rewards rescaled from [{lo}, {hi}] to [0, 1] by r' = (r - {lo}) / {hi - lo}; the "
+                  f"learner's values are in that unit, its returns (and regret measured on the model) in the model's",
+                  stacklevel=4)
+    return (R - lo) / (hi - lo), (lo, hi)
+
+
+# --- the record of a run and the arrays a kernel sees --------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LearnerRun:
@@ -19,9 +111,14 @@ class LearnerRun:
         policies: ``policies[k, h, s]``, the deterministic policy committed to in episode ``k`` (before any
             epsilon-exploration, see ``epsilon``).
         starts: ``starts[k]``, the initial state of episode ``k``.
-        returns: ``returns[k]``, the realised return of episode ``k``.
+        returns: ``returns[k]``, the realised return of episode ``k``, in the model's reward unit.
         epsilon: probability of a uniformly random action at each step (0 for all but eps-greedy).
-        q_values: ``q_values[k, h, s, a]``, the learner's Q estimate used in episode ``k`` (only if recorded).
+        q_values: ``q_values[k, h, s, a]``, the learner's Q estimate used in episode ``k`` (only if recorded), in the
+            learner's unit (rewards mapped from ``reward_range`` to [0, 1]).
+        reward_range: the ``(lo, hi)`` the learner's rewards were mapped from into [0, 1] (``(0, 1)``: not
+            rescaled). Returns, and regret measured on the model (``bounds.regret_of_run``), are in the model's unit;
+            divide them by :attr:`reward_unit` (and subtract ``H lo`` from returns) for the learner's unit, the one
+            its paper's bound speaks of.
     """
 
     policies: np.ndarray
@@ -29,13 +126,19 @@ class LearnerRun:
     returns: np.ndarray
     epsilon: float = 0.0
     q_values: np.ndarray | None = None
+    reward_range: tuple[float, float] = (0.0, 1.0)
+
+    @property
+    def reward_unit(self) -> float:
+        """``hi - lo``: one unit of the learner's [0, 1] reward scale in the model's unit."""
+        return self.reward_range[1] - self.reward_range[0]
 
 
 @dataclass(frozen=True)
 class Interaction:
     """The environment as the Numba kernels use it: the simulator's tables (``sampler``, ``R3``, ``init_cdf``)
     and the sizes. Learners see only what an episode reveals (states, actions, rewards); neither ``P`` nor ``R``
-    enters their estimates."""
+    enters their estimates. ``R3`` holds the rewards the learner sees (rescaled into [0, 1] where asked)."""
 
     sampler: AliasSampler
     R3: np.ndarray
@@ -45,6 +148,7 @@ class Interaction:
     H: int
     stationary: bool
     seed: int
+    reward_range: tuple[float, float] = (0.0, 1.0)
 
     @property
     def tables(self):
@@ -56,30 +160,26 @@ class Interaction:
         homogeneous model, or ``stationary=True``), ``H`` keeps one per step (the layered MDP). A learner whose
         reward statistics share its counts' layers (``per_step_rewards=False``) cannot pool a step-dependent
         reward."""
-        pooled = self.stationary if stationary is None else bool(stationary)
+        stationary = check_stationary(stationary)
+        pooled = self.stationary if stationary is None else stationary
         if pooled and self.R3.shape[0] > 1 and not per_step_rewards:
             raise ValueError("stationary=True pools over steps, but this model's reward depends on the step")
         return 1 if pooled else self.H
 
+    def run(self, policies, starts, returns, epsilon: float = 0.0, q_values=None) -> LearnerRun:
+        """The kernel's output as a :class:`LearnerRun`, returns mapped back to the model's unit."""
+        lo, hi = self.reward_range
+        if (lo, hi) != (0.0, 1.0):
+            returns = self.H * lo + (hi - lo) * returns
+        return LearnerRun(policies, starts, returns, epsilon, q_values, (lo, hi))
 
-def interaction(model: EpisodicMDP, seed) -> Interaction:
-    """Validate the model and seed and build the kernel arrays. ``stationary`` is True when ``P`` and ``R`` are
-    both homogeneous (the same at every step)."""
+
+def interaction(model: EpisodicMDP, seed, *, learner: str = "this learner", reward_range=None) -> Interaction:
+    """Validate the model, seed and rewards (see :func:`unit_rewards`) and build the kernel arrays.
+    ``stationary`` is True when ``P`` and ``R`` are both homogeneous (the same at every step)."""
     if not isinstance(model, EpisodicMDP):
         raise TypeError(f"model must be an EpisodicMDP, got {type(model).__name__}")
     rng = as_generator(seed)
-    R3 = np.ascontiguousarray(model.R if model.R.ndim == 3 else model.R[None])
-    return Interaction(sampler_for(model), R3, np.cumsum(model.initial), model.S, model.A, model.H,
-                       model.P.ndim == 3 and R3.shape[0] == 1, int(rng.integers(2**63)))
-
-
-def check_episodes(K: int) -> int:
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
-        raise ValueError(f"K (episodes) must be a positive integer, got {K!r}")
-    return int(K)
-
-
-def check_delta(delta: float) -> float:
-    if not 0.0 < delta < 1.0:
-        raise ValueError(f"delta must lie in (0, 1), got {delta}")
-    return float(delta)
+    R3, scale = unit_rewards(model.R if model.R.ndim == 3 else model.R[None], learner, reward_range)
+    return Interaction(sampler_for(model), np.ascontiguousarray(R3), np.cumsum(model.initial), model.S, model.A,
+                       model.H, model.P.ndim == 3 and R3.shape[0] == 1, int(rng.integers(2**63)), scale)

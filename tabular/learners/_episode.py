@@ -10,7 +10,7 @@ from .._rng import next_uniform
 from ..simulate import draw_initial, draw_row
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def allocate(K, H, S, A, record):
     """``policies[k, h, s]``, ``starts[k]``, ``returns[k]``, ``q_record[k, h, s, a]`` (empty unless ``record``) and
     the per-episode buffers ``states[H + 1]``, ``actions[H]``, ``rewards[H]``."""
@@ -19,7 +19,7 @@ def allocate(K, H, S, A, record):
             np.empty(H))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def greedy(q):
     """The first maximiser of ``q`` and its value: every learner breaks ties to the lowest action index."""
     arg, best = 0, q[0]
@@ -29,7 +29,7 @@ def greedy(q):
     return arg, best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def play_episode(policy, indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, epsilon, rng, states,
                  actions, rewards):
     """Run ``policy[h, s]`` for one episode (each step a uniformly random action w.p. ``epsilon``), filling

@@ -18,11 +18,11 @@ import numpy as np
 from numba import njit
 
 from ..models import LinearMDP
-from ._common import LearnerRun, check_delta, check_episodes, interaction
+from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, phi, S, A, H, K, lam, beta,
                     seed, record):
     rng = np.uint64(seed)
@@ -72,23 +72,32 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
 
 
 def lsvi_ucb(model, K: int, seed=None, *, phi=None, p: float = 0.1, c: float = 1.0, lam: float = 1.0,
-             record_q: bool = False) -> LearnerRun:
+             record_q: bool = False, reward_range=None) -> LearnerRun:
     """LSVI-UCB (Jin et al. 2020, Algorithm 1; regret bound Theorem 3.1). ``model``: a :class:`LinearMDP` (its
-    ``phi`` is the known feature map) or an ``EpisodicMDP`` with ``phi[s, a, d]`` given."""
+    ``phi`` is the known feature map) or an ``EpisodicMDP`` with real, finite features ``phi[s, a, d]`` given.
+    ``p`` in (0, 1), ``c >= 0``, ``lam > 0``. Theorem 3.1 assumes rewards in [0, 1] (``Q`` is clipped at ``H``):
+    others are refused unless ``reward_range=(lo, hi)`` asks to rescale them, which keeps the rewards linear in
+    ``phi`` only where the constant function lies in the span of the features (true for one-hot features)."""
     if isinstance(model, LinearMDP):
         phi = model.phi if phi is None else phi
         model = model.to_episodic()
     if phi is None:
         raise ValueError("phi (features phi[s, a, d]) is required unless model is a LinearMDP")
-    K, p = check_episodes(K), check_delta(p)
-    env = interaction(model, seed)
+    K, p = check_episodes(K), check_delta(p, "p")
+    c = check_real(c, "c", low=0.0)
+    lam = check_real(lam, "lam", low=0.0, low_open=True)
+    record_q = check_flag(record_q, "record_q")
+    env = interaction(model, seed, learner="LSVI-UCB", reward_range=reward_range)
+    phi = np.asarray(phi)
+    if phi.dtype.kind not in "iuf":
+        raise TypeError(f"phi must hold real numbers, got dtype {phi.dtype}")
     phi = np.ascontiguousarray(phi, dtype=np.float64)
-    if phi.ndim != 3 or phi.shape[:2] != (env.S, env.A):
+    if phi.ndim != 3 or phi.shape[:2] != (env.S, env.A) or phi.shape[2] < 1:
         raise ValueError(f"phi must have shape (S, A, d) = ({env.S}, {env.A}, d), got {phi.shape}")
-    if lam <= 0:
-        raise ValueError(f"lam must be > 0, got {lam}")
+    if not np.all(np.isfinite(phi)):
+        raise ValueError(f"phi{[int(i) for i in np.argwhere(~np.isfinite(phi))[0]]} is not finite")
     d = phi.shape[2]
     beta = c * d * env.H * np.sqrt(np.log(2 * d * K * env.H / p))
     policies, starts, returns, q = lsvi_ucb_kernel(*env.tables, env.R3, env.init_cdf, phi, env.S, env.A, env.H, K,
-                                                   float(lam), float(beta), env.seed, record_q)
-    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
+                                                   lam, float(beta), env.seed, record_q)
+    return env.run(policies, starts, returns, 0.0, q if record_q else None)

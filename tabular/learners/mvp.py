@@ -23,13 +23,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._common import LearnerRun, check_delta, check_episodes, interaction
+from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
 C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, delta, c1, c2, c3,
                seed, record):
     rng = np.uint64(seed)
@@ -96,14 +96,16 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
 
 
 def mvp(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None, bonus_scale: float = 1.0,
-        record_q: bool = False) -> LearnerRun:
+        record_q: bool = False, reward_range=None) -> LearnerRun:
     """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale).
-    ``bonus_scale`` multiplies ``c1, c2, c3`` (default 1: the paper's constants, under which the bound holds)."""
-    if not bonus_scale >= 0:
-        raise ValueError(f"bonus_scale must be >= 0, got {bonus_scale}")
+    ``bonus_scale`` multiplies ``c1, c2, c3`` (default 1: the paper's constants, under which the bound holds).
+    The paper's total reward in [0, 1] is obtained from per-step rewards in [0, 1] (divided by ``H`` here); other
+    rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale them into [0, 1] first."""
     K, delta = check_episodes(K), check_delta(delta)
-    env = interaction(model, seed)
+    bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0)
+    record_q = check_flag(record_q, "record_q")
+    env = interaction(model, seed, learner="MVP", reward_range=reward_range)
     policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
                                               env.layers(stationary), delta, C1 * bonus_scale,
                                               C2 * bonus_scale, C3 * bonus_scale, env.seed, record_q)
-    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
+    return env.run(policies, starts, returns, 0.0, q if record_q else None)

@@ -15,11 +15,11 @@ import numpy as np
 from numba import njit
 
 from .._rng import next_gamma
-from ._common import LearnerRun, check_episodes, interaction
+from ._common import LearnerRun, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, alpha0, seed,
                 record):
     rng = np.uint64(seed)
@@ -69,14 +69,14 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
 
 
 def psrl(model, K: int, seed=None, *, alpha0: float = 1.0, stationary: bool | None = None,
-         record_q: bool = False) -> LearnerRun:
-    """PSRL (Osband et al. 2013, Algorithm 1); Bayesian regret bound Theorem 1. Rewards must lie in [0, 1]."""
+         record_q: bool = False, reward_range=None) -> LearnerRun:
+    """PSRL (Osband et al. 2013, Algorithm 1); Bayesian regret bound Theorem 1. The Beta reward posterior needs
+    rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale them.
+    ``alpha0 > 0``: the Dirichlet prior's parameter."""
     K = check_episodes(K)
-    if not alpha0 > 0:
-        raise ValueError(f"alpha0 must be > 0, got {alpha0}")
-    env = interaction(model, seed)
-    if env.R3.min() < 0 or env.R3.max() > 1:
-        raise ValueError("PSRL's Beta reward posterior needs rewards in [0, 1]")
+    alpha0 = check_real(alpha0, "alpha0", low=0.0, low_open=True)
+    record_q = check_flag(record_q, "record_q")
+    env = interaction(model, seed, learner="PSRL", reward_range=reward_range)
     policies, starts, returns, q = psrl_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                               env.layers(stationary), float(alpha0), env.seed, record_q)
-    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
+                                               env.layers(stationary), alpha0, env.seed, record_q)
+    return env.run(policies, starts, returns, 0.0, q if record_q else None)

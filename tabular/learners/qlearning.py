@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._common import LearnerRun, check_delta, check_episodes, interaction
+from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, bernstein, p, c,
                       c1, c2, seed, record):
     rng = np.uint64(seed)
@@ -70,20 +70,25 @@ def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_
     return policies, starts, returns, q_record
 
 
-def _run(model, K, seed, bernstein, p, c, c1, c2, record_q) -> LearnerRun:
-    K, p = check_episodes(K), check_delta(p)
-    env = interaction(model, seed)
+def _run(model, K, seed, bernstein, p, c, c1, c2, record_q, reward_range) -> LearnerRun:
+    K, p = check_episodes(K), check_delta(p, "p")
+    c, c1, c2 = (check_real(v, name, low=0.0) for v, name in ((c, "c"), (c1, "c1"), (c2, "c2")))
+    record_q = check_flag(record_q, "record_q")
+    env = interaction(model, seed, learner="UCB-B" if bernstein else "UCB-H", reward_range=reward_range)
     policies, starts, returns, q = q_learning_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                                     bernstein, p, float(c), float(c1), float(c2), env.seed, record_q)
-    return LearnerRun(policies, starts, returns, 0.0, q if record_q else None)
+                                                     bernstein, p, c, c1, c2, env.seed, record_q)
+    return env.run(policies, starts, returns, 0.0, q if record_q else None)
 
 
-def ucb_h(model, K: int, seed=None, *, p: float = 0.1, c: float = 2.0, record_q: bool = False) -> LearnerRun:
-    """Q-learning with UCB-Hoeffding (Jin et al. 2018, Algorithm 1; regret bound Theorem 1)."""
-    return _run(model, K, seed, False, p, c, 0.0, 0.0, record_q)
+def ucb_h(model, K: int, seed=None, *, p: float = 0.1, c: float = 2.0, record_q: bool = False,
+          reward_range=None) -> LearnerRun:
+    """Q-learning with UCB-Hoeffding (Jin et al. 2018, Algorithm 1; regret bound Theorem 1, for rewards in [0, 1]:
+    others are refused unless ``reward_range=(lo, hi)`` asks to rescale them). ``c >= 0``, ``p`` in (0, 1)."""
+    return _run(model, K, seed, False, p, c, 0.0, 0.0, record_q, reward_range)
 
 
 def ucb_b(model, K: int, seed=None, *, p: float = 0.1, c1: float = 2.0, c2: float = 2.0,
-          record_q: bool = False) -> LearnerRun:
-    """Q-learning with UCB-Bernstein (Jin et al. 2018, Algorithm 2; regret bound Theorem 2)."""
-    return _run(model, K, seed, True, p, 0.0, c1, c2, record_q)
+          record_q: bool = False, reward_range=None) -> LearnerRun:
+    """Q-learning with UCB-Bernstein (Jin et al. 2018, Algorithm 2; regret bound Theorem 2, for rewards in [0, 1]:
+    others are refused unless ``reward_range=(lo, hi)`` asks to rescale them). ``c1, c2 >= 0``, ``p`` in (0, 1)."""
+    return _run(model, K, seed, True, p, 0.0, c1, c2, record_q, reward_range)

@@ -28,14 +28,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._common import LearnerRun, check_delta, check_episodes, interaction
-
+from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
 BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, bonus, delta,
                  epsilon, scale, seed, record):
     """Algorithms 1-2 of Azar et al. 2017 for ``K`` episodes; ``layers`` is 1 (stationary counts) or ``H``.
@@ -103,33 +102,34 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
 
 
 def run_model_based(model, K: int, seed=None, *, bonus: str, delta: float = 0.1, stationary: bool | None = None,
-                    epsilon: float = 0.0, bonus_scale: float = 1.0, record_q: bool = False) -> LearnerRun:
+                    epsilon: float = 0.0, bonus_scale: float = 1.0, record_q: bool = False, reward_range=None,
+                    learner: str = "UCBVI") -> LearnerRun:
     """Run the UCBVI planner-learner with the named bonus (see the module docstring), multiplied by
-    ``bonus_scale`` (1 = the paper's constants, the default)."""
-    if not bonus_scale >= 0:
-        raise ValueError(f"bonus_scale must be >= 0, got {bonus_scale}")
+    ``bonus_scale`` (1 = the paper's constants, the default). ``reward_range``: see :func:`._common.unit_rewards`."""
     if bonus not in BONUSES:
         raise ValueError(f"bonus must be one of {sorted(BONUSES)}, got {bonus!r}")
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     K, delta = check_episodes(K), check_delta(delta)
-    env = interaction(model, seed)
+    bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0)
+    record_q = check_flag(record_q, "record_q")
+    env = interaction(model, seed, learner=learner, reward_range=reward_range)
     policies, starts, returns, q = ucbvi_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
                                                 env.layers(stationary, per_step_rewards=True), BONUSES[bonus],
-                                                delta, float(epsilon),
-                                                float(bonus_scale), env.seed, record_q)
-    return LearnerRun(policies, starts, returns, float(epsilon), q if record_q else None)
+                                                delta, epsilon, bonus_scale, env.seed, record_q)
+    return env.run(policies, starts, returns, epsilon, q if record_q else None)
 
 
 def ucbvi_ch(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
-             bonus_scale: float = 1.0, record_q: bool = False) -> LearnerRun:
-    """UCBVI-CH: Azar et al. 2017, Algorithm 1 with bonus_1; regret bound Theorem 1 (for ``bonus_scale = 1``)."""
+             bonus_scale: float = 1.0, record_q: bool = False, reward_range=None) -> LearnerRun:
+    """UCBVI-CH: Azar et al. 2017, Algorithm 1 with bonus_1; regret bound Theorem 1 (for ``bonus_scale = 1``),
+    which assumes rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale."""
     return run_model_based(model, K, seed, bonus="hoeffding", delta=delta, stationary=stationary,
-                           bonus_scale=bonus_scale, record_q=record_q)
+                           bonus_scale=bonus_scale, record_q=record_q, reward_range=reward_range, learner="UCBVI-CH")
 
 
 def ucbvi_bf(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
-             bonus_scale: float = 1.0, record_q: bool = False) -> LearnerRun:
-    """UCBVI-BF: Azar et al. 2017, Algorithm 1 with bonus_2; regret bound Theorem 2 (for ``bonus_scale = 1``)."""
+             bonus_scale: float = 1.0, record_q: bool = False, reward_range=None) -> LearnerRun:
+    """UCBVI-BF: Azar et al. 2017, Algorithm 1 with bonus_2; regret bound Theorem 2 (for ``bonus_scale = 1``),
+    which assumes rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale."""
     return run_model_based(model, K, seed, bonus="bernstein", delta=delta, stationary=stationary,
-                           bonus_scale=bonus_scale, record_q=record_q)
+                           bonus_scale=bonus_scale, record_q=record_q, reward_range=reward_range, learner="UCBVI-BF")
