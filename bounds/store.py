@@ -13,16 +13,23 @@ import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
-    algorithm TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, episodes INTEGER NOT NULL,
-    params TEXT NOT NULL, seconds REAL NOT NULL,
-    PRIMARY KEY (algorithm, instance, seed, episodes, params));
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
+    episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (algorithm, instance, model, seed, episodes, params));
 CREATE TABLE IF NOT EXISTS episodes (
-    algorithm TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, episodes INTEGER NOT NULL,
-    params TEXT NOT NULL, episode INTEGER NOT NULL, regret REAL NOT NULL, return REAL NOT NULL,
-    PRIMARY KEY (algorithm, instance, seed, episodes, params, episode));
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
+    episodes INTEGER NOT NULL, params TEXT NOT NULL, episode INTEGER NOT NULL, regret REAL NOT NULL,
+    return REAL NOT NULL, PRIMARY KEY (algorithm, instance, model, seed, episodes, params, episode));
 """
 
-KEY = ["algorithm", "instance", "seed", "episodes", "params"]
+KEY = ("algorithm", "instance", "model", "seed", "episodes", "params")
+
+
+def _full(key: tuple) -> tuple:
+    """Transition (issue 8): a 5-tuple key of the callers that predate the ``model`` content hash is read with
+    ``model = ""``; removed once bounds/sweep.py passes 6-tuples."""
+    key = tuple(key)
+    return key[:2] + ("",) + key[2:] if len(key) == 5 else key
 
 
 def params_key(params: dict | None) -> str:
@@ -57,21 +64,22 @@ class Store:
 
     def add(self, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
         """Commit one finished run: its key and its ``episode, regret, return`` rows, atomically."""
+        key = _full(key)
         rows = [key + (int(e), float(r), float(g)) for e, r, g in
                 zip(frame["episode"], frame["regret"], frame["return"])]
         with self._connect() as con:  # one transaction: all or nothing
-            con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)", key + (seconds,))
-            con.executemany("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", key + (seconds,))
+            con.executemany("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def frame(self, keys: Iterable[tuple] | None = None) -> pd.DataFrame:
-        """The stored episodes as a DataFrame (``algorithm, instance, seed, episodes, params, episode, regret,
-        return``), sorted by key and episode: all of them, or those of the runs whose full ``keys`` are given
+        """The stored episodes as a DataFrame (``algorithm, instance, model, seed, episodes, params, episode,
+        regret, return``), sorted by key and episode: all of them, or those of the runs whose full ``keys`` are given
         (read through the primary-key index, so the cost does not grow with the rest of the store)."""
         with self._connect() as con:
             if keys is None:
                 df = pd.read_sql_query("SELECT * FROM episodes", con)
             else:
                 con.execute(f"CREATE TEMP TABLE wanted ({', '.join(KEY)})")
-                con.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?)", keys)
+                con.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?, ?)", map(_full, keys))
                 df = pd.read_sql_query(f"SELECT episodes.* FROM wanted JOIN episodes USING ({', '.join(KEY)})", con)
-        return df.sort_values(KEY + ["episode"], ignore_index=True)
+        return df.sort_values([*KEY, "episode"], ignore_index=True)
