@@ -1,7 +1,13 @@
 """Validated finite models: discounted ``FiniteMDP``, finite-horizon ``EpisodicMDP`` and ``LinearMDP``.
 
 Each is a frozen dataclass that validates on construction (raising ``ValueError`` that names the argument, the
-step/state/action and the violated condition), stores read-only float64 arrays, and converts to dense arrays.
+step/state/action and the violated condition, or ``TypeError`` for complex, string or object entries), stores
+read-only dense float64 arrays, and converts to dense arrays.
+
+A homogeneous ``P`` may come in any layout the solvers accept (:mod:`boundlab.solvers.validation`): dense
+``P[s, a, s']``; a ``scipy.sparse`` ``(S * A, S)`` matrix whose row ``s * A + a`` is ``P(. | s, a)``; or a list of
+``A`` per-action ``(S, S)`` matrices ``P[a][s, s']`` (pymdptoolbox's layout). It is validated there (row sums within
+a tolerance scaled to the input's dtype) and stored once as dense ``P[s, a, s']``.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from boundlab.solvers.validation import (
     as_row_operator,
@@ -18,6 +25,18 @@ from boundlab.solvers.validation import (
     check_rewards,
     ROW_SUM_ATOL,
 )
+
+
+def _dense_P(P, S: int, A: int, H: int | None = None) -> np.ndarray:
+    """Validate ``P`` (any accepted layout; ``H`` given: finite horizon, ``P[h, s, a, s']`` allowed) and return it
+    dense, ``(S, A, S)`` or ``(H, S, A, S)``."""
+    if H is None:
+        P2 = as_row_operator(P, S, A, "P")
+    else:
+        P2 = as_step_operators(P, S, A, H)[0]
+        if not sp.issparse(P2) and P2.ndim == 4 and P2.shape[0] > 1:
+            return P2
+    return (P2.toarray() if sp.issparse(P2) else np.asarray(P2)).reshape(S, A, S)
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
@@ -31,15 +50,24 @@ def _check_initial(initial, S: int) -> np.ndarray:
         mu = np.zeros(S)
         mu[0] = 1.0
         return mu
-    mu = np.asarray(initial, dtype=np.float64)
+    dtype = np.asarray(initial).dtype
+    mu = check_rewards(initial, "initial", ndim=1)
     if mu.shape != (S,):
         raise ValueError(f"initial must have shape (S,) = ({S},), got {mu.shape}")
-    if not np.all(np.isfinite(mu)) or mu.min() < 0 or abs(mu.sum() - 1.0) > ROW_SUM_ATOL:
-        raise ValueError("initial must be a probability vector over states (non-negative, summing to 1)")
+    atol = ROW_SUM_ATOL if dtype.kind != "f" or dtype.itemsize >= 8 else S * float(np.finfo(dtype).eps)
+    if mu.min() < 0 or abs(mu.sum() - 1.0) > max(atol, ROW_SUM_ATOL):
+        raise ValueError(f"initial must be a probability vector over states (non-negative, summing to 1), got sum "
+                         f"{mu.sum()!r}, min {mu.min()!r}")
     return mu
 
 
 def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tuple[float, float]:
+    if isinstance(reward_range, (str, bytes)) or not hasattr(reward_range, "__len__") or len(reward_range) != 2:
+        raise TypeError(f"reward_range must be a pair (low, high), got {reward_range!r}")
+    bad = [v for v in reward_range if isinstance(v, (bool, np.bool_))
+           or not isinstance(v, (int, float, np.integer, np.floating))]
+    if bad:
+        raise TypeError(f"reward_range must hold real numbers, got {bad[0]!r}")
     lo, hi = (float(v) for v in reward_range)
     if not lo <= hi:
         raise ValueError(f"reward_range must be (low, high) with low <= high, got {reward_range}")
@@ -52,7 +80,7 @@ def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tup
 
 @dataclass(frozen=True)
 class FiniteMDP:
-    """A discounted MDP: ``P[s, a, s']``, mean rewards ``R[s, a]`` in ``reward_range``, ``gamma`` in [0, 1) and an
+    """A discounted MDP: ``P[s, a, s']`` (or a layout of the module docstring), mean rewards ``R[s, a]`` in ``reward_range``, ``gamma`` in [0, 1) and an
     initial distribution (default: state 0)."""
 
     P: np.ndarray
@@ -67,8 +95,7 @@ class FiniteMDP:
         S, A = R.shape
         if S < 1 or A < 1:
             raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
-        P = np.asarray(self.P, dtype=np.float64)
-        as_row_operator(P, S, A, "P")
+        P = _dense_P(self.P, S, A)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
         object.__setattr__(self, "gamma", check_gamma(self.gamma))
         object.__setattr__(self, "P", _frozen(P))
@@ -90,7 +117,8 @@ class FiniteMDP:
 
 @dataclass(frozen=True)
 class EpisodicMDP:
-    """A finite-horizon MDP with horizon ``H``: homogeneous ``P[s, a, s']`` or inhomogeneous ``P[h, s, a, s']``,
+    """A finite-horizon MDP with horizon ``H`` (an integer >= 1): homogeneous ``P[s, a, s']`` (or a layout of the
+    module docstring) or inhomogeneous ``P[h, s, a, s']``,
     mean rewards ``R[s, a]`` or ``R[h, s, a]`` in ``reward_range``, initial distribution (default: state 0)."""
 
     P: np.ndarray
@@ -102,17 +130,13 @@ class EpisodicMDP:
 
     def __post_init__(self):
         H = check_horizon(self.H)
-        R = np.asarray(self.R, dtype=np.float64)
-        if R.ndim not in (2, 3):
-            raise ValueError(f"R must be R[s, a] or R[h, s, a], got shape {R.shape}")
-        R = check_rewards(R, "R", ndim=R.ndim)
+        R = check_rewards(self.R, "R", ndim=np.ndim(self.R) if np.ndim(self.R) in (2, 3) else 2)
         if R.ndim == 3 and R.shape[0] != H:
             raise ValueError(f"R[h, s, a] must have H = {H} steps, got {R.shape[0]}")
         S, A = R.shape[-2:]
         if S < 1 or A < 1:
             raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
-        P = np.asarray(self.P, dtype=np.float64)
-        as_step_operators(P, S, A, H)
+        P = _dense_P(self.P, S, A, H)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
         object.__setattr__(self, "P", _frozen(P))

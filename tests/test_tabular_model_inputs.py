@@ -1,0 +1,80 @@
+"""Models accept every layout of P the solvers accept (dense, sparse (S*A, S) with rows s*A + a, a per-action list)
+and float32 input, and refuse wrong types (complex, strings, H = 2.5) with a message naming the argument."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boundlab import tabular
+from conftest import mdps
+
+
+@given(mdps(max_S=6, max_A=3, sparse_rows=True), st.sampled_from(["csr", "csc", "coo"]), st.integers(1, 5))
+def test_sparse_and_per_action_layouts_give_the_dense_model(mdp, fmt, H):
+    P, R, gamma = mdp
+    S, A = R.shape
+    dense = tabular.FiniteMDP(P, R, gamma)
+    rows = sp.csr_matrix(P.reshape(S * A, S)).asformat(fmt)  # row s*A + a
+    per_action = [sp.csr_matrix(P[:, a, :]).asformat(fmt) for a in range(A)]  # P[a][s, s'], pymdptoolbox
+    for layout in (rows, per_action, [P[:, a, :] for a in range(A)]):
+        assert np.array_equal(tabular.FiniteMDP(layout, R, gamma).P, dense.P)
+        assert np.array_equal(tabular.EpisodicMDP(layout, R, H).P, dense.P)
+        assert tabular.EpisodicMDP(layout, R, H).P.dtype == np.float64
+
+
+def test_sparse_rows_validated_by_state_and_action():
+    P = np.full((3, 2, 3), 1 / 3)
+    P[2, 1] = [0.5, 0.5, 0.5]
+    with pytest.raises(ValueError, match="P row at state 2, action 1 sums to"):
+        tabular.FiniteMDP(sp.csr_matrix(P.reshape(6, 3)), np.zeros((3, 2)), 0.9)
+    with pytest.raises(ValueError, match=r"sparse P must have shape \(S\*A, S\)"):
+        tabular.EpisodicMDP(sp.csr_matrix(np.eye(3)), np.zeros((3, 2)), 2)
+
+
+def test_float32_transitions_accepted():
+    """A float32 Dirichlet model normalised in float32: its rows miss 1 by float32 rounding, which is accepted
+    (the tolerance scales with the dtype) and the stored model is float64."""
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.ones(40), size=(40, 3)).astype(np.float32)
+    P /= P.sum(-1, keepdims=True)
+    assert np.abs(P.astype(np.float64).sum(-1) - 1).max() > 1e-8  # would fail a float64 tolerance
+    m = tabular.EpisodicMDP(P, np.zeros((40, 3), dtype=np.float32), 3,
+                            initial=np.full(40, 1 / 40, dtype=np.float32))
+    assert m.P.dtype == m.R.dtype == m.initial.dtype == np.float64
+    assert np.array_equal(m.P, P.astype(np.float64))
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda P, R: tabular.FiniteMDP(P.astype(complex), R, 0.9), TypeError, "P must hold real numbers"),
+    (lambda P, R: tabular.EpisodicMDP(P.astype(complex), R, 3), TypeError, "P must hold real numbers"),
+    (lambda P, R: tabular.FiniteMDP(P, R + 0j, 0.9), TypeError, "R must hold real numbers"),
+    (lambda P, R: tabular.EpisodicMDP(P, R.astype(str), 3), TypeError, "R must hold real numbers"),
+    (lambda P, R: tabular.EpisodicMDP(P, R, 3, initial=np.array([1, 0j])), TypeError, "initial"),
+    (lambda P, R: tabular.EpisodicMDP(P, R, 2.5), TypeError, "H must be an integer"),
+    (lambda P, R: tabular.EpisodicMDP(P, R, 3.0), TypeError, "H must be an integer"),
+    (lambda P, R: tabular.EpisodicMDP(P, R, True), TypeError, "H must be an integer"),
+    (lambda P, R: tabular.EpisodicMDP(P, R, "3"), TypeError, "H must be an integer"),
+    (lambda P, R: tabular.FiniteMDP(P, R, 0.9, reward_range=("0", 1)), TypeError, "reward_range"),
+    (lambda P, R: tabular.FiniteMDP(P, R, 0.9, reward_range=1.0), TypeError, "reward_range"),
+    (lambda P, R: tabular.FiniteMDP(P, R, 0.9, reward_range=(1.0, 0.0)), ValueError, "reward_range"),
+    (lambda P, R: tabular.FiniteMDP(P, R, 0.9, initial=[0.5, 0.6]), ValueError, "initial"),
+    (lambda P, R: tabular.FiniteMDP(P, R[..., None], 0.9), ValueError, "R must"),
+])
+def test_bad_types_named(make, exc, match):
+    P = np.full((2, 2, 2), 0.5)
+    R = np.array([[0.0, 1.0], [0.5, 0.25]])
+    with pytest.raises(exc, match=match):
+        make(P, R)
+
+
+def test_stacked_per_action_matrices_are_a_different_model():
+    """The documented trap: vstacking pymdptoolbox's per-action matrices gives rows a*S + s, a valid (S*A, S) matrix
+    of a different MDP; the per-action list gives the intended one."""
+    rng = np.random.default_rng(1)
+    P = rng.dirichlet(np.ones(3), size=(3, 2))
+    per_action = [sp.csr_matrix(P[:, a]) for a in range(2)]
+    R = rng.random((3, 2))
+    assert np.array_equal(tabular.FiniteMDP(per_action, R, 0.9).P, P)
+    assert not np.array_equal(tabular.FiniteMDP(sp.vstack(per_action), R, 0.9).P, P)
