@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+import time
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,8 @@ import pandas as pd
 from boundlab import solvers
 from boundlab.tabular import EpisodicMDP, LinearMDP
 
-from .registry import learner
+from .executors import run_all
+from .registry import Portable, resolve
 
 
 def regret_of_run(model: EpisodicMDP | LinearMDP, run) -> np.ndarray:
@@ -26,45 +27,81 @@ def regret_of_run(model: EpisodicMDP | LinearMDP, run) -> np.ndarray:
     return V_star[run.starts] - values
 
 
-def local_pool(n_tasks: int) -> Executor:
-    """A process pool over the local cores. Workers start from a fork server, never by forking this process, which
-    may hold JAX or BLAS threads. A worker re-imports the main script, so where there is none to import (a script
-    piped to ``python -``) the tasks run on threads in this process instead."""
-    workers = max(1, min(n_tasks, os.cpu_count() or 1))
-    main_path = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_path is not None and not os.path.exists(main_path):
-        return ThreadPoolExecutor(max_workers=workers)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+def check_model(model, name: str = "model") -> EpisodicMDP | LinearMDP:
+    """Refuse anything but an episodic model (the regret harness needs a horizon)."""
+    if not isinstance(model, (EpisodicMDP, LinearMDP)):
+        hint = " (a discounted model has no horizon: use tabular.EpisodicMDP(P, R, H))" \
+            if type(model).__name__ == "FiniteMDP" else ""
+        raise TypeError(f"{name} must be an EpisodicMDP or LinearMDP, got {type(model).__name__}{hint}")
+    return model
 
 
-def _one_seed(algorithm: str, model: EpisodicMDP, episodes: int, seed: int, params: dict) -> pd.DataFrame:
-    run = learner(algorithm)(model, episodes, seed, **params)
-    return pd.DataFrame({"seed": seed, "episode": np.arange(1, episodes + 1), "regret": regret_of_run(model, run),
-                         "return": run.returns})
+def check_episodes(episodes) -> int:
+    if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
+        raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
+    return int(episodes)
 
 
-def measure_regret(algorithm: str, model: EpisodicMDP, episodes: int, seeds=(0,), *, executor: Executor | None = None,
-                   **params) -> pd.DataFrame:
-    """Run ``algorithm`` (a name from ``bounds.algorithms()``) for ``episodes`` episodes on each seed.
+def check_seeds(seeds) -> list[int]:
+    """A non-empty list of distinct non-negative int seeds (one int is one seed); floats are refused, not rounded."""
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be an int or an iterable of ints, got {type(seeds).__name__}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
+    for i, s in enumerate(seeds):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"seeds[{i}] must be an int, got {s!r} ({type(s).__name__})")
+        if s < 0:
+            raise ValueError(f"seeds[{i}] must be non-negative, got {s}")
+    seeds = [int(s) for s in seeds]
+    if len(set(seeds)) < len(seeds):
+        raise ValueError(f"seeds must be distinct, got {seeds[:20]}{' ...' if len(seeds) > 20 else ''}")
+    return seeds
+
+
+@dataclass(frozen=True)
+class Run:
+    """One learner run: what a worker needs (the learner function travels itself, not its registered name)."""
+
+    learner: Portable
+    model: EpisodicMDP | LinearMDP
+    episodes: int
+    seed: int
+    params: dict = field(default_factory=dict)
+
+
+def execute(run: Run) -> tuple[pd.DataFrame, float]:
+    """Run it; its ``seed, episode, regret, return`` frame and the seconds it took."""
+    t0 = time.perf_counter()
+    out = run.learner(run.model, run.episodes, run.seed, **run.params)
+    frame = pd.DataFrame({"seed": run.seed, "episode": np.arange(1, run.episodes + 1),
+                          "regret": regret_of_run(run.model, out), "return": out.returns})
+    return frame, time.perf_counter() - t0
+
+
+def measure_regret(algorithm: str | Callable, model: EpisodicMDP | LinearMDP, episodes: int, seeds=(0,), *,
+                   executor: Executor | str | None = None, progress: bool = True, **params) -> pd.DataFrame:
+    """Run ``algorithm`` for ``episodes`` episodes on each seed.
+
+    Args:
+        algorithm: a name from ``bounds.algorithms()`` or a learner function ``fn(model, K, seed, **params) ->
+            LearnerRun`` (defined anywhere, a notebook cell included).
+        seeds: distinct non-negative ints (one int is one seed).
+        executor: where the seeds run: local threads by default (the Numba kernels release the GIL),
+            ``"processes"``, or any ``concurrent.futures.Executor`` (a process pool, a dask client's executor).
+        progress: a progress bar over seeds on runs long enough to need one.
+        params: keyword arguments for the learner.
 
     Returns a DataFrame with columns ``seed, episode, regret, return``: ``regret`` is the exact regret of the policy
-    committed to in that episode, from that episode's initial state; ``return`` the realised return. Seeds run in
-    parallel on local processes (or on ``executor``, any ``concurrent.futures.Executor``); as with any process pool,
-    a script that calls this at top level needs an ``if __name__ == "__main__":`` guard, since workers import it.
+    committed to in that episode, from that episode's initial state; ``return`` the realised return.
     """
-    learner(algorithm)  # fail fast on a bad name
-    if not isinstance(model, (EpisodicMDP, LinearMDP)):
-        raise TypeError(f"model must be an EpisodicMDP or LinearMDP, got {type(model).__name__}")
-    seeds = [int(s) for s in np.atleast_1d(seeds)]
-    if len(seeds) == 1 and executor is None:
-        frames = [_one_seed(algorithm, model, episodes, seeds[0], params)]
-    else:
-        own = executor is None
-        pool = executor or local_pool(len(seeds))
-        try:
-            futures = [pool.submit(_one_seed, algorithm, model, episodes, s, params) for s in seeds]
-            frames = [f.result() for f in futures]
-        finally:
-            if own:
-                pool.shutdown()
+    label, fn = resolve(algorithm)
+    check_model(model)
+    runs = [Run(Portable(fn), model, check_episodes(episodes), s, params) for s in check_seeds(seeds)]
+    frames = [None] * len(runs)
+    for i, (frame, _) in run_all(execute, runs, executor, progress=progress, desc=label):
+        frames[i] = frame
     return pd.concat(frames, ignore_index=True)

@@ -28,9 +28,29 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     return float(x.mean()), float(stats.norm.ppf(0.5 + level / 2) * x.std(ddof=1) / np.sqrt(len(x)))
 
 
+RUN_COLUMNS = ("algorithm", "instance", "model", "episodes", "params")  # what tells a sweep's curves apart
+
+
 def cumulative_regret(df: pd.DataFrame) -> np.ndarray:
-    """``(n_seeds, K)`` cumulative regret from a ``measure_regret`` frame."""
+    """``(n_seeds, K)`` cumulative regret from a ``measure_regret`` frame, or a ``sweep`` frame of one algorithm on
+    one instance (filter first, e.g. ``df[(df.algorithm == a) & (df.instance == i)]``, or apply it per group:
+    ``df.groupby(["algorithm", "instance"]).apply(cumulative_regret)``)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a DataFrame with columns seed, episode, regret, got {type(df).__name__}")
+    missing = {"seed", "episode", "regret"} - set(df.columns)
+    if missing:
+        raise ValueError(f"df lacks the columns {sorted(missing)} (a measure_regret or sweep frame has them)")
+    if df.empty:
+        raise ValueError("df holds no rows")
+    mixed = {c: sorted(map(str, df[c].unique()))[:5] for c in RUN_COLUMNS if c in df and df[c].nunique() > 1}
+    if mixed:
+        raise ValueError(f"df mixes several runs per seed ({', '.join(f'{c}: {v}' for c, v in mixed.items())}): "
+                         "filter to one first, or group by those columns and apply cumulative_regret per group")
+    if df.duplicated(["seed", "episode"]).any():
+        raise ValueError("df holds a (seed, episode) twice: filter it to one run per seed")
     table = df.pivot(index="seed", columns="episode", values="regret").sort_index(axis=1)
+    if table.isna().any(axis=None):
+        raise ValueError("the seeds in df ran different episodes: each seed needs the same episodes 1..K")
     return np.cumsum(table.to_numpy(), axis=1)
 
 

@@ -4,62 +4,98 @@ store at once (a killed sweep resumes where it stopped)."""
 from __future__ import annotations
 
 import itertools
-import time
-from concurrent.futures import Executor, as_completed
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
-from boundlab.tabular import EpisodicMDP, LinearMDP
+from .executors import run_all
+from .fingerprint import fingerprint
+from .registry import Portable, resolve
+from .regret import Run, check_episodes, check_model, check_seeds, execute
+from .store import KEY, Store, params_key
 
-from .regret import _one_seed, local_pool
-from .registry import learner
-from .store import Store, params_key
-
-
-def _task(algorithm: str, model, episodes: int, seed: int, params: dict):
-    t0 = time.perf_counter()
-    frame = _one_seed(algorithm, model, episodes, seed, params)
-    return frame, time.perf_counter() - t0
+log = logging.getLogger(__name__)
 
 
-def sweep(algorithms, instances: dict, seeds, episodes: int, *, params: dict | None = None,
-          executor: Executor | None = None, store: str | Path = "results/runs.sqlite",
+def _algorithms(algorithms) -> dict[str, Callable]:
+    """label -> learner function, from one name/function or a sequence of them."""
+    if isinstance(algorithms, str) or callable(algorithms):
+        algorithms = [algorithms]
+    if isinstance(algorithms, Mapping) or not isinstance(algorithms, (list, tuple)):
+        raise TypeError("algorithms must be a name, a learner function, or a list of them, got "
+                        f"{type(algorithms).__name__}")
+    if not algorithms:
+        raise ValueError("algorithms must name at least one learner, got none")
+    out = {}
+    for a in algorithms:
+        label, fn = resolve(a)
+        if label in out:
+            raise ValueError(f"algorithms holds {label!r} twice (learner functions are keyed by their name)")
+        out[label] = fn
+    return out
+
+
+def _instances(instances) -> dict:
+    if not isinstance(instances, Mapping):
+        raise TypeError("instances must be a dict name -> model (the name labels its runs), e.g. "
+                        f"{{'riverswim': model}}, got {type(instances).__name__}")
+    if not instances:
+        raise ValueError("instances must hold at least one model, got none")
+    for name, model in instances.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"instances: names must be non-empty str, got {name!r}")
+        check_model(model, f"instances[{name!r}]")
+    return dict(instances)
+
+
+def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mapping | None = None,
+          executor: Executor | str | None = None, store: str | Path = "results/runs.sqlite",
           progress: bool = True) -> pd.DataFrame:
     """Run every ``(algorithm, instance, seed)`` for ``episodes`` episodes and return the stored rows for them.
 
     Args:
-        algorithms: names from ``bounds.algorithms()``. instances: name -> model. seeds: ints.
-        params: algorithm name -> keyword arguments for that learner (part of each run's key).
-        executor: any ``concurrent.futures.Executor``, e.g. ``dask.distributed.Client(...).get_executor()``;
-            default: a local process pool over all cores.
-        store: SQLite path. Finished runs found there are skipped, so a killed sweep resumes. A run is keyed by
-            ``(algorithm, instance, seed, episodes, params)``, not by the code that produced it: after changing a
-            learner or an instance under the same name, start a new store.
+        algorithms: a name from ``bounds.algorithms()``, a learner function, or a list of them (a function is
+            labelled by its registered name, else its ``__name__``).
+        instances: dict name -> model. seeds: distinct non-negative ints.
+        params: algorithm label -> keyword arguments for that learner (part of each run's key).
+        executor: local threads by default; ``"processes"``; or any ``concurrent.futures.Executor``, e.g.
+            ``dask.distributed.Client(...).get_executor()`` (runs are then packed several to a task).
+        store: SQLite path. Each run is keyed by ``(algorithm, instance, model, seed, episodes, params)``, where
+            ``model`` is a content hash of the model (:func:`fingerprint`): a run found there is reused, so a killed
+            sweep resumes, and a changed model under an old name is run again. The learner's code is not part of
+            the key: after changing a learner under the same name, start a new store.
+
+    Returns the runs' rows (``KEY`` columns, ``episode, regret, return``) and a column ``reused``: True for the
+    rows of runs found in the store rather than run now (also logged, and shown beside the progress bar).
     """
-    params = params or {}
-    for a in algorithms:
-        learner(a)
-    for name, model in instances.items():
-        if not isinstance(model, (EpisodicMDP, LinearMDP)):
-            raise TypeError(f"instance {name!r} must be an EpisodicMDP or LinearMDP, got {type(model).__name__}")
+    learners = _algorithms(algorithms)
+    instances = _instances(instances)
+    seeds, episodes = check_seeds(seeds), check_episodes(episodes)
+    params = dict(params or {})
+    unknown = set(params) - set(learners)
+    if unknown:
+        raise ValueError(f"params has keys {sorted(unknown)} that are not among the algorithms {sorted(learners)}")
+    hashes = {name: fingerprint(model) for name, model in instances.items()}
+
+    def key(a: str, i: str, s: int) -> tuple:
+        fields = {"algorithm": a, "instance": i, "model": hashes[i], "seed": s, "episodes": episodes,
+                  "params": params_key(params.get(a))}
+        return tuple(fields[k] for k in KEY)
+
     db = Store(store)
-    done = db.done()
-    todo = [(a, i, int(s)) for a, i, s in itertools.product(algorithms, instances, seeds)
-            if (a, i, int(s), int(episodes), params_key(params.get(a))) not in done]
-    own = executor is None and len(todo) > 0
-    pool = executor or (local_pool(len(todo)) if own else None)
-    try:
-        futures = {pool.submit(_task, a, instances[i], int(episodes), s, params.get(a, {})): (a, i, s)
-                   for a, i, s in todo}
-        for future in tqdm(as_completed(futures), total=len(futures), disable=not progress or not futures,
-                           desc="sweep"):
-            a, i, s = futures[future]
-            frame, seconds = future.result()
-            db.add((a, i, s, int(episodes), params_key(params.get(a))), frame, seconds)
-    finally:
-        if own:
-            pool.shutdown()
-    return db.frame((a, i, int(s), int(episodes), params_key(params.get(a)))
-                    for a, i, s in itertools.product(algorithms, instances, seeds))
+    stored = db.done()
+    keys = [key(a, i, s) for a, i, s in itertools.product(learners, instances, seeds)]
+    todo = [(a, i, s) for a, i, s in itertools.product(learners, instances, seeds) if key(a, i, s) not in stored]
+    reused = [k for k in keys if k in stored]
+    if reused:
+        log.info("sweep: reusing %d of %d runs from %s", len(reused), len(keys), db.path)
+    runs = [Run(Portable(learners[a]), instances[i], episodes, s, dict(params.get(a) or {})) for a, i, s in todo]
+    for n, (frame, seconds) in run_all(execute, runs, executor, progress=progress, desc="sweep",
+                                       postfix={"reused": len(reused)}):
+        db.add(key(*todo[n]), frame, seconds)
+    df = db.frame(keys)
+    df["reused"] = pd.MultiIndex.from_frame(df[list(KEY)]).isin(reused) if reused else False
+    return df
