@@ -1,6 +1,6 @@
 """Finite models (MDP, episodic MDP, linear MDP), built-in instances and simulators (Numba, JAX, gymnasium)."""
 
-from .convert import from_mdptoolbox
+from .convert import from_gymnasium, from_mdptoolbox
 from .instances import (
     ENVS,
     chain,
@@ -20,6 +20,6 @@ from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
     "ENVS", "AliasSampler", "EpisodicMDP", "FiniteMDP", "LinearMDP", "Trajectories", "chain", "dirichlet_mdp",
-    "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
+    "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
     "minimax_hard_instance", "random_linear_mdp", "riverswim", "simulate", "six_arms",
 ]

@@ -135,12 +135,3 @@ def test_garnet_branching():
     assert (P2 != tabular.garnet_transitions(200, 3, 7, seed=0)).nnz == 0
 
 
-def test_from_mdptoolbox_layout():
-    rng = np.random.default_rng(0)
-    P_ass = rng.dirichlet(np.ones(4), size=(2, 4))  # (A, S, S)
-    R_sa = rng.random((4, 2))
-    m = tabular.from_mdptoolbox(P_ass, R_sa, 0.9)
-    assert np.allclose(m.P[:, 1, :], P_ass[1])
-    R_ass = np.broadcast_to(R_sa.T[:, :, None], (2, 4, 4))
-    assert np.allclose(tabular.from_mdptoolbox(P_ass, R_ass, 0.9).R, R_sa)
-    assert np.allclose(tabular.from_mdptoolbox(P_ass, R_sa[:, 0], 0.9).R, R_sa[:, [0, 0]])
