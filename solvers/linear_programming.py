@@ -15,9 +15,11 @@ def linear_programming(P, R, gamma: float, *, backend: str = "highs") -> Plannin
 
     Its solution is ``V*`` (Puterman 1994, Thm 6.9.1). ``backend="highs"`` uses scipy's HiGHS (dual simplex,
     sparse constraints); ``backend="cvxpy"`` builds the same program in cvxpy and uses its default solver.
-    Accuracy is the solver's feasibility tolerance; ``error_bound``/``policy_gap`` certify the result.
+    Accuracy is the solver's feasibility tolerance; ``error_bound``/``policy_gap`` certify the result (rounding
+    included). ``P`` in any layout of :func:`value_iteration`.
     """
-    P2, R, gamma, S, A = discounted_problem(P, R, gamma)
+    prob = discounted_problem(P, R, gamma)
+    P2, R, gamma, S, A = prob.P2, prob.R, prob.gamma, prob.S, prob.A
     rows = np.repeat(np.arange(S), A)
     if backend == "highs":
         E = sp.csr_matrix((np.ones(S * A), (np.arange(S * A), rows)), shape=(S * A, S))
@@ -37,4 +39,4 @@ def linear_programming(P, R, gamma: float, *, backend: str = "highs") -> Plannin
         V, iterations = np.asarray(x.value, dtype=np.float64), int(problem.solver_stats.num_iters or 0)
     else:
         raise ValueError(f"backend must be 'highs' or 'cvxpy', got {backend!r}")
-    return certified_result(P2, R, gamma, V, iterations)
+    return certified_result(prob, V, iterations)

@@ -6,39 +6,47 @@ import warnings
 
 import numpy as np
 
-from ._problem import discounted_problem
-from .evaluation import solve_policy_system
-from .result import PlanningResult, backup, certify
+from ._problem import Problem, discounted_problem
+from .evaluation import evaluate
+from .result import EPS, PlanningResult, certify
+from .validation import check_int, check_policy
 
 
 def policy_iteration(P, R, gamma: float, *, max_iter: int = 10_000, pi0=None) -> PlanningResult:
     """Policy iteration: exact evaluation, then greedy improvement keeping the current action on ties.
 
     Terminates in finitely many steps with an optimal policy and ``V = V*`` up to the linear solve (Puterman 1994,
-    Thm 6.4.2); ``iterations`` counts evaluations. The result's ``error_bound``/``policy_gap`` certify it numerically.
-    ``pi0``: initial deterministic policy (default: greedy w.r.t. ``R``).
+    Thm 6.4.2); ``iterations`` counts evaluations. The result's ``error_bound``/``policy_gap`` certify it, float64
+    rounding included. Each evaluation is warm-started from the previous value (see :func:`policy_evaluation` for
+    the choice of linear solver). ``P`` in any layout of :func:`value_iteration`. ``pi0``: initial deterministic
+    policy, an integer array (default: greedy w.r.t. ``R``); float arrays are refused, not rounded.
     """
-    P2, R, gamma, S, A = discounted_problem(P, R, gamma)
-    return _howard(P2, R, gamma, S, A, max_iter, pi0)
+    prob = discounted_problem(P, R, gamma)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    pi0 = None if pi0 is None else check_policy(pi0, prob.S, prob.A, "pi0")
+    if pi0 is not None and pi0.ndim != 1:
+        raise ValueError(f"pi0 must be a deterministic policy pi0[s], got shape {pi0.shape}")
+    return howard(prob, max_iter, pi0)
 
 
-def _howard(P2, R, gamma, S, A, max_iter, pi0) -> PlanningResult:
-    """Policy iteration on a validated ``(S*A, S)`` row operator (shared with :func:`solvers.solve`)."""
-    pi = R.argmax(axis=1) if pi0 is None else np.asarray(pi0, dtype=np.int64)
-    if pi.shape != (S,) or pi.min() < 0 or pi.max() >= A:
-        raise ValueError(f"pi0 must be integer actions in [0, {A}) of shape ({S},)")
+def howard(prob: Problem, max_iter: int, pi0: np.ndarray | None) -> PlanningResult:
+    """Policy iteration on a validated problem (shared with :func:`solvers.solve`)."""
+    R, gamma, S = prob.R, prob.gamma, prob.S
+    pi = R.argmax(axis=1) if pi0 is None else pi0
     rows = np.arange(S)
-    scale = max(1.0, float(np.abs(R).max()) / (1.0 - gamma))
+    scale = max(1.0, prob.r_max / (1.0 - gamma))
+    V = None
     for n in range(1, max_iter + 1):
-        d = rows * A + pi  # rows of the policy in the (S*A, S) operator
-        V = solve_policy_system(P2[d], R.ravel()[d], gamma)
-        Q = backup(P2, R, gamma, V)
+        res = evaluate(prob, pi, V)
+        V, Q = res.V, res.Q
         best = Q.argmax(axis=1)
         improve = Q[rows, best] > Q[rows, pi] + 1e-12 * scale  # strict improvement only: no cycling on ties
         if not improve.any():
-            residual, error_bound, policy_gap = certify(V, Q, gamma)
-            return PlanningResult(V, Q, pi, n, residual, error_bound, policy_gap)
+            residual, error_bound, policy_gap = certify(prob, V, Q)
+            # pi keeps near-tied actions: L_pi V >= LV - tie, so its MacQueen lower bound drops by tie / (1 - gamma)
+            tie = float(np.max(Q[rows, best] - Q[rows, pi])) * (1 + EPS)
+            return PlanningResult(V, Q, pi, n, residual, error_bound, (policy_gap + tie / (1 - gamma)) * (1 + 2 * EPS))
         pi = np.where(improve, best, pi)
     warnings.warn(f"policy iteration did not stop in max_iter={max_iter}", RuntimeWarning, stacklevel=3)
-    residual, error_bound, policy_gap = certify(V, Q, gamma)
+    residual, error_bound, policy_gap = certify(prob, V, Q)
     return PlanningResult(V, Q, Q.argmax(axis=1), max_iter, residual, error_bound, policy_gap)

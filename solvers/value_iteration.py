@@ -2,6 +2,12 @@
 
 Both share one loop: a full Bellman backup ``LV``, MacQueen's bounds on ``V*`` from ``(V, LV)``, then (MPI only)
 ``order`` partial evaluation sweeps with the greedy policy. Value iteration is the case ``order = 0``.
+
+The loop never pays for a separate certifying backup: at the stopping sweep it returns ``V + k`` with the constant
+``k = (min D + max D) / (2 (1 - gamma))``, ``D = LV - V``, whose backup is ``Q + gamma k`` (rows sum to 1) and whose
+distance to ``V*`` is at most ``span(D) / (2 (1 - gamma))`` (MacQueen, Puterman Thm 6.6.3: ``V* - V`` lies in
+``[min D, max D] / (1 - gamma)``). The first backup, of a constant ``V_0``, is ``R + gamma V_0 rowsum(P)``: the row
+sums come from the validating pass, so that pass doubles as the first sweep.
 """
 
 from __future__ import annotations
@@ -10,69 +16,97 @@ import warnings
 
 import numpy as np
 
-from ._problem import check_tol, discounted_problem
-from .result import PlanningResult, backup, certified_result
-
+from ._problem import Problem, check_tol, discounted_problem
+from .result import PlanningResult, backup, certify, rounding_slack, warn_if_below_floor
+from .validation import check_int
 
 #: ``order="auto"``: partial sweeps are switched on once a backup shrinks span(LV - V) by less than this factor.
 SLOW_MIXING_RATIO = 0.5
 AUTO_ORDER = 50
 
 
-def _iterate(P2, R, gamma, S, A, order, tol: float, max_iter: int) -> PlanningResult:
+def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
     """The shared VI/MPI loop; ``order`` is an int or ``"auto"`` (0 while the span of ``LV - V`` contracts fast,
-    ``AUTO_ORDER`` once it contracts by less than ``SLOW_MIXING_RATIO`` per backup: slow mixing)."""
-    c = gamma / (1.0 - gamma)
+    ``AUTO_ORDER`` once it contracts by less than ``SLOW_MIXING_RATIO`` per backup: slow mixing).
+
+    Stops once the certified ``error_bound`` of the shifted ``V + k`` (span term plus :func:`rounding_slack`) is at
+    most ``tol / 2`` (then ``policy_gap <= tol``), or once the span term is below the rounding slack (float64 cannot
+    do better; a warning says so)."""
+    P2, R, gamma, S, A = prob.P2, prob.R, prob.gamma, prob.S, prob.A
+    warned = warn_if_below_floor(prob, tol, stacklevel=4)
     m = 0 if order == "auto" else order
-    V = np.full(S, R.min() / (1.0 - gamma))  # L V0 >= V0: monotone convergence from below (Puterman Thm 6.5.5)
+    v0 = R.min() / (1.0 - gamma)  # L V0 >= V0: monotone convergence from below (Puterman Thm 6.5.5)
+    V = np.full(S, v0)
+    Q = R + gamma * v0 * prob.stats.sums.reshape(S, A)  # = backup(P2, R, gamma, V), from the validating pass
     rows = np.arange(S) * A
+    r_max, eta = prob.r_max, prob.stats.eta
     previous_span = np.inf
     for n in range(1, max_iter + 1):
-        Q = backup(P2, R, gamma, V)
+        if n > 1:
+            Q = backup(P2, R, gamma, V)
         LV = Q.max(axis=1)
         D = LV - V
-        lo, hi = D.min(), D.max()
-        if c * (hi - lo) <= tol:
-            # V* lies in [LV + c lo, LV + c hi] (Thm 6.6.3); return the midpoint, |V - V*| <= c (hi - lo) / 2.
-            return certified_result(P2, R, gamma, LV + c * (hi + lo) / 2.0, n)
-        if order == "auto" and n > 1 and hi - lo > SLOW_MIXING_RATIO * previous_span:
+        lo, hi = float(D.min()), float(D.max())
+        span = hi - lo
+        k = (hi + lo) / (2.0 * (1.0 - gamma))
+        v_max = float(np.abs(V).max()) + abs(k)
+        q_bound = 2 * (r_max + (1 + eta) * v_max)  # >= |Q + gamma k| entrywise, rounding included
+        slack = rounding_slack(prob, v_max, q_bound, span / 2, k)
+        spread = span / (2.0 * (1.0 - gamma))
+        if spread + slack <= tol / 2 or spread <= slack or n == max_iter:
+            result = _shifted_result(prob, V + k, Q + gamma * k, k, n)
+            if n == max_iter and spread + slack > tol / 2:
+                warnings.warn(f"no convergence to tol={tol} in max_iter={max_iter} iterations", RuntimeWarning,
+                              stacklevel=3)
+            elif not warned and result.error_bound > tol / 2:
+                warnings.warn(f"float64 rounding limits the certified error to {result.error_bound:.2g} > tol/2 = "
+                              f"{tol / 2:g}", RuntimeWarning, stacklevel=3)
+            return result
+        if order == "auto" and n > 1 and span > SLOW_MIXING_RATIO * previous_span:
             m = AUTO_ORDER
-        previous_span = hi - lo
+        previous_span = span
         V = LV
         if m:
             d = rows + Q.argmax(axis=1)  # rows of the greedy policy in the (S*A, S) operator
             P_d, r_d = P2[d], R.ravel()[d]
             for _ in range(m):
                 V = r_d + gamma * np.asarray(P_d @ V).ravel()
-    warnings.warn(f"no convergence to tol={tol} in max_iter={max_iter} iterations", RuntimeWarning, stacklevel=3)
-    return certified_result(P2, R, gamma, V, max_iter)
+    raise AssertionError("unreachable")
+
+
+def _shifted_result(prob: Problem, V: np.ndarray, Q: np.ndarray, shift: float, iterations: int) -> PlanningResult:
+    residual, error_bound, policy_gap = certify(prob, V, Q, shift)
+    return PlanningResult(V, Q, Q.argmax(axis=1), iterations, residual, error_bound, policy_gap)
 
 
 def value_iteration(P, R, gamma: float, *, tol: float = 1e-6, max_iter: int = 1_000_000) -> PlanningResult:
     """Value iteration ``V <- max_a [R + gamma P V]`` (Puterman 1994, section 6.3) with span stopping (section 6.6).
 
-    Stops at the first ``n`` with ``gamma/(1-gamma) * span(LV_n - V_n) <= tol`` and returns the midpoint of MacQueen's
-    bounds. Guarantees (Puterman Thm 6.6.3, Prop. 6.6.5): ``|V - V*| <= tol/2`` and the returned greedy policy is
-    ``tol``-optimal; the result's ``error_bound`` and ``policy_gap`` certify the achieved values.
+    Stops at the first sweep whose certified bound (MacQueen's ``span(LV_n - V_n) / (2 (1 - gamma))`` plus the
+    float64 rounding floor of :mod:`.result`) is at most ``tol / 2``. Guarantees (Puterman Thm 6.6.3, Prop. 6.6.5):
+    ``|V - V*| <= tol/2`` and the returned greedy policy is ``tol``-optimal, as certified by the result's
+    ``error_bound`` and ``policy_gap``; where float64 cannot certify ``tol / 2`` at the model's scale
+    (``n eps |R|max / (1 - gamma)^2`` and up), a ``RuntimeWarning`` says so at the start and the result certifies
+    what was reached.
 
     Args:
-        P: ``P[s, a, s']`` or sparse ``(S*A, S)`` (row ``s*A + a``).
+        P: ``P[s, a, s']``; or sparse ``(S*A, S)`` with row ``s*A + a`` (a vertical stack of per-action matrices,
+            rows ``a*S + s``, is a different MDP: pass those as a list); or a list of ``A`` per-action ``(S, S)``
+            matrices ``P[a][s, s']`` (pymdptoolbox's layout).
         R: ``R[s, a]``. gamma: in [0, 1). tol: target policy gap (value units). max_iter: sweep limit.
     """
-    P2, R, gamma, S, A = discounted_problem(P, R, gamma)
-    check_tol(tol, max_iter)
-    return _iterate(P2, R, gamma, S, A, 0, tol, max_iter)
+    tol, max_iter = check_tol(tol, max_iter)
+    return _iterate(discounted_problem(P, R, gamma), 0, tol, max_iter)
 
 
 def modified_policy_iteration(
     P, R, gamma: float, *, order: int = 20, tol: float = 1e-6, max_iter: int = 1_000_000
 ) -> PlanningResult:
     """Modified policy iteration (Puterman 1994, section 6.5): a backup, then ``order`` sweeps of ``V <- r_d + gamma
-    P_d V`` with the greedy policy ``d``. Same stopping rule and guarantees as :func:`value_iteration`; the partial
-    sweeps use the ``(S, S)`` matrix ``P_d``, so they cost ``1/A`` of a backup (far less where ``P`` is sparse).
+    P_d V`` with the greedy policy ``d``. Same layouts of ``P``, stopping rule and guarantees as
+    :func:`value_iteration`; the partial sweeps use the ``(S, S)`` matrix ``P_d``, so they cost ``1/A`` of a backup
+    (far less where ``P`` is sparse).
     """
-    P2, R, gamma, S, A = discounted_problem(P, R, gamma)
-    check_tol(tol, max_iter)
-    if order < 0:
-        raise ValueError(f"order must be >= 0, got {order}")
-    return _iterate(P2, R, gamma, S, A, int(order), tol, max_iter)
+    tol, max_iter = check_tol(tol, max_iter)
+    order = check_int(order, "order", minimum=0)
+    return _iterate(discounted_problem(P, R, gamma), order, tol, max_iter)

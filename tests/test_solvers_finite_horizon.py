@@ -83,7 +83,7 @@ def test_finite_horizon_bad_input():
         solvers.backward_induction(np.full((2, 2, 2), 0.5), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="H must be >= 1"):
         solvers.backward_induction(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), 0)
-    with pytest.raises(ValueError, match="actions"):
+    with pytest.raises(ValueError, match=r"pi\[0, 0\] = 7 is not an action"):
         solvers.finite_horizon_evaluation(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), np.full((3, 2), 7))
 
 
