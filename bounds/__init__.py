@@ -1,6 +1,7 @@
 """Each paper's bounds as code, exact regret measurement, sweeps, plots and the ``boundlab`` command."""
 
 from . import plots
+from .fingerprint import fingerprint
 from .regret import measure_regret, regret_of_run
 from .registry import algorithms, learner, register
 from .slopes import Slope, cumulative_regret, loglog_slope, mean_ci
@@ -9,7 +10,7 @@ from .sweep import sweep
 from .theorems import Bound, hard_family_lower_bound, lower_bound, upper_bound
 
 __all__ = [
-    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "hard_family_lower_bound", "learner", "loglog_slope",
+    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint", "hard_family_lower_bound", "learner", "loglog_slope",
     "lower_bound",
     "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep", "upper_bound",
 ]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from boundlab import bounds
+from boundlab import bounds, tabular
+from boundlab.bounds.fingerprint import fingerprint
 from sweep_worker import instances
 
 HERE = Path(__file__).parent
@@ -111,3 +112,21 @@ def test_measure_regret_from_a_script_on_stdin():
     proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "60"
+
+
+def test_a_changed_model_under_an_old_name_is_run_again(tmp_path):
+    """Issue 8: RiverSwim H=10 after H=20 under the name "riverswim" returned the stored H=20 runs."""
+    P, R = tabular.riverswim().to_arrays()
+    h20, h10 = (tabular.EpisodicMDP(P, R, H=H) for H in (20, 10))
+    kw = dict(store=tmp_path / "rs.sqlite", progress=False)
+    first = bounds.sweep(["ucb-h"], {"riverswim": h20}, [0, 1], 40, **kw)
+    second = bounds.sweep(["ucb-h"], {"riverswim": h10}, [0, 1], 40, **kw)
+    third = bounds.sweep(["ucb-h"], {"riverswim": h20}, [0, 1], 40, **kw)
+    assert not first["reused"].any() and not second["reused"].any() and third["reused"].all()
+    assert set(second["model"]) == {fingerprint(h10)} and set(first["model"]) == {fingerprint(h20)}
+    fresh = bounds.measure_regret("ucb-h", h10, 40, seeds=[0, 1])
+    assert list(second["regret"]) == list(fresh["regret"])
+    assert list(first["regret"]) == list(bounds.measure_regret("ucb-h", h20, 40, seeds=[0, 1])["regret"])
+    assert second["regret"].sum() != first["regret"].sum()
+    pd.testing.assert_frame_equal(first.drop(columns="reused"), third.drop(columns="reused"))
+    assert len(bounds.Store(tmp_path / "rs.sqlite").frame()) == 2 * 2 * 40
