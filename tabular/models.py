@@ -26,6 +26,8 @@ from boundlab.solvers.validation import (
     ROW_SUM_ATOL,
 )
 
+from ._checks import check_reward_range
+
 
 def _dense_P(P, S: int, A: int, H: int | None = None) -> np.ndarray:
     """Validate ``P`` (any accepted layout; ``H`` given: finite horizon, ``P[h, s, a, s']`` allowed) and return it
@@ -62,15 +64,7 @@ def _check_initial(initial, S: int) -> np.ndarray:
 
 
 def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tuple[float, float]:
-    if isinstance(reward_range, (str, bytes)) or not hasattr(reward_range, "__len__") or len(reward_range) != 2:
-        raise TypeError(f"reward_range must be a pair (low, high), got {reward_range!r}")
-    bad = [v for v in reward_range if isinstance(v, (bool, np.bool_))
-           or not isinstance(v, (int, float, np.integer, np.floating))]
-    if bad:
-        raise TypeError(f"reward_range must hold real numbers, got {bad[0]!r}")
-    lo, hi = (float(v) for v in reward_range)
-    if not lo <= hi:
-        raise ValueError(f"reward_range must be (low, high) with low <= high, got {reward_range}")
+    lo, hi = check_reward_range(reward_range)
     out = (R < lo) | (R > hi)
     if out.any():
         idx = tuple(int(i) for i in np.argwhere(out)[0])

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from ._checks import check_int
 from ._rng import next_uniform
 from .instances import as_generator
 from .models import EpisodicMDP, FiniteMDP
@@ -135,20 +136,32 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
 
 
 def _policy_tables(policy, S: int, A: int, T: int):
-    """Deterministic ``pi[s]``/``pi[h, s]`` or stochastic ``pi[s, a]``/``pi[h, s, a]`` as kernel arrays."""
+    """Deterministic ``pi[s]``/``pi[h, s]`` (integers) or stochastic ``pi[s, a]``/``pi[h, s, a]`` (real
+    probabilities, rows summing to 1 within a tolerance scaled to their dtype) as kernel arrays."""
     pi = np.asarray(policy)
-    if np.issubdtype(pi.dtype, np.integer):
+    if pi.dtype.kind in "iu":
         det = pi[None] if pi.ndim == 1 else pi
         if det.ndim != 2 or det.shape[1] != S or det.shape[0] not in (1, T):
             raise ValueError(f"deterministic policy must be pi[s] or pi[h, s] with S={S}, H={T}; got {pi.shape}")
-        if det.min() < 0 or det.max() >= A:
-            raise ValueError(f"policy actions must lie in [0, {A})")
+        bad = (det < 0) | (det >= A)
+        if bad.any():
+            h, s = (int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"policy actions must lie in [0, {A}): policy[{h}, {s}] = {det[h, s]}")
         return np.ascontiguousarray(det, dtype=np.int64), None
+    if pi.dtype.kind != "f":
+        raise TypeError(f"policy must hold integer actions or real probabilities, got dtype {pi.dtype}")
+    if pi.ndim == 1:
+        raise TypeError(f"a deterministic policy pi[s] must hold integer actions, got dtype {pi.dtype}")
     sto = pi[None] if pi.ndim == 2 else pi
     if sto.ndim != 3 or sto.shape[1:] != (S, A) or sto.shape[0] not in (1, T):
         raise ValueError(f"stochastic policy must be pi[s, a] or pi[h, s, a] with S={S}, A={A}; got {pi.shape}")
-    if not np.all(np.isfinite(sto)) or sto.min() < 0 or np.any(np.abs(sto.sum(-1) - 1) > 1e-8):
-        raise ValueError("stochastic policy rows must be probability vectors")
+    atol = 1e-8 if pi.dtype.itemsize >= 8 else max(1e-8, A * float(np.finfo(pi.dtype).eps))
+    sto = sto.astype(np.float64)
+    bad = ~np.isfinite(sto).all(-1) | (sto < 0).any(-1) | (np.abs(sto.sum(-1) - 1) > atol)
+    if bad.any():
+        h, s = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"stochastic policy rows must be probability vectors: policy[{h}, {s}] = {sto[h, s]} "
+                         f"(dtype {pi.dtype})")
     return None, np.ascontiguousarray(np.cumsum(sto, axis=-1))
 
 
@@ -171,15 +184,14 @@ def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None,
     if not isinstance(model, (FiniteMDP, EpisodicMDP)):
         raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
     if isinstance(model, EpisodicMDP):
-        T = model.H if horizon is None else int(horizon)
+        T = model.H if horizon is None else check_int(horizon, "horizon")
         if T > model.H and model.P.ndim == 4:
             raise ValueError(f"horizon {T} exceeds the model's H = {model.H}")
     elif horizon is None:
         raise ValueError("horizon is required to simulate a discounted FiniteMDP")
     else:
-        T = int(horizon)
-    if T < 1 or n_episodes < 1:
-        raise ValueError(f"horizon and n_episodes must be >= 1, got {T}, {n_episodes}")
+        T = check_int(horizon, "horizon")
+    n_episodes = check_int(n_episodes, "n_episodes")
     S, A = model.S, model.A
     det, cdf = _policy_tables(policy, S, A, T)
     smp = sampler if sampler is not None else sampler_for(model)
@@ -187,6 +199,6 @@ def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None,
     seed_int = int(as_generator(seed).integers(2**63))
     states, actions, rewards = _simulate_kernel(
         smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, S, A,
-        int(n_episodes), T, seed_int,
+        n_episodes, T, seed_int,
     )
     return Trajectories(states, actions, rewards)

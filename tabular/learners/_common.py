@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_flag, check_int, check_real, check_reward_range
 from ..instances import as_generator
 from ..models import EpisodicMDP
 from ..simulate import AliasSampler, sampler_for
@@ -19,38 +20,7 @@ from ..simulate import AliasSampler, sampler_for
 REWARD_ASSUMPTION = "per-step mean rewards in [0, 1]"
 
 
-# --- argument checks: one set for every learner -----------------------------------------------------------------
-
-def check_int(value, name: str, *, minimum: int = 1) -> int:
-    """``value`` as a Python int ``>= minimum``; floats (even 2.0), bools and strings are refused, numpy integers
-    accepted."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_real(value, name: str, *, low: float = -np.inf, high: float = np.inf, low_open: bool = False,
-               high_open: bool = False) -> float:
-    """``value`` as a finite float in the interval from ``low`` to ``high`` (open ends where said); bools, strings
-    and complex numbers are refused, numpy scalars accepted."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    x = float(value)
-    inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
-    if not np.isfinite(x) or not inside:
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
-    return x
-
-
-def check_flag(value, name: str) -> bool:
-    """``value`` as a bool; only ``True``/``False`` (and numpy bools) are accepted, not 0/1 or strings."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
-
+# --- argument checks: the shared checkers (tabular/_checks.py) applied to the learners' parameters ---------------
 
 def check_stationary(value) -> bool | None:
     """``stationary``: ``None`` (decide from the model) or a bool."""
@@ -65,16 +35,6 @@ def check_delta(delta, name: str = "delta") -> float:
     return check_real(delta, name, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
-def check_reward_range(reward_range, name: str = "reward_range") -> tuple[float, float]:
-    """``(low, high)`` with finite ``low < high``."""
-    if isinstance(reward_range, (str, bytes)) or not hasattr(reward_range, "__len__") or len(reward_range) != 2:
-        raise TypeError(f"{name} must be a pair (low, high), got {reward_range!r}")
-    lo, hi = (check_real(v, f"{name}[{i}]") for i, v in enumerate(reward_range))
-    if not lo < hi:
-        raise ValueError(f"{name} must have low < high, got ({lo}, {hi})")
-    return lo, hi
-
-
 def unit_rewards(R: np.ndarray, learner: str, reward_range=None) -> tuple[np.ndarray, tuple[float, float]]:
     """The rewards a learner may be run on: ``R`` itself if it satisfies :data:`REWARD_ASSUMPTION`, else a
     ``ValueError`` naming the learner and the first offending entry. With ``reward_range = (lo, hi)`` (every entry of
@@ -83,7 +43,7 @@ def unit_rewards(R: np.ndarray, learner: str, reward_range=None) -> tuple[np.nda
     if reward_range is None:
         lo, hi = 0.0, 1.0
     else:
-        lo, hi = check_reward_range(reward_range)
+        lo, hi = check_reward_range(reward_range, strict=True)
     out = (R < lo) | (R > hi)
     if out.any():
         idx = [int(i) for i in np.argwhere(out)[0]]

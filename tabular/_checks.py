@@ -1,0 +1,48 @@
+"""Argument checks shared by the models, the simulator and the learners: a wrong type is a ``TypeError``, a value
+out of range a ``ValueError``, each naming the argument; nothing is coerced (2.5 is no integer, "0.9" no number,
+True no count), numpy scalars are accepted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def check_int(value, name: str, *, minimum: int = 1) -> int:
+    """``value`` as a Python int ``>= minimum``; floats (even 2.0), bools and strings are refused, numpy integers
+    accepted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_real(value, name: str, *, low: float = -np.inf, high: float = np.inf, low_open: bool = False,
+               high_open: bool = False) -> float:
+    """``value`` as a finite float in the interval from ``low`` to ``high`` (open ends where said); bools, strings
+    and complex numbers are refused, numpy scalars accepted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    x = float(value)
+    inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
+    if not np.isfinite(x) or not inside:
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return x
+
+
+def check_flag(value, name: str) -> bool:
+    """``value`` as a bool; only ``True``/``False`` (and numpy bools) are accepted, not 0/1 or strings."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_reward_range(reward_range, name: str = "reward_range", *, strict: bool = False) -> tuple[float, float]:
+    """``(low, high)``: two finite real numbers with ``low <= high`` (``low < high`` if ``strict``)."""
+    if isinstance(reward_range, (str, bytes)) or not hasattr(reward_range, "__len__") or len(reward_range) != 2:
+        raise TypeError(f"{name} must be a pair (low, high), got {reward_range!r}")
+    lo, hi = (check_real(v, f"{name}[{i}]") for i, v in enumerate(reward_range))
+    if not (lo < hi if strict else lo <= hi):
+        raise ValueError(f"{name} must have low {'<' if strict else '<='} high, got ({lo}, {hi})")
+    return lo, hi
