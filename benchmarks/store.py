@@ -1,56 +1,126 @@
-"""Reading a sweep's runs back from a large results store, side by side in one process: the keyed read that
-``bounds.sweep`` uses (a join of the wanted run keys with the episodes' primary-key index) vs the baseline it
-replaced (read the whole store, then select rows with a Python mask). The store holds many runs of which one sweep
-wants a few. Run: ``python benchmarks/store.py [--quick]``.
+"""The results store's compact layout (one row per run, per-episode arrays as zlib-compressed float64 BLOBs) against
+the per-episode-row layout it replaced, side by side in one process on the same runs: file size, write time, a keyed
+read of one sweep's runs, a full read, and the conversion of the old file on open. The runs are real: every learner
+of ``boundlab check`` on its fixed instance, two seeds each, stored under several instance names to make the store
+large. Run: ``python benchmarks/store.py [--quick]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import hashlib
+import sqlite3
 import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from boundlab import bounds
+from boundlab.bounds.check import CHECKED, fixed_instance
 from boundlab.bounds.store import Store, params_key
 from _common import header, table, timed
 
-
-def fill(store: Store, runs: int, episodes: int) -> list[tuple]:
-    """``runs`` synthetic runs of ``episodes`` episodes each (runs across 50 instances); returns their keys."""
-    rng = np.random.default_rng(0)
-    keys = [("ucbvi-ch", f"inst-{i % 50:02d}", i // 50, episodes, params_key(None)) for i in range(runs)]
-    frame = pd.DataFrame({"episode": np.arange(episodes)})
-    for key in keys:
-        frame["regret"], frame["return"] = rng.random(episodes), rng.random(episodes)
-        store.add(key, frame, 0.0)
-    return keys
+OLD_KEY = ["algorithm", "instance", "seed", "episodes", "params"]
 
 
-def full_read_and_mask(store: Store, algorithms, instances, seeds, episodes) -> pd.DataFrame:
-    """The baseline: every stored row, then a Python membership test per row (no parameter filter)."""
-    df = store.frame()
-    keys = {(a, i, int(s)) for a, i, s in itertools.product(algorithms, instances, seeds)}
-    mask = [(a, i, s) in keys and e == episodes for a, i, s, e in
-            zip(df["algorithm"], df["instance"], df["seed"], df["episodes"])]
-    return df[mask].reset_index(drop=True)
+class OldStore:
+    """The baseline: the per-episode-row layout as it was before the compact store (write and read code kept as
+    they were)."""
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS runs (
+        algorithm TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, episodes INTEGER NOT NULL,
+        params TEXT NOT NULL, seconds REAL NOT NULL,
+        PRIMARY KEY (algorithm, instance, seed, episodes, params));
+    CREATE TABLE IF NOT EXISTS episodes (
+        algorithm TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, episodes INTEGER NOT NULL,
+        params TEXT NOT NULL, episode INTEGER NOT NULL, regret REAL NOT NULL, return REAL NOT NULL,
+        PRIMARY KEY (algorithm, instance, seed, episodes, params, episode));
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        with sqlite3.connect(path) as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(self.SCHEMA)
+        con.close()
+
+    def add(self, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
+        rows = [key + (int(e), float(r), float(g)) for e, r, g in
+                zip(frame["episode"], frame["regret"], frame["return"])]
+        con = sqlite3.connect(self.path, timeout=60)
+        with con:
+            con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)", key + (seconds,))
+            con.executemany("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.close()
+
+    def frame(self, keys=None) -> pd.DataFrame:
+        con = sqlite3.connect(self.path, timeout=60)
+        with con:
+            if keys is None:
+                df = pd.read_sql_query("SELECT * FROM episodes", con)
+            else:
+                con.execute(f"CREATE TEMP TABLE wanted ({', '.join(OLD_KEY)})")
+                con.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?)", keys)
+                df = pd.read_sql_query(f"SELECT episodes.* FROM wanted JOIN episodes USING ({', '.join(OLD_KEY)})",
+                                       con)
+        con.close()
+        return df.sort_values(OLD_KEY + ["episode"], ignore_index=True)
+
+
+def real_runs(episodes: int) -> dict[tuple[str, int], pd.DataFrame]:
+    """(learner, seed) -> its ``episode, regret, return`` frame on ``boundlab check``'s fixed instance."""
+    runs = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for a in CHECKED:
+            df = bounds.measure_regret(a, fixed_instance(a), episodes, seeds=[0, 1], executor=pool)
+            for s, run in df.groupby("seed"):
+                runs[a, int(s)] = run[["episode", "regret", "return"]].reset_index(drop=True)
+    return runs
+
+
+def size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
 def main(quick: bool) -> None:
-    runs, episodes = (200, 5000) if quick else (400, 20000)
-    header(f"Results store: read back one sweep's runs ({runs} runs x {episodes} episodes stored)")
+    episodes, copies = (5000, 3) if quick else (20000, 6)
+    runs = real_runs(episodes)
+    header(f"Results store: {len(runs) * copies} real runs x {episodes} episodes, compact vs per-episode rows")
+    keys = [(a, f"inst-{c:02d}", s) for c in range(copies) for a, s in runs]
+    model = {f"inst-{c:02d}": hashlib.sha256(str(c).encode()).hexdigest() for c in range(copies)}
+    new_key = lambda a, i, s: (a, i, model[i], s, episodes, params_key(None))
+    old_key = lambda a, i, s: (a, i, s, episodes, params_key(None))
+    wanted = [k for k in keys if k[1] == "inst-00" and k[0] in CHECKED[:4]]  # one sweep's runs: 4 learners x 2 seeds
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "runs.sqlite")
-        fill(store, runs, episodes)
-        wanted = (["ucbvi-ch"], ["inst-00", "inst-01"], range(4))
-        keyed_keys = [(a, i, s, episodes, params_key(None)) for a, i, s in itertools.product(*wanted)]
-        t_keyed, keyed = timed(store.frame, keyed_keys, repeat=3)
-        t_full, full = timed(full_read_and_mask, store, *wanted, episodes)
-        pd.testing.assert_frame_equal(keyed, full)
-        table([{"stored rows": runs * episodes, "rows read back": len(keyed), "keyed join (s)": t_keyed,
-                "full read + mask (s)": t_full, "ratio": t_full / t_keyed}])
+        old_path, new_path = Path(tmp) / "old.sqlite", Path(tmp) / "new.sqlite"
+        old, new = OldStore(old_path), Store(new_path)
+        t_old_write, _ = timed(lambda: [old.add(old_key(*k), runs[k[0], k[2]], 0.0) for k in keys])
+        t_new_write, _ = timed(lambda: [new.add(new_key(*k), runs[k[0], k[2]], 0.0) for k in keys])
+        t_old_keyed, old_keyed = timed(old.frame, [old_key(*k) for k in wanted], repeat=3)
+        t_new_keyed, new_keyed = timed(new.frame, [new_key(*k) for k in wanted], repeat=3)
+        t_old_full, old_full = timed(old.frame, repeat=2)
+        t_new_full, new_full = timed(new.frame, repeat=2)
+        for o, n in ((old_keyed, new_keyed), (old_full, new_full)):  # same rows, bit for bit
+            pd.testing.assert_frame_equal(o, n.drop(columns="model"), check_dtype=False, check_exact=True)
+        old_size, new_size = size(old_path), size(new_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_migrate, migrated = timed(Store, old_path)
+        expected = new_full.assign(model="").sort_values(["algorithm", "instance", "seed", "episode"],
+                                                         ignore_index=True)
+        pd.testing.assert_frame_equal(migrated.frame(), expected, check_exact=True)
+        rows = len(keys) * episodes
+        table([{"layout": name, "file (MB)": s / 1e6, "bytes / episode": s / rows, "write (s)": w,
+                f"keyed read, {len(wanted)} runs (s)": k, f"full read, {rows:.2e} rows (s)": f}
+               for name, s, w, k, f in (("per-episode rows", old_size, t_old_write, t_old_keyed, t_old_full),
+                                        ("compact (zlib BLOBs)", new_size, t_new_write, t_new_keyed, t_new_full))])
+        table([{"smaller": old_size / new_size, "write faster": t_old_write / t_new_write,
+                "keyed read faster": t_old_keyed / t_new_keyed, "full read faster": t_old_full / t_new_full,
+                "old file converted on open (s)": t_migrate, "converted file (MB)": size(old_path) / 1e6}])
 
 
 if __name__ == "__main__":

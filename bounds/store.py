@@ -1,35 +1,42 @@
-"""The results store: one SQLite file; each finished run is committed in one transaction (its key and all its
-per-episode rows together), so a killed sweep leaves only whole runs behind and a re-run skips them."""
+"""The results store: one SQLite file, one row per finished run.
+
+A run's key is ``KEY``; its per-episode ``regret`` and ``return`` are stored in that row as two BLOBs, each the
+zlib-compressed little-endian float64 array (the episode index is implicit, ``1..episodes``). Each run is committed
+in one transaction, so a killed sweep leaves only whole runs behind and a re-run skips them.
+
+Why BLOBs in SQLite and not Parquet beside an SQLite index: one file and one transaction per run keep the store
+SIGKILL-safe with no orphan files to reconcile, and pyarrow is not a dependency. Why plain zlib: on the learners'
+real output (``benchmarks/store.py``) it gives about 5 bytes per episode against about 100 in the per-episode-row
+layout; byte shuffling or XOR-delta coding made it larger (regrets repeat whole 8-byte values, which zlib finds
+as they are), and lzma saved a further 18% at four times zlib's encoding and decoding time.
+
+A store written by the per-episode layout (an ``episodes`` table with one row per episode) is converted on open,
+in one transaction. Its runs had no model hash; they get ``model = ""``: ``frame()`` still reads them, but no sweep's
+content key matches them, so a sweep re-runs them.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import warnings
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
-    episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL,
-    PRIMARY KEY (algorithm, instance, model, seed, episodes, params));
-CREATE TABLE IF NOT EXISTS episodes (
-    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
-    episodes INTEGER NOT NULL, params TEXT NOT NULL, episode INTEGER NOT NULL, regret REAL NOT NULL,
-    return REAL NOT NULL, PRIMARY KEY (algorithm, instance, model, seed, episodes, params, episode));
-"""
-
 KEY = ("algorithm", "instance", "model", "seed", "episodes", "params")
-
-
-def _full(key: tuple) -> tuple:
-    """Transition (issue 8): a 5-tuple key of the callers that predate the ``model`` content hash is read with
-    ``model = ""``; removed once bounds/sweep.py passes 6-tuples."""
-    key = tuple(key)
-    return key[:2] + ("",) + key[2:] if len(key) == 5 else key
+_TYPES = (str, str, str, int, int, str)
+_ARRAYS = ("regret", "return")
+_COLUMNS = (*KEY, "seconds", *_ARRAYS)
+_RUNS = f"""CREATE TABLE runs (
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
+    episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, regret BLOB NOT NULL,
+    return BLOB NOT NULL, PRIMARY KEY ({', '.join(KEY)}))"""
+_F8 = np.dtype("<f8")
 
 
 def params_key(params: dict | None) -> str:
@@ -37,14 +44,68 @@ def params_key(params: dict | None) -> str:
     return json.dumps(params or {}, sort_keys=True)
 
 
+def _check_key(key, where: str) -> tuple:
+    """``key`` as a plain tuple in ``KEY`` order (numpy integers as ``int``), or a clear error."""
+    if isinstance(key, tuple) and len(key) == len(KEY) - 1:  # transition: callers not yet passing the model hash
+        key = key[:2] + ("",) + key[2:]
+    if not isinstance(key, (tuple, list)) or len(key) != len(KEY):
+        raise ValueError(f"{where} must be a tuple of {len(KEY)} fields {KEY}, got {key!r}")
+    for name, kind, value in zip(KEY, _TYPES, key):
+        ok = isinstance(value, str) if kind is str else (
+            isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)))
+        if not ok:
+            raise TypeError(f"{where}: field {name!r} must be {kind.__name__}, got {value!r}")
+    return tuple(int(v) if kind is int else v for kind, v in zip(_TYPES, key))
+
+
+def _pack(values: np.ndarray) -> bytes:
+    return zlib.compress(np.ascontiguousarray(values, dtype=_F8).tobytes())
+
+
+def _unpack(blob: bytes) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(blob), dtype=_F8)
+
+
+def _run_row(key: tuple, episode, regret, ret, seconds: float) -> tuple:
+    """The ``runs`` row of one run, after checking that its episodes are ``1..episodes`` and its values real."""
+    n = key[KEY.index("episodes")]
+    episode = np.asarray(episode)
+    if episode.dtype.kind not in "iu" or not np.array_equal(episode, np.arange(1, n + 1)):
+        raise ValueError(f"run {key}: episode must be the integers 1..{n} in order (the key's episodes)")
+    arrays = []
+    for name, values in zip(_ARRAYS, (regret, ret)):
+        values = np.asarray(values)
+        if values.dtype.kind not in "iuf" or values.shape != (n,):
+            raise ValueError(f"run {key}: {name} must be {n} real numbers, got dtype {values.dtype} "
+                             f"and shape {values.shape}")
+        arrays.append(_pack(values))
+    return (*key, float(seconds), *arrays)
+
+
 class Store:
-    """A SQLite results store at ``path`` (created with its folder if missing)."""
+    """A SQLite results store at ``path`` (created with its folder if missing; a store in the per-episode layout is
+    converted on open, see the module docstring)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
-            con.executescript(SCHEMA)
+            con.execute("BEGIN IMMEDIATE")  # the write lock: two processes opening an old store migrate it once
+            tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            columns = tuple(c[1] for c in con.execute("PRAGMA table_info(runs)"))
+            if "runs" not in tables:
+                con.execute(_RUNS)
+            elif "episodes" in tables:
+                migrated = _migrate(con, has_model="model" in columns)
+            elif columns != _COLUMNS:
+                raise ValueError(f"{self.path} is not a boundlab results store: its runs table has columns {columns}")
+        if "episodes" in tables:
+            warnings.warn(f"{self.path}: converted {migrated} runs from the per-episode layout to one compressed row "
+                          "per run; runs without a model hash (model = '') stay readable but are re-run by sweeps",
+                          stacklevel=2)
+            with self._connect() as con:
+                con.isolation_level = None
+                con.execute("VACUUM")  # give the old rows' pages back to the file system
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -63,23 +124,64 @@ class Store:
             return set(con.execute(f"SELECT {', '.join(KEY)} FROM runs"))
 
     def add(self, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
-        """Commit one finished run: its key and its ``episode, regret, return`` rows, atomically."""
-        key = _full(key)
-        rows = [key + (int(e), float(r), float(g)) for e, r, g in
-                zip(frame["episode"], frame["regret"], frame["return"])]
-        with self._connect() as con:  # one transaction: all or nothing
-            con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", key + (seconds,))
-            con.executemany("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        """Commit one finished run: its key, ``seconds`` and the ``episode, regret, return`` columns of ``frame``
+        (episodes ``1..key's episodes``), in one transaction. A key already stored is left as it is."""
+        key = _check_key(key, "key")
+        row = _run_row(key, frame["episode"], frame["regret"], frame["return"], seconds)
+        with self._connect() as con:
+            con.execute(f"INSERT OR IGNORE INTO runs VALUES ({', '.join('?' * len(_COLUMNS))})", row)
 
     def frame(self, keys: Iterable[tuple] | None = None) -> pd.DataFrame:
-        """The stored episodes as a DataFrame (``algorithm, instance, model, seed, episodes, params, episode,
-        regret, return``), sorted by key and episode: all of them, or those of the runs whose full ``keys`` are given
-        (read through the primary-key index, so the cost does not grow with the rest of the store)."""
+        """The stored episodes as a DataFrame (the ``KEY`` columns, then ``episode, regret, return``), sorted by key
+        and episode: all of them, or those of the runs whose full ``keys`` are given (read through the primary-key
+        index, so the cost does not grow with the rest of the store; keys not stored are skipped)."""
+        select = f"SELECT {', '.join(f'runs.{c}' for c in (*KEY, *_ARRAYS))}"
+        order = f"ORDER BY {', '.join(f'runs.{c}' for c in KEY)}"
         with self._connect() as con:
             if keys is None:
-                df = pd.read_sql_query("SELECT * FROM episodes", con)
+                rows = con.execute(f"{select} FROM runs {order}").fetchall()
             else:
+                wanted = {_check_key(k, f"keys[{n}]") for n, k in enumerate(keys)}
                 con.execute(f"CREATE TEMP TABLE wanted ({', '.join(KEY)})")
-                con.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?, ?)", map(_full, keys))
-                df = pd.read_sql_query(f"SELECT episodes.* FROM wanted JOIN episodes USING ({', '.join(KEY)})", con)
-        return df.sort_values([*KEY, "episode"], ignore_index=True)
+                con.executemany(f"INSERT INTO wanted VALUES ({', '.join('?' * len(KEY))})", wanted)
+                rows = con.execute(f"{select} FROM wanted JOIN runs USING ({', '.join(KEY)}) {order}").fetchall()
+        return _frame(rows)
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    """Runs' rows (key fields, then the packed arrays) as one per-episode DataFrame."""
+    n = np.array([row[KEY.index("episodes")] for row in rows], dtype=np.int64)
+    columns = {name: pd.Series(np.repeat(np.array([row[j] for row in rows], dtype=object if kind is str else
+                                                  np.int64), n), dtype=kind)
+               for j, (name, kind) in enumerate(zip(KEY, _TYPES))}
+    starts = np.repeat(np.cumsum(n) - n, n)
+    columns["episode"] = np.arange(1, n.sum() + 1, dtype=np.int64) - starts
+    for j, name in enumerate(_ARRAYS, start=len(KEY)):
+        values = [_unpack(row[j]) for row in rows]
+        for row, v in zip(rows, values):
+            if len(v) != row[KEY.index("episodes")]:
+                raise ValueError(f"run {row[:len(KEY)]}: {name} holds {len(v)} values, not its episodes")
+        columns[name] = np.concatenate([np.empty(0, _F8), *values]).astype(np.float64, copy=False)
+    return pd.DataFrame(columns)
+
+
+def _migrate(con: sqlite3.Connection, has_model: bool) -> int:
+    """Convert the per-episode layout (``runs`` keyed without or with ``model``, ``episodes`` one row per episode)
+    into one compressed row per run, inside the caller's transaction; returns the number of runs converted."""
+    old = [k for k in KEY if k != "model" or has_model]
+    con.execute("ALTER TABLE runs RENAME TO runs_old")
+    con.execute(_RUNS)
+    where = " AND ".join(f"{k} = ?" for k in old)
+    count = 0
+    for run in con.execute(f"SELECT {', '.join(old)}, seconds FROM runs_old").fetchall():
+        fields = dict(zip(old, run))
+        key = tuple(fields.get(k, "") for k in KEY)
+        episode, regret, ret = np.array(con.execute(
+            f"SELECT episode, regret, return FROM episodes WHERE {where} ORDER BY episode", run[:-1]).fetchall(),
+            dtype=np.float64).reshape(-1, 3).T
+        con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    _run_row(key, episode.astype(np.int64), regret, ret, run[-1]))
+        count += 1
+    con.execute("DROP TABLE runs_old")
+    con.execute("DROP TABLE episodes")
+    return count
