@@ -1,12 +1,15 @@
 """Learner speed, side by side in one process: boundlab's UCBVI-CH (Numba) vs rlberry-scool's ``UCBVIAgent``
 (S=10, A=3, H=20; both plan by backward induction every episode, rlberry with its simplified-Bernstein bonus), and
-boundlab's UCB-H vs a plain-Python loop of the same algorithm. Run: ``python benchmarks/learners.py [--quick]``.
+boundlab's UCB-H vs a plain-Python loop of the same algorithm. The kernels release the GIL (``nogil=True``): two
+seeds on two threads should take about the time of one. Run: ``python benchmarks/learners.py [--quick]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -43,6 +46,19 @@ def python_ucb_h(P: np.ndarray, R: np.ndarray, K: int, seed: int = 0, c: float =
     return total
 
 
+def thread_scaling(learner, model, K: int, repeat: int) -> dict:
+    """Seconds for one run on one thread vs two runs (seeds 1, 2) on two threads; 1.0 = perfect scaling, 2.0 = the
+    GIL serialises them."""
+    def two_threads():
+        with ThreadPoolExecutor(2) as pool:
+            return [f.result() for f in [pool.submit(learner, model, K, s) for s in (1, 2)]]
+
+    one, _ = timed(learner, model, K, 1, repeat=repeat)
+    two, _ = timed(two_threads, repeat=repeat)
+    return {"learner": f"{learner.__name__} x2 seeds on 2 threads / 1 seed, K={K}", "seconds": two,
+            "episodes/s": 2 * K / two, "ratio": two / one}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -76,6 +92,8 @@ def main() -> None:
     rows.append({"learner": f"plain-Python UCB-H, K={K_py}", "seconds": t, "episodes/s": K_py / t})
     print(f"UCB-H: boundlab / plain Python = {fast / (K_py / t):.0f}x\n")
     table(rows)
+    header(f"Threads (nogil kernels), {os.cpu_count()} cores: time of 2 seeds on 2 threads / 1 seed on 1 thread")
+    table([thread_scaling(fn, model, K // 2, 1 if args.quick else 3) for fn in (ucbvi_ch, ucb_h)])
 
 
 if __name__ == "__main__":

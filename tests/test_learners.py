@@ -201,3 +201,20 @@ def test_bonus_scale_scales_the_bonus(drawn, scale, seed):
     env = _common.interaction(model, seed)
     layers = 1 if model.P.ndim == 3 else model.H
     assert_same_run(run, ref.ucbvi(env, 20, "bernstein", 0.1, layers, bonus_scale=scale))
+
+
+def test_kernels_release_the_gil():
+    """Every learner and simulator kernel is compiled with nogil=True (and cache=True), so seeds run on threads
+    in parallel (benchmarks/learners.py measures the scaling)."""
+    import importlib
+
+    def kernel(module, name):
+        return getattr(importlib.import_module(f"boundlab.tabular.{module}"), name)
+
+    kernels = [kernel("learners.ucbvi", "ucbvi_kernel"), kernel("learners.mvp", "mvp_kernel"),
+               kernel("learners.psrl", "psrl_kernel"), kernel("learners.qlearning", "q_learning_kernel"),
+               kernel("learners.lsvi_ucb", "lsvi_ucb_kernel"), kernel("simulate", "_simulate_kernel"),
+               kernel("simulate", "_alias_tables")]
+    for kernel in kernels:
+        assert kernel.targetoptions.get("nogil") is True, kernel.__name__
+        assert kernel._cache.__class__.__name__ != "NullCache", kernel.__name__
