@@ -46,8 +46,6 @@ def params_key(params: dict | None) -> str:
 
 def _check_key(key, where: str) -> tuple:
     """``key`` as a plain tuple in ``KEY`` order (numpy integers as ``int``), or a clear error."""
-    if isinstance(key, tuple) and len(key) == len(KEY) - 1:  # transition: callers not yet passing the model hash
-        key = key[:2] + ("",) + key[2:]
     if not isinstance(key, (tuple, list)) or len(key) != len(KEY):
         raise ValueError(f"{where} must be a tuple of {len(KEY)} fields {KEY}, got {key!r}")
     for name, kind, value in zip(KEY, _TYPES, key):

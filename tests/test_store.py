@@ -83,6 +83,7 @@ def test_a_stored_run_is_kept_and_numpy_integers_are_keys(tmp_path):
 
 
 @pytest.mark.parametrize("key, error, words", [
+    (("alg", "inst", 0, 3, "{}"), ValueError, "6 fields"),  # the key before the model hash joined it
     (("alg", "inst", "hash", 0, 3, "{}", "x"), ValueError, "6 fields"),
     ("alg", ValueError, "6 fields"),
     (("alg", "inst", "hash", 1.5, 3, "{}"), TypeError, "'seed' must be int"),
