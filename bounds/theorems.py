@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from boundlab.tabular._checks import check_int, check_real
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -27,11 +29,10 @@ class Bound:
 
 
 def _check(S, A, H, K, delta):
+    """Sizes are integers >= 1 and ``delta`` lies in (0, 1), else a ``TypeError``/``ValueError`` naming them."""
     for name, v in (("S", S), ("A", A), ("H", H), ("K", K)):
-        if v < 1:
-            raise ValueError(f"{name} must be >= 1, got {v}")
-    if not 0 < delta < 1:
-        raise ValueError(f"delta must lie in (0, 1), got {delta}")
+        check_int(v, name)
+    check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
 
 
 def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float = 0.1, d: int | None = None) -> Bound:
@@ -73,11 +74,12 @@ def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float 
     if algorithm == "lsvi-ucb":
         if d is None:
             raise ValueError("lsvi-ucb's bound needs the feature dimension d")
+        d = check_int(d, "d")
         iota = max(math.log(2 * d * T / delta), 1.0)
         return Bound(algorithm, None, math.sqrt(d**3 * H**3 * T * iota**2), 0.5,
                      "Jin, Yang, Wang & Jordan 2020, Theorem 3.1: O(sqrt(d^3 H^3 T iota^2)), iota = log(2dT/p); "
                      "absolute constant c not given")
-    raise ValueError(f"no upper bound is known for {algorithm!r}")
+    raise ValueError(f"no upper bound is known for algorithm {algorithm!r}")
 
 
 def lower_bound(kind: str = "minimax", *, S: int, A: int, H: int, K: int, delta: float = 0.1) -> Bound:
@@ -86,7 +88,7 @@ def lower_bound(kind: str = "minimax", *, S: int, A: int, H: int, K: int, delta:
     family (:func:`tabular.minimax_hard_instance`). Rate only (its constant is not encoded)."""
     _check(S, A, H, K, delta)
     if kind != "minimax":
-        raise ValueError(f"unknown lower bound {kind!r}; choose 'minimax'")
+        raise ValueError(f"unknown lower bound kind {kind!r}; choose 'minimax'")
     return Bound("minimax", None, math.sqrt(H**3 * S * A * K), 0.5,
                  "Domingues et al. 2021, Theorem 9: Omega(sqrt(H^3 S A K)), non-stationary MDPs, constant not encoded")
 
@@ -104,8 +106,9 @@ def hard_family_lower_bound(*, K: int, epsilon: float, n_choices: int, reward_st
     ``mean_i E_i[N_i] <= K/N + K sqrt(K kl / (2N))``. Each episode missing the hidden choice costs
     ``Delta = reward_steps * epsilon``, so the family-average expected regret is at least
     ``Delta K (1 - 1/N - sqrt(K kl / (2N)))`` (clipped at 0, where it says nothing)."""
-    if K < 1 or n_choices < 1 or reward_steps < 1 or not 0 <= epsilon < 0.5:
-        raise ValueError("need K, n_choices, reward_steps >= 1 and epsilon in [0, 1/2)")
+    for name, v in (("K", K), ("n_choices", n_choices), ("reward_steps", reward_steps)):
+        check_int(v, name)
+    check_real(epsilon, "epsilon", low=0.0, high=0.5, high_open=True)
     kl = -0.5 * math.log(1 - 4 * epsilon**2)
     value = reward_steps * epsilon * K * max(0.0, 1 - 1 / n_choices - math.sqrt(K * kl / (2 * n_choices)))
     return Bound("hard-family", value, math.sqrt(K), 0.5,
