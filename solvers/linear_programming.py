@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from ._problem import discounted_problem
+from ._problem import Problem, discounted_problem
 from .result import PlanningResult, certified_result
 
 
@@ -18,7 +18,11 @@ def linear_programming(P, R, gamma: float, *, backend: str = "highs") -> Plannin
     Accuracy is the solver's feasibility tolerance; ``error_bound``/``policy_gap`` certify the result (rounding
     included). ``P`` in any layout of :func:`value_iteration`.
     """
-    prob = discounted_problem(P, R, gamma)
+    return solve_lp(discounted_problem(P, R, gamma), backend)
+
+
+def solve_lp(prob: Problem, backend: str = "highs") -> PlanningResult:
+    """:func:`linear_programming` on a validated problem (shared with :func:`solvers.solve`)."""
     P2, R, gamma, S, A = prob.P2, prob.R, prob.gamma, prob.S, prob.A
     rows = np.repeat(np.arange(S), A)
     if backend == "highs":

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from ._problem import Problem, check_tol, discounted_problem
+from .evaluation import evaluate
 from .result import PlanningResult, backup, certify, rounding_slack, warn_if_below_floor
 from .validation import check_int
 
@@ -27,7 +28,9 @@ AUTO_ORDER = 50
 
 def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
     """The shared VI/MPI loop; ``order`` is an int or ``"auto"`` (0 while the span of ``LV - V`` contracts fast,
-    ``AUTO_ORDER`` once it contracts by less than ``SLOW_MIXING_RATIO`` per backup: slow mixing).
+    ``AUTO_ORDER`` once it contracts by less than ``SLOW_MIXING_RATIO`` per backup: slow mixing; then, whenever the
+    greedy policy stayed the same over a backup while mixing stays slow, it is evaluated exactly, a Howard step that
+    ends the run if its certificate meets ``tol``).
 
     Stops once the certified ``error_bound`` of the shifted ``V + k`` (span term plus :func:`rounding_slack`) is at
     most ``tol / 2`` (then ``policy_gap <= tol``), or once the span term is below the rounding slack (float64 cannot
@@ -40,7 +43,7 @@ def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
     Q = R + gamma * v0 * prob.stats.sums.reshape(S, A)  # = backup(P2, R, gamma, V), from the validating pass
     rows = np.arange(S) * A
     r_max, eta = prob.r_max, prob.stats.eta
-    previous_span = np.inf
+    previous_span, previous_greedy = np.inf, None
     for n in range(1, max_iter + 1):
         if n > 1:
             Q = backup(P2, R, gamma, V)
@@ -54,24 +57,35 @@ def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
         slack = rounding_slack(prob, v_max, q_bound, span / 2, k)
         spread = span / (2.0 * (1.0 - gamma))
         if spread + slack <= tol / 2 or spread <= slack or n == max_iter:
-            result = _shifted_result(prob, V + k, Q + gamma * k, k, n)
-            if n == max_iter and spread + slack > tol / 2:
-                warnings.warn(f"no convergence to tol={tol} in max_iter={max_iter} iterations", RuntimeWarning,
-                              stacklevel=3)
-            elif not warned and result.error_bound > tol / 2:
-                warnings.warn(f"float64 rounding limits the certified error to {result.error_bound:.2g} > tol/2 = "
-                              f"{tol / 2:g}", RuntimeWarning, stacklevel=3)
-            return result
+            return _finish(prob, _shifted_result(prob, V + k, Q + gamma * k, k, n), tol, max_iter, n, warned)
+        greedy = Q.argmax(axis=1)
         if order == "auto" and n > 1 and span > SLOW_MIXING_RATIO * previous_span:
+            if m and np.array_equal(greedy, previous_greedy):
+                # slow mixing and a settled greedy policy: evaluate it exactly (a Howard step, Puterman 6.4)
+                exact = evaluate(prob, greedy, x0=LV)
+                result = _shifted_result(prob, exact.V, exact.Q, 0.0, n)
+                if result.error_bound <= tol / 2:
+                    return _finish(prob, result, tol, max_iter, n, warned)
+                V, previous_greedy, previous_span = exact.V, None, np.inf
+                continue
             m = AUTO_ORDER
-        previous_span = span
+        previous_span, previous_greedy = span, greedy
         V = LV
         if m:
-            d = rows + Q.argmax(axis=1)  # rows of the greedy policy in the (S*A, S) operator
+            d = rows + greedy  # rows of the greedy policy in the (S*A, S) operator
             P_d, r_d = P2[d], R.ravel()[d]
             for _ in range(m):
                 V = r_d + gamma * np.asarray(P_d @ V).ravel()
     raise AssertionError("unreachable")
+
+
+def _finish(prob: Problem, result: PlanningResult, tol: float, max_iter: int, n: int, warned: bool):
+    if n == max_iter and result.error_bound > tol / 2:
+        warnings.warn(f"no convergence to tol={tol} in max_iter={max_iter} iterations", RuntimeWarning, stacklevel=4)
+    elif not warned and result.error_bound > tol / 2:
+        warnings.warn(f"float64 rounding limits the certified error to {result.error_bound:.2g} > tol/2 = "
+                      f"{tol / 2:g}", RuntimeWarning, stacklevel=4)
+    return result
 
 
 def _shifted_result(prob: Problem, V: np.ndarray, Q: np.ndarray, shift: float, iterations: int) -> PlanningResult:

@@ -209,3 +209,20 @@ def test_solve_runs_sparse_on_dense_input_with_few_successors():
     assert gap <= res.policy_gap + 1e-9
     lp = solvers.linear_programming(sp.csr_matrix(m.P.reshape(-1, m.S)), m.R, m.gamma)
     assert np.max(np.abs(lp.V - exact.V)) < 1e-6
+
+
+@pytest.mark.parametrize("S, slip", [(300, 0.0), (300, 0.2)])
+def test_every_path_of_solve_is_certified_on_slow_chains(S, slip):
+    """The near-deterministic LP path of ``solve``, and the VI -> MPI -> exact-evaluation path it would otherwise take
+    (run directly), both return V* within their certificates on a chain at gamma = 0.9999."""
+    from boundlab.solvers._problem import discounted_problem
+    from boundlab.solvers.value_iteration import _iterate
+    from boundlab.tabular import chain
+
+    m = chain(n_states=S, slip=slip, gamma=0.9999)
+    exact = solvers.policy_iteration(m.P, m.R, 0.9999)
+    for res in (solvers.solve(m.P, m.R, 0.9999, tol=1e-4),
+                _iterate(discounted_problem(m.P, m.R, 0.9999), "auto", 1e-4, 10**6)):
+        assert np.max(np.abs(res.V - exact.V)) <= res.error_bound <= 1e-4 / 2
+        gap = np.max(exact.V - solvers.policy_evaluation(m.P, m.R, 0.9999, res.policy).V)
+        assert gap <= res.policy_gap + exact.error_bound
