@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
+from ._checks import check_int
 from .instances import as_generator
 from .models import EpisodicMDP, FiniteMDP
 
@@ -20,7 +21,8 @@ class MDPEnv(gym.Env):
         if not isinstance(model, (FiniteMDP, EpisodicMDP)):
             raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
         self.model = model
-        self.horizon = model.H if isinstance(model, EpisodicMDP) else horizon
+        self.horizon = model.H if isinstance(model, EpisodicMDP) else (
+            None if horizon is None else check_int(horizon, "horizon"))
         self.observation_space = gym.spaces.Discrete(model.S)
         self.action_space = gym.spaces.Discrete(model.A)
         self._P, self._R = (model.P if model.P.ndim == 4 else model.P[None]), (model.R if model.R.ndim == 3

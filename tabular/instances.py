@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from ._checks import check_flag, check_int, check_real
 from .models import EpisodicMDP, FiniteMDP
 
 
@@ -32,9 +33,7 @@ def riverswim(n_states: int = 6, gamma: float = 0.95) -> FiniteMDP:
     swims right against the current: from the middle 0.35 right / 0.6 stay / 0.05 left; at the left bank 0.6 right /
     0.4 stay; at the right bank 0.6 stay / 0.4 left. Reward 0.005 for action 0 at state 0, 1 for action 1 at the
     right bank. Starts at state 0."""
-    if n_states < 2:
-        raise ValueError(f"n_states must be >= 2, got {n_states}")
-    S = n_states
+    S = check_int(n_states, "n_states", minimum=2)
     P = np.zeros((S, 2, S))
     P[np.arange(S), 0, np.maximum(np.arange(S) - 1, 0)] = 1.0
     for s in range(1, S - 1):
@@ -67,9 +66,8 @@ def chain(n_states: int = 5, slip: float = 0.2, gamma: float = 0.95) -> FiniteMD
 
     Action 0 moves forward (reward 0; at the last state it stays and pays 1), action 1 returns to state 0 and pays
     0.2 (Strens' 10 and 2 scaled by 1/10). With probability ``slip`` the other action is executed."""
-    if n_states < 2 or not 0.0 <= slip <= 1.0:
-        raise ValueError(f"need n_states >= 2 and slip in [0, 1], got {n_states}, {slip}")
-    S = n_states
+    S = check_int(n_states, "n_states", minimum=2)
+    slip = check_real(slip, "slip", low=0.0, high=1.0)
     forward, back = np.zeros((S, S)), np.zeros((S, S))
     forward[np.arange(S), np.minimum(np.arange(S) + 1, S - 1)] = 1.0
     back[:, 0] = 1.0
@@ -86,8 +84,8 @@ def gridworld(n: int = 10, slip: float = 0.1, gamma: float = 0.99, sparse: bool 
     at the top-left corner; the bottom-right corner is absorbing and pays 1 per step. With ``gamma`` near 1 the value
     must travel ``2n`` cells: slow mixing. ``sparse=True`` returns ``(P, R)`` with ``P`` a CSR ``(S*A, S)`` matrix
     instead of a model (for ``n`` in the hundreds)."""
-    if n < 2 or not 0.0 <= slip <= 1.0:
-        raise ValueError(f"need n >= 2 and slip in [0, 1], got {n}, {slip}")
+    n, slip = check_int(n, "n", minimum=2), check_real(slip, "slip", low=0.0, high=1.0)
+    sparse = check_flag(sparse, "sparse")
     S, A = n * n, 4
     r, c = np.divmod(np.arange(S), n)
     moves = [(-1, 0), (0, 1), (1, 0), (0, -1)]
@@ -112,6 +110,7 @@ def garnet_transitions(S: int, A: int, b: int, seed=None) -> sp.csr_matrix:
     """The ``(S*A, S)`` CSR transition matrix of a Garnet: each ``(s, a)`` has ``b`` distinct successors drawn
     uniformly, with probabilities given by the gaps of ``b - 1`` uniform cut points (Archibald, McKinnon & Thomas
     1995; Bhatnagar et al. 2009)."""
+    S, A, b = check_int(S, "S"), check_int(A, "A"), check_int(b, "b")
     if not 1 <= b <= S:
         raise ValueError(f"branching b must lie in [1, S] = [1, {S}], got {b}")
     rng = as_generator(seed)
@@ -138,8 +137,8 @@ def garnet(S: int = 50, A: int = 4, b: int = 5, gamma: float = 0.95, seed=None) 
 
 def dirichlet_mdp(S: int = 20, A: int = 4, alpha: float = 1.0, gamma: float = 0.95, seed=None) -> FiniteMDP:
     """A random MDP with rows ``P[s, a] ~ Dirichlet(alpha 1_S)`` and rewards uniform on [0, 1]."""
-    if alpha <= 0:
-        raise ValueError(f"alpha must be > 0, got {alpha}")
+    S, A = check_int(S, "S"), check_int(A, "A")
+    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
     rng = as_generator(seed)
     return FiniteMDP(rng.dirichlet(np.full(S, alpha), size=(S, A)), rng.random((S, A)), gamma, name="dirichlet")
 
@@ -159,8 +158,9 @@ def minimax_hard_family(S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0
     ``h*`` over the reachable leaf steps ``[d + 1, H_bar + d + 1]``. Returns ``(members, reward_steps)`` where
     ``members`` maps ``(h*, l*, a*)`` to its model and ``reward_steps = H - H_bar - d - 2`` is the number of rewarded
     steps (a member's regret per episode that misses its hidden choice is ``reward_steps * epsilon``)."""
+    S, A, H = check_int(S, "S"), check_int(A, "A"), check_int(H, "H")
     n_internal, n_tree, d = _hard_tree(S, A)
-    H_bar = H // 3 if H_bar is None else int(H_bar)
+    H_bar = H // 3 if H_bar is None else check_int(H_bar, "H_bar", minimum=0)
     members = {(h, l, a): minimax_hard_instance(S, A, H, epsilon, (h, l, a), H_bar)
                for h in range(d + 1, H_bar + d + 2) for l in range(n_tree - n_internal) for a in range(A)}
     return members, H - H_bar - d - 2
@@ -183,17 +183,22 @@ def minimax_hard_instance(
     ``epsilon = 0`` gives the reference MDP M_0. ``H_bar`` defaults to ``H // 3``. Tree slots beyond the last full
     level are padded with unreachable absorbing states.
     """
+    S, A, H = check_int(S, "S"), check_int(A, "A"), check_int(H, "H")
+    epsilon = check_real(epsilon, "epsilon")
     if S < 3 + 1 + A or A < 2:
         raise ValueError(f"need A >= 2 and S >= 4 + A (waiting, good, bad, a root and its A leaves), got S={S}, A={A}")
     if not 0.0 <= epsilon <= 0.5:
         raise ValueError(f"epsilon must lie in [0, 1/2], got {epsilon}")
     n_internal, n_tree, d = _hard_tree(S, A)
     leaves = np.arange(n_internal, n_tree)
-    H_bar = H // 3 if H_bar is None else int(H_bar)
+    H_bar = H // 3 if H_bar is None else check_int(H_bar, "H_bar", minimum=0)
     if H_bar < 0 or H_bar + d + 2 >= H:
         raise ValueError(f"need 0 <= H_bar and H_bar + depth + 2 < H; got H_bar={H_bar}, depth={d}, H={H}")
+    if isinstance(optimal, (str, bytes)) or not hasattr(optimal, "__len__") or len(optimal) != 3:
+        raise TypeError(f"optimal must be a triple (h*, l*, a*), got {optimal!r}")
     h_star, l_star, a_star = optimal
-    h_star = H_bar + d + 1 if h_star is None else int(h_star)
+    h_star = H_bar + d + 1 if h_star is None else check_int(h_star, "optimal h*", minimum=0)
+    l_star, a_star = check_int(l_star, "optimal l*", minimum=0), check_int(a_star, "optimal a*", minimum=0)
     if not (0 <= l_star < len(leaves) and 0 <= a_star < A and d + 1 <= h_star <= H_bar + d + 1):
         raise ValueError(f"optimal (h*, l*, a*) = {optimal} out of range: {len(leaves)} leaves, {A} actions, "
                          f"h* in [{d + 1}, {H_bar + d + 1}]")
@@ -232,7 +237,7 @@ ENVS: dict[str, tuple[Callable, str]] = {
 
 def make(name: str, **overrides):
     """Build a built-in model by name (see ``ENVS``); random ones default to ``seed=0``."""
-    if name not in ENVS:
+    if not isinstance(name, str) or name not in ENVS:
         raise ValueError(f"unknown environment {name!r}; choose from {', '.join(sorted(ENVS))}")
     factory = ENVS[name][0]
     if factory in (garnet, dirichlet_mdp):
@@ -246,6 +251,7 @@ def random_linear_mdp(S: int = 10, A: int = 3, d: int = 4, H: int = 5, seed=None
     distribution and ``r_h = <phi, theta_h>`` lies in [0, 1]."""
     from .models import LinearMDP
 
+    S, A, d, H = check_int(S, "S"), check_int(A, "A"), check_int(d, "d"), check_int(H, "H")
     rng = as_generator(seed)
     phi = rng.dirichlet(np.ones(d), size=(S, A))
     mu = rng.dirichlet(np.ones(S), size=(H, d))

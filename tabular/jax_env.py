@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._checks import check_int
 from .models import EpisodicMDP, FiniteMDP
 
 
@@ -38,10 +39,14 @@ class EnvState(NamedTuple):
 
 def params_from_model(model: FiniteMDP | EpisodicMDP, horizon: int | None = None) -> EnvParams:
     """Parameters of a model; ``horizon`` defaults to ``H`` (required for a discounted model)."""
+    if not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
     if isinstance(model, EpisodicMDP):
-        horizon = model.H if horizon is None else horizon
+        horizon = model.H if horizon is None else check_int(horizon, "horizon")
     elif horizon is None:
         raise ValueError("horizon is required for a discounted FiniteMDP")
+    else:
+        horizon = check_int(horizon, "horizon")
     P = model.P if model.P.ndim == 4 else model.P[None]
     R = model.R if model.R.ndim == 3 else model.R[None]
     return EnvParams(jnp.asarray(_cdf(P), jnp.float32), jnp.asarray(R, jnp.float32),
@@ -103,7 +108,7 @@ def rollout(key: jax.Array, params: EnvParams, policy: jax.Array):
 
 def batch_rollout(key: jax.Array, params: EnvParams, policy, n_episodes: int):
     """``n_episodes`` independent episodes, ``vmap``-ed and ``jit``-compiled: arrays with a leading episode axis."""
-    keys = jax.random.split(key, n_episodes)
+    keys = jax.random.split(key, check_int(n_episodes, "n_episodes"))
     return _batched(keys, params, jnp.asarray(policy))
 
 

@@ -135,3 +135,30 @@ def test_garnet_branching():
     assert (P2 != tabular.garnet_transitions(200, 3, 7, seed=0)).nnz == 0
 
 
+
+
+@pytest.mark.parametrize("factory, kwargs, exc, match", [
+    (tabular.riverswim, {"n_states": 2.5}, TypeError, "n_states"),
+    (tabular.riverswim, {"n_states": 1}, ValueError, "n_states"),
+    (tabular.riverswim, {"gamma": "0.9"}, TypeError, "gamma"),
+    (tabular.chain, {"slip": np.nan}, ValueError, "slip"),
+    (tabular.chain, {"n_states": True}, TypeError, "n_states"),
+    (tabular.gridworld, {"n": 3.0}, TypeError, "n must be an integer"),
+    (tabular.gridworld, {"sparse": 1}, TypeError, "sparse"),
+    (tabular.garnet, {"b": 2.5}, TypeError, "b must be an integer"),
+    (tabular.garnet, {"S": 0}, ValueError, "S must be >= 1"),
+    (tabular.dirichlet_mdp, {"alpha": -1.0}, ValueError, "alpha"),
+    (tabular.dirichlet_mdp, {"A": 2.0}, TypeError, "A must be an integer"),
+    (tabular.dirichlet_mdp, {"seed": -3}, ValueError, "seed must be a non-negative"),
+    (tabular.minimax_hard_instance, {"H": 12.0}, TypeError, "H must be an integer"),
+    (tabular.minimax_hard_instance, {"H_bar": 2.5}, TypeError, "H_bar"),
+    (tabular.minimax_hard_instance, {"optimal": (None, 0.5, 0)}, TypeError, "l\\*"),
+    (tabular.minimax_hard_instance, {"optimal": 3}, TypeError, "optimal"),
+    (tabular.minimax_hard_instance, {"epsilon": "0.1"}, TypeError, "epsilon"),
+    (tabular.minimax_hard_family, {"H_bar": 2.5}, TypeError, "H_bar"),
+    (tabular.random_linear_mdp, {"d": 2.5}, TypeError, "d must be an integer"),
+    (tabular.make, {"name": 3}, ValueError, "unknown environment"),
+])
+def test_instance_arguments_checked(factory, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        factory(**kwargs)

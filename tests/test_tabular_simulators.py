@@ -172,3 +172,19 @@ def test_float32_stochastic_policy_accepted():
     b = tabular.simulate(m, pi64 / pi64.sum(-1, keepdims=True), 50, seed=1, horizon=5)
     assert np.array_equal(a.actions, b.actions) and np.array_equal(a.states, b.states)
     assert tabular.simulate(m, np.zeros(6, dtype=np.int16), np.int64(2), horizon=np.int32(3)).states.shape == (2, 4)
+
+
+def test_jax_and_gym_adapters_check_their_integers():
+    from boundlab.tabular import jax_env
+    from boundlab.tabular.gym_env import MDPEnv
+
+    m = tabular.riverswim()
+    with pytest.raises(TypeError, match="horizon must be an integer"):
+        jax_env.params_from_model(m, horizon=2.5)
+    with pytest.raises(TypeError, match="model must be"):
+        jax_env.params_from_model(m.P, horizon=3)
+    params = jax_env.params_from_model(m, horizon=3)
+    with pytest.raises(TypeError, match="n_episodes must be an integer"):
+        jax_env.batch_rollout(jax_env.jax.random.PRNGKey(0), params, np.zeros(6, dtype=np.int32), 2.5)
+    with pytest.raises(TypeError, match="horizon must be an integer"):
+        MDPEnv(m, horizon=2.5)
