@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import statistics
 import sys
 import threading
 import time
@@ -104,7 +105,7 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
     workers = capacity(pool)
     batching = not isinstance(pool, ThreadPoolExecutor)
     pending, in_flight = deque(range(n)), {}
-    done_items, busy_seconds, restarts = 0, 0.0, 0
+    rates, restarts = [], 0  # seconds per item of each finished task
     bar = tqdm(total=n, desc=desc, disable=not progress or n < 2, delay=PROGRESS_DELAY)
     if postfix:
         bar.set_postfix(postfix, refresh=False)
@@ -113,8 +114,8 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
         while pending or in_flight:
             while pending and len(in_flight) < 2 * workers:
                 size = 1
-                if batching and done_items:
-                    size = max(1, min(round(TASK_SECONDS * done_items / max(busy_seconds, 1e-9)),
+                if batching and rates:  # the median resists a worker's first task, which loads the kernels
+                    size = max(1, min(round(TASK_SECONDS / max(statistics.median(rates), 1e-9)),
                                       math.ceil(len(pending) / workers)))
                 chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
                 in_flight[pool.submit(_batch, fn, [items[i] for i in chunk])] = chunk
@@ -128,7 +129,7 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
                     broken = err
                     pending.extendleft(reversed(chunk))
                     continue
-                done_items, busy_seconds = done_items + len(chunk), busy_seconds + seconds
+                rates.append(seconds / len(chunk))
                 for i, result in zip(chunk, results):
                     yield i, result
                 bar.update(len(chunk))
