@@ -10,7 +10,7 @@ from .sweep import sweep
 from .theorems import Bound, hard_family_lower_bound, lower_bound, upper_bound
 
 __all__ = [
-    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint", "hard_family_lower_bound", "learner", "loglog_slope",
-    "lower_bound",
-    "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep", "upper_bound",
+    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint", "hard_family_lower_bound", "learner",
+    "loglog_slope", "lower_bound", "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep",
+    "upper_bound",
 ]

@@ -112,15 +112,19 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
     aborted = True
     try:
         while pending or in_flight:
-            while pending and len(in_flight) < 2 * workers:
+            broken = None
+            while pending and len(in_flight) < 2 * workers and broken is None:
                 size = 1
                 if batching and rates:  # the median resists a worker's first task, which loads the kernels
                     size = max(1, min(round(TASK_SECONDS / max(statistics.median(rates), 1e-9)),
                                       math.ceil(len(pending) / workers)))
                 chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
-                in_flight[pool.submit(_batch, fn, [items[i] for i in chunk])] = chunk
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = None
+                try:
+                    in_flight[pool.submit(_batch, fn, [items[i] for i in chunk])] = chunk
+                except BrokenProcessPool as err:  # it broke since the last wait
+                    broken = err
+                    pending.extendleft(reversed(chunk))
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED) if broken is None else ((), ())
             for future in finished:
                 chunk = in_flight.pop(future)
                 try:
