@@ -2,7 +2,11 @@
 and the conversion of a store in the per-episode layout."""
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import tempfile
 import warnings
 from pathlib import Path
@@ -189,7 +193,21 @@ def test_a_foreign_database_is_refused(tmp_path):
         Store(path)
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="open files are listed in /proc on Linux only")
+def open_store_files(path: Path) -> list[str]:
+    """The files this process has open whose name starts with the store's (the database, its WAL and shm)."""
+    names = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            names.append(os.readlink(fd))
+        except OSError:  # closed since it was listed
+            pass
+    return [n for n in names if Path(n).name.startswith(path.name)]
+
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="open files are listed in /proc on Linux")
+
+
+@linux_only
 def test_no_connection_is_left_open(tmp_path):
     path = tmp_path / "runs.sqlite"
     store = Store(path)
@@ -198,10 +216,55 @@ def test_no_connection_is_left_open(tmp_path):
     store.done(), store.frame(), store.frame([key])
     with pytest.raises(TypeError):
         store.frame([("alg", "inst", "hash", "0", 2, "{}")])
-    open_files = []
-    for fd in Path("/proc/self/fd").iterdir():
-        try:
-            open_files.append(os.readlink(fd))
-        except OSError:  # closed since it was listed
-            pass
-    assert not [f for f in open_files if Path(f).name.startswith(path.name)]
+    assert not open_store_files(path)
+
+
+WRITER = """
+import itertools, sys
+import numpy as np, pandas as pd
+from boundlab.bounds.store import Store
+with Store(sys.argv[1]) as store:  # one held connection, one transaction per run
+    for seed in itertools.count():
+        values = np.random.default_rng(seed).random((2, 20000))
+        store.add(("alg", "inst", "hash", seed, 20000, "{}"),
+                  pd.DataFrame({"episode": np.arange(1, 20001), "regret": values[0], "return": values[1]}), 0.0)
+"""
+
+
+def test_a_killed_writer_leaves_only_whole_runs(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    Store(path)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
+    deadline = time.time() + 120
+    while len(Store(path).done()) < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    store = Store(path)
+    done = sorted(store.done())
+    assert len(done) >= 3 and [k[3] for k in done] == list(range(len(done)))
+    df = store.frame()
+    for seed, run in df.groupby("seed"):
+        expected = np.random.default_rng(seed).random((2, 20000))
+        assert run["regret"].tolist() == expected[0].tolist() and run["return"].tolist() == expected[1].tolist()
+    assert len(df) == len(done) * 20000
+
+
+@linux_only
+def test_a_held_connection_serves_every_call_and_is_closed_at_the_end(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    store = Store(path)
+    keys = [("alg", "inst", "hash", seed, 2, "{}") for seed in range(3)]
+    with store as held:
+        assert held is store
+        for seed, key in enumerate(keys):
+            held.add(key, run_frame([seed, 1.0], [0.0, seed]), 0.0)
+        assert held.frame(keys[:1])["regret"].tolist() == [0.0, 1.0]
+        assert held.frame(keys[2:])["regret"].tolist() == [2.0, 1.0]  # a second keyed read on the same connection
+        with pytest.raises(RuntimeError, match="already held"):
+            store.__enter__()
+        with pytest.raises(ValueError):
+            held.add(keys[0][:3] + (9, 2, "{}"), run_frame([0.0], [0.0]), 0.0)  # refused; the connection lives on
+        assert held.done() == set(keys)
+    assert not open_store_files(path)
+    assert Store(path).done() == set(keys)
