@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from .executors import run_all
 from .fingerprint import fingerprint
@@ -69,7 +71,8 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
             the key: after changing a learner under the same name, start a new store.
 
     Returns the runs' rows (``KEY`` columns, ``episode, regret, return``) and a column ``reused``: True for the
-    rows of runs found in the store rather than run now (also logged, and shown beside the progress bar).
+    rows of runs found in the store rather than run now (their count is also logged, printed to stderr with
+    ``progress`` and shown beside the progress bar).
     """
     learners = _algorithms(algorithms)
     instances = _instances(instances)
@@ -91,7 +94,11 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
     todo = [(a, i, s) for a, i, s in itertools.product(learners, instances, seeds) if key(a, i, s) not in stored]
     reused = [k for k in keys if k in stored]
     if reused:
-        log.info("sweep: reusing %d of %d runs from %s", len(reused), len(keys), db.path)
+        message = f"sweep: {len(reused)} of {len(keys)} runs reused from {db.path} (same algorithm, instance, " \
+                  "model content, seed, episodes, params)"
+        log.info(message)
+        if progress:
+            tqdm.write(message, file=sys.stderr)
     runs = [Run(Portable(learners[a]), instances[i], episodes, s, dict(params.get(a) or {})) for a, i, s in todo]
     for n, (frame, seconds) in run_all(execute, runs, executor, progress=progress, desc="sweep",
                                        postfix={"reused": len(reused)}):

@@ -114,14 +114,16 @@ def test_measure_regret_from_a_script_on_stdin():
     assert proc.stdout.strip() == "60"
 
 
-def test_a_changed_model_under_an_old_name_is_run_again(tmp_path):
+def test_a_changed_model_under_an_old_name_is_run_again(tmp_path, capsys):
     """Issue 8: RiverSwim H=10 after H=20 under the name "riverswim" returned the stored H=20 runs."""
     P, R = tabular.riverswim().to_arrays()
     h20, h10 = (tabular.EpisodicMDP(P, R, H=H) for H in (20, 10))
     kw = dict(store=tmp_path / "rs.sqlite", progress=False)
     first = bounds.sweep(["ucb-h"], {"riverswim": h20}, [0, 1], 40, **kw)
     second = bounds.sweep(["ucb-h"], {"riverswim": h10}, [0, 1], 40, **kw)
-    third = bounds.sweep(["ucb-h"], {"riverswim": h20}, [0, 1], 40, **kw)
+    assert "reused" not in capsys.readouterr().err
+    third = bounds.sweep(["ucb-h"], {"riverswim": h20}, [0, 1], 40, **dict(kw, progress=True))
+    assert "sweep: 2 of 2 runs reused" in capsys.readouterr().err
     assert not first["reused"].any() and not second["reused"].any() and third["reused"].all()
     assert set(second["model"]) == {fingerprint(h10)} and set(first["model"]) == {fingerprint(h20)}
     fresh = bounds.measure_regret("ucb-h", h10, 40, seeds=[0, 1])
