@@ -81,6 +81,9 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
     unknown = set(params) - set(learners)
     if unknown:
         raise ValueError(f"params has keys {sorted(unknown)} that are not among the algorithms {sorted(learners)}")
+    for a, p in params.items():
+        if not isinstance(p, Mapping):
+            raise TypeError(f"params[{a!r}] must be a dict of keyword arguments for {a}, got {p!r}")
     hashes = {name: fingerprint(model) for name, model in instances.items()}
 
     def key(a: str, i: str, s: int) -> tuple:

@@ -71,6 +71,8 @@ def test_sweep_argument_errors(model, tmp_path):
         bounds.sweep(["ucb-h", "ucb-h"], {"m": model}, [0], 5, store=store)
     with pytest.raises(ValueError, match=r"params has keys \['psrl'\]"):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params={"psrl": {}}, store=store)
+    with pytest.raises(TypeError, match=r"params\['ucb-h'\] must be a dict"):
+        bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params={"ucb-h": 0.5}, store=store)
     with pytest.raises(ValueError, match="episodes must be a positive integer"):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 2.5, store=store)
     assert not store.exists() or bounds.Store(store).frame().empty  # nothing ran
