@@ -102,7 +102,7 @@ def compare(runs: dict[tuple, pd.DataFrame]) -> None:
     """Write ``runs`` in both layouts, read them back (one sweep's runs, then all), convert the old file."""
     old_key = lambda key: tuple(v for k, v in zip(KEY, key) if k != "model")
     first = next(iter(runs))
-    wanted = [k for k in runs if k[:2] == first[:2]][:8]  # one sweep's runs
+    wanted = [k for k in runs if k[1] == first[1]][:8]  # one sweep's runs: up to 8 on one instance
     with tempfile.TemporaryDirectory() as tmp:
         old_path, new_path = Path(tmp) / "old.sqlite", Path(tmp) / "new.sqlite"
         old, new = OldStore(old_path), Store(new_path)
