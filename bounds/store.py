@@ -103,9 +103,13 @@ class Store:
             warnings.warn(f"{self.path}: converted {migrated} runs from the per-episode layout to one compressed row "
                           "per run; runs without a model hash (model = '') stay readable but are re-run by sweeps",
                           stacklevel=2)
-            with self._connect() as con:
-                con.isolation_level = None
-                con.execute("VACUUM")  # give the old rows' pages back to the file system
+            try:
+                with self._connect() as con:
+                    con.isolation_level = None
+                    con.execute("VACUUM")  # give the old rows' pages back to the file system
+            except sqlite3.OperationalError as err:  # e.g. another process reads it now: the store is fine, only big
+                warnings.warn(f"{self.path}: not compacted after the conversion ({err}); "
+                              f"`sqlite3 {self.path} VACUUM` gives the old rows' space back", stacklevel=2)
 
     def __enter__(self) -> Store:
         """Hold one connection until the block ends (each call is still its own transaction): a sweep's many small
