@@ -6,24 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from boundlab.solvers import validation
+
 
 def check_int(value, name: str, *, minimum: int = 1) -> int:
     """``value`` as a Python int ``>= minimum``; floats (even 2.0), bools and strings are refused, numpy integers
-    accepted."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+    accepted (the type check is the solvers' :func:`~boundlab.solvers.validation.check_int`)."""
+    return validation.check_int(value, name, minimum)
 
 
 def check_real(value, name: str, *, low: float = -np.inf, high: float = np.inf, low_open: bool = False,
                high_open: bool = False) -> float:
     """``value`` as a finite float in the interval from ``low`` to ``high`` (open ends where said); bools, strings
-    and complex numbers are refused, numpy scalars accepted."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    x = float(value)
+    and complex numbers are refused, numpy scalars accepted (the type check is the solvers' ``check_real``)."""
+    x = validation.check_real(value, name)
     inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
     if not np.isfinite(x) or not inside:
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"

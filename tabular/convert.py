@@ -7,6 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import scipy.sparse as sp
 
+from boundlab.solvers.validation import check_real_array
+
 from .models import EpisodicMDP, FiniteMDP
 
 
@@ -14,13 +16,6 @@ def _covering_range(R: np.ndarray) -> tuple[float, float]:
     """The model's ``reward_range``: [0, 1] widened to cover ``R`` (learners refuse rewards outside [0, 1] unless
     asked to rescale from this range)."""
     return float(min(R.min(initial=0.0), 0.0)), float(max(R.max(initial=1.0), 1.0))
-
-
-def _real(x, name: str):
-    x = x if sp.issparse(x) else np.asarray(x)
-    if x.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
-    return x
 
 
 def from_mdptoolbox(P, R, gamma: float, initial=None) -> FiniteMDP:
@@ -39,7 +34,7 @@ def from_mdptoolbox(P, R, gamma: float, initial=None) -> FiniteMDP:
     mats = [P[a] for a in range(len(P))] if isinstance(P, (list, tuple)) or np.ndim(P) in (1, 3) else None
     if mats is None or not mats:
         raise ValueError(f"P must hold A >= 1 per-action (S, S) matrices, got shape {np.shape(P)}")
-    mats = [_real(m, f"P[{a}]") for a, m in enumerate(mats)]
+    mats = [check_real_array(m, f"P[{a}]") for a, m in enumerate(mats)]
     A, S = len(mats), mats[0].shape[0]
     for a, m in enumerate(mats):
         if m.shape != (S, S):
@@ -51,14 +46,14 @@ def from_mdptoolbox(P, R, gamma: float, initial=None) -> FiniteMDP:
             raise ValueError(f"R given per action must hold A = {A} items, got {len(R)}")
         cols = []
         for a, (Ra, Pa) in enumerate(zip(R, mats)):
-            Ra = _real(Ra, f"R[{a}]")
+            Ra = check_real_array(Ra, f"R[{a}]")
             if Ra.shape != (S, S):
                 raise ValueError(f"R[{a}] must have shape (S, S) = ({S}, {S}), got {Ra.shape}")
             prod = sp.csr_matrix(Pa).multiply(Ra.toarray() if sp.issparse(Ra) else Ra)
             cols.append(np.asarray(prod.sum(axis=1)).ravel())
         R_sa = np.stack(cols, axis=1)
     else:
-        R = _real(R, "R")
+        R = check_real_array(R, "R")
         if R.shape == (S,):
             R_sa = np.repeat(R[:, None], A, axis=1)
         elif R.shape == (S, A):
@@ -118,8 +113,8 @@ def from_gymnasium(env, *, gamma: float | None = None, H: int | None = None, ini
                 probs.append(p)
                 rewards.append(r)
                 done.append(bool(d))
-    probs = np.asarray(_real(probs, "transition probabilities in env.unwrapped.P"), dtype=np.float64)
-    rewards = np.asarray(_real(rewards, "rewards in env.unwrapped.P"), dtype=np.float64)
+    probs = np.asarray(check_real_array(probs, "transition probabilities in env.unwrapped.P"), dtype=np.float64)
+    rewards = np.asarray(check_real_array(rewards, "rewards in env.unwrapped.P"), dtype=np.float64)
     rows, cols, done = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(done)
     if not np.all(np.isfinite(rewards)):
         bad = rows[~np.isfinite(rewards)][0]

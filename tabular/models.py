@@ -23,7 +23,7 @@ from boundlab.solvers.validation import (
     check_gamma,
     check_horizon,
     check_rewards,
-    ROW_SUM_ATOL,
+    row_sum_atol,
 )
 
 from ._checks import check_reward_range
@@ -56,8 +56,7 @@ def _check_initial(initial, S: int) -> np.ndarray:
     mu = check_rewards(initial, "initial", ndim=1)
     if mu.shape != (S,):
         raise ValueError(f"initial must have shape (S,) = ({S},), got {mu.shape}")
-    atol = ROW_SUM_ATOL if dtype.kind != "f" or dtype.itemsize >= 8 else S * float(np.finfo(dtype).eps)
-    if mu.min() < 0 or abs(mu.sum() - 1.0) > max(atol, ROW_SUM_ATOL):
+    if mu.min() < 0 or abs(mu.sum() - 1.0) > row_sum_atol(dtype, S):
         raise ValueError(f"initial must be a probability vector over states (non-negative, summing to 1), got sum "
                          f"{mu.sum()!r}, min {mu.min()!r}")
     return mu
@@ -74,8 +73,8 @@ def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tup
 
 @dataclass(frozen=True)
 class FiniteMDP:
-    """A discounted MDP: ``P[s, a, s']`` (or a layout of the module docstring), mean rewards ``R[s, a]`` in ``reward_range``, ``gamma`` in [0, 1) and an
-    initial distribution (default: state 0)."""
+    """A discounted MDP: ``P[s, a, s']`` (or a layout of the module docstring), mean rewards ``R[s, a]`` in
+    ``reward_range``, ``gamma`` in [0, 1) and an initial distribution (default: state 0)."""
 
     P: np.ndarray
     R: np.ndarray

@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from boundlab.solvers.validation import row_sum_atol
+
 from ._checks import check_int
 from ._rng import next_uniform
 from .instances import as_generator
@@ -155,7 +157,7 @@ def _policy_tables(policy, S: int, A: int, T: int):
     sto = pi[None] if pi.ndim == 2 else pi
     if sto.ndim != 3 or sto.shape[1:] != (S, A) or sto.shape[0] not in (1, T):
         raise ValueError(f"stochastic policy must be pi[s, a] or pi[h, s, a] with S={S}, A={A}; got {pi.shape}")
-    atol = 1e-8 if pi.dtype.itemsize >= 8 else max(1e-8, A * float(np.finfo(pi.dtype).eps))
+    atol = row_sum_atol(pi.dtype, A)
     sto = sto.astype(np.float64)
     bad = ~np.isfinite(sto).all(-1) | (sto < 0).any(-1) | (np.abs(sto.sum(-1) - 1) > atol)
     if bad.any():

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from boundlab.solvers.validation import check_real_array
+
 from ..models import LinearMDP
 from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
@@ -88,10 +90,7 @@ def lsvi_ucb(model, K: int, seed=None, *, phi=None, p: float = 0.1, c: float = 1
     lam = check_real(lam, "lam", low=0.0, low_open=True)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner="LSVI-UCB", reward_range=reward_range)
-    phi = np.asarray(phi)
-    if phi.dtype.kind not in "iuf":
-        raise TypeError(f"phi must hold real numbers, got dtype {phi.dtype}")
-    phi = np.ascontiguousarray(phi, dtype=np.float64)
+    phi = np.ascontiguousarray(check_real_array(phi, "phi"), dtype=np.float64)
     if phi.ndim != 3 or phi.shape[:2] != (env.S, env.A) or phi.shape[2] < 1:
         raise ValueError(f"phi must have shape (S, A, d) = ({env.S}, {env.A}, d), got {phi.shape}")
     if not np.all(np.isfinite(phi)):
