@@ -91,21 +91,22 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
                   "params": params_key(params.get(a))}
         return tuple(fields[k] for k in KEY)
 
-    db = Store(store)
-    stored = db.done()
-    keys = [key(a, i, s) for a, i, s in itertools.product(learners, instances, seeds)]
-    todo = [(a, i, s) for a, i, s in itertools.product(learners, instances, seeds) if key(a, i, s) not in stored]
-    reused = [k for k in keys if k in stored]
-    if reused:
-        message = f"sweep: {len(reused)} of {len(keys)} runs reused from {db.path} (same algorithm, instance, " \
-                  "model content, seed, episodes, params)"
-        log.info(message)
-        if progress:
-            tqdm.write(message, file=sys.stderr)
-    runs = [Run(Portable(learners[a]), instances[i], episodes, s, dict(params.get(a) or {})) for a, i, s in todo]
-    for n, (frame, seconds) in run_all(execute, runs, executor, progress=progress, desc="sweep",
-                                       postfix={"reused": len(reused)}):
-        db.add(key(*todo[n]), frame, seconds)
-    df = db.frame(keys)
+    grid = list(itertools.product(learners, instances, seeds))
+    with Store(store) as db:  # one connection for all the sweep's commits
+        stored = db.done()
+        keys = [key(a, i, s) for a, i, s in grid]
+        todo = [(a, i, s) for (a, i, s), k in zip(grid, keys) if k not in stored]
+        reused = [k for k in keys if k in stored]
+        if reused:
+            message = f"sweep: {len(reused)} of {len(keys)} runs reused from {db.path} (same algorithm, instance, " \
+                      "model content, seed, episodes, params)"
+            log.info(message)
+            if progress:
+                tqdm.write(message, file=sys.stderr)
+        runs = [Run(Portable(learners[a]), instances[i], episodes, s, dict(params.get(a) or {})) for a, i, s in todo]
+        for n, (frame, seconds) in run_all(execute, runs, executor, progress=progress, desc="sweep",
+                                           postfix={"reused": len(reused)}):
+            db.add(key(*todo[n]), frame, seconds)
+        df = db.frame(keys)
     df["reused"] = pd.MultiIndex.from_frame(df[list(KEY)]).isin(reused) if reused else False
     return df
