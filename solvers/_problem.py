@@ -57,8 +57,15 @@ def discounted_problem(P, R, gamma, sparsify_below: float = SPARSE_DENSITY) -> P
     if S < 1 or A < 1:
         raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
     gamma = check_gamma(gamma)
-    P2, stats = row_operator(P, S, A, "P", True, sparsify_below)
+    P2, stats = row_operator(P, S, A, "P", True, sparsify_below, probe=first_sweep_vector(R, gamma))
     return Problem(P2, R, gamma, stats)
+
+
+def first_sweep_vector(R: np.ndarray, gamma: float) -> np.ndarray:
+    """``V_1 = max_a R + gamma V_0`` with ``V_0 = min R / (1 - gamma)``: value iteration's first iterate from the
+    constant ``V_0`` (up to the rows' sums, ``L V_0 = max_a [R + gamma V_0 rowsum]``). The validating pass multiplies
+    ``P`` by it, so value iteration gets two sweeps from that one pass (:mod:`.value_iteration`)."""
+    return R.max(axis=1) + gamma * (R.min() / (1.0 - gamma))
 
 
 def check_tol(tol: float, max_iter: int) -> tuple[float, int]:

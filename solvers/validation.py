@@ -90,30 +90,35 @@ def _describe_row(row: int, A: int, prefix: str) -> str:
     return f"{prefix}state {s}, action {a}"
 
 
-@njit(cache=True, parallel=True)
-def _scan_dense_rows(P2):
-    """One parallel pass over a dense ``(n, S)`` array: row sums, non-zeros per row, and per-row flags for a
-    non-finite and for a negative entry."""
+@njit(cache=True, parallel=True, fastmath={"reassoc", "nsz", "contract"})
+def _scan_dense_rows(P2, w):
+    """One parallel, vectorised pass over a dense ``(n, S)`` array: row sums, the product ``P2 @ w`` (a planner's
+    first Bellman sweep, for free in a memory-bound pass), non-zeros per row and a per-row flag for a negative entry.
+    A NaN or infinite entry makes its row's sum non-finite: :func:`check_distribution_rows` tests the sums outside
+    this kernel (whose fastmath flags fold ``isfinite``) and re-checks such rows entry by entry. Only reassociation is
+    allowed, so the sums' rounding bound ``(n - 1) u sum |x|`` (any order) holds."""
     n, S = P2.shape
     sums = np.zeros(n)
+    product = np.zeros(n)
     nnz = np.zeros(n, dtype=np.int64)
-    nonfinite = np.zeros(n, dtype=np.bool_)
     negative = np.zeros(n, dtype=np.bool_)
     for i in prange(n):
         total = 0.0
+        dot = 0.0
         count = 0
+        below = 0  # counts (not min/branches) keep the loop vectorised
+        row = P2[i]
         for j in range(S):
-            x = P2[i, j]
+            x = row[j]
             total += x
-            if x != 0.0:
-                count += 1
-                if not np.isfinite(x):
-                    nonfinite[i] = True
-                elif x < 0.0:
-                    negative[i] = True
+            dot += x * w[j]
+            count += np.int64(x != 0.0)
+            below += np.int64(x < 0.0)
         sums[i] = total
+        product[i] = dot
         nnz[i] = count
-    return sums, nnz, nonfinite, negative
+        negative[i] = below > 0
+    return sums, product, nnz, negative
 
 
 @njit(cache=True)
@@ -147,16 +152,25 @@ class RowStats:
     nnz: int
     eta: float
     sums: np.ndarray | None = None  # the measured float64 row sums (= P2 @ 1, the backup of a constant V)
+    probe: np.ndarray | None = None  # the vector w whose product P2 @ w the validating pass computed, if any
+    product: np.ndarray | None = None  # P2 @ probe
 
 
-def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "", dtype=np.float64) -> RowStats:
+def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "", dtype=np.float64,
+                            probe: np.ndarray | None = None) -> RowStats:
     """Raise ``ValueError`` unless every row of the ``(S * A, S)`` operator is a probability vector (row sums within
     :func:`row_sum_atol` of 1 for the input's ``dtype``). The message names the (step,) state and action of the first
-    bad row. Returns the :class:`RowStats` measured in the same pass."""
+    bad row. Returns the :class:`RowStats` measured in the same pass (for dense input with a ``probe`` vector, also
+    the product ``P2 @ probe``)."""
+    product = None
     if not sp.issparse(P2):
-        sums, nnz, nonfinite, negative = _scan_dense_rows(P2)
-        if nonfinite.any():
-            raise ValueError(f"{name} has a non-finite entry at {_describe_row(int(nonfinite.argmax()), A, prefix)}")
+        w = np.zeros(P2.shape[1]) if probe is None else np.ascontiguousarray(probe, dtype=np.float64)
+        sums, product, nnz, negative = _scan_dense_rows(P2, w)
+        nonfinite = ~np.isfinite(sums)
+        product = None if probe is None else product
+        for row in np.flatnonzero(nonfinite):  # a NaN/inf entry, or finite entries whose sum overflows
+            if not np.isfinite(P2[row]).all():
+                raise ValueError(f"{name} has a non-finite entry at {_describe_row(int(row), A, prefix)}")
         if negative.any():
             raise ValueError(f"{name} has a negative entry at {_describe_row(int(negative.argmax()), A, prefix)}")
     else:
@@ -178,7 +192,8 @@ def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "", dtype
         hint = "" if atol == ROW_SUM_ATOL else f" (tolerance {atol:.1e} for {np.dtype(dtype)} input)"
         raise ValueError(f"{name} row at {_describe_row(bad, A, prefix)} sums to {sums[bad]!r}, not 1{hint}")
     eps = float(np.finfo(np.float64).eps)
-    return RowStats(max_nnz, int(nnz.sum()), float(deviation.max(initial=0.0)) + (max_nnz + 1) * eps, sums)
+    eta = float(deviation.max(initial=0.0)) + (max_nnz + 1) * eps
+    return RowStats(max_nnz, int(nnz.sum()), eta, sums, probe if product is not None else None, product)
 
 
 def is_action_list(P) -> bool:
@@ -202,13 +217,14 @@ def _from_action_list(P, S: int, A: int, name: str):
     return np.stack([np.asarray(Pa) for Pa in P], axis=1)
 
 
-def row_operator(P, S: int, A: int, name: str = "P", validate: bool = True, sparsify_below: float = 0.0):
+def row_operator(P, S: int, A: int, name: str = "P", validate: bool = True, sparsify_below: float = 0.0,
+                 probe: np.ndarray | None = None):
     """Return ``(P2, stats)``: ``P`` in any accepted layout (see the module docstring) as the ``(S*A, S)`` row
     operator, and its :class:`RowStats` (``None`` when ``validate`` is false).
 
     Dense input becomes a float64 C-contiguous reshape (no copy when already so); sparse input becomes CSR float64.
     A dense ``P`` whose fraction of non-zeros is at most ``sparsify_below`` comes back as CSR, built from the counts
-    of the pass that validates it. Complex, object or string entries raise ``TypeError``.
+    of the pass that validates it; that pass also computes ``P2 @ probe`` for dense input (``stats.product``). Complex, object or string entries raise ``TypeError``.
     """
     if is_action_list(P):
         P = _from_action_list(P, S, A, name)
@@ -227,7 +243,7 @@ def row_operator(P, S: int, A: int, name: str = "P", validate: bool = True, spar
                     if P.shape == (A, S, S) else "")
             raise ValueError(f"{name} must have shape (S, A, S) = ({S}, {A}, {S}), got {P.shape}{hint}")
         P2 = np.ascontiguousarray(P, dtype=np.float64).reshape(S * A, S)
-    stats = check_distribution_rows(P2, A, name, dtype=dtype) if validate else None
+    stats = check_distribution_rows(P2, A, name, dtype=dtype, probe=probe) if validate else None
     if sparsify_below > 0 and not sp.issparse(P2):
         nnz = np.count_nonzero(P2, axis=1) if stats is None else None
         total = stats.nnz if stats is not None else int(nnz.sum())

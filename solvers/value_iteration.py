@@ -7,7 +7,8 @@ The loop never pays for a separate certifying backup: at the stopping sweep it r
 ``k = (min D + max D) / (2 (1 - gamma))``, ``D = LV - V``, whose backup is ``Q + gamma k`` (rows sum to 1) and whose
 distance to ``V*`` is at most ``span(D) / (2 (1 - gamma))`` (MacQueen, Puterman Thm 6.6.3: ``V* - V`` lies in
 ``[min D, max D] / (1 - gamma)``). The first backup, of a constant ``V_0``, is ``R + gamma V_0 rowsum(P)``: the row
-sums come from the validating pass, so that pass doubles as the first sweep.
+sums come from the validating pass; for dense ``P`` that pass also multiplies ``P`` by ``V_1 = max_a R + gamma V_0``
+(:func:`._problem.first_sweep_vector`, ``L V_0`` up to the rows' sums), so it doubles as the first two sweeps.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
     r_max, eta = prob.r_max, prob.stats.eta
     previous_span, previous_greedy = np.inf, None
     for n in range(1, max_iter + 1):
-        if n > 1:
+        if n == 2 and order in (0, "auto") and prob.stats.product is not None:  # came with validation, V = probe
+            V = prob.stats.probe
+            Q = R + gamma * prob.stats.product.reshape(S, A)
+        elif n > 1:
             Q = backup(P2, R, gamma, V)
         LV = Q.max(axis=1)
         D = LV - V

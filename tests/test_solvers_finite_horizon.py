@@ -112,9 +112,13 @@ def test_dense_scan_and_csr_match_numpy():
     rng = np.random.default_rng(0)
     X = rng.random((50, 30)) * (rng.random((50, 30)) < 0.2)
     X[3, 4], X[7, 1] = -0.5, np.inf
-    sums, nnz, nonfinite, negative = _scan_dense_rows(X)
+    w = rng.random(30)
+    sums, product, nnz, negative = _scan_dense_rows(X, w)
+    nonfinite = ~np.isfinite(sums)
     with np.errstate(invalid="ignore"):
         assert np.allclose(sums[np.isfinite(sums)], X.sum(axis=1)[np.isfinite(sums)])
+        finite = np.isfinite(X).all(axis=1)
+        assert np.allclose(product[finite], (X @ w)[finite])
     assert np.array_equal(nnz, np.count_nonzero(X, axis=1))
     assert np.flatnonzero(nonfinite).tolist() == [7] and np.flatnonzero(negative).tolist() == [3]
     X[7, 1] = 0.0
