@@ -2,6 +2,10 @@
 
 Each case reports the time to an eps-optimal policy (verified afterwards by exact policy evaluation) and to a
 certified eps-accurate V*; pymdptoolbox's ValueIteration stops on a span rule and its V is checked against V* too.
+pymdptoolbox is timed from arrays to answer (constructor + ``run()``: its constructor validates ``P`` and, for
+ValueIteration, runs a Bellman sweep to bound the iterations, as boundlab's ``solve`` validates in its first pass);
+its ``run()`` alone is reported beside it. The "planner paths" section times the cases of issue 8 (Garnet policy
+evaluation and iteration, dense chains at gamma = 0.9999) for every planner.
 Run: ``python benchmarks/planning.py [--quick]``.
 """
 
@@ -38,9 +42,13 @@ def peers(P_dense, R, gamma, V_star, P2, rows):
     # max_iter=1000 on a 30x30 gridworld): it is capped at PI_MAX_ITER and reported as such.
     for name, cls, kw in [("pymdptoolbox ValueIteration", mdp.ValueIteration, {"epsilon": EPS, "max_iter": 100000}),
                           ("pymdptoolbox PolicyIteration", mdp.PolicyIteration, {"max_iter": PI_MAX_ITER})]:
-        solver = cls(P_ass, R, gamma, **kw)
-        solver.setSilent()
-        t, _ = timed(solver.run)
+        def construct_and_run():
+            solver = cls(P_ass, R, gamma, **kw)
+            solver.setSilent()
+            t_run, _ = timed(solver.run)
+            return solver, t_run
+
+        t, (solver, t_run) = timed(construct_and_run, repeat=3 if cls is mdp.ValueIteration else 1)
         V = np.asarray(solver.V)
         pol = np.asarray(solver.policy, dtype=np.int64)
         iters = int(getattr(solver, "iter", 0))
@@ -49,7 +57,7 @@ def peers(P_dense, R, gamma, V_star, P2, rows):
         if stopped and gap <= EPS:
             times.append(t)
         rows.append({"method": name + ("" if stopped else f" (hit max_iter={PI_MAX_ITER})"), "seconds": t,
-                     "iterations": iters, "policy gap": gap, "max abs V - V*": float(np.abs(V - V_star).max())})
+                     "run() only": t_run, "iterations": iters, "policy gap": gap, "max abs V - V*": float(np.abs(V - V_star).max())})
     return times
 
 
@@ -60,7 +68,8 @@ def case(title: str, P_dense: np.ndarray, R: np.ndarray, gamma: float, with_peer
     V_star = solvers.policy_iteration(P2 if sp.issparse(P2) else P_dense, R, gamma).V
     rows = []
     t_ours, res = timed(solvers.solve, P_dense, R, gamma, tol=EPS, repeat=3)
-    rows.append({"method": "boundlab solve (dense input)", "seconds": t_ours, "iterations": res.iterations,
+    rows.append({"method": "boundlab solve (dense input)", "seconds": t_ours, "run() only": t_ours,
+                 "iterations": res.iterations,
                  "policy gap": policy_gap(P2, R, gamma, V_star, res.policy),
                  "max abs V - V*": float(np.abs(res.V - V_star).max())})
     if with_peers:
@@ -101,6 +110,34 @@ def sparse_case(S: int, A: int, b: int, gamma: float) -> None:
           f"peak memory allocated during solve (tracemalloc): {peak / 1e6:.0f} MB\n")
 
 
+def paths_case(quick: bool) -> None:
+    """Every planner on the structures of issue 8 (times from arrays; one run each, the machine is shared)."""
+    import warnings
+
+    header("Planner paths (issue 8 cases), tol = 1e-6")
+    rows = []
+    S = 2_000 if quick else 10_000
+    P2 = tabular.garnet_transitions(S, 4, 10, seed=0)
+    R = np.random.default_rng(0).random((S, 4))
+    t, res = timed(solvers.policy_evaluation, P2, R, 0.99, np.zeros(S, dtype=np.int64))
+    rows.append({"case": f"sparse Garnet S={S}, A=4, 10 successors, gamma=0.99", "planner": "policy_evaluation",
+                 "seconds": t, "iterations": res.iterations, "error bound": res.error_bound})
+    t, res = timed(solvers.policy_iteration, P2, R, 0.99)
+    rows.append({"case": "", "planner": "policy_iteration", "seconds": t, "iterations": res.iterations,
+                 "error bound": res.error_bound})
+    for n, slip in ((200, 0.0), (1000, 0.0), (1000, 0.2)):
+        m = tabular.chain(n_states=n, slip=slip, gamma=0.9999)
+        for f in (solvers.value_iteration, solvers.modified_policy_iteration, solvers.policy_iteration,
+                  solvers.linear_programming, solvers.solve):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                t, res = timed(f, m.P, m.R, 0.9999)
+            rows.append({"case": f"dense chain S={n}, slip {slip}, gamma=0.9999" if f is solvers.value_iteration
+                         else "", "planner": f.__name__, "seconds": t, "iterations": res.iterations,
+                         "error bound": res.error_bound})
+    table(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes, no peers (smoke run)")
@@ -112,6 +149,7 @@ def main() -> None:
     del grid
     bandwidth_case(S_dense, 20, 0.99, not args.quick)
     sparse_case(S_sparse, 4, 10, 0.99)
+    paths_case(args.quick)
     if not args.quick:
         sparse_case(1_000_000, 4, 10, 0.99)
 

@@ -121,16 +121,15 @@ def _scan_dense_rows(P2, w):
     return sums, product, nnz, negative
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _dense_to_csr(P2, nnz):
-    """CSR arrays of a dense ``(n, S)`` array whose per-row non-zero counts are ``nnz``."""
+    """CSR arrays of a dense ``(n, S)`` array whose per-row non-zero counts are ``nnz`` (rows filled in parallel)."""
     n, S = P2.shape
     indptr = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        indptr[i + 1] = indptr[i] + nnz[i]
+    indptr[1:] = np.cumsum(nnz)
     indices = np.empty(indptr[n], dtype=np.int32)
     data = np.empty(indptr[n])
-    for i in range(n):
+    for i in prange(n):
         k = indptr[i]
         for j in range(S):
             if P2[i, j] != 0.0:
