@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from boundlab.solvers.validation import check_real_array
+from boundlab.tabular._checks import check_int, check_real
 from boundlab.tabular.instances import as_generator
 
 
@@ -73,12 +75,24 @@ def bootstrap_slope(K: np.ndarray, rows: np.ndarray, *, n_boot: int = 500, level
 def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_boot: int = 500,
                  level: float = 0.95, seed=0) -> Slope:
     """Least-squares slope of ``log(mean cumulative regret)`` vs ``log K`` over ``K >= burn_in`` (``n_points``
-    log-spaced K), with a percentile bootstrap CI resampling seeds. If the mean cumulative regret is still 0 at the
-    burn-in, a power law cannot be fitted and the slope and CI are NaN."""
-    cumulative = np.atleast_2d(cumulative)
+    log-spaced K) of ``cumulative[seed, k]`` (as from :func:`cumulative_regret`), with a percentile bootstrap CI
+    resampling seeds. If the mean cumulative regret is still 0 at the burn-in, a power law cannot be fitted and the
+    slope and CI are NaN."""
+    cumulative = check_real_array(cumulative, "cumulative").astype(np.float64)
+    if cumulative.ndim != 2 or cumulative.shape[0] < 1 or cumulative.shape[1] < 2:
+        raise ValueError("cumulative must be (n_seeds, K) with K >= 2 (one seed's curve c: c[None]), got shape "
+                         f"{cumulative.shape}")
+    bad = np.argwhere(~np.isfinite(cumulative))
+    if len(bad):
+        raise ValueError(f"cumulative{bad[0].tolist()} = {cumulative[tuple(bad[0])]} is not finite")
     K = cumulative.shape[1]
+    check_int(burn_in, "burn_in")
     if not 1 <= burn_in < K:
         raise ValueError(f"burn_in must lie in [1, K) = [1, {K}), got {burn_in}")
+    check_int(n_points, "n_points", minimum=2)
+    check_int(n_boot, "n_boot")
+    check_real(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+    as_generator(seed)  # refuse a bad seed before the fit
     idx = np.unique(np.geomspace(burn_in, K, n_points).astype(int)) - 1
     if cumulative[:, idx[0]].mean() <= 0:
         return Slope(float("nan"), float("nan"), float("nan"), burn_in)

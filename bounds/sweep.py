@@ -77,6 +77,8 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
     learners = _algorithms(algorithms)
     instances = _instances(instances)
     seeds, episodes = check_seeds(seeds), check_episodes(episodes)
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict algorithm -> dict of keyword arguments, got {params!r}")
     params = dict(params or {})
     unknown = set(params) - set(learners)
     if unknown:

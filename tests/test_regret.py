@@ -71,6 +71,8 @@ def test_sweep_argument_errors(model, tmp_path):
         bounds.sweep(["ucb-h", "ucb-h"], {"m": model}, [0], 5, store=store)
     with pytest.raises(ValueError, match=r"params has keys \['psrl'\]"):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params={"psrl": {}}, store=store)
+    with pytest.raises(TypeError, match="params must be a dict algorithm -> dict"):
+        bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params=["c"], store=store)
     with pytest.raises(TypeError, match=r"params\['ucb-h'\] must be a dict"):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params={"ucb-h": 0.5}, store=store)
     with pytest.raises(ValueError, match="episodes must be a positive integer"):
@@ -206,3 +208,17 @@ def test_cumulative_regret_refuses_mixed_frames(model, tmp_path):
         bounds.cumulative_regret(one.drop(columns="regret"))
     with pytest.raises(ValueError, match="a \\(seed, episode\\) twice"):
         bounds.cumulative_regret(pd.concat([one.drop(columns="instance")] * 2))
+
+
+def test_loglog_slope_refuses_bad_arguments_by_name():
+    curves = np.cumsum(np.ones((3, 50)), axis=1)
+    assert bounds.loglog_slope(curves, burn_in=5, n_boot=20).slope == pytest.approx(1.0)
+    for kwargs, match in [(dict(cumulative=curves[0]), "cumulative must be \\(n_seeds, K\\)"),
+                          (dict(cumulative=np.where(curves > 40, np.nan, curves)), "cumulative\\[0, 40\\]"),
+                          (dict(cumulative=curves + 1j), "cumulative must hold real numbers"),
+                          (dict(burn_in=2.5), "burn_in must be an integer"), (dict(burn_in=50), "burn_in must lie"),
+                          (dict(n_points=1), "n_points must be >= 2"), (dict(n_boot=True), "n_boot"),
+                          (dict(level=1.0), "level must be a finite number in \\(0, 1\\)"),
+                          (dict(seed=-1), "seed must be a non-negative")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            bounds.loglog_slope(**{"cumulative": curves, "burn_in": 5, **kwargs})
