@@ -56,7 +56,7 @@ def _finite_problem(P, R, H):
     if S < 1 or A < 1:
         raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
     P, H, stats = step_operators(P, S, A, H)
-    if R3.shape[0] not in (1, H):
+    if R.ndim == 3 and R3.shape[0] != H:  # a 1-step R[h, s, a] is not broadcast: pass R[s, a] for that
         raise ValueError(f"R[h, s, a] must have H = {H} steps, got {R3.shape[0]}")
     return P, np.ascontiguousarray(R3), H, S, A, sp.issparse(P), stats
 

@@ -126,3 +126,10 @@ def test_dense_scan_and_csr_match_numpy():
     ref = sp.csr_matrix(X)
     assert np.array_equal(indptr, ref.indptr) and np.array_equal(indices, ref.indices)
     assert np.array_equal(data, ref.data)
+
+
+def test_one_step_reward_table_is_not_broadcast():
+    P = np.full((2, 2, 2), 0.5)
+    with pytest.raises(ValueError, match="R\\[h, s, a\\] must have H = 3 steps, got 1"):
+        solvers.backward_induction(P, np.zeros((1, 2, 2)), 3)
+    assert solvers.backward_induction(P, np.ones((2, 2)), 3).V[0, 0] == 3.0
