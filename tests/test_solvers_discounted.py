@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boundlab import solvers
+from boundlab import solvers, tabular
 from conftest import mdps
 
 
@@ -201,7 +201,7 @@ def test_bad_policy():
 
 def test_solve_runs_sparse_on_dense_input_with_few_successors():
     """A 25x25 gridworld passed dense (S = 625 >= SPARSE_MIN_S) takes the CSR path; the result is certified."""
-    m = __import__("tabular").gridworld(25, slip=0.1, gamma=0.99)
+    m = tabular.gridworld(25, slip=0.1, gamma=0.99)
     res = solvers.solve(m.P, m.R, m.gamma, tol=1e-4)
     exact = solvers.policy_iteration(m.P, m.R, m.gamma)
     assert np.max(np.abs(res.V - exact.V)) <= res.error_bound + 1e-9 <= 1e-4

@@ -1,0 +1,228 @@
+"""Every public function refuses malformed arguments with a ValueError/TypeError that names the argument.
+
+For each (function, argument) pair, hypothesis draws malformed values of the argument's kind (wrong type, a string
+or float where an integer belongs, NaN, out of range, wrong shape, complex, non-stochastic rows) and calls the
+function with every other argument valid. A malformed value must never be coerced, crash inside Numba, hang or
+return NaNs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boundlab import bounds, solvers, tabular
+from boundlab.tabular import learners
+
+S, A, H, K = 3, 2, 3, 4
+_rng = np.random.default_rng(0)
+P = _rng.dirichlet(np.ones(S), size=(S, A))
+R = _rng.random((S, A))
+PI = np.zeros(S, dtype=np.int64)
+EPISODIC = tabular.EpisodicMDP(P, R, H)
+STORE = Path(tempfile.mkdtemp(prefix="boundlab-bad-input-")) / "runs.sqlite"
+
+# ---- malformed values, by the kind of argument -------------------------------------------------------------------
+NOT_A_NUMBER = st.sampled_from(["0.5", None, [0.5], 0.5 + 0.5j, b"1"])
+NOT_AN_INT = st.sampled_from([2.5, "3", None, 3.0, np.float64(2.0), 1 + 0j, [3], True])
+
+
+def in_unit_interval(closed_right: bool = False):
+    """Malformed values for a number in [0, 1) (or (0, 1) / [0, 1])."""
+    out = [-0.1, -1.0, 1.5, float("nan"), float("inf"), -float("inf")] + ([] if closed_right else [1.0])
+    return st.one_of(NOT_A_NUMBER, st.sampled_from(out))
+
+
+def positive_float():
+    return st.one_of(NOT_A_NUMBER, st.sampled_from([-1.0, -1e-9, float("nan"), float("inf"), 0.0]))
+
+
+def nonnegative_float():
+    return st.one_of(NOT_A_NUMBER, st.sampled_from([-1.0, -1e-9, float("nan"), float("inf")]))
+
+
+def positive_int(minimum: int = 1):
+    return st.one_of(NOT_AN_INT, st.sampled_from([minimum - 1, -1, -100]))
+
+
+def seed():
+    return st.sampled_from([-1, 1.5, "0", [0.5], -(2**70)])
+
+
+def optional(strategy):
+    """Where ``None`` means "the default", it is not malformed."""
+    return strategy.filter(lambda value: value is not None)
+
+
+def _bad_stochastic(shape):
+    """Arrays that are not row-stochastic: NaN, negative, rows not summing to 1, wrong ndim, complex, strings."""
+    base = np.full(shape, 1.0 / shape[-1])
+    cases = []
+    for edit in range(6):
+        x = base.copy()
+        if edit == 0:
+            x.flat[0] = np.nan
+        elif edit == 1:
+            x.flat[0], x.flat[1] = -0.5, x.flat[1] + 0.5 + 1.0 / shape[-1]
+        elif edit == 2:
+            x.flat[-1] += 0.01
+        elif edit == 3:
+            x = x[..., :-1] if x.ndim > 1 else x[:-1]
+        elif edit == 4:
+            x = x[None]
+        elif edit == 5:
+            x = x.astype(np.complex128)
+        cases.append(x)
+    cases += [x.astype(np.float32) * 1.001 for x in [base]]  # float32 rows off by 1e-3
+    return st.sampled_from(cases + ["P", None])
+
+
+def _bad_real(shape):
+    base = np.zeros(shape)
+    nan, inf = base.copy(), base.copy()
+    nan.flat[-1] = np.nan
+    inf.flat[0] = np.inf
+    return st.sampled_from([nan, inf, base[..., 0], base[None], base.astype(np.complex128) + 1j, "R", None])
+
+
+def _bad_policy():
+    return st.sampled_from([PI.astype(np.float64) + 0.5, PI[:-1], np.full(S, A), np.full(S, -1), PI[None, None],
+                            np.full((S, A), 0.7), np.full((S, A), np.nan), np.full((0, S), 0), "pi", None])
+
+
+# ---- the public functions, one valid call each, and the kinds of their arguments ---------------------------------
+CASES: dict[str, tuple] = {
+    # solvers
+    "solvers.value_iteration": (solvers.value_iteration, dict(P=P, R=R, gamma=0.9, tol=1e-6, max_iter=100),
+                                dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), gamma=in_unit_interval(),
+                                     tol=positive_float(), max_iter=positive_int())),
+    "solvers.modified_policy_iteration": (solvers.modified_policy_iteration,
+                                          dict(P=P, R=R, gamma=0.9, order=5, tol=1e-6, max_iter=100),
+                                          dict(gamma=in_unit_interval(), order=positive_int(minimum=0), tol=positive_float(),
+                                               max_iter=positive_int(), P=_bad_stochastic(P.shape))),
+    "solvers.policy_iteration": (solvers.policy_iteration, dict(P=P, R=R, gamma=0.9, max_iter=100, pi0=PI),
+                                 dict(P=_bad_stochastic(P.shape), gamma=in_unit_interval(), max_iter=positive_int(),
+                                      pi0=optional(_bad_policy()))),
+    "solvers.linear_programming": (solvers.linear_programming, dict(P=P, R=R, gamma=0.9),
+                                   dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), gamma=in_unit_interval(),
+                                        backend=st.sampled_from(["simplex", "", None, 3]))),
+    "solvers.policy_evaluation": (solvers.policy_evaluation, dict(P=P, R=R, gamma=0.9, pi=PI),
+                                  dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), gamma=in_unit_interval(),
+                                       pi=_bad_policy())),
+    "solvers.solve": (solvers.solve, dict(P=P, R=R, gamma=0.9, tol=1e-6),
+                      dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), gamma=in_unit_interval(),
+                           tol=positive_float())),
+    "solvers.backward_induction": (solvers.backward_induction, dict(P=P, R=R, H=H),
+                                   dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), H=positive_int())),
+    "solvers.finite_horizon_evaluation": (solvers.finite_horizon_evaluation,
+                                          dict(P=P, R=R, pi=np.zeros((H, S), dtype=np.int64), H=H),
+                                          dict(P=_bad_stochastic(P.shape), H=optional(positive_int()), pi=_bad_policy())),
+    # tabular models and instances
+    "tabular.FiniteMDP": (tabular.FiniteMDP, dict(P=P, R=R, gamma=0.9),
+                          dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), gamma=in_unit_interval(),
+                               initial=optional(_bad_stochastic((S,))))),
+    "tabular.EpisodicMDP": (tabular.EpisodicMDP, dict(P=P, R=R, H=H),
+                            dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape), H=positive_int(),
+                                 initial=optional(_bad_stochastic((S,))))),
+    "tabular.riverswim": (tabular.riverswim, dict(n_states=4, gamma=0.9),
+                          dict(n_states=positive_int(), gamma=in_unit_interval())),
+    "tabular.chain": (tabular.chain, dict(n_states=4, slip=0.2, gamma=0.9),
+                      dict(n_states=positive_int(), slip=in_unit_interval(closed_right=True),
+                           gamma=in_unit_interval())),
+    "tabular.garnet": (tabular.garnet, dict(S=5, A=2, b=2, gamma=0.9, seed=0),
+                       dict(S=positive_int(), A=positive_int(), b=positive_int(), gamma=in_unit_interval(),
+                            seed=seed())),
+    "tabular.dirichlet_mdp": (tabular.dirichlet_mdp, dict(S=4, A=2, alpha=1.0, gamma=0.9, seed=0),
+                              dict(S=positive_int(), A=positive_int(), alpha=positive_float(),
+                                   gamma=in_unit_interval(), seed=seed())),
+    "tabular.gridworld": (tabular.gridworld, dict(n=3, slip=0.1, gamma=0.9),
+                          dict(n=positive_int(), slip=in_unit_interval(closed_right=True), gamma=in_unit_interval())),
+    "tabular.simulate": (tabular.simulate, dict(model=EPISODIC, policy=np.zeros((H, S), dtype=np.int64),
+                                                n_episodes=3, seed=0),
+                         dict(model=st.sampled_from([None, "riverswim", (P, R)]), policy=_bad_policy(),
+                              n_episodes=positive_int(), seed=seed())),
+    # learners
+    **{f"learners.{name}": (getattr(learners, name), dict(model=EPISODIC, K=K, seed=0, **valid), dict(
+        model=st.sampled_from([None, "riverswim", (P, R), tabular.riverswim()]), K=positive_int(), seed=seed(),
+        **extra)) for name, (valid, extra) in {
+        "ucbvi_ch": ({}, dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())),
+        "ucbvi_bf": ({}, dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())),
+        "mvp": ({}, dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())),
+        "ucb_h": ({}, dict(p=in_unit_interval(), c=nonnegative_float())),
+        "ucb_b": ({}, dict(p=in_unit_interval(), c1=nonnegative_float(), c2=nonnegative_float())),
+        "psrl": ({}, dict(alpha0=positive_float())),
+        "greedy": ({}, dict()),
+        "eps_greedy": ({}, dict(epsilon=in_unit_interval(closed_right=True))),
+        "lsvi_ucb": (dict(phi=np.eye(S * A).reshape(S, A, S * A)),
+                     dict(p=in_unit_interval(), c=nonnegative_float(), lam=positive_float(),
+                          phi=_bad_real((S, A, S * A)))),
+    }.items()},
+    # bounds
+    "bounds.measure_regret": (bounds.measure_regret, dict(algorithm="ucb-h", model=EPISODIC, episodes=K, seeds=[0]),
+                              dict(algorithm=st.sampled_from(["nope", "", None, 3]),
+                                   model=st.sampled_from([None, tabular.riverswim()]), episodes=positive_int(),
+                                   seeds=st.sampled_from([[], [-1], [1.5], ["0"], None, [[0]]]))),
+    "bounds.sweep": (bounds.sweep, dict(algorithms=["ucb-h"], instances={"m": EPISODIC}, seeds=[0], episodes=K,
+                                        store=STORE, progress=False),
+                     dict(algorithms=st.sampled_from([["nope"], [], None, [3]]),
+                          instances=st.sampled_from([[EPISODIC], {}, {"m": tabular.riverswim()}, None, {3: (P, R)}]),
+                          seeds=st.sampled_from([[], [-1], [1.5], ["0"], None]), episodes=positive_int(),
+                          params=st.sampled_from([{"ucb-h": 3}, ["c"], "c"]))),
+    "bounds.register": (bounds.register, dict(name="my-learner", fn=learners.greedy),
+                        dict(name=st.sampled_from(["", None, 3]), fn=st.sampled_from([None, "greedy", 3]))),
+    "bounds.loglog_slope": (bounds.loglog_slope, dict(cumulative=np.cumsum(np.ones((3, 50)), axis=1), burn_in=5),
+                            dict(cumulative=_bad_real((3, 50)), burn_in=st.sampled_from([-1, 2.5, "3", 50, 100]),
+                                 n_points=positive_int(), n_boot=positive_int(),
+                                 level=in_unit_interval().filter(lambda v: v != 0.0), seed=seed())),
+    "bounds.upper_bound": (bounds.upper_bound, dict(algorithm="lsvi-ucb", S=S, A=A, H=H, K=100, delta=0.1, d=4),
+                           dict(algorithm=st.sampled_from(["nope", None, 3]), S=positive_int(), A=positive_int(),
+                                H=positive_int(), K=positive_int(), delta=in_unit_interval(), d=positive_int())),
+    "bounds.lower_bound": (bounds.lower_bound, dict(kind="minimax", S=S, A=A, H=H, K=100),
+                           dict(kind=st.sampled_from(["nope", None]), S=positive_int(), K=positive_int())),
+    "bounds.hard_family_lower_bound": (bounds.hard_family_lower_bound,
+                                       dict(K=100, epsilon=0.1, n_choices=4, reward_steps=2),
+                                       dict(K=positive_int(), epsilon=in_unit_interval(), n_choices=positive_int(),
+                                            reward_steps=positive_int())),
+}
+
+
+def _pairs():
+    return [(case, arg) for case, (_, _, bad) in CASES.items() for arg in bad]
+
+
+def _call(case: str, **override):
+    fn, valid, _ = CASES[case]
+    return fn(**{**valid, **override})
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_valid_call_works(case):
+    """The baseline call is valid, so an error in the test below comes from the one malformed argument."""
+    _call(case)
+
+
+@pytest.mark.parametrize("case, argument", _pairs(), ids=[f"{c}-{a}" for c, a in _pairs()])
+@given(data=st.data())
+def test_malformed_argument_is_refused_by_name(case, argument, data):
+    value = data.draw(CASES[case][2][argument], label=argument)
+    with pytest.raises((ValueError, TypeError)) as info:
+        _call(case, **{argument: value})
+    message = str(info.value)  # the argument, or for a list one of its entries ("seed -1" for seeds=[-1])
+    assert argument.rstrip("s") in message or (argument == "K" and "episodes" in message), message
+
+
+def test_sparse_and_list_transition_layouts_are_refused_or_accepted_clearly():
+    """A scipy.sparse P given to a model is either accepted as the documented layout or refused by name."""
+    flat = sp.csr_matrix(P.reshape(S * A, S))
+    try:
+        model = tabular.FiniteMDP(flat, R, 0.9)
+    except (ValueError, TypeError) as err:
+        assert "P" in str(err)
+    else:
+        np.testing.assert_allclose(solvers.solve(model.P, model.R, 0.9).V, solvers.solve(P, R, 0.9).V, atol=1e-6)
