@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/simulation.py
 	$(PY) benchmarks/learners.py
 	$(PY) benchmarks/store.py
+	$(PY) benchmarks/executors.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
