@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .fingerprint import fingerprint
+
 KEY = ("algorithm", "instance", "model", "seed", "episodes", "params")
 _TYPES = (str, str, str, int, int, str)
 _ARRAYS = ("regret", "return")
@@ -39,9 +41,25 @@ _RUNS = f"""CREATE TABLE runs (
 _F8 = np.dtype("<f8")
 
 
+def _canonical(value):
+    """What JSON cannot hold, as JSON: a numpy scalar as its Python value, an array (dense or sparse) or a model as
+    ``"<type> sha256:<hex>"``, the content hash of :func:`~boundlab.bounds.fingerprint.fingerprint` (dtype, shape,
+    bytes)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    try:
+        digest = fingerprint(value)
+    except TypeError:
+        raise TypeError(f"cannot key a parameter of type {type(value).__name__} (use numbers, strings, lists, dicts "
+                        "or numpy arrays)") from None
+    return f"{type(value).__name__} sha256:{digest}"
+
+
 def params_key(params: dict | None) -> str:
-    """Canonical JSON of a run's parameters (part of its key)."""
-    return json.dumps(params or {}, sort_keys=True)
+    """Canonical JSON of a run's parameters (part of its key): keys sorted, tuples as lists, numpy scalars as their
+    Python values, arrays by content hash (so a changed ``phi`` is a different key). Plain JSON parameters give
+    ``json.dumps(params, sort_keys=True)``, the key stores have always held."""
+    return json.dumps(params or {}, sort_keys=True, default=_canonical)
 
 
 def _check_key(key, where: str) -> tuple:

@@ -62,7 +62,8 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
         algorithms: a name from ``bounds.algorithms()``, a learner function, or a list of them (a function is
             labelled by its registered name, else its ``__name__``).
         instances: dict name -> model. seeds: distinct non-negative ints.
-        params: algorithm label -> keyword arguments for that learner (part of each run's key).
+        params: algorithm label -> keyword arguments for that learner (part of each run's key, by content: numpy
+            arrays such as LSVI-UCB's ``phi`` by a hash of dtype, shape and bytes, see :func:`store.params_key`).
         executor: local threads by default; ``"processes"``; or any ``concurrent.futures.Executor``, e.g.
             ``dask.distributed.Client(...).get_executor()`` (runs are then packed several to a task).
         store: SQLite path. Each run is keyed by ``(algorithm, instance, model, seed, episodes, params)``, where
@@ -87,10 +88,16 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
         if not isinstance(p, Mapping):
             raise TypeError(f"params[{a!r}] must be a dict of keyword arguments for {a}, got {p!r}")
     hashes = {name: fingerprint(model) for name, model in instances.items()}
+    pkeys = {}
+    for a in learners:
+        try:
+            pkeys[a] = params_key(params.get(a))
+        except (TypeError, ValueError) as err:  # e.g. a set, or a circular dict
+            raise TypeError(f"params[{a!r}]: {err}") from None
 
     def key(a: str, i: str, s: int) -> tuple:
         fields = {"algorithm": a, "instance": i, "model": hashes[i], "seed": s, "episodes": episodes,
-                  "params": params_key(params.get(a))}
+                  "params": pkeys[a]}
         return tuple(fields[k] for k in KEY)
 
     grid = list(itertools.product(learners, instances, seeds))

@@ -86,6 +86,23 @@ def test_a_stored_run_is_kept_and_numpy_integers_are_keys(tmp_path):
     con.close()
 
 
+def test_params_key_is_canonical_json_with_arrays_by_content():
+    """Plain JSON parameters keep the key stores already hold; numpy scalars key as their Python values, tuples as
+    lists, arrays by dtype, shape and bytes (an equal copy keys alike, any change of one of the three does not)."""
+    import json
+    plain = {"c": 0.5, "b": [1, 2], "flag": True, "name": "x", "nested": {"z": None, "a": 1}}
+    assert params_key(plain) == json.dumps(plain, sort_keys=True) and params_key(None) == params_key({}) == "{}"
+    assert params_key({"c": np.float32(0.5), "n": np.int64(3), "f": np.bool_(True), "t": (1, 2)}) == \
+        params_key({"c": 0.5, "n": 3, "f": True, "t": [1, 2]})
+    phi = np.arange(12.0).reshape(2, 3, 2)
+    key = params_key({"phi": phi})
+    assert key == params_key({"phi": phi.copy()}) == params_key({"phi": np.asfortranarray(phi)})
+    changed = phi.copy()
+    changed[1, 2, 1] += 1e-12
+    others = [changed, phi.astype(np.float32), phi.reshape(3, 2, 2), phi.tolist()]
+    assert len({key, *(params_key({"phi": x}) for x in others)}) == 1 + len(others)
+
+
 @pytest.mark.parametrize("key, error, words", [
     (("alg", "inst", 0, 3, "{}"), ValueError, "6 fields"),  # the key before the model hash joined it
     (("alg", "inst", "hash", 0, 3, "{}", "x"), ValueError, "6 fields"),

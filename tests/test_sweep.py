@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -132,3 +133,32 @@ def test_a_changed_model_under_an_old_name_is_run_again(tmp_path, capsys):
     assert second["regret"].sum() != first["regret"].sum()
     pd.testing.assert_frame_equal(first.drop(columns="reused"), third.drop(columns="reused"))
     assert len(bounds.Store(tmp_path / "rs.sqlite").frame()) == 2 * 2 * 40
+
+
+def test_array_parameters_are_keyed_by_content(tmp_path):
+    """LSVI-UCB on a tabular model needs ``phi``: its sweep runs, is reused on the second call, and a changed ``phi``
+    (same shape, other values) or dtype is run again; numpy scalars key as their Python values."""
+    model = {"dirichlet-0": instances()["dirichlet-0"]}
+    S, A = model["dirichlet-0"].R.shape[-2:]
+    one_hot = np.eye(S * A).reshape(S, A, S * A)
+    kw = dict(store=tmp_path / "phi.sqlite", progress=False)
+
+    def run(phi, c=1.0):
+        return bounds.sweep(["lsvi-ucb"], model, [0, 1], 30, params={"lsvi-ucb": {"phi": phi, "c": c}}, **kw)
+
+    first, again = run(one_hot), run(one_hot.copy())
+    assert not first["reused"].any() and again["reused"].all()
+    pd.testing.assert_frame_equal(first.drop(columns="reused"), again.drop(columns="reused"))
+    direct = bounds.measure_regret("lsvi-ucb", model["dirichlet-0"], 30, seeds=[0, 1], phi=one_hot)
+    assert list(first["regret"]) == list(direct["regret"])
+    scaled = run(2.0 * one_hot)
+    assert not scaled["reused"].any() and set(scaled["params"]).isdisjoint(first["params"])
+    assert not run(one_hot.astype(np.float32))["reused"].any()
+    assert run(one_hot, c=np.float32(1.0))["reused"].all()  # np.float32(1.0) is the parameter 1.0
+    assert len(bounds.Store(kw["store"]).frame()) == 3 * 2 * 30
+
+
+def test_parameters_that_cannot_be_keyed_are_refused_by_name(tmp_path):
+    with pytest.raises(TypeError, match=r"params\['ucb-h'\]: cannot key a parameter of type set"):
+        bounds.sweep(["ucb-h"], {"m": instances()["dirichlet-0"]}, [0], 5, params={"ucb-h": {"c": {1}}},
+                     store=tmp_path / "s.sqlite", progress=False)
