@@ -15,9 +15,11 @@ Bellman backup ``R + gamma * (P2 @ V).reshape(S, A)`` serves every layout, throu
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from numbers import Integral, Real
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
@@ -83,6 +85,29 @@ def check_gamma(gamma: float) -> float:
 def check_horizon(H: int) -> int:
     """Return ``H`` as a positive int, else raise."""
     return check_int(H, "H", minimum=1)
+
+
+#: Numba threading layers that may launch parallel regions from several Python threads at once (Numba docs,
+#: "Selecting a threading layer"); the ``workqueue`` fallback aborts the process on concurrent entry.
+THREAD_SAFE_LAYERS = ("omp", "tbb")
+_PARALLEL_LOCK = threading.Lock()
+
+
+def run_parallel(kernel, *args):
+    """Call a ``parallel=True`` kernel, one thread at a time unless Numba's threading layer is thread-safe.
+
+    Under ``workqueue`` (Numba's fallback without OpenMP or TBB, common on macOS) two threads entering parallel code
+    at once kill the process ("Concurrent access has been detected"), and solvers are called from thread pools (the
+    regret harness runs seeds on threads). Before the first parallel launch the layer is unknown
+    (``numba.threading_layer()`` raises ``ValueError``) and counts as unsafe."""
+    try:
+        safe = numba.threading_layer() in THREAD_SAFE_LAYERS
+    except ValueError:
+        safe = False
+    if safe:
+        return kernel(*args)
+    with _PARALLEL_LOCK:
+        return kernel(*args)
 
 
 def _describe_row(row: int, A: int, prefix: str) -> str:
@@ -164,7 +189,7 @@ def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "", dtype
     product = None
     if not sp.issparse(P2):
         w = np.zeros(P2.shape[1]) if probe is None else np.ascontiguousarray(probe, dtype=np.float64)
-        sums, product, nnz, negative = _scan_dense_rows(P2, w)
+        sums, product, nnz, negative = run_parallel(_scan_dense_rows, P2, w)
         nonfinite = ~np.isfinite(sums)
         product = None if probe is None else product
         for row in np.flatnonzero(nonfinite):  # a NaN/inf entry, or finite entries whose sum overflows
@@ -249,7 +274,7 @@ def row_operator(P, S: int, A: int, name: str = "P", validate: bool = True, spar
         if total <= sparsify_below * P2.size:
             if nnz is None:
                 nnz = np.count_nonzero(P2, axis=1)
-            return sp.csr_matrix(_dense_to_csr(P2, nnz), shape=P2.shape), stats
+            return sp.csr_matrix(run_parallel(_dense_to_csr, P2, nnz), shape=P2.shape), stats
     return P2, stats
 
 

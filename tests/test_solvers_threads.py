@@ -1,0 +1,56 @@
+"""Solvers called from many threads at once: parallel kernels under a thread-unsafe Numba layer, kernels that release
+the GIL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+# Every solver entry point that reaches a parallel kernel, on 8 threads at once, before any parallel launch happened
+# in the process (the layer is still unknown then); values checked against a numpy reference and serial runs.
+CONCURRENT = textwrap.dedent("""
+    from concurrent.futures import ThreadPoolExecutor
+    import numba
+    import numpy as np
+    from boundlab import solvers
+
+    rng = np.random.default_rng(0)
+    S, A, H = 30, 3, 10
+    P = rng.dirichlet(np.ones(S), size=(S, A))
+    R = rng.random((S, A))
+    chain = np.zeros((200, 2, 200))  # dense but sparse enough to be converted to CSR in parallel
+    chain[np.arange(200), 0, np.maximum(np.arange(200) - 1, 0)] = 1.0
+    chain[np.arange(200), 1, np.minimum(np.arange(200) + 1, 199)] = 1.0
+    R_chain = np.zeros((200, 2))
+    R_chain[199, 1] = 1.0
+    policies = rng.integers(0, A, size=(5, H, S))
+    starts = np.zeros(5, dtype=np.int64)
+
+    def work(i):
+        return (solvers.backward_induction(P, R, H).V, solvers.evaluate_policies(P, R, policies, starts),
+                solvers.value_iteration(chain, R_chain, 0.9).V)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(48)))
+
+    V = np.zeros((H + 1, S))
+    for h in range(H - 1, -1, -1):
+        V[h] = (R + P @ V[h + 1]).max(axis=1)
+    serial = work(0)
+    assert np.allclose(serial[0], V[:H], rtol=1e-12, atol=1e-12)
+    for got in results:
+        assert all(np.array_equal(g, s) for g, s in zip(got, serial))
+    print("layer", numba.threading_layer())
+""")
+
+
+def test_concurrent_calls_survive_the_workqueue_layer():
+    """Numba's workqueue layer (its fallback without OpenMP/TBB) aborts the process when two threads enter parallel
+    code at once; the solvers serialise their parallel kernels there, so concurrent calls finish with the right
+    values. (The compiled cache of another layer is reused: the kernels' code does not depend on the layer.)"""
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
+    run = subprocess.run([sys.executable, "-c", CONCURRENT], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "layer workqueue" in run.stdout
