@@ -8,6 +8,10 @@ A homogeneous ``P`` may come in any layout the solvers accept (:mod:`boundlab.so
 ``P[s, a, s']``; a ``scipy.sparse`` ``(S * A, S)`` matrix whose row ``s * A + a`` is ``P(. | s, a)``; or a list of
 ``A`` per-action ``(S, S)`` matrices ``P[a][s, s']`` (pymdptoolbox's layout). It is validated there (row sums within
 a tolerance scaled to the input's dtype) and stored once as dense ``P[s, a, s']``.
+
+Lower-precision input (float32, float16) is accepted within that dtype's tolerance and then renormalised in float64
+(each row of ``P`` and ``initial`` divided by its float64 sum), so the stored arrays pass the solvers' float64 checks
+(tolerance 1e-8) and can be handed to them as they are. Float64 input is stored unchanged.
 """
 
 from __future__ import annotations
@@ -23,22 +27,35 @@ from boundlab.solvers.validation import (
     check_gamma,
     check_horizon,
     check_rewards,
+    is_action_list,
     row_sum_atol,
 )
 
 from ._checks import check_reward_range
 
 
+def _low_precision(x) -> bool:
+    """Whether ``x`` (array-like, a sparse matrix or a per-action list of them) holds floats narrower than float64."""
+    dtypes = [m.dtype for m in x] if is_action_list(x) else [x.dtype if sp.issparse(x) else np.asarray(x).dtype]
+    return any(d.kind == "f" and d.itemsize < 8 for d in dtypes)
+
+
+def _renormalised(x: np.ndarray, low_precision: bool) -> np.ndarray:
+    """``x`` (float64) with its last axis divided by its float64 sum where the input was of lower precision."""
+    return x / x.sum(-1, keepdims=True) if low_precision else x
+
+
 def _dense_P(P, S: int, A: int, H: int | None = None) -> np.ndarray:
     """Validate ``P`` (any accepted layout; ``H`` given: finite horizon, ``P[h, s, a, s']`` allowed) and return it
-    dense, ``(S, A, S)`` or ``(H, S, A, S)``."""
+    dense float64, ``(S, A, S)`` or ``(H, S, A, S)``, rows renormalised where the input was of lower precision."""
+    low = _low_precision(P)
     if H is None:
         P2 = as_row_operator(P, S, A, "P")
     else:
         P2 = as_step_operators(P, S, A, H)[0]
         if not sp.issparse(P2) and P2.ndim == 4 and P2.shape[0] > 1:
-            return P2
-    return (P2.toarray() if sp.issparse(P2) else np.asarray(P2)).reshape(S, A, S)
+            return _renormalised(P2, low)
+    return _renormalised((P2.toarray() if sp.issparse(P2) else np.asarray(P2)).reshape(S, A, S), low)
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
@@ -52,14 +69,15 @@ def _check_initial(initial, S: int) -> np.ndarray:
         mu = np.zeros(S)
         mu[0] = 1.0
         return mu
+    low = _low_precision(initial)
     dtype = np.asarray(initial).dtype
     mu = check_rewards(initial, "initial", ndim=1)
     if mu.shape != (S,):
         raise ValueError(f"initial must have shape (S,) = ({S},), got {mu.shape}")
     if mu.min() < 0 or abs(mu.sum() - 1.0) > row_sum_atol(dtype, S):
         raise ValueError(f"initial must be a probability vector over states (non-negative, summing to 1), got sum "
-                         f"{mu.sum()!r}, min {mu.min()!r}")
-    return mu
+                         f"{float(mu.sum())}, min {float(mu.min())}")
+    return _renormalised(mu, low)
 
 
 def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tuple[float, float]:

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boundlab import tabular
+from boundlab import bounds, solvers, tabular
 from conftest import mdps
 
 
@@ -43,7 +43,40 @@ def test_float32_transitions_accepted():
     m = tabular.EpisodicMDP(P, np.zeros((40, 3), dtype=np.float32), 3,
                             initial=np.full(40, 1 / 40, dtype=np.float32))
     assert m.P.dtype == m.R.dtype == m.initial.dtype == np.float64
-    assert np.array_equal(m.P, P.astype(np.float64))
+    # renormalised in float64: within float32 resolution of the input, rows summing to 1 in float64
+    assert np.abs(m.P - P).max() <= 40 * np.finfo(np.float32).eps
+    assert np.abs(m.P.sum(-1) - 1).max() <= 1e-14 and abs(m.initial.sum() - 1) <= 1e-14
+
+
+def _max_row_l1(dP):
+    return np.abs(dP).sum(-1).max()
+
+
+@pytest.mark.parametrize("layered", [False, True])
+def test_float32_model_round_trips_through_the_solvers_and_measure_regret(layered):
+    """A model built from float32 arrays is renormalised in float64, so its own arrays pass the solvers' float64
+    checks; its values differ from the float64 model's by at most what the float32 rounding of P can move them
+    (simulation lemma: |V - V'| <= gamma / (1 - gamma) ||P - P'||_1 max|V|, finite horizon: sum over steps)."""
+    rng = np.random.default_rng(3)
+    S, A, H, gamma = 30, 3, 6, 0.9
+    shape = (H, S, A) if layered else (S, A)
+    P64 = rng.dirichlet(np.ones(S), size=shape)
+    R = rng.random(shape)
+    P32 = P64.astype(np.float32)
+    P32 /= P32.sum(-1, keepdims=True)
+    init32 = rng.dirichlet(np.ones(S)).astype(np.float32)
+    m32, m64 = tabular.EpisodicMDP(P32, R, H, init32), tabular.EpisodicMDP(P64, R, H, init32.astype(np.float64))
+    dP = _max_row_l1(m32.P - m64.P)
+    assert 0 < dP <= S * np.finfo(np.float32).eps  # float32 resolution
+    V32, V64 = (solvers.backward_induction(m.P, m.R, H).V for m in (m32, m64))
+    assert np.abs(V32 - V64).max() <= H * H * dP + 1e-12
+    regret32, regret64 = (bounds.measure_regret("greedy", m, 8, [0, 1], progress=False) for m in (m32, m64))
+    assert np.array_equal(regret32["return"], regret64["return"])  # same draws: P moved by float32 rounding only
+    np.testing.assert_allclose(regret32["regret"], regret64["regret"], rtol=0, atol=2 * H * H * dP + 1e-12)
+    if not layered:
+        f32, f64 = tabular.FiniteMDP(P32, R, gamma, init32), tabular.FiniteMDP(P64, R, gamma)
+        W32, W64 = (solvers.value_iteration(m.P, m.R, gamma, tol=1e-10).V for m in (f32, f64))
+        assert np.abs(W32 - W64).max() <= gamma / (1 - gamma) * dP * np.abs(W64).max() + 1e-10
 
 
 @pytest.mark.parametrize("make, exc, match", [
