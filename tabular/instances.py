@@ -237,8 +237,10 @@ ENVS: dict[str, tuple[Callable, str]] = {
 
 def make(name: str, **overrides):
     """Build a built-in model by name (see ``ENVS``); random ones default to ``seed=0``."""
-    if not isinstance(name, str) or name not in ENVS:
-        raise ValueError(f"unknown environment {name!r}; choose from {', '.join(sorted(ENVS))}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__} {name!r}")
+    if name not in ENVS:
+        raise ValueError(f"name must be a built-in environment ({', '.join(sorted(ENVS))}), got {name!r}")
     factory = ENVS[name][0]
     if factory in (garnet, dirichlet_mdp):
         overrides.setdefault("seed", 0)

@@ -196,10 +196,10 @@ class LinearMDP:
         H = check_horizon(self.H)
         phi = check_rewards(self.phi, "phi", ndim=3)
         S, A, d = phi.shape
-        mu = np.asarray(self.mu, dtype=np.float64)
-        mu = check_rewards(mu if mu.ndim == 3 else mu[None], "mu", ndim=3)
-        theta = np.asarray(self.theta, dtype=np.float64)
-        theta = check_rewards(theta if theta.ndim == 2 else theta[None], "theta", ndim=2)
+        mu = check_rewards(self.mu, "mu", ndim=3 if np.ndim(self.mu) == 3 else 2)
+        mu = mu if mu.ndim == 3 else mu[None]
+        theta = check_rewards(self.theta, "theta", ndim=2 if np.ndim(self.theta) == 2 else 1)
+        theta = theta if theta.ndim == 2 else theta[None]
         if mu.shape[1:] != (d, S) or mu.shape[0] not in (1, H):
             raise ValueError(f"mu must have shape (H, d, S) or (d, S) with d = {d}, S = {S}, got {np.shape(self.mu)}")
         if theta.shape[1] != d or theta.shape[0] not in (1, H):

@@ -86,6 +86,10 @@ def test_linear_mdp_rejects_invalid_distributions():
         tabular.LinearMDP(phi, np.array([[0.5, 0.5]]), np.array([2.0]), 3)
     with pytest.raises(ValueError, match="mu must have shape"):
         tabular.LinearMDP(phi, np.ones((2, 2)), np.array([0.5]), 3)
+    with pytest.raises(TypeError, match="mu must hold real numbers"):
+        tabular.LinearMDP(phi, "R", np.array([0.5]), 3)
+    with pytest.raises(TypeError, match="theta must hold real numbers"):
+        tabular.LinearMDP(phi, np.array([[0.5, 0.5]]), np.array(["0.5"]), 3)
 
 
 @pytest.mark.parametrize("name", sorted(tabular.ENVS))
@@ -100,7 +104,7 @@ def test_builtin_instances_are_valid_and_solvable(name):
 
 
 def test_unknown_env_name():
-    with pytest.raises(ValueError, match="unknown environment 'nope'"):
+    with pytest.raises(ValueError, match="name must be a built-in environment .*riverswim.*, got 'nope'"):
         tabular.make("nope")
 
 
@@ -157,7 +161,7 @@ def test_garnet_branching():
     (tabular.minimax_hard_instance, {"epsilon": "0.1"}, TypeError, "epsilon"),
     (tabular.minimax_hard_family, {"H_bar": 2.5}, TypeError, "H_bar"),
     (tabular.random_linear_mdp, {"d": 2.5}, TypeError, "d must be an integer"),
-    (tabular.make, {"name": 3}, ValueError, "unknown environment"),
+    (tabular.make, {"name": 3}, TypeError, "name must be a string"),
 ])
 def test_instance_arguments_checked(factory, kwargs, exc, match):
     with pytest.raises(exc, match=match):
