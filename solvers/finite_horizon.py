@@ -15,7 +15,7 @@ from .validation import check_horizon, check_real, check_real_array, check_rewar
 from .result import PlanningResult
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def backward_kernel(P4, R3, H, pi3, greedy):
     """``Q_h = R_h + P_h V_{h+1}``; ``V_h = max_a Q_h`` if ``greedy`` else ``sum_a pi3[h] Q_h``.
 
@@ -163,7 +163,7 @@ def finite_horizon_evaluation(P, R, pi, H: int | None = None) -> PlanningResult:
     return PlanningResult(V[:H], Q, np.asarray(pi), H, 0.0, e, None)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _evaluate_policies_kernel(P4, R3, policies, starts, epsilon):
     K, H, S = policies.shape
     A = R3.shape[2]

@@ -54,3 +54,25 @@ def test_concurrent_calls_survive_the_workqueue_layer():
     run = subprocess.run([sys.executable, "-c", CONCURRENT], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "layer workqueue" in run.stdout
+
+
+def test_serial_kernels_release_the_gil():
+    """Every Numba kernel in solvers is cached, and every serial one is compiled with nogil=True: the regret harness
+    evaluates each episode's policy (backward_kernel, _evaluate_policies_kernel) on threads, one per seed."""
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    from boundlab import solvers
+
+    kernels = {}
+    for info in pkgutil.iter_modules(solvers.__path__):
+        module = importlib.import_module(f"boundlab.solvers.{info.name}")
+        kernels.update({f"{info.name}.{k}": v for k, v in vars(module).items() if isinstance(v, CPUDispatcher)})
+    serial = {name for name, kernel in kernels.items() if not kernel.targetoptions.get("parallel")}
+    assert {"finite_horizon.backward_kernel", "finite_horizon._evaluate_policies_kernel"} <= serial
+    for name, kernel in kernels.items():
+        assert kernel._cache.__class__.__name__ != "NullCache", name
+        if name in serial:
+            assert kernel.targetoptions.get("nogil") is True, name
