@@ -17,13 +17,23 @@ from .executors import run_all
 from .registry import Portable, resolve
 
 
-def regret_of_run(model: EpisodicMDP | LinearMDP, run) -> np.ndarray:
-    """Per-episode regret ``V*_0(s_1^k) - V^{pi_k}_0(s_1^k)`` of a ``LearnerRun`` (exact, by policy evaluation)."""
+def optimal_values(model: EpisodicMDP | LinearMDP) -> np.ndarray:
+    """``V*_0[s]``, the optimal value of every start state, by backward induction (a ``LinearMDP`` through its
+    episodic form)."""
     if isinstance(model, LinearMDP):
         model = model.to_episodic()
-    P, R = model.P, model.R
-    V_star = solvers.backward_induction(P, R, model.H).V[0]
-    values = solvers.evaluate_policies(P, R, run.policies, run.starts, run.epsilon)
+    return solvers.backward_induction(model.P, model.R, model.H).V[0]
+
+
+def regret_of_run(model: EpisodicMDP | LinearMDP, run, V_star: np.ndarray | None = None) -> np.ndarray:
+    """Per-episode regret ``V*_0(s_1^k) - V^{pi_k}_0(s_1^k)`` of a ``LearnerRun`` (exact, by policy evaluation).
+    ``V_star``: the model's :func:`optimal_values` where the caller has them (one backward induction per model, not
+    per run), else computed here."""
+    if V_star is None:
+        V_star = optimal_values(model)
+    if isinstance(model, LinearMDP):
+        model = model.to_episodic()
+    values = solvers.evaluate_policies(model.P, model.R, run.policies, run.starts, run.epsilon)
     return V_star[run.starts] - values
 
 
@@ -71,6 +81,7 @@ class Run:
     episodes: int
     seed: int
     params: dict = field(default_factory=dict)
+    V_star: np.ndarray | None = None  # the model's optimal_values, computed once per model by the caller (S floats)
 
 
 def execute(run: Run) -> tuple[pd.DataFrame, float]:
@@ -78,7 +89,7 @@ def execute(run: Run) -> tuple[pd.DataFrame, float]:
     t0 = time.perf_counter()
     out = run.learner(run.model, run.episodes, run.seed, **run.params)
     frame = pd.DataFrame({"seed": run.seed, "episode": np.arange(1, run.episodes + 1),
-                          "regret": regret_of_run(run.model, out), "return": out.returns})
+                          "regret": regret_of_run(run.model, out, run.V_star), "return": out.returns})
     return frame, time.perf_counter() - t0
 
 
@@ -100,7 +111,9 @@ def measure_regret(algorithm: str | Callable, model: EpisodicMDP | LinearMDP, ep
     """
     label, fn = resolve(algorithm)
     check_model(model)
-    runs = [Run(Portable(fn), model, check_episodes(episodes), s, params) for s in check_seeds(seeds)]
+    episodes, seeds = check_episodes(episodes), check_seeds(seeds)
+    V_star = optimal_values(model)  # once for all seeds
+    runs = [Run(Portable(fn), model, episodes, s, params, V_star) for s in seeds]
     frames = [None] * len(runs)
     for i, (frame, _) in run_all(execute, runs, executor, progress=progress, desc=label):
         frames[i] = frame

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .executors import run_all
 from .fingerprint import fingerprint
 from .registry import Portable, resolve
-from .regret import Run, check_episodes, check_model, check_seeds, execute
+from .regret import Run, check_episodes, check_model, check_seeds, execute, optimal_values
 from .store import KEY, Store, params_key
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,12 @@ def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mappi
             log.info(message)
             if progress:
                 tqdm.write(message, file=sys.stderr)
-        runs = [Run(Portable(learners[a]), instances[i], episodes, s, dict(params.get(a) or {})) for a, i, s in todo]
+        V_star = {}  # model hash -> optimal_values, once per model that has runs to do
+        for _, i, _ in todo:
+            if hashes[i] not in V_star:
+                V_star[hashes[i]] = optimal_values(instances[i])
+        runs = [Run(Portable(learners[a]), instances[i], episodes, s, dict(params.get(a) or {}), V_star[hashes[i]])
+                for a, i, s in todo]
         for n, (frame, seconds) in run_all(execute, runs, executor, progress=progress, desc="sweep",
                                            postfix={"reused": len(reused)}):
             db.add(key(*todo[n]), frame, seconds)

@@ -222,3 +222,39 @@ def test_loglog_slope_refuses_bad_arguments_by_name():
                           (dict(seed=-1), "seed must be a non-negative")]:
         with pytest.raises((ValueError, TypeError), match=match):
             bounds.loglog_slope(**{"cumulative": curves, "burn_in": 5, **kwargs})
+
+
+def reference_regret(algorithm, model, episodes, seeds, **params) -> pd.DataFrame:
+    """The slow obvious path: each seed's run alone, its regret from a V* computed for that run."""
+    fn = bounds.learner(algorithm)
+    frames = []
+    for seed in seeds:
+        out = fn(model, episodes, seed, **params)
+        frames.append(pd.DataFrame({"seed": seed, "episode": np.arange(1, episodes + 1),
+                                    "regret": bounds.regret_of_run(model, out), "return": out.returns}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("algorithm, linear", [("ucb-h", False), ("lsvi-ucb", True)])
+def test_v_star_once_per_model_leaves_results_unchanged(model, algorithm, linear, tmp_path, monkeypatch):
+    """V* is computed once per model per measure_regret/sweep call (a LinearMDP through its episodic form), with
+    the frames of V* computed per run."""
+    m = tabular.random_linear_mdp(S=6, A=3, d=4, H=4, seed=1) if linear else model
+    expected = reference_regret(algorithm, m, 40, [0, 1, 2])
+    calls = []
+    real = bounds.regret.solvers.backward_induction
+    monkeypatch.setattr(bounds.regret.solvers, "backward_induction", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = bounds.measure_regret(algorithm, m, 40, seeds=[0, 1, 2], executor="threads")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert len(calls) == 1
+    calls.clear()
+    other = tabular.random_linear_mdp(S=6, A=3, d=4, H=4, seed=2) if linear else \
+        tabular.EpisodicMDP(model.P, model.R, H=3)
+    instances = {"a": m, "same-as-a": m, "b": other}  # two names, one model: one V*
+    df = bounds.sweep([algorithm], instances, [0, 1, 2], 40, store=tmp_path / "v.sqlite", progress=False)
+    assert len(calls) == 2
+    frame = df[df.instance == "a"][["seed", "episode", "regret", "return"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    calls.clear()
+    bounds.sweep([algorithm], instances, [0, 1, 2], 40, store=tmp_path / "v.sqlite", progress=False)
+    assert calls == []  # every run reused: no V* needed
