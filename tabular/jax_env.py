@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._checks import check_int
-from .models import EpisodicMDP, FiniteMDP
+from .models import EpisodicMDP, FiniteMDP, episode_horizon
 
 
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["cdf_P", "R", "cdf_initial"],
@@ -38,15 +38,9 @@ class EnvState(NamedTuple):
 
 
 def params_from_model(model: FiniteMDP | EpisodicMDP, horizon: int | None = None) -> EnvParams:
-    """Parameters of a model; ``horizon`` defaults to ``H`` (required for a discounted model)."""
-    if not isinstance(model, (FiniteMDP, EpisodicMDP)):
-        raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
-    if isinstance(model, EpisodicMDP):
-        horizon = model.H if horizon is None else check_int(horizon, "horizon")
-    elif horizon is None:
-        raise ValueError("horizon is required for a discounted FiniteMDP")
-    else:
-        horizon = check_int(horizon, "horizon")
+    """Parameters of a model; ``horizon`` as in :func:`~boundlab.tabular.models.episode_horizon` (defaults to ``H``,
+    required for a discounted model, beyond ``H`` only for a step-independent model)."""
+    horizon = episode_horizon(model, horizon)
     P = model.P if model.P.ndim == 4 else model.P[None]
     R = model.R if model.R.ndim == 3 else model.R[None]
     return EnvParams(jnp.asarray(_cdf(P), jnp.float32), jnp.asarray(R, jnp.float32),

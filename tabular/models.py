@@ -31,7 +31,7 @@ from boundlab.solvers.validation import (
     row_sum_atol,
 )
 
-from ._checks import check_reward_range
+from ._checks import check_int, check_reward_range
 
 
 def _low_precision(x) -> bool:
@@ -233,3 +233,21 @@ class LinearMDP:
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Dense ``(P[h, s, a, s'], R[h, s, a])``."""
         return self.to_episodic().to_arrays()
+
+
+def episode_horizon(model: FiniteMDP | EpisodicMDP, horizon: int | None) -> int:
+    """The number of steps an episode of ``model`` runs for a simulator: ``horizon`` (an integer >= 1), by default an
+    :class:`EpisodicMDP`'s ``H`` (required for a :class:`FiniteMDP`). Beyond ``H`` only where neither ``P`` nor
+    ``R`` depends on the step: a step-dependent model has no layer past ``H``."""
+    if not isinstance(model, (FiniteMDP, EpisodicMDP)):
+        raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
+    if horizon is None:
+        if isinstance(model, FiniteMDP):
+            raise ValueError("horizon is required to simulate a discounted FiniteMDP")
+        return model.H
+    T = check_int(horizon, "horizon")
+    if isinstance(model, EpisodicMDP) and T > model.H and not model.homogeneous:
+        layered = "P[h, s, a, s']" if model.P.ndim == 4 else "R[h, s, a]"
+        raise ValueError(f"horizon must be at most the model's H = {model.H} where {layered} depends on the step "
+                         f"(no layer beyond H), got {T}")
+    return T

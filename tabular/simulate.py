@@ -18,7 +18,7 @@ from boundlab.solvers.validation import row_sum_atol
 from ._checks import check_int
 from ._rng import next_uniform
 from .instances import as_generator
-from .models import EpisodicMDP, FiniteMDP
+from .models import EpisodicMDP, FiniteMDP, episode_horizon
 
 
 @dataclass(frozen=True)
@@ -178,21 +178,13 @@ def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None,
 
     Args:
         model: a :class:`FiniteMDP` (then ``horizon`` is required: episodes are truncated there) or
-            :class:`EpisodicMDP` (``horizon`` defaults to ``H``).
+            :class:`EpisodicMDP` (``horizon`` defaults to ``H``; it may exceed ``H`` only where neither ``P`` nor
+            ``R`` depends on the step).
         policy: ``pi[s]`` / ``pi[h, s]`` (integer actions) or ``pi[s, a]`` / ``pi[h, s, a]`` (probabilities).
         n_episodes: number of episodes. seed: int or ``numpy.random.Generator``.
         sampler: precomputed :func:`sampler_for` tables, to reuse across calls.
     """
-    if not isinstance(model, (FiniteMDP, EpisodicMDP)):
-        raise TypeError(f"model must be a FiniteMDP or EpisodicMDP, got {type(model).__name__}")
-    if isinstance(model, EpisodicMDP):
-        T = model.H if horizon is None else check_int(horizon, "horizon")
-        if T > model.H and model.P.ndim == 4:
-            raise ValueError(f"horizon {T} exceeds the model's H = {model.H}")
-    elif horizon is None:
-        raise ValueError("horizon is required to simulate a discounted FiniteMDP")
-    else:
-        T = check_int(horizon, "horizon")
+    T = episode_horizon(model, horizon)
     n_episodes = check_int(n_episodes, "n_episodes")
     S, A = model.S, model.A
     det, cdf = _policy_tables(policy, S, A, T)

@@ -158,6 +158,30 @@ def test_simulate_arguments_checked(kwargs, exc, match):
         tabular.simulate(tabular.riverswim(), args["policy"], args["n_episodes"], horizon=args["horizon"])
 
 
+@pytest.mark.parametrize("layered", ["R", "P"])
+def test_horizon_beyond_the_layers_of_a_step_dependent_model_refused(layered):
+    """A step-dependent R[h, s, a] or P[h, s, a, s'] has no layer past H: simulating longer is refused (the kernel
+    would read past the array), by simulate and by the JAX adapter; a homogeneous model may run past H."""
+    from boundlab.tabular import jax_env
+
+    rng = np.random.default_rng(0)
+    S, A, H = 4, 2, 3
+    P = rng.dirichlet(np.ones(S), size=(H, S, A) if layered == "P" else (S, A))
+    R = rng.random((H, S, A) if layered == "R" else (S, A))
+    m = tabular.EpisodicMDP(P, R, H)
+    pi = np.zeros(S, dtype=np.int64)
+    for run in (lambda T: tabular.simulate(m, pi, 2, seed=0, horizon=T),
+                lambda T: jax_env.params_from_model(m, horizon=T)):
+        with pytest.raises(ValueError, match=rf"horizon must be at most the model's H = 3 where {layered}\[h"):
+            run(H + 1)
+        run(H)
+    traj = tabular.simulate(m, pi, 5, seed=0, horizon=H)
+    assert np.isin(traj.rewards, R).all()
+    long = tabular.simulate(tabular.EpisodicMDP(P[0] if layered == "P" else P, R[0] if layered == "R" else R, H),
+                            pi, 5, seed=0, horizon=3 * H)
+    assert long.rewards.shape == (5, 3 * H)
+
+
 def test_float32_stochastic_policy_accepted():
     """Rows normalised in float32 miss 1 by float32 rounding: accepted (tolerance scaled to the dtype), and the
     same trajectories as that policy normalised in float64, with the same seed."""
