@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from boundlab import solvers
+from boundlab.solvers.validation import check_int
 from boundlab.tabular import EpisodicMDP, LinearMDP
 
 from .executors import run_all
@@ -47,26 +48,21 @@ def check_model(model, name: str = "model") -> EpisodicMDP | LinearMDP:
 
 
 def check_episodes(episodes) -> int:
-    if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
-        raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
-    return int(episodes)
+    """``episodes`` as a positive int: a non-integer (2.5, 10.0, "10", True) is a ``TypeError``, a count below 1 a
+    ``ValueError`` (the shared :func:`~boundlab.solvers.validation.check_int`, as in the learners)."""
+    return check_int(episodes, "episodes", minimum=1)
 
 
 def check_seeds(seeds) -> list[int]:
-    """A non-empty list of distinct non-negative int seeds (one int is one seed); floats are refused, not rounded."""
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+    """A non-empty list of distinct non-negative int seeds (one int is one seed); each checked by the shared
+    :func:`~boundlab.solvers.validation.check_int` (a float such as 1.5 is a ``TypeError``, not rounded)."""
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
         seeds = [seeds]
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be an int or an iterable of ints, got {type(seeds).__name__}")
-    seeds = list(seeds)
+    seeds = [check_int(s, f"seeds[{i}]", minimum=0) for i, s in enumerate(seeds)]
     if not seeds:
         raise ValueError("seeds must hold at least one seed, got none")
-    for i, s in enumerate(seeds):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"seeds[{i}] must be an int, got {s!r} ({type(s).__name__})")
-        if s < 0:
-            raise ValueError(f"seeds[{i}] must be non-negative, got {s}")
-    seeds = [int(s) for s in seeds]
     if len(set(seeds)) < len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds[:20]}{' ...' if len(seeds) > 20 else ''}")
     return seeds

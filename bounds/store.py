@@ -70,7 +70,8 @@ def _check_key(key, where: str) -> tuple:
         ok = isinstance(value, str) if kind is str else (
             isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)))
         if not ok:
-            raise TypeError(f"{where}: field {name!r} must be {kind.__name__}, got {value!r}")
+            raise TypeError(f"{where}: field {name!r} must be {kind.__name__}, got {type(value).__name__} "
+                            f"{repr(value) if isinstance(value, str) else value}")
     return tuple(int(v) if kind is int else v for kind, v in zip(_TYPES, key))
 
 

@@ -27,10 +27,10 @@ def my_learner(model, K, seed, **params):
 
 @pytest.mark.parametrize("seeds, error, match", [
     ([], ValueError, "seeds must hold at least one seed"),
-    ([0, -3], ValueError, r"seeds\[1\] must be non-negative, got -3"),
-    ([1.5], TypeError, r"seeds\[0\] must be an int, got 1.5"),
-    ([np.float64(2.0)], TypeError, r"seeds\[0\] must be an int"),
-    ([True], TypeError, r"seeds\[0\] must be an int"),
+    ([0, -3], ValueError, r"seeds\[1\] must be >= 0, got -3$"),
+    ([1.5], TypeError, r"seeds\[0\] must be an integer, got float 1.5"),
+    ([np.float64(2.0)], TypeError, r"seeds\[0\] must be an integer"),
+    ([True], TypeError, r"seeds\[0\] must be an integer"),
     ([1, 1], ValueError, "seeds must be distinct"),
     ("01", TypeError, "seeds must be an int or an iterable of ints"),
     (None, TypeError, "seeds must be an int or an iterable of ints"),
@@ -42,10 +42,23 @@ def test_bad_seeds_are_refused_by_name(model, seeds, error, match, tmp_path):
         bounds.sweep("ucb-h", {"m": model}, seeds, 5, store=tmp_path / "s.sqlite")
 
 
-@pytest.mark.parametrize("episodes", [2.5, 0, -1, "10", True, 10.0])
-def test_bad_episodes_are_refused(model, episodes):
-    with pytest.raises(ValueError, match="episodes must be a positive integer"):
+@pytest.mark.parametrize("episodes, error, match", [
+    (2.5, TypeError, "episodes must be an integer, got float 2.5"),
+    ("10", TypeError, "episodes must be an integer, got str"),
+    (True, TypeError, "episodes must be an integer, got bool"),
+    (10.0, TypeError, "episodes must be an integer, got float 10.0"),
+    (0, ValueError, "episodes must be >= 1, got 0$"),
+    (-1, ValueError, "episodes must be >= 1, got -1$"),
+    (np.int64(0), ValueError, "episodes must be >= 1, got 0$"),  # a plain number, not np.int64(0)
+])
+def test_bad_episodes_are_refused_as_the_learners_refuse_them(model, episodes, error, match, tmp_path):
+    """A wrong type is a TypeError and a wrong value a ValueError, in measure_regret, sweep and the learners."""
+    with pytest.raises(error, match=match):
         bounds.measure_regret("ucb-h", model, episodes)
+    with pytest.raises(error, match=match):
+        bounds.sweep("ucb-h", {"m": model}, [0], episodes, store=tmp_path / "s.sqlite")
+    with pytest.raises(error):
+        learners.ucb_h(model, episodes, 0)
 
 
 def test_wrong_model_type_is_refused(model):
@@ -75,7 +88,7 @@ def test_sweep_argument_errors(model, tmp_path):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params=["c"], store=store)
     with pytest.raises(TypeError, match=r"params\['ucb-h'\] must be a dict"):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 5, params={"ucb-h": 0.5}, store=store)
-    with pytest.raises(ValueError, match="episodes must be a positive integer"):
+    with pytest.raises(TypeError, match="episodes must be an integer, got float 2.5"):
         bounds.sweep(["ucb-h"], {"m": model}, [0], 2.5, store=store)
     assert not store.exists() or bounds.Store(store).frame().empty  # nothing ran
 
