@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from boundlab.solvers.validation import check_real_array
 
+from ._checks import plain
 from .models import EpisodicMDP, FiniteMDP
 
 
@@ -103,11 +104,11 @@ def from_gymnasium(env, *, gamma: float | None = None, H: int | None = None, ini
         for a in range(A):
             for entry in actions[a]:
                 if len(entry) != 4:
-                    raise ValueError(f"env.unwrapped.P[{s}][{a}] holds {entry!r}, not (prob, next_state, reward, "
+                    raise ValueError(f"env.unwrapped.P[{s}][{a}] holds {plain(entry)}, not (prob, next_state, reward, "
                                      f"terminated)")
                 p, s2, r, d = entry
                 if isinstance(s2, (bool, np.bool_)) or not isinstance(s2, (int, np.integer)) or not 0 <= s2 < S:
-                    raise ValueError(f"env.unwrapped.P[{s}][{a}]: next_state {s2!r} is not a state in [0, {S})")
+                    raise ValueError(f"env.unwrapped.P[{s}][{a}]: next_state {plain(s2)} is not a state in [0, {S})")
                 rows.append(s * A + a)
                 cols.append(int(s2))
                 probs.append(p)

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import check_flag, check_int, check_real
+from ._checks import check_flag, check_int, check_real, plain
 from .models import EpisodicMDP, FiniteMDP
 
 
@@ -21,7 +21,7 @@ def as_generator(seed) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__} {seed!r}")
+        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__} {plain(seed)}")
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
     return np.random.default_rng(int(seed))
@@ -195,12 +195,12 @@ def minimax_hard_instance(
     if H_bar < 0 or H_bar + d + 2 >= H:
         raise ValueError(f"need 0 <= H_bar and H_bar + depth + 2 < H; got H_bar={H_bar}, depth={d}, H={H}")
     if isinstance(optimal, (str, bytes)) or not hasattr(optimal, "__len__") or len(optimal) != 3:
-        raise TypeError(f"optimal must be a triple (h*, l*, a*), got {optimal!r}")
+        raise TypeError(f"optimal must be a triple (h*, l*, a*), got {plain(optimal)}")
     h_star, l_star, a_star = optimal
     h_star = H_bar + d + 1 if h_star is None else check_int(h_star, "optimal h*", minimum=0)
     l_star, a_star = check_int(l_star, "optimal l*", minimum=0), check_int(a_star, "optimal a*", minimum=0)
     if not (0 <= l_star < len(leaves) and 0 <= a_star < A and d + 1 <= h_star <= H_bar + d + 1):
-        raise ValueError(f"optimal (h*, l*, a*) = {optimal} out of range: {len(leaves)} leaves, {A} actions, "
+        raise ValueError(f"optimal (h*, l*, a*) = {plain(optimal)} out of range: {len(leaves)} leaves, {A} actions, "
                          f"h* in [{d + 1}, {H_bar + d + 1}]")
     W, G, B, root = 0, 1, 2, 3
     P = np.zeros((H, S, A, S))

@@ -45,6 +45,23 @@ def _renormalised(x: np.ndarray, low_precision: bool) -> np.ndarray:
     return x / x.sum(-1, keepdims=True) if low_precision else x
 
 
+def _check_R_fits_P(P, R: np.ndarray) -> None:
+    """Refuse an ``R`` whose states or actions differ from those of a dense ``P[(h,) s, a, s']`` or a sparse
+    ``(S*A, S)`` ``P``, naming both shapes (a malformed ``P`` itself is left to the solvers' validation)."""
+    S, A = R.shape[-2:]
+    if sp.issparse(P):
+        n_rows, n_states = P.shape  # a square one is more likely one per-action matrix: the solvers' hint says so
+        fits = n_states > 0 and n_rows % n_states == 0 and n_rows != n_states
+        P_sa = (n_states, n_rows // n_states) if fits else None
+    elif isinstance(P, np.ndarray) and P.ndim in (3, 4) and P.shape[-1] == P.shape[-3]:
+        P_sa = P.shape[-3:-1]
+    else:
+        P_sa = None
+    if P_sa is not None and tuple(P_sa) != (S, A):
+        raise ValueError(f"R has shape {R.shape} (S = {S} states, A = {A} actions) but P has shape {P.shape} "
+                         f"(S = {P_sa[0]}, A = {P_sa[1]}): R must be given for P's states and actions")
+
+
 def _dense_P(P, S: int, A: int, H: int | None = None) -> np.ndarray:
     """Validate ``P`` (any accepted layout; ``H`` given: finite horizon, ``P[h, s, a, s']`` allowed) and return it
     dense float64, ``(S, A, S)`` or ``(H, S, A, S)``, rows renormalised where the input was of lower precision."""
@@ -106,6 +123,7 @@ class FiniteMDP:
         S, A = R.shape
         if S < 1 or A < 1:
             raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
+        _check_R_fits_P(self.P, R)
         P = _dense_P(self.P, S, A)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
         object.__setattr__(self, "gamma", check_gamma(self.gamma))
@@ -147,6 +165,7 @@ class EpisodicMDP:
         S, A = R.shape[-2:]
         if S < 1 or A < 1:
             raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
+        _check_R_fits_P(self.P, R)
         P = _dense_P(self.P, S, A, H)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))

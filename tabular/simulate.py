@@ -152,11 +152,13 @@ def _policy_tables(policy, S: int, A: int, T: int):
         return np.ascontiguousarray(det, dtype=np.int64), None
     if pi.dtype.kind != "f":
         raise TypeError(f"policy must hold integer actions or real probabilities, got dtype {pi.dtype}")
-    if pi.ndim == 1:
-        raise TypeError(f"a deterministic policy pi[s] must hold integer actions, got dtype {pi.dtype}")
     sto = pi[None] if pi.ndim == 2 else pi
     if sto.ndim != 3 or sto.shape[1:] != (S, A) or sto.shape[0] not in (1, T):
-        raise ValueError(f"stochastic policy must be pi[s, a] or pi[h, s, a] with S={S}, A={A}; got {pi.shape}")
+        expected = (f"policy must be an integer deterministic policy pi[s] / pi[h, s] or a stochastic pi[s, a] / "
+                    f"pi[h, s, a] of probabilities (S={S}, A={A}, H={T}); got a {pi.dtype} array of shape {pi.shape}")
+        if pi.shape in ((S,), (T, S)):  # a deterministic policy's shape with a float dtype: no silent rounding
+            raise TypeError(f"{expected}: a deterministic policy must hold integer actions")
+        raise ValueError(expected)
     atol = row_sum_atol(pi.dtype, A)
     sto = sto.astype(np.float64)
     bad = ~np.isfinite(sto).all(-1) | (sto < 0).any(-1) | (np.abs(sto.sum(-1) - 1) > atol)

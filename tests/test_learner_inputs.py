@@ -135,6 +135,19 @@ def test_ucb_h_c_nan_or_negative_refused():
             ucb_h(MODEL, 5, c=c)
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    ({"c": np.inf}, r"c must be a finite number in \[0, inf\), got inf$"),  # inf is refused: no "[0, inf]"
+    ({"c": np.float64(np.nan)}, r"c must be a finite number in \[0, inf\), got nan$"),  # no np.float64(nan)
+    ({"p": np.float32(1.5)}, r"p must be a finite number in \(0, 1\), got 1.5$"),
+    ({"c": -np.inf}, r"got -inf$"),
+])
+def test_interval_and_numbers_written_plainly(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ucb_h(MODEL, 5, **kwargs)
+    with pytest.raises(TypeError, match=r"record_q must be True or False, got int64 1$"):
+        ucb_h(MODEL, 5, record_q=np.int64(1))
+
+
 @pytest.mark.parametrize("learner", LEARNERS)
 @pytest.mark.parametrize("K, exc", [(2.5, TypeError), (2.0, TypeError), (True, TypeError), ("3", TypeError),
                                     (None, TypeError), (0, ValueError), (-3, ValueError)])

@@ -111,3 +111,37 @@ def test_stacked_per_action_matrices_are_a_different_model():
     R = rng.random((3, 2))
     assert np.array_equal(tabular.FiniteMDP(per_action, R, 0.9).P, P)
     assert not np.array_equal(tabular.FiniteMDP(sp.vstack(per_action), R, 0.9).P, P)
+
+
+@pytest.mark.parametrize("P, R, match", [
+    (np.full((3, 2, 3), 1 / 3), np.zeros((3, 3)), r"R has shape \(3, 3\) \(S = 3 states, A = 3 actions\) but P has "
+                                                  r"shape \(3, 2, 3\) \(S = 3, A = 2\)"),
+    (sp.csr_matrix(np.full((6, 3), 1 / 3)), np.zeros((3, 1)), r"R has shape \(3, 1\) .* P has shape \(6, 3\) "
+                                                                r"\(S = 3, A = 2\)"),
+    (np.full((3, 2, 3), 1 / 3), np.zeros((4, 2)), r"R has shape \(4, 2\) .* P has shape \(3, 2, 3\)"),
+])
+def test_R_not_matching_P_is_reported_as_R_against_P(P, R, match):
+    """An R with the wrong number of actions (or states) is named as such, with both shapes, not as a wrong P."""
+    with pytest.raises(ValueError, match=match):
+        tabular.FiniteMDP(P, R, 0.9)
+    with pytest.raises(ValueError, match=match):
+        tabular.EpisodicMDP(P, R, 2)
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: tabular.FiniteMDP(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), 0.9, initial=np.array([0.5, 0.6])),
+     ValueError, r"got sum 1.1, min 0.5$"),
+    (lambda: tabular.FiniteMDP(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), 0.9, reward_range=(np.float64(0), "1")),
+     TypeError, r"reward_range\[1\] must be a real number, got str '1'$"),
+    (lambda: tabular.FiniteMDP(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), 0.9,
+                               reward_range=(np.float64(0), np.float64(1), np.float64(2))),
+     TypeError, r"reward_range must be a pair \(low, high\), got \(0.0, 1.0, 2.0\)$"),
+    (lambda: tabular.garnet(seed=np.float64(1.5)), TypeError, r"got float64 1.5$"),
+    (lambda: tabular.minimax_hard_instance(optimal=(np.int64(50), np.int64(0), np.int64(0))), ValueError,
+     r"optimal \(h\*, l\*, a\*\) = \(50, 0, 0\) out of range"),
+])
+def test_numbers_in_messages_written_plainly(make, exc, match):
+    """Messages show numpy scalars as the numbers they hold (no np.float64(...) reprs); strings keep quotes."""
+    with pytest.raises(exc, match=match) as info:
+        make()
+    assert "np." not in str(info.value)

@@ -148,6 +148,10 @@ def test_simulate_bad_input():
     ({"horizon": 2.5}, TypeError, "horizon must be an integer"),
     ({"horizon": 0}, ValueError, "horizon must be >= 1"),
     ({"policy": np.zeros(6)}, TypeError, "integer actions"),
+    ({"policy": np.zeros((4, 6))}, TypeError,  # a float pi[h, s]: not called a malformed stochastic policy
+     r"^policy must be an integer deterministic policy pi\[s\] / pi\[h, s\] or a stochastic pi\[s, a\] / "
+     r"pi\[h, s, a\] .*got a float64 array of shape \(4, 6\): a deterministic policy must hold integer actions"),
+    ({"policy": np.zeros((4, 5))}, ValueError, r"^policy must be an integer .* shape \(4, 5\)$"),
     ({"policy": np.zeros((6, 2), dtype=complex)}, TypeError, "policy must hold"),
     ({"policy": np.array([0, 1, 0, 2, 0, 1])}, ValueError, r"policy\[0, 3\] = 2"),
     ({"policy": np.array([[0.5, 0.5]] * 4 + [[0.7, 0.7]] + [[1.0, 0.0]])}, ValueError, r"policy\[0, 4\]"),
