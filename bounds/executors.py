@@ -16,6 +16,7 @@ import statistics
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -46,15 +47,35 @@ def _watch_parent(main_pid: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def process_pool(workers: int | None = None, mp_context=None) -> ProcessPoolExecutor:
-    """A process pool whose workers start from a fork server (never by forking this process, which may hold JAX or
-    BLAS threads) and exit when the main process dies."""
+def safe_context() -> multiprocessing.context.BaseContext:
+    """The start method for pools made here: a fork server (spawn where there is none), never a fork of this
+    process, whose OpenMP, BLAS or JAX threads a forked child would inherit in whatever state they were (GNU OpenMP
+    aborts such a child: "fork() called from a process already using GNU OpenMP")."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _warn_if_forking(pool: Executor) -> None:
+    """Warn where a user's process pool forks this process (Python 3.11's Linux default)."""
+    context = getattr(pool, "_mp_context", None)
+    if isinstance(pool, ProcessPoolExecutor) and context is not None and context.get_start_method() == "fork":
+        warnings.warn("this ProcessPoolExecutor starts its workers by fork(), which is unsafe once a learner has run "
+                      "here (its OpenMP/JAX threads: GNU OpenMP aborts the forked workers); pass "
+                      'mp_context=multiprocessing.get_context("forkserver") to ProcessPoolExecutor, or use '
+                      'executor="processes". A pool that breaks is replaced by a forkserver pool.',
+                      RuntimeWarning, stacklevel=4)
+
+
+def process_pool(workers: int | None = None, mp_context: multiprocessing.context.BaseContext | None = None
+                 ) -> ProcessPoolExecutor:
+    """A process pool whose workers start from :func:`safe_context` (unless ``mp_context`` says otherwise) and exit
+    when the main process dies."""
     main_path = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_path is not None and not os.path.exists(main_path):
         raise ValueError(f"executor='processes': worker processes re-import the main script, and {main_path!r} is "
                          "not a file (a script piped to python -); use threads, the default, or run a saved script")
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                               mp_context=mp_context or multiprocessing.get_context("forkserver"),
+                               mp_context=mp_context or safe_context(),
                                initializer=_watch_parent, initargs=(os.getpid(),))
 
 
@@ -88,7 +109,9 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
     ``executor``: ``None`` or ``"threads"`` for a local thread pool, ``"processes"`` for a local process pool
     (both made here and closed when done), or any ``concurrent.futures.Executor`` (left open). ``fn`` and the items
     must pickle for processes and clusters. A process pool that breaks (a worker killed) is replaced by a fresh one
-    of the same size, made here, and the unfinished items are resubmitted.
+    of the same size, made here with :func:`safe_context` (whatever start method the broken pool had), and the
+    unfinished items are resubmitted. A user's pool that forks this process gets a ``RuntimeWarning`` naming the
+    fix.
     """
     n = len(items)
     if executor is None and n == 1:
@@ -102,6 +125,8 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
         pool, own = executor, False
     else:
         raise TypeError(f"executor must be a concurrent.futures.Executor, 'threads' or 'processes', got {executor!r}")
+    if not own:
+        _warn_if_forking(pool)
     workers = capacity(pool)
     batching = not isinstance(pool, ThreadPoolExecutor)
     pending, in_flight = deque(range(n)), {}
@@ -148,7 +173,7 @@ def run_all(fn: Callable, items: Sequence, executor: Executor | str | None = Non
                                        "re-imports the main script, which a script piped to python - lacks") from broken
                 if own:
                     _close(pool, abort=True)
-                pool, own = process_pool(workers, getattr(pool, "_mp_context", None)), True
+                pool, own = process_pool(workers), True  # never a fork: a forked pool may break for that reason
         aborted = False
     finally:
         bar.close()

@@ -91,6 +91,43 @@ def test_a_run_that_always_kills_its_worker_gives_up(model, tmp_path, monkeypatc
     assert wait_gone([int(p.name) for p in pids.iterdir()]) == []
 
 
+FORKING_USER_POOL = '''
+import multiprocessing, warnings
+from concurrent.futures import ProcessPoolExecutor
+from boundlab import bounds, tabular
+from boundlab.bounds import executors
+
+made = []
+real = executors.process_pool
+executors.process_pool = lambda *a, **k: made.append(real(*a, **k)) or made[-1]
+
+if __name__ == "__main__":
+    m = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=5)
+    reference = bounds.measure_regret("ucb-h", m, 50, seeds=[0, 1, 2, 3], progress=False)  # OpenMP used here
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool, \\
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = bounds.measure_regret("ucb-h", m, 50, seeds=[0, 1, 2, 3], executor=pool, progress=False)
+    assert df.equals(reference)
+    print("contexts", *[p._mp_context.get_start_method() for p in made])
+    print("warnings", *[str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)], sep="\\n")
+'''
+
+
+def test_a_forking_user_pool_after_a_learner_ran_is_replaced_and_warned(tmp_path):
+    """Python 3.11's Linux default pool forks; once a learner ran in the main process (GNU OpenMP threads) every
+    forked worker aborts. The runs complete on a forkserver replacement, and the user is told how to avoid it."""
+    script = tmp_path / "forking.py"
+    script.write_text(FORKING_USER_POOL)
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent), NUMBA_THREADING_LAYER="omp")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "fork() called from a process already using GNU OpenMP" in proc.stderr  # the failure this is about
+    contexts = proc.stdout.split("contexts")[1].split("\n")[0].split()
+    assert contexts and set(contexts) == {executors.safe_context().get_start_method()} != {"fork"}
+    assert 'mp_context=multiprocessing.get_context("forkserver")' in proc.stdout.split("warnings")[1]
+
+
 MAIN = '''
 import os, sys, time
 from pathlib import Path
