@@ -65,8 +65,7 @@ def from_mdptoolbox(P, R, gamma: float, initial=None) -> FiniteMDP:
     if not np.all(np.isfinite(R_sa)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(R_sa))[0])
         raise ValueError(f"R is not finite at (state, action) {bad}")
-    P_sas = np.stack([m.toarray() if sp.issparse(m) else m for m in mats], axis=1)  # P[s, a, s']
-    return FiniteMDP(P_sas, R_sa, gamma, initial, reward_range=_covering_range(R_sa), name="mdptoolbox")
+    return FiniteMDP(mats, R_sa, gamma, initial, reward_range=_covering_range(R_sa), name="mdptoolbox")
 
 
 def from_gymnasium(env, *, gamma: float | None = None, H: int | None = None, initial=None) -> FiniteMDP | EpisodicMDP:

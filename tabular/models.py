@@ -7,7 +7,8 @@ read-only dense float64 arrays, and converts to dense arrays.
 A homogeneous ``P`` may come in any layout the solvers accept (:mod:`boundlab.solvers.validation`): dense
 ``P[s, a, s']``; a ``scipy.sparse`` ``(S * A, S)`` matrix whose row ``s * A + a`` is ``P(. | s, a)``; or a list of
 ``A`` per-action ``(S, S)`` matrices ``P[a][s, s']`` (pymdptoolbox's layout). It is validated there (row sums within
-a tolerance scaled to the input's dtype) and stored once as dense ``P[s, a, s']``.
+a tolerance scaled to the input's dtype) and stored once as dense ``P[s, a, s']`` (sparse input whose dense form
+would exceed ``MAX_DENSE_BYTES``, 2 GiB, is refused: hand such a matrix to the solvers directly).
 
 Lower-precision input (float32, float16) is accepted within that dtype's tolerance and then renormalised in float64
 (each row of ``P`` and ``initial`` divided by its float64 sum), so the stored arrays pass the solvers' float64 checks
@@ -62,9 +63,29 @@ def _check_R_fits_P(P, R: np.ndarray) -> None:
                          f"(S = {P_sa[0]}, A = {P_sa[1]}): R must be given for P's states and actions")
 
 
+#: The largest dense ``P`` a model builds from sparse input (bytes); beyond it the model refuses, pointing to the
+#: solvers, which take the sparse matrix directly.
+MAX_DENSE_BYTES = 2 * 2**30
+
+
+def _check_dense_size(P, S: int, A: int) -> None:
+    """Refuse to densify a sparse ``P`` (or a per-action list holding sparse matrices) past ``MAX_DENSE_BYTES``."""
+    if not (sp.issparse(P) or (is_action_list(P) and any(sp.issparse(m) for m in P))):
+        return
+    size = S * A * S * np.dtype(np.float64).itemsize
+    if size > MAX_DENSE_BYTES:
+        raise ValueError(
+            f"P is sparse, and a model stores it dense: S*A*S*8 = {size / 2**30:.1f} GiB for S = {S}, A = {A}, above "
+            f"the {MAX_DENSE_BYTES / 2**30:g} GiB limit (tabular.models.MAX_DENSE_BYTES). The solvers "
+            f"(boundlab.solvers.value_iteration, policy_iteration, policy_evaluation, solve, backward_induction, ...) "
+            f"take the sparse (S*A, S) matrix or the per-action list P[a][s, s'] directly")
+
+
 def _dense_P(P, S: int, A: int, H: int | None = None) -> np.ndarray:
     """Validate ``P`` (any accepted layout; ``H`` given: finite horizon, ``P[h, s, a, s']`` allowed) and return it
-    dense float64, ``(S, A, S)`` or ``(H, S, A, S)``, rows renormalised where the input was of lower precision."""
+    dense float64, ``(S, A, S)`` or ``(H, S, A, S)``, rows renormalised where the input was of lower precision.
+    Sparse input whose dense form would exceed ``MAX_DENSE_BYTES`` is refused before anything is allocated."""
+    _check_dense_size(P, S, A)
     low = _low_precision(P)
     if H is None:
         P2 = as_row_operator(P, S, A, "P")

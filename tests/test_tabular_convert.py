@@ -154,3 +154,11 @@ def test_from_mdptoolbox_layout():
 def test_from_mdptoolbox_bad_input(P, R, exc, match):
     with pytest.raises(exc, match=match):
         tabular.from_mdptoolbox(P, R, 0.9)
+
+
+def test_from_mdptoolbox_large_sparse_refused_by_the_model_not_densified_first():
+    """pymdptoolbox's sparse per-action list goes to the model as it is: a size past the dense limit is the model's
+    clear ValueError (pointing to the solvers), not a MemoryError while stacking."""
+    S = 20_000
+    with pytest.raises(ValueError, match=r"^P is sparse, .*3\.0 GiB .*solvers"):
+        tabular.from_mdptoolbox([sp.identity(S, format="csr")], np.zeros(S), 0.9)

@@ -145,3 +145,19 @@ def test_numbers_in_messages_written_plainly(make, exc, match):
     with pytest.raises(exc, match=match) as info:
         make()
     assert "np." not in str(info.value)
+
+
+def test_sparse_P_too_large_to_densify_refused_before_allocating():
+    """A sparse P whose dense (S, A, S) form exceeds 2 GiB (S = 20000, A = 1: 3.0 GiB) is refused with a ValueError
+    naming P and the size and pointing to the solvers, which take it as it is, instead of a bare MemoryError."""
+    S = 20_000
+    P, R = sp.identity(S, format="csr"), np.zeros((S, 1))
+    for make in (lambda P: tabular.FiniteMDP(P, R, 0.9), lambda P: tabular.EpisodicMDP(P, R, 3)):
+        with pytest.raises(ValueError, match=r"^P is sparse, and a model stores it dense: S\*A\*S\*8 = 3\.0 GiB for "
+                                             r"S = 20000, A = 1, above the 2 GiB limit.*solvers"):
+            make(P)
+        with pytest.raises(ValueError, match=r"3\.0 GiB"):
+            make([P])  # a per-action list of sparse matrices too
+    assert solvers.value_iteration(P, R, 0.9).V.shape == (S,)  # what the message points to works on it
+    small = tabular.FiniteMDP(sp.identity(300, format="csr"), np.zeros((300, 1)), 0.9)  # below the limit: dense
+    assert np.array_equal(small.P[:, 0], np.eye(300))
