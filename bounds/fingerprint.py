@@ -38,10 +38,19 @@ def _feed(h, value) -> None:
         raise TypeError(f"cannot fingerprint a {type(value).__name__} (a model field)")
 
 
-def fingerprint(model) -> str:
+def content_hash(value: object) -> str:
+    """SHA-256 (hex) of ``value``'s content: arrays by dtype, shape and bytes, sparse matrices by their canonical CSR
+    arrays, dataclasses by class and compared fields, tuples/lists item by item, scalars by type and ``repr``.
+    ``TypeError`` for anything else (a set, a dict, an arbitrary object)."""
+    h = hashlib.sha256()
+    _feed(h, value)
+    return h.hexdigest()
+
+
+def fingerprint(model: object) -> str:
     """SHA-256 (hex) of a model's content: its class and every compared dataclass field (arrays by dtype, shape and
     bytes; ``P``, ``R``, ``H``, ``initial``, ``reward_range``; ``phi``, ``mu``, ``theta`` for a ``LinearMDP``; any
     field a model gains later). The display ``name`` is left out: two equal models share a fingerprint."""
-    h = hashlib.sha256()
-    _feed(h, model)
-    return h.hexdigest()
+    if not dataclasses.is_dataclass(model) or isinstance(model, type):
+        raise TypeError(f"model must be a model such as tabular.EpisodicMDP (a dataclass), got {type(model).__name__}")
+    return content_hash(model)

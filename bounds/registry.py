@@ -60,9 +60,11 @@ class Portable:
     reference. Calling it calls the function."""
 
     def __init__(self, fn: Callable):
+        """Wrap the learner function ``fn``."""
         self.fn = fn
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        """``fn(*args, **kwargs)``."""
         return self.fn(*args, **kwargs)
 
     def __reduce__(self):

@@ -13,6 +13,7 @@ import pandas as pd
 from boundlab import solvers
 from boundlab.solvers.validation import check_int
 from boundlab.tabular import EpisodicMDP, LinearMDP
+from boundlab.tabular.learners import LearnerRun
 
 from .executors import run_all
 from .registry import Portable, resolve
@@ -26,7 +27,7 @@ def optimal_values(model: EpisodicMDP | LinearMDP) -> np.ndarray:
     return solvers.backward_induction(model.P, model.R, model.H).V[0]
 
 
-def regret_of_run(model: EpisodicMDP | LinearMDP, run, V_star: np.ndarray | None = None) -> np.ndarray:
+def regret_of_run(model: EpisodicMDP | LinearMDP, run: LearnerRun, V_star: np.ndarray | None = None) -> np.ndarray:
     """Per-episode regret ``V*_0(s_1^k) - V^{pi_k}_0(s_1^k)`` of a ``LearnerRun`` (exact, by policy evaluation).
     ``V_star``: the model's :func:`optimal_values` where the caller has them (one backward induction per model, not
     per run), else computed here."""
@@ -38,7 +39,7 @@ def regret_of_run(model: EpisodicMDP | LinearMDP, run, V_star: np.ndarray | None
     return V_star[run.starts] - values
 
 
-def check_model(model, name: str = "model") -> EpisodicMDP | LinearMDP:
+def check_model(model: object, name: str = "model") -> EpisodicMDP | LinearMDP:
     """Refuse anything but an episodic model (the regret harness needs a horizon)."""
     if not isinstance(model, (EpisodicMDP, LinearMDP)):
         hint = " (a discounted model has no horizon: use tabular.EpisodicMDP(P, R, H))" \
@@ -47,13 +48,13 @@ def check_model(model, name: str = "model") -> EpisodicMDP | LinearMDP:
     return model
 
 
-def check_episodes(episodes) -> int:
+def check_episodes(episodes: object) -> int:
     """``episodes`` as a positive int: a non-integer (2.5, 10.0, "10", True) is a ``TypeError``, a count below 1 a
     ``ValueError`` (the shared :func:`~boundlab.solvers.validation.check_int`, as in the learners)."""
     return check_int(episodes, "episodes", minimum=1)
 
 
-def check_seeds(seeds) -> list[int]:
+def check_seeds(seeds: int | Iterable[int]) -> list[int]:
     """A non-empty list of distinct non-negative int seeds (one int is one seed); each checked by the shared
     :func:`~boundlab.solvers.validation.check_int` (a float such as 1.5 is a ``TypeError``, not rounded)."""
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
@@ -89,8 +90,9 @@ def execute(run: Run) -> tuple[pd.DataFrame, float]:
     return frame, time.perf_counter() - t0
 
 
-def measure_regret(algorithm: str | Callable, model: EpisodicMDP | LinearMDP, episodes: int, seeds=(0,), *,
-                   executor: Executor | str | None = None, progress: bool = True, **params) -> pd.DataFrame:
+def measure_regret(algorithm: str | Callable, model: EpisodicMDP | LinearMDP, episodes: int,
+                   seeds: int | Iterable[int] = (0,), *, executor: Executor | str | None = None,
+                   progress: bool = True, **params: object) -> pd.DataFrame:
     """Run ``algorithm`` for ``episodes`` episodes on each seed.
 
     Args:

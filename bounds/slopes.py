@@ -14,6 +14,9 @@ from boundlab.tabular.instances import as_generator
 
 @dataclass(frozen=True)
 class Slope:
+    """A fitted log-log slope, its bootstrap confidence interval ``[low, high]`` and the burn-in K it was fitted
+    from (NaN slope and CI where the mean cumulative regret is still 0 at the burn-in)."""
+
     slope: float
     low: float
     high: float
@@ -61,7 +64,7 @@ def _fit(logK: np.ndarray, curve: np.ndarray) -> float:
 
 
 def bootstrap_slope(K: np.ndarray, rows: np.ndarray, *, n_boot: int = 500, level: float = 0.95,
-                    seed=0) -> tuple[float, float, float]:
+                    seed: int | np.random.Generator = 0) -> tuple[float, float, float]:
     """Least-squares slope of ``log(mean of rows)`` vs ``log K`` for ``rows[i, j]`` = run ``i``'s value at
     ``K[j]``, with a percentile bootstrap ``level`` CI resampling the runs. Returns ``(slope, low, high)``."""
     rows = np.atleast_2d(rows)
@@ -73,7 +76,7 @@ def bootstrap_slope(K: np.ndarray, rows: np.ndarray, *, n_boot: int = 500, level
 
 
 def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_boot: int = 500,
-                 level: float = 0.95, seed=0) -> Slope:
+                 level: float = 0.95, seed: int | np.random.Generator = 0) -> Slope:
     """Least-squares slope of ``log(mean cumulative regret)`` vs ``log K`` over ``K >= burn_in`` (``n_points``
     log-spaced K) of ``cumulative[seed, k]`` (as from :func:`cumulative_regret`), with a percentile bootstrap CI
     resampling seeds. If the mean cumulative regret is still 0 at the burn-in, a power law cannot be fitted and the

@@ -18,6 +18,7 @@ content key matches them, so a sweep re-runs them.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import warnings
 import zlib
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .fingerprint import fingerprint
+from .fingerprint import content_hash
 
 KEY = ("algorithm", "instance", "model", "seed", "episodes", "params")
 _TYPES = (str, str, str, int, int, str)
@@ -43,12 +44,11 @@ _F8 = np.dtype("<f8")
 
 def _canonical(value):
     """What JSON cannot hold, as JSON: a numpy scalar as its Python value, an array (dense or sparse) or a model as
-    ``"<type> sha256:<hex>"``, the content hash of :func:`~boundlab.bounds.fingerprint.fingerprint` (dtype, shape,
-    bytes)."""
+    ``"<type> sha256:<hex>"``, its :func:`~boundlab.bounds.fingerprint.content_hash` (dtype, shape, bytes)."""
     if isinstance(value, np.generic):
         return value.item()
     try:
-        digest = fingerprint(value)
+        digest = content_hash(value)
     except TypeError:
         raise TypeError(f"cannot key a parameter of type {type(value).__name__} (use numbers, strings, lists, dicts "
                         "or numpy arrays)") from None
@@ -105,6 +105,12 @@ class Store:
     ``with store:`` one connection serves them all (in the thread that entered) and is closed at the end."""
 
     def __init__(self, path: str | Path):
+        """Open (or create) the store at ``path``, a file path such as ``results/runs.sqlite``."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or pathlib.Path to the store's file, got {type(path).__name__}")
+        if Path(path).is_dir():
+            raise ValueError(f"path {str(path)!r} is a folder: give the store's file, e.g. "
+                             f"{str(Path(path) / 'runs.sqlite')!r}")
         self.path = Path(path)
         self._held: sqlite3.Connection | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +144,8 @@ class Store:
         self._held = self._open()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
+        """Close the held connection."""
         con, self._held = self._held, None
         con.close()
 

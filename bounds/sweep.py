@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -53,7 +53,8 @@ def _instances(instances) -> dict:
     return dict(instances)
 
 
-def sweep(algorithms, instances: Mapping, seeds, episodes: int, *, params: Mapping | None = None,
+def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapping, seeds: int | Iterable[int],
+          episodes: int, *, params: Mapping | None = None,
           executor: Executor | str | None = None, store: str | Path = "results/runs.sqlite",
           progress: bool = True) -> pd.DataFrame:
     """Run every ``(algorithm, instance, seed)`` for ``episodes`` episodes and return the stored rows for them.

@@ -209,3 +209,9 @@ def test_fingerprint_follows_the_content_not_the_name():
     lin = tabular.LinearMDP(np.eye(4).reshape(2, 2, 4), np.full((4, 2), 0.5), np.array([0.1, 0.2, 0.3, 0.4]), H=3)
     lin2 = tabular.LinearMDP(np.eye(4).reshape(2, 2, 4), np.full((4, 2), 0.5), np.array([0.1, 0.2, 0.3, 0.5]), H=3)
     assert fingerprint(lin) != fingerprint(lin2) and len(fingerprint(lin)) == 64
+
+
+@pytest.mark.parametrize("value", [None, "riverswim", (np.eye(2), np.ones(2)), 3, tabular.EpisodicMDP])
+def test_fingerprint_refuses_what_is_not_a_model(value):
+    with pytest.raises(TypeError, match="model must be a model"):
+        fingerprint(value)

@@ -285,3 +285,11 @@ def test_a_held_connection_serves_every_call_and_is_closed_at_the_end(tmp_path):
         assert held.done() == set(keys)
     assert not open_store_files(path)
     assert Store(path).done() == set(keys)
+
+
+@pytest.mark.parametrize("path, error", [(None, TypeError), (3, TypeError), ("folder", ValueError)])
+def test_a_bad_path_is_refused_by_name(tmp_path, path, error):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(error, match="path"):
+        Store(tmp_path / path if path == "folder" else path)
+    assert list((tmp_path / "folder").iterdir()) == []
