@@ -25,15 +25,16 @@ KRYLOV_BUDGET = 400
 ACCEPT_RTOL = 1e-13
 
 
-def _accepted(M, V, r_pi) -> bool:
-    resid = r_pi - M @ V
-    return bool(np.isfinite(V).all()) and np.max(np.abs(resid)) <= ACCEPT_RTOL * (
-        np.max(np.abs(r_pi)) + np.max(np.abs(V)))
+def _accepted(M, V, r_pi, atol: float) -> bool:
+    resid = np.max(np.abs(r_pi - M @ V))
+    return bool(np.isfinite(V).all()) and resid <= min(atol, ACCEPT_RTOL * (np.max(np.abs(r_pi)) + np.max(np.abs(V))))
 
 
-def solve_policy_system(P_pi, r_pi: np.ndarray, gamma: float, x0: np.ndarray | None = None) -> np.ndarray:
+def solve_policy_system(P_pi, r_pi: np.ndarray, gamma: float, x0: np.ndarray | None = None,
+                        atol: float = np.inf) -> np.ndarray:
     """Solve ``(I - gamma P_pi) V = r_pi``: BiCGSTAB with up to two refinement steps within ``KRYLOV_BUDGET``
-    mat-vecs (dense: ``S / 6`` of them, a third of LU's cost), accepted at residual ``ACCEPT_RTOL``; else LU."""
+    mat-vecs (dense: ``S / 6`` of them, a third of LU's cost), accepted at residual ``ACCEPT_RTOL`` (relative) and
+    ``atol`` (absolute: a caller that needs ``|V - V^pi| <= residual / (1 - gamma)`` small asks for it); else LU."""
     S = r_pi.shape[0]
     dense = not sp.issparse(P_pi)
     budget = min(KRYLOV_BUDGET, S // 6) if dense else KRYLOV_BUDGET
@@ -41,15 +42,14 @@ def solve_policy_system(P_pi, r_pi: np.ndarray, gamma: float, x0: np.ndarray | N
     if budget >= 10:
         V = r_pi / (1 - gamma) if x0 is None else x0
         for _ in range(3):  # a solve, then iterative refinement on the true residual
-            resid = r_pi - M @ V
-            scale = np.max(np.abs(r_pi)) + np.max(np.abs(V))
-            if np.max(np.abs(resid)) <= ACCEPT_RTOL * scale:
+            if _accepted(M, V, r_pi, atol):
                 return V
+            resid = r_pi - M @ V
             dV, _ = spla.bicgstab(M, resid, rtol=1e-10, atol=0.0, maxiter=budget // 6)  # 2 mat-vecs a step
             if not np.all(np.isfinite(dV)):
                 break
             V = V + dV
-        if _accepted(M, V, r_pi):
+        if _accepted(M, V, r_pi, atol):
             return V
     if dense:
         return la.solve(M, r_pi, check_finite=False)
@@ -99,8 +99,8 @@ def policy_evaluation(P, R, gamma: float, pi) -> PlanningResult:
     return evaluate(prob, pi)
 
 
-def evaluate(prob: Problem, pi: np.ndarray, x0: np.ndarray | None = None) -> PlanningResult:
-    """:func:`policy_evaluation` on a validated problem and policy."""
+def evaluate(prob: Problem, pi: np.ndarray, x0: np.ndarray | None = None, atol: float = np.inf) -> PlanningResult:
+    """:func:`policy_evaluation` on a validated problem and policy (``x0``, ``atol``: :func:`solve_policy_system`'s)."""
     S, A = prob.S, prob.A
     if pi.ndim == 1:
         d = np.arange(S) * A + pi
@@ -108,7 +108,7 @@ def evaluate(prob: Problem, pi: np.ndarray, x0: np.ndarray | None = None) -> Pla
     else:
         Pi = policy_matrix(pi, S, A)
         P_pi, r_pi = Pi @ prob.P2, Pi @ prob.R.ravel()
-    V = solve_policy_system(P_pi, r_pi, prob.gamma, x0)
+    V = solve_policy_system(P_pi, r_pi, prob.gamma, x0, atol)
     Q = backup(prob.P2, prob.R, prob.gamma, V)
     residual, error_bound = evaluation_certificate(prob, pi, V, Q)
     return PlanningResult(V, Q, pi, 1, residual, error_bound, None)

@@ -1,7 +1,10 @@
 """Value iteration and modified policy iteration with span-based stopping (Puterman 1994, sections 6.3, 6.5, 6.6).
 
 Both share one loop: a full Bellman backup ``LV``, MacQueen's bounds on ``V*`` from ``(V, LV)``, then (MPI only)
-``order`` partial evaluation sweeps with the greedy policy. Value iteration is the case ``order = 0``.
+``order`` partial evaluation sweeps with the greedy policy. Value iteration is the case ``order = 0``. Once the
+greedy policy is settled, exact arithmetic shrinks ``span(LV - V)`` every sweep; where it does not, the sweeps' rounding
+noise in ``V`` holds it up (a floor near ``sqrt(S) eps |V| / (1 - gamma)`` on long chains near ``gamma = 1``), and the
+settled policy is evaluated exactly once (a Howard step) to certify from its value instead.
 
 The loop never pays for a separate certifying backup: at the stopping sweep it returns ``V + k`` with the constant
 ``k = (min D + max D) / (2 (1 - gamma))``, ``D = LV - V``, whose backup is ``Q + gamma k`` (rows sum to 1) and whose
@@ -31,7 +34,8 @@ def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
     """The shared VI/MPI loop; ``order`` is an int or ``"auto"`` (0 while the span of ``LV - V`` contracts fast,
     ``AUTO_ORDER`` once it contracts by less than ``SLOW_MIXING_RATIO`` per backup: slow mixing; then, whenever the
     greedy policy stayed the same over a backup while mixing stays slow, it is evaluated exactly, a Howard step that
-    ends the run if its certificate meets ``tol``).
+    ends the run if its certificate meets ``tol``). Every order takes that Howard step, once per policy, when the span
+    stalls under a settled greedy policy (rounding noise, see the module docstring).
 
     Stops once the certified ``error_bound`` of the shifted ``V + k`` (span term plus :func:`rounding_slack`) is at
     most ``tol / 2`` (then ``policy_gap <= tol``), or once the span term is below the rounding slack (float64 cannot
@@ -44,7 +48,7 @@ def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
     Q = R + gamma * v0 * prob.stats.sums.reshape(S, A)  # = backup(P2, R, gamma, V), from the validating pass
     rows = np.arange(S) * A
     r_max, eta = prob.r_max, prob.stats.eta
-    previous_span, previous_greedy = np.inf, None
+    previous_span, previous_greedy, evaluated = np.inf, None, None
     for n in range(1, max_iter + 1):
         if n == 2 and order in (0, "auto") and prob.stats.product is not None:  # came with validation, V = probe
             V = prob.stats.probe
@@ -63,15 +67,21 @@ def _iterate(prob: Problem, order, tol: float, max_iter: int) -> PlanningResult:
         if spread + slack <= tol / 2 or spread <= slack or n == max_iter:
             return _finish(prob, _shifted_result(prob, V + k, Q + gamma * k, k, n), tol, max_iter, n, warned)
         greedy = Q.argmax(axis=1)
-        if order == "auto" and n > 1 and span > SLOW_MIXING_RATIO * previous_span:
-            if m and np.array_equal(greedy, previous_greedy):
-                # slow mixing and a settled greedy policy: evaluate it exactly (a Howard step, Puterman 6.4)
-                exact = evaluate(prob, greedy, x0=LV)
-                result = _shifted_result(prob, exact.V, exact.Q, 0.0, n)
-                if result.error_bound <= tol / 2:
-                    return _finish(prob, result, tol, max_iter, n, warned)
-                V, previous_greedy, previous_span = exact.V, None, np.inf
-                continue
+        settled = previous_greedy is not None and np.array_equal(greedy, previous_greedy)
+        slow = span > SLOW_MIXING_RATIO * previous_span
+        # With the greedy policy d unchanged, D contracts as D_n = (gamma P_d)^(m+1) D_{n-1}: a span that does not
+        # shrink is rounding noise accumulated in V by the sweeps, a floor the span test may never get under.
+        stalled = settled and span >= previous_span
+        if (stalled or (settled and order == "auto" and m and slow)) and not np.array_equal(greedy, evaluated):
+            # evaluate the settled greedy policy exactly (a Howard step, Puterman 6.4), once per policy, to a
+            # residual whose share of the certificate, residual / (1 - gamma), is at most tol / 4
+            exact, evaluated = evaluate(prob, greedy, x0=LV, atol=(1.0 - gamma) * tol / 4), greedy
+            result = _shifted_result(prob, exact.V, exact.Q, 0.0, n)
+            if result.error_bound <= tol / 2:
+                return _finish(prob, result, tol, max_iter, n, warned)
+            V, previous_greedy, previous_span = exact.V, None, np.inf
+            continue
+        if order == "auto" and slow:
             m = AUTO_ORDER
         previous_span, previous_greedy = span, greedy
         V = LV
@@ -101,8 +111,9 @@ def value_iteration(P, R, gamma: float, *, tol: float = 1e-6, max_iter: int = 1_
     """Value iteration ``V <- max_a [R + gamma P V]`` (Puterman 1994, section 6.3) with span stopping (section 6.6).
 
     Stops at the first sweep whose certified bound (MacQueen's ``span(LV_n - V_n) / (2 (1 - gamma))`` plus the
-    float64 rounding floor of :mod:`.result`) is at most ``tol / 2``. Guarantees (Puterman Thm 6.6.3, Prop. 6.6.5):
-    ``|V - V*| <= tol/2`` and the returned greedy policy is ``tol``-optimal, as certified by the result's
+    float64 rounding floor of :mod:`.result`) is at most ``tol / 2`` (or, where rounding noise stalls the span, at
+    an exact evaluation of the settled greedy policy that meets it; module docstring). Guarantees (Puterman Thm 6.6.3,
+    Prop. 6.6.5): ``|V - V*| <= tol/2`` and the returned greedy policy is ``tol``-optimal, as certified by the result's
     ``error_bound`` and ``policy_gap``; where float64 cannot certify ``tol / 2`` at the model's scale
     (``n eps |R|max / (1 - gamma)^2`` and up), a ``RuntimeWarning`` says so at the start and the result certifies
     what was reached.

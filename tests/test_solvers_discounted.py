@@ -136,6 +136,27 @@ def test_chain_closed_form():
     assert np.all(solvers.solve(m.P, m.R, gamma).policy == 0)
 
 
+def test_mpi_is_not_held_up_by_rounding_noise_on_a_long_chain():
+    """Issue 8's dense 1000-state chain at gamma = 0.9999, tol = 1e-6. The partial sweeps leave rounding noise in V
+    whose span(LV - V) no longer shrinks although the greedy policy is settled (exactly, it would shrink by
+    gamma^(order+1)), near tol/2 here: MPI then evaluates that policy exactly instead of waiting for the noise to dip.
+    Monotone MPI from below needs no more backups than VI (Puterman Thm 6.5.5); both certificates contain the exact
+    error, V*(s) = gamma^(S-1-s) / (1 - gamma) (forward is optimal: gamma^(S-1) > 0.2) in rationals."""
+    from fractions import Fraction
+
+    S, gamma, tol = 1000, 0.9999, 1e-6
+    m = tabular.chain(n_states=S, slip=0.0, gamma=gamma)
+    g = Fraction(gamma)
+    V_star = [g ** (S - 1 - s) / (1 - g) for s in range(S)]
+    vi = solvers.value_iteration(m.P, m.R, gamma, tol=tol)
+    mpi = solvers.modified_policy_iteration(m.P, m.R, gamma, tol=tol)
+    assert mpi.iterations <= vi.iterations
+    for res in (vi, mpi):
+        assert res.error_bound <= tol / 2
+        assert max(abs(Fraction(float(v)) - w) for v, w in zip(res.V, V_star)) <= Fraction(res.error_bound)
+        assert np.all(res.policy == 0)
+
+
 def test_riverswim_value_by_hand():
     """RiverSwim at gamma = 0: V* = max_a R(s, a): 0.005 at the left bank, 1 at the right bank, else 0."""
     from boundlab.tabular import riverswim
