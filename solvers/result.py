@@ -20,7 +20,7 @@ planners warn when the requested ``tol`` lies below it.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,17 +95,45 @@ def rounding_floor(prob: Problem) -> float:
     return rounding_slack(prob, v, prob.r_max + v, 0.0)
 
 
+def floor_parts(prob: Problem) -> tuple[float, float]:
+    """:func:`rounding_floor` split by cause: ``(arithmetic, rows)``, the float64 arithmetic's share (the floor of the
+    same model with rows summing to 1 up to their summation's rounding) and the share of the stored rows' measured
+    deviation from 1 (``kappa`` and the ``eta`` terms, growing like ``gamma |sum - 1| |R|max / (1 - gamma)^2``)."""
+    arithmetic = rounding_floor(replace(prob, stats=replace(prob.stats, eta=(prob.stats.max_nnz + 1) * EPS)))
+    return arithmetic, max(rounding_floor(prob) - arithmetic, 0.0)
+
+
+def _limit(prob: Problem) -> tuple[bool, str]:
+    """``(rows dominate, what limits the certificate, with its size and the fix)``."""
+    arithmetic, rows = floor_parts(prob)
+    if rows > arithmetic:
+        deviation = float(np.abs(prob.stats.sums - 1).max())
+        return True, (
+            f"the rows of P sum to 1 only within {deviation:.2g}, which alone puts {rows:.2g} into the certified "
+            f"|V - V*| at gamma = {prob.gamma} (float64 rounding adds {arithmetic:.2g}); normalise the rows in "
+            "float64, P / P.sum(-1, keepdims=True) (sparse (S*A, S) P: divide each row by its sum)")
+    return False, (
+        f"float64 rounding alone may contribute {arithmetic + rows:.2g} to |V - V*| at this scale (|R|max = "
+        f"{prob.r_max:g}, gamma = {prob.gamma}, up to {prob.stats.max_nnz} successors per row); rescale R, or ask for "
+        "tol >= 2 * that")
+
+
 def warn_if_below_floor(prob: Problem, tol: float, stacklevel: int = 3) -> bool:
-    """Warn (``RuntimeWarning``) and return True when ``|V - V*| <= tol / 2`` cannot be certified in float64."""
-    floor = rounding_floor(prob)
-    if floor <= tol / 2:
+    """Warn (``RuntimeWarning``) and return True when ``|V - V*| <= tol / 2`` cannot be certified for the stored
+    model, naming the dominant cause: float64 rounding, or rows that sum to 1 only within the accepted tolerance."""
+    if rounding_floor(prob) <= tol / 2:
         return False
-    warnings.warn(
-        f"tol={tol:g} is below what float64 can certify at this scale (|R|max = {prob.r_max:g}, gamma = "
-        f"{prob.gamma}, up to {prob.stats.max_nnz} successors per row): rounding alone may contribute {floor:.2g} "
-        "to |V - V*|, so |V - V*| <= tol/2 cannot be promised; the result's error_bound states what was certified "
-        "(rescale R, or ask for tol >= 2 * that)", RuntimeWarning, stacklevel=stacklevel)
+    rows, cause = _limit(prob)
+    head = "cannot be certified for P as stored" if rows else "is below what float64 can certify"
+    warnings.warn(f"tol={tol:g} {head}: {cause}. |V - V*| <= tol/2 cannot be promised; the result's error_bound "
+                  "states what was certified", RuntimeWarning, stacklevel=stacklevel)
     return True
+
+
+def warn_above_tol(prob: Problem, error_bound: float, tol: float, stacklevel: int = 3) -> None:
+    """Warn (``RuntimeWarning``) that a finished run certified ``error_bound > tol / 2``, naming the dominant cause."""
+    warnings.warn(f"the certified error {error_bound:.2g} exceeds tol/2 = {tol / 2:g}: {_limit(prob)[1]}",
+                  RuntimeWarning, stacklevel=stacklevel + 1)
 
 
 def certify(prob: Problem, V: np.ndarray, Q: np.ndarray, shift: float = 0.0) -> tuple[float, float, float]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ._problem import check_tol, discounted_problem
 from .linear_programming import solve_lp
 from .policy_iteration import howard
-from .result import PlanningResult, warn_if_below_floor
+from .result import PlanningResult, warn_above_tol, warn_if_below_floor
 from .value_iteration import _iterate
 
 #: Dense models with at most this many states use policy iteration (one O(S^3) solve per improvement).
@@ -42,7 +40,6 @@ def solve(P, R, gamma: float, *, tol: float = 1e-6) -> PlanningResult:
         pi0 = solve_lp(prob).policy if near_deterministic else None
         res = howard(prob, 10_000, pi0)
         if not warned and res.error_bound > tol / 2:
-            warnings.warn(f"float64 rounding limits the certified error to {res.error_bound:.2g} > tol/2 = "
-                          f"{tol / 2:g}", RuntimeWarning, stacklevel=2)
+            warn_above_tol(prob, res.error_bound, tol)
         return res
     return _iterate(prob, "auto", tol, 1_000_000)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._problem import Problem, check_tol, discounted_problem
 from .evaluation import evaluate
-from .result import PlanningResult, backup, certify, rounding_slack, warn_if_below_floor
+from .result import PlanningResult, backup, certify, rounding_slack, warn_above_tol, warn_if_below_floor
 from .validation import check_int
 
 #: ``order="auto"``: partial sweeps are switched on once a backup shrinks span(LV - V) by less than this factor.
@@ -97,8 +97,7 @@ def _finish(prob: Problem, result: PlanningResult, tol: float, max_iter: int, n:
     if n == max_iter and result.error_bound > tol / 2:
         warnings.warn(f"no convergence to tol={tol} in max_iter={max_iter} iterations", RuntimeWarning, stacklevel=4)
     elif not warned and result.error_bound > tol / 2:
-        warnings.warn(f"float64 rounding limits the certified error to {result.error_bound:.2g} > tol/2 = "
-                      f"{tol / 2:g}", RuntimeWarning, stacklevel=4)
+        warn_above_tol(prob, result.error_bound, tol, stacklevel=4)
     return result
 
 

@@ -1,6 +1,7 @@
 """Certificates contain the true error, float64 rounding included: checked against exact rational arithmetic
 (``fractions.Fraction`` on the stored floats) on hypothesis-drawn MDPs with large reward scales and gamma near 1."""
 
+import re
 import warnings
 from fractions import Fraction
 
@@ -156,6 +157,26 @@ def test_warns_when_tol_is_below_float64_resolution():
         warnings.simplefilter("error")
         res = solvers.value_iteration(P, R, 0.9, tol=1e-6)  # at unit scale the promise holds, silently
     assert res.error_bound <= 1e-6 / 2
+
+
+def test_warning_names_rows_that_sum_to_1_only_approximately():
+    """P rounded to 9 decimals (row sums off by up to 6e-9, accepted) at gamma = 0.999: the rows' deviation, not
+    float64 rounding, keeps the certificate above tol/2, and the warning says so, with its size and the fix; with the
+    rows normalised in float64 the same tol is certified without a warning."""
+    rng = np.random.default_rng(0)
+    P, R = np.round(rng.dirichlet(np.ones(50), size=(50, 4)), 9), rng.random((50, 4))
+    assert 5e-9 < np.abs(P.sum(-1) - 1).max() < 1e-8
+    for f in (solvers.value_iteration, solvers.modified_policy_iteration, solvers.solve):
+        with pytest.warns(RuntimeWarning) as record:
+            res = f(P, R, 0.999, tol=1e-6)
+        message = " ".join(str(w.message) for w in record)
+        assert re.search(r"rows of P sum to 1 only within 6e-09.*P / P\.sum\(-1, keepdims=True\)", message), message
+        assert "below what float64 can certify" not in message
+        assert res.error_bound > 1e-6 / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for f in (solvers.value_iteration, solvers.modified_policy_iteration, solvers.solve):
+            assert f(P / P.sum(-1, keepdims=True), R, 0.999, tol=1e-6).error_bound <= 1e-6 / 2
 
 
 def test_certificate_is_never_zero():
