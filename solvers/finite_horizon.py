@@ -141,7 +141,7 @@ def _check_markov_policy(pi, H: int | None, S: int, A: int) -> tuple[np.ndarray,
     if bad.any():
         h, s = np.argwhere(bad)[0].tolist()
         raise ValueError(f"pi[{h}, {s}] is not a probability vector over actions (negative, non-finite, or sums to "
-                         f"{pi3[h, s].sum()!r}; dtype {pi.dtype})")
+                         f"{float(pi3[h, s].sum())!r}; dtype {pi.dtype})")
     return pi3, H
 
 

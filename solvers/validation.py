@@ -47,17 +47,22 @@ def check_real_array(x, name: str) -> np.ndarray:
     return x
 
 
+def _plain(x):
+    """A numpy scalar as the Python number (or string) it holds, so messages print ``2.5``, not ``np.float64(2.5)``."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def check_real(x, name: str) -> float:
     """``x`` as a float if it is a real number (not a string, bool, complex or array), else ``TypeError``."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {_plain(x)!r}")
     return float(x)
 
 
 def check_int(x, name: str, minimum: int | None = None) -> int:
     """``x`` as an int if it is an integer (not a float such as 2.5, nor a bool), else raise."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name} must be an integer, got {type(x).__name__} {_plain(x)!r}")
     if minimum is not None and x < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {x}")
     return int(x)
@@ -214,7 +219,7 @@ def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "", dtype
     if off.any():
         bad = int(np.flatnonzero(off)[0])
         hint = "" if atol == ROW_SUM_ATOL else f" (tolerance {atol:.1e} for {np.dtype(dtype)} input)"
-        raise ValueError(f"{name} row at {_describe_row(bad, A, prefix)} sums to {sums[bad]!r}, not 1{hint}")
+        raise ValueError(f"{name} row at {_describe_row(bad, A, prefix)} sums to {float(sums[bad])!r}, not 1{hint}")
     eps = float(np.finfo(np.float64).eps)
     eta = float(deviation.max(initial=0.0)) + (max_nnz + 1) * eps
     return RowStats(max_nnz, int(nnz.sum()), eta, sums, probe if product is not None else None, product)
@@ -311,7 +316,7 @@ def check_policy(pi, S: int, A: int, name: str = "pi", prefix: tuple[int, ...] =
         off = np.abs(pi.sum(axis=1) - 1) > row_sum_atol(dtype, A)
         if off.any():
             s = int(np.flatnonzero(off)[0])
-            raise ValueError(f"{where(s)} sums to {pi[s].sum()!r}, not 1 (dtype {dtype})")
+            raise ValueError(f"{where(s)} sums to {float(pi[s].sum())!r}, not 1 (dtype {dtype})")
         return pi
     raise ValueError(f"{name} must be pi[s] (deterministic) or pi[s, a] (stochastic), got shape {pi.shape}")
 

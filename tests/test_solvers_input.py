@@ -177,3 +177,19 @@ def test_finite_horizon_bad_arguments():
         solvers.evaluate_policies(P, R, np.zeros((1, 2, 4)), [0])
     with pytest.raises(TypeError, match="epsilon must be a real number"):
         solvers.evaluate_policies(P, R, np.zeros((1, 2, 4), dtype=int), [0], epsilon="0.1")
+
+
+def test_messages_print_plain_numbers():
+    """Numpy scalars in messages print as plain numbers (0.7, 2.5, '0.9'), not as np.float64(0.7) reprs."""
+    half, zero = np.full((2, 1, 2), 0.5), np.zeros((2, 1))
+    off = half.copy()
+    off[0, 0, 0] = 0.6
+    calls = [(lambda: solvers.value_iteration(off, zero, 0.9), "sums to 1.1"),
+             (lambda: solvers.value_iteration(half, zero, 0.9, max_iter=np.float64(2.5)), "got float64 2.5"),
+             (lambda: solvers.value_iteration(half, zero, np.str_("0.9")), "got str_ '0.9'"),
+             (lambda: solvers.policy_evaluation(half, zero, 0.9, np.array([[0.7], [1.0]])), "sums to 0.7"),
+             (lambda: solvers.finite_horizon_evaluation(half, zero, np.array([[[0.7], [1.0]]])), "sums to 0.7")]
+    for call, expected in calls:
+        with pytest.raises((ValueError, TypeError)) as info:
+            call()
+        assert expected in str(info.value) and "np." not in str(info.value), str(info.value)
