@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from boundlab.solvers.validation import check_real_array
 
 from ._checks import plain
 from .models import EpisodicMDP, FiniteMDP
+
+if TYPE_CHECKING:  # gymnasium is optional
+    import gymnasium as gym
 
 
 def _covering_range(R: np.ndarray) -> tuple[float, float]:
@@ -19,7 +24,8 @@ def _covering_range(R: np.ndarray) -> tuple[float, float]:
     return float(min(R.min(initial=0.0), 0.0)), float(max(R.max(initial=1.0), 1.0))
 
 
-def from_mdptoolbox(P, R, gamma: float, initial=None) -> FiniteMDP:
+def from_mdptoolbox(P: Sequence[ArrayLike | sp.spmatrix] | ArrayLike, R: Sequence[ArrayLike | sp.spmatrix] | ArrayLike,
+                    gamma: float, initial: ArrayLike | None = None) -> FiniteMDP:
     """A :class:`FiniteMDP` from pymdptoolbox's layout (``mdptoolbox.mdp``).
 
     ``P``: a list (or tuple, or object array) of ``A`` per-action ``(S, S)`` matrices ``P[a][s, s']``, dense or
@@ -68,7 +74,8 @@ def from_mdptoolbox(P, R, gamma: float, initial=None) -> FiniteMDP:
     return FiniteMDP(mats, R_sa, gamma, initial, reward_range=_covering_range(R_sa), name="mdptoolbox")
 
 
-def from_gymnasium(env, *, gamma: float | None = None, H: int | None = None, initial=None) -> FiniteMDP | EpisodicMDP:
+def from_gymnasium(env: gym.Env, *, gamma: float | None = None, H: int | None = None,
+                   initial: ArrayLike | None = None) -> FiniteMDP | EpisodicMDP:
     """A model of a gymnasium environment with a tabular transition table ``env.unwrapped.P`` (the toy-text
     environments: FrozenLake, Taxi, CliffWalking, ...): ``P[s][a]`` is a list of ``(prob, next_state, reward,
     terminated)``.

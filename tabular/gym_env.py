@@ -30,14 +30,14 @@ class MDPEnv(gym.Env):
         self._rng = as_generator(None)
         self._s, self._h = 0, 0
 
-    def reset(self, *, seed: int | None = None, options=None):
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[int, dict]:
         super().reset(seed=seed)
         if seed is not None:
             self._rng = as_generator(seed)
         self._s, self._h = int(self._rng.choice(self.model.S, p=self.model.initial)), 0
         return self._s, {}
 
-    def step(self, action):
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict]:
         if not self.action_space.contains(int(action)):
             raise ValueError(f"action must lie in [0, {self.model.A}), got {action}")
         hp, hr = min(self._h, self._P.shape[0] - 1), min(self._h, self._R.shape[0] - 1)

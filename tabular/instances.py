@@ -5,16 +5,16 @@ Rewards are scaled to [0, 1]. Every random factory takes ``seed`` (int or ``nump
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import check_flag, check_int, check_real, plain
-from .models import EpisodicMDP, FiniteMDP
+from ._checks import Seed, check_flag, check_int, check_real, plain
+from .models import EpisodicMDP, FiniteMDP, LinearMDP
 
 
-def as_generator(seed) -> np.random.Generator:
+def as_generator(seed: Seed) -> np.random.Generator:
     """``seed`` (int, None or Generator) as a ``numpy.random.Generator``."""
     if isinstance(seed, np.random.Generator):
         return seed
@@ -78,7 +78,7 @@ def chain(n_states: int = 5, slip: float = 0.2, gamma: float = 0.95) -> FiniteMD
     return FiniteMDP(P, R, gamma, name="chain")
 
 
-def gridworld(n: int = 10, slip: float = 0.1, gamma: float = 0.99, sparse: bool = False):
+def gridworld(n: int = 10, slip: float = 0.1, gamma: float = 0.99, sparse: bool = False) -> FiniteMDP:
     """An ``n x n`` gridworld with slip (Sutton & Barto 2018, Example 3.5 style). Actions up/right/down/left move one
     cell (bumping into a wall stays); with probability ``slip`` a uniformly random direction is taken instead. Start
     at the top-left corner; the bottom-right corner is absorbing and pays 1 per step. With ``gamma`` near 1 the value
@@ -106,7 +106,7 @@ def gridworld(n: int = 10, slip: float = 0.1, gamma: float = 0.99, sparse: bool 
     return FiniteMDP(P2.toarray().reshape(S, A, S), R, gamma, name="gridworld")
 
 
-def garnet_transitions(S: int, A: int, b: int, seed=None) -> sp.csr_matrix:
+def garnet_transitions(S: int, A: int, b: int, seed: Seed = None) -> sp.csr_matrix:
     """The ``(S*A, S)`` CSR transition matrix of a Garnet: each ``(s, a)`` has ``b`` distinct successors drawn
     uniformly, with probabilities given by the gaps of ``b - 1`` uniform cut points (Archibald, McKinnon & Thomas
     1995; Bhatnagar et al. 2009)."""
@@ -128,14 +128,14 @@ def garnet_transitions(S: int, A: int, b: int, seed=None) -> sp.csr_matrix:
     return sp.csr_matrix((probs.ravel(), succ.ravel(), indptr), shape=(S * A, S))
 
 
-def garnet(S: int = 50, A: int = 4, b: int = 5, gamma: float = 0.95, seed=None) -> FiniteMDP:
+def garnet(S: int = 50, A: int = 4, b: int = 5, gamma: float = 0.95, seed: Seed = None) -> FiniteMDP:
     """A Garnet random MDP (Archibald et al. 1995): ``b`` successors per ``(s, a)``, rewards uniform on [0, 1]."""
     rng = as_generator(seed)
     P = garnet_transitions(S, A, b, rng).toarray().reshape(S, A, S)
     return FiniteMDP(P, rng.random((S, A)), gamma, name="garnet")
 
 
-def dirichlet_mdp(S: int = 20, A: int = 4, alpha: float = 1.0, gamma: float = 0.95, seed=None) -> FiniteMDP:
+def dirichlet_mdp(S: int = 20, A: int = 4, alpha: float = 1.0, gamma: float = 0.95, seed: Seed = None) -> FiniteMDP:
     """A random MDP with rows ``P[s, a] ~ Dirichlet(alpha 1_S)`` and rewards uniform on [0, 1]."""
     S, A = check_int(S, "S"), check_int(A, "A")
     alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
@@ -153,7 +153,8 @@ def _hard_tree(S: int, A: int) -> tuple[int, int, int]:
     return n_internal, n_tree, int(depth.max())
 
 
-def minimax_hard_family(S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, H_bar: int | None = None):
+def minimax_hard_family(S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, H_bar: int | None = None
+                        ) -> tuple[dict[tuple[int, int, int], EpisodicMDP], int]:
     """Every member of the hard family of :func:`minimax_hard_instance`: one per hidden ``(h*, l*, a*)``, with
     ``h*`` over the reachable leaf steps ``[d + 1, H_bar + d + 1]``. Returns ``(members, reward_steps)`` where
     ``members`` maps ``(h*, l*, a*)`` to its model and ``reward_steps = H - H_bar - d - 2`` is the number of rewarded
@@ -167,7 +168,8 @@ def minimax_hard_family(S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0
 
 
 def minimax_hard_instance(
-    S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, optimal=(None, 0, 0), H_bar: int | None = None
+    S: int = 10, A: int = 2, H: int = 12, epsilon: float = 0.1, optimal: tuple[int | None, int, int] = (None, 0, 0),
+    H_bar: int | None = None,
 ) -> EpisodicMDP:
     """The hard non-stationary MDP of Domingues, Menard, Kaufmann & Valko 2021 ("Episodic reinforcement learning in
     finite MDPs: minimax lower bounds revisited", ALT, Section 3), with 0-indexed steps ``h = 0..H-1``.
@@ -235,7 +237,7 @@ ENVS: dict[str, tuple[Callable, str]] = {
 }
 
 
-def make(name: str, **overrides):
+def make(name: str, **overrides: Any) -> FiniteMDP | EpisodicMDP:
     """Build a built-in model by name (see ``ENVS``); random ones default to ``seed=0``."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__} {name!r}")
@@ -247,12 +249,10 @@ def make(name: str, **overrides):
     return factory(**overrides)
 
 
-def random_linear_mdp(S: int = 10, A: int = 3, d: int = 4, H: int = 5, seed=None):
+def random_linear_mdp(S: int = 10, A: int = 3, d: int = 4, H: int = 5, seed: Seed = None) -> LinearMDP:
     """A random linear MDP (Jin et al. 2020): ``phi(s, a)`` on the simplex (Dirichlet(1)), each ``mu_h`` a set of
     ``d`` distributions over states (Dirichlet(1)), ``theta_h`` uniform on [0, 1]^d, so ``P_h = <phi, mu_h>`` is a
     distribution and ``r_h = <phi, theta_h>`` lies in [0, 1]."""
-    from .models import LinearMDP
-
     S, A, d, H = check_int(S, "S"), check_int(A, "A"), check_int(d, "d"), check_int(H, "H")
     rng = as_generator(seed)
     phi = rng.dirichlet(np.ones(d), size=(S, A))

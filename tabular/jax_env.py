@@ -14,6 +14,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import check_int
 from .models import EpisodicMDP, FiniteMDP, episode_horizon
@@ -66,7 +67,8 @@ def reset(key: jax.Array, params: EnvParams) -> EnvState:
     return EnvState(_sample(key, params.cdf_initial), jnp.int32(0))
 
 
-def step(key: jax.Array, state: EnvState, action, params: EnvParams):
+def step(key: jax.Array, state: EnvState, action: jax.Array | int,
+         params: EnvParams) -> tuple[EnvState, jax.Array, jax.Array]:
     """One transition: returns ``(next_state, reward, done)``; ``done`` when the horizon is reached."""
     hp = jnp.minimum(state.h, params.cdf_P.shape[0] - 1)
     hr = jnp.minimum(state.h, params.R.shape[0] - 1)
@@ -76,7 +78,7 @@ def step(key: jax.Array, state: EnvState, action, params: EnvParams):
     return nxt, reward, nxt.h >= params.horizon
 
 
-def rollout(key: jax.Array, params: EnvParams, policy: jax.Array):
+def rollout(key: jax.Array, params: EnvParams, policy: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """One episode of ``params.horizon`` steps under a deterministic ``policy[s]``/``policy[h, s]`` or stochastic
     ``policy[s, a]``/``policy[h, s, a]`` (floats). Returns ``(states[T+1], actions[T], rewards[T])``.
     Batch with ``jax.vmap(rollout, in_axes=(0, None, None))`` over keys, or over params for many instances."""
@@ -100,7 +102,8 @@ def rollout(key: jax.Array, params: EnvParams, policy: jax.Array):
     return jnp.append(states, last.s), actions, rewards
 
 
-def batch_rollout(key: jax.Array, params: EnvParams, policy, n_episodes: int):
+def batch_rollout(key: jax.Array, params: EnvParams, policy: ArrayLike,
+                  n_episodes: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     """``n_episodes`` independent episodes, ``vmap``-ed and ``jit``-compiled: arrays with a leading episode axis."""
     keys = jax.random.split(key, check_int(n_episodes, "n_episodes"))
     return _batched(keys, params, jnp.asarray(policy))

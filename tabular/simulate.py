@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
+from numpy.typing import ArrayLike
 
 from boundlab.solvers.validation import row_sum_atol
 
-from ._checks import check_int
+from ._checks import Seed, check_int
 from ._rng import next_uniform
 from .instances import as_generator
 from .models import EpisodicMDP, FiniteMDP, episode_horizon
@@ -137,7 +138,7 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
     return states, actions, rewards
 
 
-def _policy_tables(policy, S: int, A: int, T: int):
+def _policy_tables(policy: ArrayLike, S: int, A: int, T: int):
     """Deterministic ``pi[s]``/``pi[h, s]`` (integers) or stochastic ``pi[s, a]``/``pi[h, s, a]`` (real
     probabilities, rows summing to 1 within a tolerance scaled to their dtype) as kernel arrays."""
     pi = np.asarray(policy)
@@ -174,8 +175,8 @@ def sampler_for(model: FiniteMDP | EpisodicMDP) -> AliasSampler:
     return AliasSampler.from_rows(model.P.reshape(-1, model.S))
 
 
-def simulate(model: FiniteMDP | EpisodicMDP, policy, n_episodes: int, seed=None, *, horizon: int | None = None,
-             sampler: AliasSampler | None = None) -> Trajectories:
+def simulate(model: FiniteMDP | EpisodicMDP, policy: ArrayLike, n_episodes: int, seed: Seed = None, *,
+             horizon: int | None = None, sampler: AliasSampler | None = None) -> Trajectories:
     """Run ``n_episodes`` episodes of ``policy`` in ``model`` (rewards are the mean rewards ``R``).
 
     Args:

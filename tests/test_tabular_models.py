@@ -166,3 +166,25 @@ def test_garnet_branching():
 def test_instance_arguments_checked(factory, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         factory(**kwargs)
+
+
+def test_public_functions_have_type_hints_that_resolve():
+    """Every public function of tabular (its __all__, the learners, the argument checkers and the simulators' adapters)
+    annotates each parameter and its return, and the annotations name real types."""
+    import inspect
+    import typing
+
+    import gymnasium
+
+    from boundlab.tabular import _checks, jax_env, learners
+    from boundlab.tabular.gym_env import MDPEnv
+
+    functions = [getattr(tabular, n) for n in tabular.__all__ if inspect.isfunction(getattr(tabular, n))]
+    functions += [getattr(learners, n) for n in learners.__all__ if inspect.isfunction(getattr(learners, n))]
+    functions += [_checks.plain, _checks.check_int, _checks.check_real, _checks.check_flag, _checks.check_reward_range,
+                  jax_env.params_from_model, jax_env.reset, jax_env.step, jax_env.rollout, jax_env.batch_rollout,
+                  MDPEnv.reset, MDPEnv.step, tabular.simulate]
+    for f in functions:
+        hints = typing.get_type_hints(f, {**vars(inspect.getmodule(f)), "gym": gymnasium})
+        params = [p for p in inspect.signature(f).parameters if p != "self"]
+        assert set(params) <= set(hints) and "return" in hints, (f.__qualname__, set(params) - set(hints))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .._checks import check_flag, check_int, check_real, check_reward_range
+from .._checks import RewardRange, Seed, check_flag, check_int, check_real, check_reward_range
 from ..instances import as_generator
 from ..models import EpisodicMDP
 from ..simulate import AliasSampler, sampler_for
@@ -22,20 +23,21 @@ REWARD_ASSUMPTION = "per-step mean rewards in [0, 1]"
 
 # --- argument checks: the shared checkers (tabular/_checks.py) applied to the learners' parameters ---------------
 
-def check_stationary(value) -> bool | None:
+def check_stationary(value: Any) -> bool | None:
     """``stationary``: ``None`` (decide from the model) or a bool."""
     return None if value is None else check_flag(value, "stationary")
 
 
-def check_episodes(K) -> int:
+def check_episodes(K: Any) -> int:
     return check_int(K, "K (episodes)")
 
 
-def check_delta(delta, name: str = "delta") -> float:
+def check_delta(delta: Any, name: str = "delta") -> float:
     return check_real(delta, name, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
-def unit_rewards(R: np.ndarray, learner: str, reward_range=None) -> tuple[np.ndarray, tuple[float, float]]:
+def unit_rewards(R: np.ndarray, learner: str,
+                 reward_range: RewardRange | None = None) -> tuple[np.ndarray, tuple[float, float]]:
     """The rewards a learner may be run on: ``R`` itself if it satisfies :data:`REWARD_ASSUMPTION`, else a
     ``ValueError`` naming the learner and the first offending entry. With ``reward_range = (lo, hi)`` (every entry of
     ``R`` must lie there) the rewards are mapped affinely, ``r' = (r - lo) / (hi - lo)``, into [0, 1], with a
@@ -111,7 +113,7 @@ class Interaction:
     reward_range: tuple[float, float] = (0.0, 1.0)
 
     @property
-    def tables(self):
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         s = self.sampler
         return s.indptr, s.successors, s.threshold, s.alias_successors
 
@@ -126,7 +128,8 @@ class Interaction:
             raise ValueError("stationary=True pools over steps, but this model's reward depends on the step")
         return 1 if pooled else self.H
 
-    def run(self, policies, starts, returns, epsilon: float = 0.0, q_values=None) -> LearnerRun:
+    def run(self, policies: np.ndarray, starts: np.ndarray, returns: np.ndarray, epsilon: float = 0.0,
+            q_values: np.ndarray | None = None) -> LearnerRun:
         """The kernel's output as a :class:`LearnerRun`, returns mapped back to the model's unit."""
         lo, hi = self.reward_range
         if (lo, hi) != (0.0, 1.0):
@@ -134,7 +137,8 @@ class Interaction:
         return LearnerRun(policies, starts, returns, epsilon, q_values, (lo, hi))
 
 
-def interaction(model: EpisodicMDP, seed, *, learner: str = "this learner", reward_range=None) -> Interaction:
+def interaction(model: EpisodicMDP, seed: Seed, *, learner: str = "this learner",
+                reward_range: RewardRange | None = None) -> Interaction:
     """Validate the model, seed and rewards (see :func:`unit_rewards`) and build the kernel arrays.
     ``stationary`` is True when ``P`` and ``R`` are both homogeneous (the same at every step)."""
     if not isinstance(model, EpisodicMDP):

@@ -8,19 +8,22 @@ with probability ``epsilon``. They share UCBVI's planner (:mod:`.ucbvi`) with th
 
 from __future__ import annotations
 
+from .._checks import RewardRange, Seed
+from ..models import EpisodicMDP
 from ._common import LearnerRun
 from .ucbvi import run_model_based
 
 
-def greedy(model, K: int, seed=None, *, stationary: bool | None = None, reward_range=None) -> LearnerRun:
+def greedy(model: EpisodicMDP, K: int, seed: Seed = None, *, stationary: bool | None = None,
+           reward_range: RewardRange | None = None) -> LearnerRun:
     """Certainty-equivalent planning on the empirical model, no exploration (rewards in [0, 1], else see
     ``reward_range`` in :func:`._common.unit_rewards`: untried pairs are valued at ``H``)."""
     return run_model_based(model, K, seed, bonus="none", stationary=stationary, reward_range=reward_range,
                            learner="greedy")
 
 
-def eps_greedy(model, K: int, seed=None, *, epsilon: float = 0.1, stationary: bool | None = None,
-               reward_range=None) -> LearnerRun:
+def eps_greedy(model: EpisodicMDP, K: int, seed: Seed = None, *, epsilon: float = 0.1, stationary: bool | None = None,
+               reward_range: RewardRange | None = None) -> LearnerRun:
     """:func:`greedy` with a uniformly random action with probability ``epsilon`` at each step."""
     return run_model_based(model, K, seed, bonus="none", epsilon=epsilon, stationary=stationary,
                            reward_range=reward_range, learner="eps-greedy")

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from boundlab.solvers.validation import check_real_array
 
-from ..models import LinearMDP
+from .._checks import RewardRange, Seed
+from ..models import EpisodicMDP, LinearMDP
 from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
@@ -73,8 +75,9 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
     return policies, starts, returns, q_record
 
 
-def lsvi_ucb(model, K: int, seed=None, *, phi=None, p: float = 0.1, c: float = 1.0, lam: float = 1.0,
-             record_q: bool = False, reward_range=None) -> LearnerRun:
+def lsvi_ucb(model: EpisodicMDP | LinearMDP, K: int, seed: Seed = None, *, phi: ArrayLike | None = None,
+             p: float = 0.1, c: float = 1.0, lam: float = 1.0, record_q: bool = False,
+             reward_range: RewardRange | None = None) -> LearnerRun:
     """LSVI-UCB (Jin et al. 2020, Algorithm 1; regret bound Theorem 3.1). ``model``: a :class:`LinearMDP` (its
     ``phi`` is the known feature map) or an ``EpisodicMDP`` with real, finite features ``phi[s, a, d]`` given.
     ``p`` in (0, 1), ``c >= 0``, ``lam > 0``. Theorem 3.1 assumes rewards in [0, 1] (``Q`` is clipped at ``H``):

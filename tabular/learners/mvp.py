@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._checks import RewardRange, Seed
+from ..models import EpisodicMDP
 from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
@@ -95,8 +97,8 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
     return policies, starts, returns, q_record
 
 
-def mvp(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None, bonus_scale: float = 1.0,
-        record_q: bool = False, reward_range=None) -> LearnerRun:
+def mvp(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = 0.1, stationary: bool | None = None,
+        bonus_scale: float = 1.0, record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
     """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale).
     ``bonus_scale`` multiplies ``c1, c2, c3`` (default 1: the paper's constants, under which the bound holds).
     The paper's total reward in [0, 1] is obtained from per-step rewards in [0, 1] (divided by ``H`` here); other

@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._checks import RewardRange, Seed
 from .._rng import next_gamma
+from ..models import EpisodicMDP
 from ._common import LearnerRun, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
@@ -68,8 +70,8 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
     return policies, starts, returns, q_record
 
 
-def psrl(model, K: int, seed=None, *, alpha0: float = 1.0, stationary: bool | None = None,
-         record_q: bool = False, reward_range=None) -> LearnerRun:
+def psrl(model: EpisodicMDP, K: int, seed: Seed = None, *, alpha0: float = 1.0, stationary: bool | None = None,
+         record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
     """PSRL (Osband et al. 2013, Algorithm 1); Bayesian regret bound Theorem 1. The Beta reward posterior needs
     rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale them.
     ``alpha0 > 0``: the Dirichlet prior's parameter."""

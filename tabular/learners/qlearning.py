@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._checks import RewardRange, Seed
+from ..models import EpisodicMDP
 from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
@@ -80,15 +82,15 @@ def _run(model, K, seed, bernstein, p, c, c1, c2, record_q, reward_range) -> Lea
     return env.run(policies, starts, returns, 0.0, q if record_q else None)
 
 
-def ucb_h(model, K: int, seed=None, *, p: float = 0.1, c: float = 2.0, record_q: bool = False,
-          reward_range=None) -> LearnerRun:
+def ucb_h(model: EpisodicMDP, K: int, seed: Seed = None, *, p: float = 0.1, c: float = 2.0, record_q: bool = False,
+          reward_range: RewardRange | None = None) -> LearnerRun:
     """Q-learning with UCB-Hoeffding (Jin et al. 2018, Algorithm 1; regret bound Theorem 1, for rewards in [0, 1]:
     others are refused unless ``reward_range=(lo, hi)`` asks to rescale them). ``c >= 0``, ``p`` in (0, 1)."""
     return _run(model, K, seed, False, p, c, 0.0, 0.0, record_q, reward_range)
 
 
-def ucb_b(model, K: int, seed=None, *, p: float = 0.1, c1: float = 2.0, c2: float = 2.0,
-          record_q: bool = False, reward_range=None) -> LearnerRun:
+def ucb_b(model: EpisodicMDP, K: int, seed: Seed = None, *, p: float = 0.1, c1: float = 2.0, c2: float = 2.0,
+          record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
     """Q-learning with UCB-Bernstein (Jin et al. 2018, Algorithm 2; regret bound Theorem 2, for rewards in [0, 1]:
     others are refused unless ``reward_range=(lo, hi)`` asks to rescale them). ``c1, c2 >= 0``, ``p`` in (0, 1)."""
     return _run(model, K, seed, True, p, 0.0, c1, c2, record_q, reward_range)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._checks import RewardRange, Seed
+from ..models import EpisodicMDP
 from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
 from ._episode import allocate, greedy, play_episode
 
@@ -101,8 +103,9 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
     return policies, starts, returns, q_record
 
 
-def run_model_based(model, K: int, seed=None, *, bonus: str, delta: float = 0.1, stationary: bool | None = None,
-                    epsilon: float = 0.0, bonus_scale: float = 1.0, record_q: bool = False, reward_range=None,
+def run_model_based(model: EpisodicMDP, K: int, seed: Seed = None, *, bonus: str, delta: float = 0.1,
+                    stationary: bool | None = None, epsilon: float = 0.0, bonus_scale: float = 1.0,
+                    record_q: bool = False, reward_range: RewardRange | None = None,
                     learner: str = "UCBVI") -> LearnerRun:
     """Run the UCBVI planner-learner with the named bonus (see the module docstring), multiplied by
     ``bonus_scale`` (1 = the paper's constants, the default). ``reward_range``: see :func:`._common.unit_rewards`."""
@@ -119,16 +122,16 @@ def run_model_based(model, K: int, seed=None, *, bonus: str, delta: float = 0.1,
     return env.run(policies, starts, returns, epsilon, q if record_q else None)
 
 
-def ucbvi_ch(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
-             bonus_scale: float = 1.0, record_q: bool = False, reward_range=None) -> LearnerRun:
+def ucbvi_ch(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = 0.1, stationary: bool | None = None,
+             bonus_scale: float = 1.0, record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
     """UCBVI-CH: Azar et al. 2017, Algorithm 1 with bonus_1; regret bound Theorem 1 (for ``bonus_scale = 1``),
     which assumes rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale."""
     return run_model_based(model, K, seed, bonus="hoeffding", delta=delta, stationary=stationary,
                            bonus_scale=bonus_scale, record_q=record_q, reward_range=reward_range, learner="UCBVI-CH")
 
 
-def ucbvi_bf(model, K: int, seed=None, *, delta: float = 0.1, stationary: bool | None = None,
-             bonus_scale: float = 1.0, record_q: bool = False, reward_range=None) -> LearnerRun:
+def ucbvi_bf(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = 0.1, stationary: bool | None = None,
+             bonus_scale: float = 1.0, record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
     """UCBVI-BF: Azar et al. 2017, Algorithm 1 with bonus_2; regret bound Theorem 2 (for ``bonus_scale = 1``),
     which assumes rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale."""
     return run_model_based(model, K, seed, bonus="bernstein", delta=delta, stationary=stationary,
