@@ -8,9 +8,11 @@ return NaNs.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -18,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boundlab import bounds, solvers, tabular
-from boundlab.tabular import learners
+from boundlab.tabular import jax_env, learners
 
 S, A, H, K = 3, 2, 3, 4
 _rng = np.random.default_rng(0)
@@ -26,6 +28,9 @@ P = _rng.dirichlet(np.ones(S), size=(S, A))
 R = _rng.random((S, A))
 PI = np.zeros(S, dtype=np.int64)
 EPISODIC = tabular.EpisodicMDP(P, R, H)
+LINEAR = tabular.random_linear_mdp(S=S, A=A, d=4, H=H, seed=0)  # d != H: theta[h, d] and theta[d] differ
+FRAME = bounds.measure_regret("ucb-h", EPISODIC, K, seeds=[0, 1], progress=False)
+FROZEN_LAKE = gym.make("FrozenLake-v1")
 STORE = Path(tempfile.mkdtemp(prefix="boundlab-bad-input-")) / "runs.sqlite"
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
@@ -147,6 +152,43 @@ CASES: dict[str, tuple] = {
                                                 n_episodes=3, seed=0),
                          dict(model=st.sampled_from([None, "riverswim", (P, R)]), policy=_bad_policy(),
                               n_episodes=positive_int(), seed=seed())),
+    "tabular.simulate-horizon": (tabular.simulate, dict(model=tabular.FiniteMDP(P, R, 0.9), policy=PI, n_episodes=3,
+                                                        seed=0, horizon=5),
+                                 dict(horizon=optional(positive_int()))),
+    "tabular.LinearMDP": (tabular.LinearMDP, dict(phi=LINEAR.phi, mu=LINEAR.mu, theta=LINEAR.theta, H=H),
+                          dict(phi=_bad_real(LINEAR.phi.shape), mu=_bad_real(LINEAR.mu.shape),
+                               theta=_bad_real(LINEAR.theta.shape), H=positive_int())),
+    "tabular.random_linear_mdp": (tabular.random_linear_mdp, dict(S=S, A=A, d=3, H=H, seed=0),
+                                  dict(S=positive_int(), A=positive_int(), d=positive_int(), H=positive_int(),
+                                       seed=seed())),
+    "tabular.minimax_hard_instance": (tabular.minimax_hard_instance, dict(S=6, A=2, H=6, epsilon=0.1),
+                                      dict(S=positive_int(), A=positive_int(), H=positive_int(),
+                                           epsilon=in_unit_interval())),
+    "tabular.minimax_hard_family": (tabular.minimax_hard_family, dict(S=6, A=2, H=6, epsilon=0.1),
+                                    dict(S=positive_int(), A=positive_int(), H=positive_int(),
+                                         epsilon=in_unit_interval())),
+    "tabular.make": (tabular.make, dict(name="riverswim"), dict(name=st.sampled_from(["nope", "", None, 3]))),
+    "tabular.from_mdptoolbox": (tabular.from_mdptoolbox, dict(P=[P[:, a, :] for a in range(A)], R=R, gamma=0.9),
+                                dict(P=_bad_stochastic((A, S, S)).map(lambda x: list(x) if isinstance(x, np.ndarray)
+                                                                     and x.ndim == 3 else x),
+                                     R=_bad_real(R.shape).filter(lambda x: np.shape(x) != (S,)),  # R[s] is valid
+                                     gamma=in_unit_interval())),
+    "tabular.from_gymnasium-gamma": (tabular.from_gymnasium, dict(env=FROZEN_LAKE, gamma=0.9),
+                                     dict(env=st.sampled_from([None, "FrozenLake-v1", 3]),
+                                          gamma=in_unit_interval().filter(lambda v: v is not None))),
+    "tabular.from_gymnasium-H": (tabular.from_gymnasium, dict(env=FROZEN_LAKE, H=H),
+                                 dict(H=positive_int().filter(lambda v: v is not None))),
+    "jax_env.params_from_model": (jax_env.params_from_model, dict(model=EPISODIC, horizon=None),
+                                  dict(model=st.sampled_from([None, (P, R), "riverswim"]),
+                                       horizon=optional(positive_int()))),
+    "solvers.evaluate_policies": (solvers.evaluate_policies, dict(P=P, R=R, policies=np.zeros((2, H, S), np.int64),
+                                                                  starts=np.zeros(2, np.int64), epsilon=0.0),
+                                  dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape),
+                                       policies=st.sampled_from([np.full((2, H, S), 0.5), np.full((2, H, S), A),
+                                                                 np.zeros((2, S), np.int64), "pi", None]),
+                                       starts=st.sampled_from([np.array([0, S]), np.array([-1, 0]), np.zeros(2),
+                                                               np.zeros(3, np.int64), None]),
+                                       epsilon=in_unit_interval(closed_right=True))),
     # learners
     **{f"learners.{name}": (getattr(learners, name), dict(model=EPISODIC, K=K, seed=0, **valid), dict(
         model=st.sampled_from([None, "riverswim", (P, R), tabular.riverswim()]), K=positive_int(), seed=seed(),
@@ -174,6 +216,12 @@ CASES: dict[str, tuple] = {
                           instances=st.sampled_from([[EPISODIC], {}, {"m": tabular.riverswim()}, None, {3: (P, R)}]),
                           seeds=st.sampled_from([[], [-1], [1.5], ["0"], None]), episodes=positive_int(),
                           params=st.sampled_from([{"ucb-h": 3}, ["c"], "c"]))),
+    "bounds.cumulative_regret": (bounds.cumulative_regret, dict(df=FRAME),
+                                 dict(df=st.sampled_from([None, FRAME.to_numpy(), FRAME.drop(columns="regret"),
+                                                          FRAME.iloc[:-1], "frame"]))),
+    "bounds.fingerprint": (bounds.fingerprint, dict(model=EPISODIC),
+                           dict(model=st.sampled_from([None, "riverswim", (P, R), 3]))),
+    "bounds.Store": (bounds.Store, dict(path=STORE), dict(path=st.sampled_from([None, 3, STORE.parent]))),
     "bounds.register": (bounds.register, dict(name="my-learner", fn=learners.greedy),
                         dict(name=st.sampled_from(["", None, 3]), fn=st.sampled_from([None, "greedy", 3]))),
     "bounds.loglog_slope": (bounds.loglog_slope, dict(cumulative=np.cumsum(np.ones((3, 50)), axis=1), burn_in=5),
@@ -213,8 +261,9 @@ def test_malformed_argument_is_refused_by_name(case, argument, data):
     value = data.draw(CASES[case][2][argument], label=argument)
     with pytest.raises((ValueError, TypeError)) as info:
         _call(case, **{argument: value})
-    message = str(info.value)  # the argument, or for a list one of its entries ("seed -1" for seeds=[-1])
-    assert argument.rstrip("s") in message or (argument == "K" and "episodes" in message), message
+    message = str(info.value)  # the argument as a word, or for a list one entry ("seed -1" for seeds=[-1])
+    names = {argument, argument.rstrip("s")} | ({"episodes"} if argument == "K" else set())
+    assert any(re.search(rf"\b{re.escape(name)}\b", message) for name in names), message
 
 
 def test_sparse_and_list_transition_layouts_are_refused_or_accepted_clearly():
