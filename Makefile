@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(VENV)/bin/boundlab check --quick --out results
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)

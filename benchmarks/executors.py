@@ -67,7 +67,8 @@ def regret_calls(model, executors: dict, algorithm: str, K: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="K=1000 in (a), 4 seeds in (c), 2 repeats")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds for fresh pools; 3x that for the rest (default 3)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds for fresh pools; 3x that for the rest (default 3)")
     args = parser.parse_args()
     repeat = 2 if args.quick else args.repeat
     K_a, n_sweep_seeds = (1000, 4) if args.quick else (5000, 8)
@@ -99,8 +100,8 @@ def main() -> None:
         # (a) wall time, 4 seeds x K
         rows = []
         for algorithm in LEARNERS:
-            best = best_of({name: (lambda ex=ex: bounds.measure_regret(algorithm, model, K_a, SEEDS, executor=ex,
-                                                                       progress=False))
+            best = best_of({name: (lambda ex=ex, algorithm=algorithm: bounds.measure_regret(
+                algorithm, model, K_a, SEEDS, executor=ex, progress=False))
                             for name, ex in executors.items()}, repeat, slow=(FRESH,))
             for name, t in best.items():
                 rows.append({"learner": algorithm, "executor": name, "seconds": t,

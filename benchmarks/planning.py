@@ -42,7 +42,7 @@ def peers(P_dense, R, gamma, V_star, P2, rows):
     # max_iter=1000 on a 30x30 gridworld): it is capped at PI_MAX_ITER and reported as such.
     for name, cls, kw in [("pymdptoolbox ValueIteration", mdp.ValueIteration, {"epsilon": EPS, "max_iter": 100000}),
                           ("pymdptoolbox PolicyIteration", mdp.PolicyIteration, {"max_iter": PI_MAX_ITER})]:
-        def construct_and_run():
+        def construct_and_run(cls=cls, kw=kw):
             solver = cls(P_ass, R, gamma, **kw)
             solver.setSilent()
             t_run, _ = timed(solver.run)
@@ -57,7 +57,8 @@ def peers(P_dense, R, gamma, V_star, P2, rows):
         if stopped and gap <= EPS:
             times.append(t)
         rows.append({"method": name + ("" if stopped else f" (hit max_iter={PI_MAX_ITER})"), "seconds": t,
-                     "run() only": t_run, "iterations": iters, "policy gap": gap, "max abs V - V*": float(np.abs(V - V_star).max())})
+                     "run() only": t_run, "iterations": iters, "policy gap": gap,
+                     "max abs V - V*": float(np.abs(V - V_star).max())})
     return times
 
 

@@ -47,7 +47,8 @@ def backward_kernel(P4, R3, H, pi3, greedy):
 
 
 def _finite_problem(P, R, H):
-    """Validate and return ``(P, R3, H, S, A, sparse, stats)``; ``P`` is ``(1|H, S, A, S)`` dense or ``(S*A, S)`` CSR."""
+    """Validate and return ``(P, R3, H, S, A, sparse, stats)``; ``P`` is ``(1|H, S, A, S)`` dense or ``(S*A, S)``
+    CSR."""
     R = np.asarray(check_real_array(R, "R"))
     if R.ndim not in (2, 3):
         raise ValueError(f"R must be R[s, a] or R[h, s, a], got shape {R.shape}")
@@ -112,7 +113,8 @@ def backward_induction(P, R, H: int | None = None) -> PlanningResult:
 
 
 def _check_markov_policy(pi, H: int | None, S: int, A: int) -> tuple[np.ndarray, int]:
-    """Validate ``pi[h, s]`` (integer actions) or ``pi[h, s, a]``; return it as ``(H, S, A)`` probabilities and ``H``."""
+    """Validate ``pi[h, s]`` (integer actions) or ``pi[h, s, a]``; return it as ``(H, S, A)`` probabilities and
+    ``H``."""
     pi = check_real_array(pi, "pi")
     if pi.ndim not in (2, 3):
         raise ValueError(f"pi must be pi[h, s] or pi[h, s, a], got shape {pi.shape}")

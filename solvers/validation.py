@@ -253,7 +253,8 @@ def row_operator(P, S: int, A: int, name: str = "P", validate: bool = True, spar
 
     Dense input becomes a float64 C-contiguous reshape (no copy when already so); sparse input becomes CSR float64.
     A dense ``P`` whose fraction of non-zeros is at most ``sparsify_below`` comes back as CSR, built from the counts
-    of the pass that validates it; that pass also computes ``P2 @ probe`` for dense input (``stats.product``). Complex, object or string entries raise ``TypeError``.
+    of the pass that validates it; that pass also computes ``P2 @ probe`` for dense input (``stats.product``).
+    Complex, object or string entries raise ``TypeError``.
     """
     if is_action_list(P):
         P = _from_action_list(P, S, A, name)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given
-from hypothesis import strategies as st
 
 from boundlab import solvers
 from conftest import mdps
@@ -39,7 +38,8 @@ def test_pymdptoolbox_forest_as_a_list(to_sparse):
         ours, ref = f(P_list, R, 0.96), f(P_sas, R, 0.96)
         assert np.allclose(ours.V, ref.V, atol=1e-6) and np.array_equal(ours.policy, ref.policy)
     pi = np.array([0, 1, 0])
-    assert np.allclose(solvers.policy_evaluation(P_list, R, 0.96, pi).V, solvers.policy_evaluation(P_sas, R, 0.96, pi).V)
+    assert np.allclose(solvers.policy_evaluation(P_list, R, 0.96, pi).V,
+                       solvers.policy_evaluation(P_sas, R, 0.96, pi).V)
     assert np.allclose(solvers.backward_induction(P_list, R, 5).V, solvers.backward_induction(P_sas, R, 5).V)
     # pymdptoolbox documents forest(S=3)'s optimal policy at discount 0.96 as (0, 0, 0)
     assert solvers.solve(P_list, R, 0.96).policy.tolist() == [0, 0, 0]
