@@ -15,6 +15,7 @@ Bellman backup ``R + gamma * (P2 @ V).reshape(S, A)`` serves every layout, throu
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -96,6 +97,16 @@ def check_horizon(H: int) -> int:
 #: "Selecting a threading layer"); the ``workqueue`` fallback aborts the process on concurrent entry.
 THREAD_SAFE_LAYERS = ("omp", "tbb")
 _PARALLEL_LOCK = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    """A child forked while another thread held the lock would wait on it for ever: give it a new one."""
+    global _PARALLEL_LOCK
+    _PARALLEL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_lock_in_child)
 
 
 def run_parallel(kernel, *args):

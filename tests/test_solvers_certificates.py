@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boundlab import solvers
+from boundlab import solvers, tabular
 
 
 def exact_solve(M, b):
@@ -186,3 +186,18 @@ def test_certificate_is_never_zero():
     assert res.residual == 0.0 or res.residual < 1e-15
     assert res.error_bound > 0 and res.policy_gap > 0
     assert solvers.backward_induction(np.full((2, 2, 2), 0.5), np.full((2, 2), 0.1), 3).error_bound > 0
+
+
+def test_end_of_run_warning_quotes_a_tol_that_the_run_certifies():
+    """A slow-mixing gridworld at gamma = 0.9999: a run that certifies more than tol/2 warns with the tol it can
+    certify (twice its own bound, rounded up), and asking for that tol certifies it without a warning."""
+    P, R = tabular.gridworld(60, gamma=0.9999, sparse=True)
+    for f in (solvers.value_iteration, solvers.modified_policy_iteration, solvers.solve):
+        with pytest.warns(RuntimeWarning, match=r"ask for tol >= ") as record:
+            res = f(P, R, 0.9999, tol=1e-6)
+        assert res.error_bound > 1e-6 / 2
+        advised = float(re.search(r"ask for tol >= ([0-9.e+-]+)", str(record[-1].message)).group(1))
+        assert advised >= 2 * res.error_bound
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert f(P, R, 0.9999, tol=advised).error_bound <= advised / 2

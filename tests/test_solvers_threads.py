@@ -76,3 +76,16 @@ def test_serial_kernels_release_the_gil():
         assert kernel._cache.__class__.__name__ != "NullCache", name
         if name in serial:
             assert kernel.targetoptions.get("nogil") is True, name
+
+
+def test_a_child_forked_while_the_lock_is_held_gets_a_fresh_lock():
+    """A child forked while another thread holds the parallel-kernel lock would wait on it for ever; it gets a new,
+    free lock (os.register_at_fork)."""
+    from boundlab.solvers import validation
+
+    with validation._PARALLEL_LOCK:  # as a thread running a parallel kernel would hold it
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only if the lock it sees is free
+            os._exit(0 if validation._PARALLEL_LOCK.acquire(blocking=False) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
