@@ -11,6 +11,8 @@ import numpy as np
 def _feed(h, value) -> None:
     """Add ``value`` to the hash ``h``, tagged by its kind so that different structures cannot collide."""
     if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise TypeError("cannot fingerprint an array of dtype object (its bytes are pointers, not content)")
         a = np.ascontiguousarray(value)
         h.update(b"ndarray" + a.dtype.str.encode() + repr(a.shape).encode())
         h.update(a.view(np.uint8).tobytes() if a.size else b"")
@@ -22,7 +24,7 @@ def _feed(h, value) -> None:
                 h.update(f"field {f.name}".encode())
                 _feed(h, getattr(value, f.name))
     elif hasattr(value, "tocsr") and hasattr(value, "nnz"):  # a scipy sparse matrix or array
-        m = value.tocsr()
+        m = value.tocsr(copy=True)  # canonicalised below: never touch the caller's matrix
         m.sum_duplicates()
         m.sort_indices()
         h.update(f"sparse {m.shape}".encode())

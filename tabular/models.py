@@ -246,7 +246,16 @@ class LinearMDP:
             raise ValueError(f"theta must have shape (H, d) or (d,) with d = {d}, got {np.shape(self.theta)}")
         P = np.einsum("sad,hdt->hsat", phi, mu)
         P[(P < 0) & (P >= -1e-12)] = 0.0
-        as_step_operators(P[0] if P.shape[0] == 1 else P, S, A, H, "P = <phi, mu>")
+        low_precision = [n for n, x in (("phi", self.phi), ("mu", self.mu))
+                         if np.issubdtype(np.asarray(x).dtype, np.floating) and np.asarray(x).dtype.itemsize < 8]
+        try:
+            as_step_operators(P[0] if P.shape[0] == 1 else P, S, A, H, "P = <phi, mu>")
+        except ValueError as err:
+            if not low_precision:
+                raise
+            raise ValueError(f"{err}; {' and '.join(low_precision)} came in {np.asarray(self.phi).dtype}/"
+                             f"{np.asarray(self.mu).dtype}, whose rounding leaves <phi, mu> rows off by more than "
+                             "float64's 1e-8 tolerance: build phi and mu in float64") from None
         R = np.einsum("sad,hd->hsa", phi, theta)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))

@@ -16,7 +16,7 @@ import pytest
 
 from boundlab import bounds, tabular
 from boundlab.bounds import executors
-from boundlab.bounds.fingerprint import fingerprint
+from boundlab.bounds.fingerprint import content_hash, fingerprint
 from boundlab.tabular import learners
 
 HERE = Path(__file__).parent
@@ -215,3 +215,17 @@ def test_fingerprint_follows_the_content_not_the_name():
 def test_fingerprint_refuses_what_is_not_a_model(value):
     with pytest.raises(TypeError, match="model must be a model"):
         fingerprint(value)
+
+
+def test_content_hash_leaves_a_sparse_parameter_untouched_and_refuses_object_arrays():
+    """Hashing canonicalises a copy: the caller's CSR matrix keeps its (unsorted, duplicated) indices; an object array
+    (whose bytes are pointers) is refused."""
+    import scipy.sparse as sp
+
+    M = sp.csr_matrix((np.array([1.0, 2.0, 3.0]), np.array([2, 0, 0]), np.array([0, 3, 3])), shape=(2, 3))
+    indices, data = M.indices.copy(), M.data.copy()
+    key = content_hash(M)
+    assert np.array_equal(M.indices, indices) and np.array_equal(M.data, data) and M.nnz == 3
+    assert key == content_hash(sp.csr_matrix(M.toarray()))  # duplicates summed, indices sorted: same content
+    with pytest.raises(TypeError, match="dtype object"):
+        content_hash(np.array([1, None], dtype=object))

@@ -161,3 +161,11 @@ def test_sparse_P_too_large_to_densify_refused_before_allocating():
     assert solvers.value_iteration(P, R, 0.9).V.shape == (S,)  # what the message points to works on it
     small = tabular.FiniteMDP(sp.identity(300, format="csr"), np.zeros((300, 1)), 0.9)  # below the limit: dense
     assert np.array_equal(small.P[:, 0], np.eye(300))
+
+
+def test_float32_linear_features_refused_with_the_dtype_named():
+    """<phi, mu> built from float32 arrays misses float64's row-sum tolerance: the error says which arrays and why."""
+    m = tabular.random_linear_mdp(S=4, A=2, d=4, H=3, seed=0)
+    with pytest.raises(ValueError, match=r"phi and mu came in float32.*build phi and mu in float64"):
+        tabular.LinearMDP(m.phi.astype(np.float32), m.mu.astype(np.float32), m.theta, 3)
+    assert tabular.LinearMDP(m.phi, m.mu, m.theta, 3).d == 4
