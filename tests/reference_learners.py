@@ -140,12 +140,14 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
     return np.array(policies), np.array(starts), np.array(returns), np.array(qs)
 
 
-def q_learning(env_arrays, K, bernstein, p, c=2.0, c1=2.0, c2=2.0):
-    """Jin et al. 2018, Algorithms 1 (UCB-H) and 2 (UCB-B), written out."""
+def q_learning(env_arrays, K, bernstein, delta, bonus_scale=1.0):
+    """Jin et al. 2018, Algorithms 1 (UCB-H) and 2 (UCB-B), written out; the absolute constants are
+    ``c = c1 = c2 = 2 bonus_scale`` and ``delta`` is the paper's ``p``."""
     S, A, H = env_arrays.S, env_arrays.A, env_arrays.H
+    c = c1 = c2 = 2.0 * bonus_scale
     stream = Stream(env_arrays.seed)
     env = Env(env_arrays, stream)
-    iota = math.log(S * A * K * H / p)
+    iota = math.log(S * A * K * H / delta)
     Q = np.full((H, S, A), float(H))
     V = np.zeros((H + 1, S))
     V[:H] = H
@@ -235,9 +237,10 @@ def psrl(env_arrays, K, alpha0, layers):
     return np.array(policies), np.array(starts), np.array(returns), np.array(qs)
 
 
-def mvp(env_arrays, K, delta, layers, c1=460 / 9, c2=2 * math.sqrt(2), c3=544 / 9):
-    """Zhang, Ji & Du 2021, Algorithm 1 (rewards scaled by 1/H), written out."""
+def mvp(env_arrays, K, delta, layers, bonus_scale=1.0):
+    """Zhang, Ji & Du 2021, Algorithm 1 (rewards scaled by 1/H), written out; its constants times ``bonus_scale``."""
     S, A, H = env_arrays.S, env_arrays.A, env_arrays.H
+    c1, c2, c3 = (bonus_scale * c for c in (460 / 9, 2 * math.sqrt(2), 544 / 9))
     stream = Stream(env_arrays.seed)
     env = Env(env_arrays, stream)
     iota = math.log(S * A * H * K / delta)

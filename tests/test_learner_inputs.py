@@ -94,13 +94,16 @@ PARAMS = {
     ucbvi_bf: {"delta": PROB, "bonus_scale": NONNEG, "record_q": FLAG, "stationary": OPTFLAG},
     mvp: {"delta": PROB, "bonus_scale": NONNEG, "record_q": FLAG, "stationary": OPTFLAG},
     psrl: {"alpha0": POS, "record_q": FLAG, "stationary": OPTFLAG},
-    ucb_h: {"p": PROB, "c": NONNEG, "record_q": FLAG},
-    ucb_b: {"p": PROB, "c1": NONNEG, "c2": NONNEG, "record_q": FLAG},
+    ucb_h: {"delta": PROB, "bonus_scale": NONNEG, "record_q": FLAG},
+    ucb_b: {"delta": PROB, "bonus_scale": NONNEG, "record_q": FLAG},
     greedy: {"stationary": OPTFLAG},
     eps_greedy: {"epsilon": UNIT, "stationary": OPTFLAG},
-    lsvi_ucb: {"p": PROB, "c": NONNEG, "lam": POS, "record_q": FLAG},
+    lsvi_ucb: {"delta": PROB, "bonus_scale": NONNEG, "lam": POS, "record_q": FLAG},
 }
-CASES = [(learner, name, kind) for learner, params in PARAMS.items() for name, kind in params.items()]
+DEPRECATED = {ucb_h: {"p": PROB, "c": NONNEG}, ucb_b: {"p": PROB, "c1": NONNEG, "c2": NONNEG},
+              lsvi_ucb: {"p": PROB, "c": NONNEG}}  # old names, accepted for one release
+CASES = [(learner, name, kind) for table in (PARAMS, DEPRECATED) for learner, params in table.items()
+         for name, kind in params.items()]
 NOT_REAL = st.sampled_from(["0.5", True, False, np.bool_(True), 1 + 0j, None, [0.5], np.array([0.5])])
 NOT_FLAG = st.sampled_from([0, 1, 1.0, "True", np.int64(1), [True]])
 OUT_OF = {
@@ -124,22 +127,24 @@ def test_every_parameter_checked(case, data):
         bad, exc = data.draw(NOT_REAL), TypeError
     else:
         bad, exc = data.draw(OUT_OF[kind]), ValueError
-    with pytest.raises(exc, match=name):
-        run(learner, MODEL, 2, **{name: bad})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(exc, match=rf"\b{name}\b"):
+            run(learner, MODEL, 2, **{name: bad})
 
 
-def test_ucb_h_c_nan_or_negative_refused():
-    """The reported case: c = NaN made every Q non-finite and the policy stuck at action 0."""
-    for c in (np.nan, -1.0):
-        with pytest.raises(ValueError, match="c must be a finite number in"):
-            ucb_h(MODEL, 5, c=c)
+def test_ucb_h_bonus_scale_nan_or_negative_refused():
+    """The reported case (then as c = NaN): a NaN constant made every Q non-finite and the policy stuck at 0."""
+    for scale in (np.nan, -1.0):
+        with pytest.raises(ValueError, match="bonus_scale must be a finite number in"):
+            ucb_h(MODEL, 5, bonus_scale=scale)
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"c": np.inf}, r"c must be a finite number in \[0, inf\), got inf$"),  # inf is refused: no "[0, inf]"
-    ({"c": np.float64(np.nan)}, r"c must be a finite number in \[0, inf\), got nan$"),  # no np.float64(nan)
-    ({"p": np.float32(1.5)}, r"p must be a finite number in \(0, 1\), got 1.5$"),
-    ({"c": -np.inf}, r"got -inf$"),
+    ({"bonus_scale": np.inf}, r"bonus_scale must be a finite number in \[0, inf\), got inf$"),  # not "[0, inf]"
+    ({"bonus_scale": np.float64(np.nan)}, r"bonus_scale must be a finite number in \[0, inf\), got nan$"),
+    ({"delta": np.float32(1.5)}, r"delta must be a finite number in \(0, 1\), got 1.5$"),
+    ({"bonus_scale": -np.inf}, r"got -inf$"),
 ])
 def test_interval_and_numbers_written_plainly(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -164,9 +169,9 @@ def test_bad_seed(seed, exc):
 
 def test_numpy_scalars_accepted():
     """numpy integers and floats are numbers: accepted, and the same run as the Python values."""
-    a = ucb_b(MODEL, np.int64(20), np.int32(4), p=np.float32(0.25), c1=np.float64(1.0), c2=np.int8(2),
+    a = ucb_b(MODEL, np.int64(20), np.int32(4), delta=np.float32(0.25), bonus_scale=np.int8(2),
               record_q=np.bool_(True))
-    b = ucb_b(MODEL, 20, 4, p=float(np.float32(0.25)), c1=1.0, c2=2.0, record_q=True)
+    b = ucb_b(MODEL, 20, 4, delta=float(np.float32(0.25)), bonus_scale=2.0, record_q=True)
     assert np.array_equal(a.policies, b.policies) and np.array_equal(a.q_values, b.q_values)
     assert eps_greedy(MODEL, np.uint8(3), epsilon=np.float16(0.5), stationary=np.bool_(False)).policies.shape[0] == 3
 

@@ -77,13 +77,15 @@ def test_eps_greedy_matches_reference(drawn, seed):
 
 
 @settings(max_examples=10)
-@given(episodic(**SMALL), st.booleans(), st.integers(0, 2**31))
-def test_q_learning_matches_reference(drawn, bernstein, seed):
+@given(episodic(**SMALL), st.booleans(), st.integers(0, 2**31), st.sampled_from([None, 0.0, 0.01, 0.3]))
+def test_q_learning_matches_reference(drawn, bernstein, seed, scale):
+    """The defaults (None: bonus_scale = 1, delta = 0.1) and other scales, step for step."""
     model = model_from(drawn)
     K = 40
-    run = (ucb_b if bernstein else ucb_h)(model, K, seed, record_q=True)
+    kw = {} if scale is None else {"bonus_scale": scale, "delta": 0.2}
+    run = (ucb_b if bernstein else ucb_h)(model, K, seed, record_q=True, **kw)
     env = _common.interaction(model, seed)
-    assert_same_run(run, ref.q_learning(env, K, bernstein, 0.1))
+    assert_same_run(run, ref.q_learning(env, K, bernstein, kw.get("delta", 0.1), kw.get("bonus_scale", 1.0)))
 
 
 @settings(max_examples=8)
@@ -97,13 +99,13 @@ def test_psrl_matches_reference(drawn, seed):
 
 
 @settings(max_examples=10)
-@given(episodic(**SMALL), st.integers(0, 2**31))
-def test_mvp_matches_reference(drawn, seed):
+@given(episodic(**SMALL), st.integers(0, 2**31), st.sampled_from([1.0, 0.003, 0.2]))
+def test_mvp_matches_reference(drawn, seed, scale):
     model = model_from(drawn)
     K = 40
-    run = mvp(model, K, seed, record_q=True)
+    run = mvp(model, K, seed, record_q=True, **({} if scale == 1.0 else {"bonus_scale": scale}))
     env = _common.interaction(model, seed)
-    assert_same_run(run, ref.mvp(env, K, 0.1, 1 if model.P.ndim == 3 else model.H))
+    assert_same_run(run, ref.mvp(env, K, 0.1, 1 if model.P.ndim == 3 else model.H, bonus_scale=scale))
 
 
 def test_gamma_sampler_distribution():
@@ -135,8 +137,7 @@ def test_optimism_holds(drawn, name, seed):
     model = model_from(drawn)
     K = 2000
     learner = {"ucbvi-ch": ucbvi_ch, "ucbvi-bf": ucbvi_bf, "ucb-h": ucb_h, "ucb-b": ucb_b}[name]
-    kw = {"p": 0.1} if name.startswith("ucb-") else {"delta": 0.1}
-    run = learner(model, K, seed, record_q=True, **kw)
+    run = learner(model, K, seed, record_q=True, delta=0.1)
     Q_star = solvers.backward_induction(model.P, model.R, model.H).Q
     violation = Q_star[None] - run.q_values
     assert violation.max() <= 1e-9, f"{name}: optimism violated by {violation.max():.3g}"
@@ -177,7 +178,7 @@ def test_bad_learner_input(kwargs, match):
 @settings(max_examples=8)
 @given(st.integers(2, 5), st.integers(1, 3), st.integers(2, 4), st.integers(1, 4), st.integers(0, 2**31),
        st.sampled_from([0.05, 1.0]))
-def test_lsvi_ucb_matches_paper_form_reference(S, A, d, H, seed, c):
+def test_lsvi_ucb_matches_paper_form_reference(S, A, d, H, seed, scale):
     """Count-grouped sums + Sherman-Morrison (kernel) == the paper's sums over past transitions + explicit inverse.
     d >= 2: with d = 1 every feature on the simplex is 1, all actions tie exactly, and the two computations' last-bit
     rounding breaks the ties differently (both choices are greedy)."""
@@ -185,9 +186,9 @@ def test_lsvi_ucb_matches_paper_form_reference(S, A, d, H, seed, c):
 
     lin = tabular.random_linear_mdp(S, A, d, H, seed=seed)
     K = 25
-    run = lsvi_ucb(lin, K, seed, c=c, record_q=True)
+    run = lsvi_ucb(lin, K, seed, bonus_scale=scale, record_q=True)
     env = _common.interaction(lin.to_episodic(), seed)
-    beta = c * d * H * np.sqrt(np.log(2 * d * K * H / 0.1))
+    beta = scale * d * H * np.sqrt(np.log(2 * d * K * H / 0.1))  # Theorem 3.1's c d H sqrt(iota), c = bonus_scale
     assert_same_run(run, ref.lsvi_ucb(env, K, lin.phi, beta), q_rtol=1e-7)
 
 

@@ -3,7 +3,15 @@
 Every learner acts greedily on its own estimates with ties broken towards the lowest action index (the papers leave
 tie-breaking open). With optimistic values clipped at H, all actions tie at first: such a learner keeps playing
 action 0 until its bonuses fall below the clip, which with the papers' confidence constants takes very long on
-small problems; ``bonus_scale`` (UCBVI, MVP) or ``c`` (UCB-H/B, LSVI-UCB) change that, outside the theorems.
+small problems; ``bonus_scale`` changes that, outside the theorems.
+
+One vocabulary for the knobs: every optimism-based learner (UCBVI-CH/BF, MVP, UCB-H, UCB-B, LSVI-UCB) takes
+``bonus_scale`` (the bonus is ``bonus_scale`` times the paper's, with the absolute constants a paper leaves free set
+to documented defaults; 1, the default, is where the theorem holds) and ``delta`` (the confidence level; the
+Q-learning and LSVI-UCB papers call it ``p``). Learner-specific extras keep their papers' names (PSRL's ``alpha0``,
+eps-greedy's ``epsilon``, LSVI-UCB's ``phi`` and ``lam``). Each learner's ``params`` attribute lists its keyword
+parameters (:class:`Param`: name, default, meaning, source); ``bounds.learner_params(name)`` returns it. The old
+names ``p``, ``c``, ``c1``, ``c2`` are accepted for one release with a ``DeprecationWarning``.
 
 Every learner's theorem assumes per-step mean rewards in [0, 1] (MVP's total reward in [0, 1] follows once it
 divides them by ``H``); a model with other rewards is refused with a ``ValueError`` naming the learner and the entry,
@@ -13,7 +21,7 @@ model's unit; divide regret by ``LearnerRun.reward_unit`` for the unit the paper
 is checked (type and range) and bad values are refused, naming the parameter.
 """
 
-from ._common import LearnerRun
+from ._common import LearnerRun, Param
 from .greedy import eps_greedy, greedy
 from .lsvi_ucb import lsvi_ucb
 from .mvp import mvp
@@ -21,4 +29,5 @@ from .psrl import psrl
 from .qlearning import ucb_b, ucb_h
 from .ucbvi import ucbvi_bf, ucbvi_ch
 
-__all__ = ["LearnerRun", "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf", "ucbvi_ch"]
+__all__ = ["LearnerRun", "Param", "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf",
+           "ucbvi_ch"]

@@ -3,9 +3,10 @@ interaction arrays a learner may use and the record of a run."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -34,6 +35,88 @@ def check_episodes(K: Any) -> int:
 
 def check_delta(delta: Any, name: str = "delta") -> float:
     return check_real(delta, name, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def check_bonus_scale(bonus_scale: Any, name: str = "bonus_scale") -> float:
+    return check_real(bonus_scale, name, low=0.0)
+
+
+# --- one vocabulary for the knobs ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword parameter of a learner: its name, default, what it means and where it comes from (paper,
+    equation or algorithm line). ``pandas.DataFrame(list_of_params)`` tabulates them."""
+
+    name: str
+    default: Any
+    meaning: str
+    source: str
+
+
+#: Parameters several learners share, described once.
+COMMON = {
+    "stationary": ("pool counts over steps (True) or keep one layer per step (False); None: pool exactly when P "
+                   "and R are the same at every step", "boundlab (the papers treat one setting each; see the module)"),
+    "record_q": ("keep the Q estimate of every episode in LearnerRun.q_values (memory K H S A floats)", "boundlab"),
+    "reward_range": ("(lo, hi): map rewards affinely from [lo, hi] into [0, 1] before learning (with a warning); "
+                     "None: refuse rewards outside [0, 1]", "boundlab; [0, 1] is the papers' assumption"),
+}
+
+
+def knobs(**described: tuple[str, str]) -> Callable[[Callable], Callable]:
+    """Attach ``fn.params``, a tuple of :class:`Param`, one per keyword-only parameter of ``fn`` in signature order:
+    the default from the signature, ``(meaning, source)`` from ``described`` or :data:`COMMON`. A parameter left
+    undescribed, or a description of no parameter, is an error when the module is imported."""
+
+    def attach(fn: Callable) -> Callable:
+        keyword = [p for p in inspect.signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY]
+        names = {p.name for p in keyword}
+        missing = [n for n in names if n not in described and n not in COMMON]
+        if missing or set(described) - names:
+            raise TypeError(f"{fn.__name__}: undescribed {missing}, unknown {sorted(set(described) - names)}")
+        fn.params = tuple(Param(p.name, p.default, *described.get(p.name, COMMON.get(p.name))) for p in keyword)
+        return fn
+
+    return attach
+
+
+def renamed(old: dict[str, Any], new: dict[str, str], fn: str, stacklevel: int = 3) -> dict[str, Any]:
+    """The deprecated keyword arguments ``old`` a learner received, each warned about (``DeprecationWarning``:
+    ``new[name]`` says what replaces it; ``stacklevel`` points it at the learner's caller); a name not in ``new`` is
+    a ``TypeError``, as for any unknown keyword."""
+    for name in old:
+        if name not in new:
+            raise TypeError(f"{fn}() got an unexpected keyword argument {name!r}")
+        warnings.warn(f"{fn}: {name}= is deprecated and will be removed in the next release; use {new[name]}",
+                      DeprecationWarning, stacklevel=stacklevel)
+    return old
+
+
+#: The default ``delta`` and ``bonus_scale`` of every optimism-based learner (compared by identity to tell a value
+#: passed from the default where a deprecated alias competes with it).
+DELTA, BONUS_SCALE = 0.1, 1.0
+
+
+def delta_or_p(delta: Any, old: dict[str, Any], fn: str) -> float:
+    """``delta``, or the deprecated ``p`` (the papers' name for it) where given; giving both is an error."""
+    if "p" not in old:
+        return check_delta(delta)
+    if delta is not DELTA:
+        raise ValueError(f"{fn}: give delta or the deprecated p, not both")
+    return check_delta(old["p"], "p")
+
+
+def bonus_constants(bonus_scale: Any, old: dict[str, Any], defaults: dict[str, float], fn: str) -> list[float]:
+    """The absolute constants of a bonus: ``bonus_scale`` times their documented ``defaults`` (name -> value), or
+    where any of them is given under its deprecated name, those values (defaults for the others); giving
+    ``bonus_scale`` too is then an error."""
+    if not any(name in old for name in defaults):
+        bonus_scale = check_bonus_scale(bonus_scale)
+        return [bonus_scale * c for c in defaults.values()]
+    if bonus_scale is not BONUS_SCALE:
+        raise ValueError(f"{fn}: give bonus_scale or the deprecated {'/'.join(defaults)}, not both")
+    return [check_real(old.get(name, c), name, low=0.0) for name, c in defaults.items()]
 
 
 def unit_rewards(R: np.ndarray, learner: str,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from .._checks import RewardRange, Seed
 from ..models import EpisodicMDP
-from ._common import LearnerRun
+from ._common import LearnerRun, knobs
 from .ucbvi import run_model_based
 
 
+@knobs()
 def greedy(model: EpisodicMDP, K: int, seed: Seed = None, *, stationary: bool | None = None,
            reward_range: RewardRange | None = None) -> LearnerRun:
     """Certainty-equivalent planning on the empirical model, no exploration (rewards in [0, 1], else see
@@ -22,6 +23,7 @@ def greedy(model: EpisodicMDP, K: int, seed: Seed = None, *, stationary: bool | 
                            learner="greedy")
 
 
+@knobs(epsilon=("probability of a uniformly random action at each step", "the usual epsilon-greedy baseline"))
 def eps_greedy(model: EpisodicMDP, K: int, seed: Seed = None, *, epsilon: float = 0.1, stationary: bool | None = None,
                reward_range: RewardRange | None = None) -> LearnerRun:
     """:func:`greedy` with a uniformly random action with probability ``epsilon`` at each step."""

@@ -4,8 +4,9 @@ approximation", COLT; https://arxiv.org/abs/1907.05388), Algorithm 1.
 Each episode, for ``h = H..1``: ``Lambda_h = sum_tau phi_tau phi_tau^T + lambda I``,
 ``w_h = Lambda_h^{-1} sum_tau phi_tau [r_h + max_a Q_{h+1}(x'_tau, a)]`` and
 ``Q_h(x, a) = min(w_h^T phi(x, a) + beta ||phi(x, a)||_{Lambda_h^{-1}}, H)``; act greedily.
-``lambda = 1`` and ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / p)`` as in Theorem 3.1, whose ``c`` is an
-unspecified absolute constant: default ``c = 1`` (a choice, stated here).
+``lambda = 1`` and ``beta = c d H sqrt(iota)``, ``iota = log(2 d T / delta)`` as in Theorem 3.1 (``delta`` is the
+paper's ``p``), whose ``c`` is an unspecified absolute constant: here ``c = bonus_scale`` (default 1, a choice,
+stated here). The old keyword names ``p`` and ``c`` are accepted for one release with a ``DeprecationWarning``.
 
 On a finite state space the regression sums are grouped by ``(s, a, s')`` counts and by the sums of the rewards
 observed at ``(h, s, a)``, which gives exactly the paper's ``w_h`` at a cost independent of ``k``;
@@ -22,7 +23,8 @@ from boundlab.solvers.validation import check_real_array
 
 from .._checks import RewardRange, Seed
 from ..models import EpisodicMDP, LinearMDP
-from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
+from ._common import (BONUS_SCALE, DELTA, LearnerRun, bonus_constants, check_episodes, check_flag, check_real,
+                      delta_or_p, interaction, knobs, renamed)
 from ._episode import allocate, greedy, play_episode
 
 
@@ -75,21 +77,37 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
     return policies, starts, returns, q_record
 
 
+#: The absolute constant of Theorem 3.1 behind ``bonus_scale`` (the default of the deprecated ``c``).
+C_BETA = {"c": 1.0}
+
+
+@knobs(phi=("the known feature map phi[s, a, d] (taken from a LinearMDP model when not given)",
+            "Jin et al. 2020, Assumption A"),
+       delta=("delta (the paper's p): the confidence level; the regret bound holds w.p. 1 - delta; "
+              "iota = log(2 d T / delta)", "Jin et al. 2020, Theorem 3.1"),
+       bonus_scale=("multiplies the bonus beta ||phi||_{Lambda^-1}: beta = c d H sqrt(iota) with c = bonus_scale "
+                    "(c is an unspecified absolute constant in the paper; 1 a choice stated here)",
+                    "Jin et al. 2020, Algorithm 1 line 6; Theorem 3.1"),
+       lam=("ridge regularisation lambda of Lambda_h = sum phi phi^T + lambda I (the theorem takes 1)",
+            "Jin et al. 2020, Algorithm 1 line 4; Theorem 3.1"))
 def lsvi_ucb(model: EpisodicMDP | LinearMDP, K: int, seed: Seed = None, *, phi: ArrayLike | None = None,
-             p: float = 0.1, c: float = 1.0, lam: float = 1.0, record_q: bool = False,
-             reward_range: RewardRange | None = None) -> LearnerRun:
+             delta: float = DELTA, bonus_scale: float = BONUS_SCALE, lam: float = 1.0, record_q: bool = False,
+             reward_range: RewardRange | None = None, **deprecated: float) -> LearnerRun:
     """LSVI-UCB (Jin et al. 2020, Algorithm 1; regret bound Theorem 3.1). ``model``: a :class:`LinearMDP` (its
     ``phi`` is the known feature map) or an ``EpisodicMDP`` with real, finite features ``phi[s, a, d]`` given.
-    ``p`` in (0, 1), ``c >= 0``, ``lam > 0``. Theorem 3.1 assumes rewards in [0, 1] (``Q`` is clipped at ``H``):
-    others are refused unless ``reward_range=(lo, hi)`` asks to rescale them, which keeps the rewards linear in
-    ``phi`` only where the constant function lies in the span of the features (true for one-hot features)."""
+    ``delta`` (the paper's ``p``) in (0, 1), ``bonus_scale >= 0`` (``beta = bonus_scale d H sqrt(iota)``),
+    ``lam > 0``. Theorem 3.1 assumes rewards in [0, 1] (``Q`` is clipped at ``H``): others are refused unless
+    ``reward_range=(lo, hi)`` asks to rescale them, which keeps the rewards linear in ``phi`` only where the
+    constant function lies in the span of the features (true for one-hot features). Deprecated: ``p`` (use
+    ``delta``), ``c`` (use ``bonus_scale = c``)."""
+    old = renamed(deprecated, {"p": "delta", "c": "bonus_scale = c"}, "lsvi_ucb")
     if isinstance(model, LinearMDP):
         phi = model.phi if phi is None else phi
         model = model.to_episodic()
     if phi is None:
         raise ValueError("phi (features phi[s, a, d]) is required unless model is a LinearMDP")
-    K, p = check_episodes(K), check_delta(p, "p")
-    c = check_real(c, "c", low=0.0)
+    K, delta = check_episodes(K), delta_or_p(delta, old, "lsvi_ucb")
+    (c,) = bonus_constants(bonus_scale, old, C_BETA, "lsvi_ucb")
     lam = check_real(lam, "lam", low=0.0, low_open=True)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner="LSVI-UCB", reward_range=reward_range)
@@ -99,7 +117,7 @@ def lsvi_ucb(model: EpisodicMDP | LinearMDP, K: int, seed: Seed = None, *, phi: 
     if not np.all(np.isfinite(phi)):
         raise ValueError(f"phi{[int(i) for i in np.argwhere(~np.isfinite(phi))[0]]} is not finite")
     d = phi.shape[2]
-    beta = c * d * env.H * np.sqrt(np.log(2 * d * K * env.H / p))
+    beta = c * d * env.H * np.sqrt(np.log(2 * d * K * env.H / delta))
     policies, starts, returns, q = lsvi_ucb_kernel(*env.tables, env.R3, env.init_cdf, phi, env.S, env.A, env.H, K,
                                                    lam, float(beta), env.seed, record_q)
     return env.run(policies, starts, returns, 0.0, q if record_q else None)

@@ -25,7 +25,8 @@ from numba import njit
 
 from .._checks import RewardRange, Seed
 from ..models import EpisodicMDP
-from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
+from ._common import (BONUS_SCALE, DELTA, LearnerRun, check_bonus_scale, check_delta, check_episodes, check_flag,
+                      interaction, knobs)
 from ._episode import allocate, greedy, play_episode
 
 C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
@@ -97,14 +98,20 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
     return policies, starts, returns, q_record
 
 
-def mvp(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = 0.1, stationary: bool | None = None,
-        bonus_scale: float = 1.0, record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
+@knobs(delta=("the confidence level: the regret bound holds w.p. 1 - delta; iota = ln(S A H K / delta)",
+              "Zhang, Ji & Du 2021, Algorithm 1; Theorem 1"),
+       bonus_scale=("multiplies c1 = 460/9, c2 = 2 sqrt(2), c3 = 544/9 of the bonus; 1: the paper's constants "
+                    "(Theorem 1 holds only there)", "Zhang, Ji & Du 2021, Algorithm 1 (bonus); Zhang et al. 2023, "
+                    "arXiv:2307.13586, Algorithm 1"))
+def mvp(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = DELTA, stationary: bool | None = None,
+        bonus_scale: float = BONUS_SCALE, record_q: bool = False,
+        reward_range: RewardRange | None = None) -> LearnerRun:
     """MVP (Zhang, Ji & Du 2021, Algorithm 1); regret bound Theorem 1 (in the [0, 1]-total-reward scale).
     ``bonus_scale`` multiplies ``c1, c2, c3`` (default 1: the paper's constants, under which the bound holds).
     The paper's total reward in [0, 1] is obtained from per-step rewards in [0, 1] (divided by ``H`` here); other
     rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale them into [0, 1] first."""
     K, delta = check_episodes(K), check_delta(delta)
-    bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0)
+    bonus_scale = check_bonus_scale(bonus_scale)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner="MVP", reward_range=reward_range)
     policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,

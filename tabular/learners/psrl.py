@@ -17,7 +17,7 @@ from numba import njit
 from .._checks import RewardRange, Seed
 from .._rng import next_gamma
 from ..models import EpisodicMDP
-from ._common import LearnerRun, check_episodes, check_flag, check_real, interaction
+from ._common import LearnerRun, check_episodes, check_flag, check_real, interaction, knobs
 from ._episode import allocate, greedy, play_episode
 
 
@@ -70,6 +70,8 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
     return policies, starts, returns, q_record
 
 
+@knobs(alpha0=("the Dirichlet prior's parameter: P(.|s, a) ~ Dirichlet(alpha0 1_S) (rewards: Beta(1, 1))",
+               "Osband et al. 2013, Algorithm 1 (the prior is the user's choice; 1 is uniform)"))
 def psrl(model: EpisodicMDP, K: int, seed: Seed = None, *, alpha0: float = 1.0, stationary: bool | None = None,
          record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
     """PSRL (Osband et al. 2013, Algorithm 1); Bayesian regret bound Theorem 1. The Beta reward posterior needs

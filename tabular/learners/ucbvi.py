@@ -30,7 +30,8 @@ from numba import njit
 
 from .._checks import RewardRange, Seed
 from ..models import EpisodicMDP
-from ._common import LearnerRun, check_delta, check_episodes, check_flag, check_real, interaction
+from ._common import (BONUS_SCALE, DELTA, LearnerRun, check_bonus_scale, check_delta, check_episodes, check_flag,
+                      check_real, interaction, knobs)
 from ._episode import allocate, greedy, play_episode
 
 BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
@@ -103,8 +104,8 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
     return policies, starts, returns, q_record
 
 
-def run_model_based(model: EpisodicMDP, K: int, seed: Seed = None, *, bonus: str, delta: float = 0.1,
-                    stationary: bool | None = None, epsilon: float = 0.0, bonus_scale: float = 1.0,
+def run_model_based(model: EpisodicMDP, K: int, seed: Seed = None, *, bonus: str, delta: float = DELTA,
+                    stationary: bool | None = None, epsilon: float = 0.0, bonus_scale: float = BONUS_SCALE,
                     record_q: bool = False, reward_range: RewardRange | None = None,
                     learner: str = "UCBVI") -> LearnerRun:
     """Run the UCBVI planner-learner with the named bonus (see the module docstring), multiplied by
@@ -112,7 +113,7 @@ def run_model_based(model: EpisodicMDP, K: int, seed: Seed = None, *, bonus: str
     if bonus not in BONUSES:
         raise ValueError(f"bonus must be one of {sorted(BONUSES)}, got {bonus!r}")
     K, delta = check_episodes(K), check_delta(delta)
-    bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0)
+    bonus_scale = check_bonus_scale(bonus_scale)
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner=learner, reward_range=reward_range)
@@ -122,16 +123,28 @@ def run_model_based(model: EpisodicMDP, K: int, seed: Seed = None, *, bonus: str
     return env.run(policies, starts, returns, epsilon, q if record_q else None)
 
 
-def ucbvi_ch(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = 0.1, stationary: bool | None = None,
-             bonus_scale: float = 1.0, record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
+DELTA_MEANING = ("the confidence level: the regret bound holds w.p. 1 - delta; L = ln(5 S A T / delta)",
+                 "Azar et al. 2017, Algorithms 3-4 (L); Theorems 1-2")
+
+
+@knobs(delta=DELTA_MEANING,
+       bonus_scale=("multiplies bonus_1 = 7 H L sqrt(1 / N); 1: the paper's bonus (Theorem 1 holds only there)",
+                    "Azar et al. 2017, Algorithm 3 (bonus_1)"))
+def ucbvi_ch(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = DELTA, stationary: bool | None = None,
+             bonus_scale: float = BONUS_SCALE, record_q: bool = False,
+             reward_range: RewardRange | None = None) -> LearnerRun:
     """UCBVI-CH: Azar et al. 2017, Algorithm 1 with bonus_1; regret bound Theorem 1 (for ``bonus_scale = 1``),
     which assumes rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale."""
     return run_model_based(model, K, seed, bonus="hoeffding", delta=delta, stationary=stationary,
                            bonus_scale=bonus_scale, record_q=record_q, reward_range=reward_range, learner="UCBVI-CH")
 
 
-def ucbvi_bf(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = 0.1, stationary: bool | None = None,
-             bonus_scale: float = 1.0, record_q: bool = False, reward_range: RewardRange | None = None) -> LearnerRun:
+@knobs(delta=DELTA_MEANING,
+       bonus_scale=("multiplies bonus_2 (the Bernstein-Freedman bonus, all three terms); 1: the paper's bonus "
+                    "(Theorem 2 holds only there)", "Azar et al. 2017, Algorithm 4 (bonus_2)"))
+def ucbvi_bf(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = DELTA, stationary: bool | None = None,
+             bonus_scale: float = BONUS_SCALE, record_q: bool = False,
+             reward_range: RewardRange | None = None) -> LearnerRun:
     """UCBVI-BF: Azar et al. 2017, Algorithm 1 with bonus_2; regret bound Theorem 2 (for ``bonus_scale = 1``),
     which assumes rewards in [0, 1]: other rewards are refused unless ``reward_range=(lo, hi)`` asks to rescale."""
     return run_model_based(model, K, seed, bonus="bernstein", delta=delta, stationary=stationary,
