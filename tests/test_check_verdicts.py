@@ -1,0 +1,67 @@
+"""Where a theorem speaks (informative range of K), burn-in of the local slope, and the hard-family exploration
+rule of ``boundlab check``."""
+
+import hypothesis.strategies as st
+import pytest
+from hypothesis import given, settings
+
+from boundlab.bounds.theorems import informative_range, upper_bound
+
+RATED = ["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b", "mvp", "psrl", "lsvi-ucb"]
+
+
+def _nonvacuous(b, H, K):
+    total = b.value if b.has_constants else sum(t.value for t in b.terms)
+    return total < H * K
+
+
+def _dominant(b):
+    return sum(t.value for t in b.terms if t.leading) >= sum(t.value for t in b.terms if not t.leading)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(RATED), st.integers(1, 12), st.integers(1, 5), st.integers(1, 20),
+       st.floats(0.01, 0.5), st.integers(1, 6))
+def test_informative_range_is_the_least_K_where_both_conditions_hold(name, S, A, H, delta, d):
+    r = informative_range(name, S=S, A=A, H=H, delta=delta, d=d)
+    assert r.K_from is not None and r.K_from == max(r.nonvacuous_from, r.dominant_from)
+
+    def bound(K):
+        return upper_bound(name, S=S, A=A, H=H, K=K, delta=delta, d=d)
+
+    K1, K2 = r.nonvacuous_from, r.dominant_from
+    assert _nonvacuous(bound(K1), H, K1) and (K1 == 1 or not _nonvacuous(bound(K1 - 1), H, K1 - 1))
+    assert _dominant(bound(K2)) and (K2 == 1 or not _dominant(bound(K2 - 1)))
+    for K in (r.K_from, 2 * r.K_from, 10 * r.K_from):  # once informative, it stays so
+        assert r.applies(K) and r.reason(K) == "" and _nonvacuous(bound(K), H, K) and _dominant(bound(K))
+    if r.K_from > 1:
+        assert not r.applies(r.K_from - 1) and f"{r.K_from:.3g}" in r.reason(r.K_from - 1)
+
+
+def test_ucbvi_with_constants_is_vacuous_exactly_below_K_from():
+    """Azar et al. 2017, Theorem 1 with its constants: the bound itself (not a rate) is compared with H K."""
+    S, A, H = 6, 3, 10
+    r = informative_range("ucbvi-ch", S=S, A=A, H=H)
+    K1 = r.nonvacuous_from
+    assert upper_bound("ucbvi-ch", S=S, A=A, H=H, K=K1).value < H * K1
+    assert upper_bound("ucbvi-ch", S=S, A=A, H=H, K=K1 - 1).value >= H * (K1 - 1)
+    assert "vacuous" in r.reason(2000) and "lower-order" in r.reason(2000)  # 250 H^2 S^2 A L^2 dominates at 2000
+
+
+def test_terms_sum_to_the_bound_and_name_their_source():
+    for name in RATED:
+        b = upper_bound(name, S=5, A=2, H=4, K=1000, d=3)
+        assert b.terms and any(t.leading for t in b.terms)
+        total = sum(t.value for t in b.terms)
+        assert total == pytest.approx(b.value if b.has_constants else b.rate) or name == "ucb-h"
+    b = upper_bound("ucb-h", S=5, A=2, H=4, K=1000)  # the proof's H^2 S A term, dropped by the theorem statement
+    assert b.rate == b.terms[0].value and b.terms[1].expression == "H^2 S A" and "proof" in b.source
+
+
+def test_informative_range_beyond_K_max_and_bad_input():
+    r = informative_range("ucbvi-bf", S=6, A=3, H=10, K_max=1000)
+    assert r.K_from is None and "beyond K_max" in r.reason(500)
+    with pytest.raises(ValueError, match="greedy"):
+        informative_range("greedy", S=2, A=2, H=2)
+    with pytest.raises(TypeError, match="K_max"):
+        informative_range("psrl", S=2, A=2, H=2, K_max=2.5)
