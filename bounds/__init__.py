@@ -3,7 +3,7 @@
 from . import plots
 from .fingerprint import fingerprint
 from .regret import measure_regret, regret_of_run
-from .registry import algorithms, learner, register
+from .registry import algorithms, learner, learner_params, register
 from .slopes import Slope, cumulative_regret, loglog_slope, mean_ci
 from .store import Store
 from .sweep import sweep
@@ -11,6 +11,6 @@ from .theorems import Bound, hard_family_lower_bound, lower_bound, upper_bound
 
 __all__ = [
     "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint", "hard_family_lower_bound", "learner",
-    "loglog_slope", "lower_bound", "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep",
-    "upper_bound",
+    "learner_params", "loglog_slope", "lower_bound", "mean_ci", "measure_regret", "plots", "regret_of_run", "register",
+    "sweep", "upper_bound",
 ]

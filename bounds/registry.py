@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from typing import Callable
 
 from boundlab.tabular import learners
+from boundlab.tabular.learners import Param
 
 _REGISTRY: dict[str, Callable] = {
     "ucbvi-ch": learners.ucbvi_ch,
@@ -32,6 +34,25 @@ def learner(name: str) -> Callable:
     if name not in _REGISTRY:
         raise ValueError(f"unknown algorithm {name!r}; choose from {', '.join(algorithms())}")
     return _REGISTRY[name]
+
+
+def learner_params(algorithm: str | Callable) -> list[Param]:
+    """The keyword parameters of a learner (registered name or function), each a
+    :class:`~boundlab.tabular.learners.Param` with ``name, default, meaning, source`` (the paper and the equation or
+    algorithm line it comes from); ``pandas.DataFrame(learner_params("mvp"))`` tabulates them.
+
+    One vocabulary: every optimism-based learner (``ucbvi-ch``, ``ucbvi-bf``, ``mvp``, ``ucb-h``, ``ucb-b``,
+    ``lsvi-ucb``) takes ``bonus_scale`` (its bonus is ``bonus_scale`` times the paper's, the absolute constants a paper
+    leaves free set to the defaults listed here; 1 is where the theorem holds) and ``delta`` (the confidence level,
+    the paper's ``p`` for UCB-H/B and LSVI-UCB). Extras keep their papers' names (``alpha0``, ``epsilon``, ``phi``,
+    ``lam``). A learner registered without such a list gets its keyword-only parameters with empty meaning and
+    source (``default`` is ``inspect.Parameter.empty`` where it has none)."""
+    _, fn = resolve(algorithm)
+    params = getattr(fn, "params", None)
+    if params is not None:
+        return list(params)
+    return [Param(p.name, p.default, "", "") for p in inspect.signature(fn).parameters.values()
+            if p.kind is p.KEYWORD_ONLY]
 
 
 def register(name: str, fn: Callable) -> None:

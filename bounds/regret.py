@@ -102,7 +102,22 @@ def measure_regret(algorithm: str | Callable, model: EpisodicMDP | LinearMDP, ep
         executor: where the seeds run: local threads by default (the Numba kernels release the GIL),
             ``"processes"``, or any ``concurrent.futures.Executor`` (a process pool, a dask client's executor).
         progress: a progress bar over seeds on runs long enough to need one.
-        params: keyword arguments for the learner.
+        params: keyword arguments for the learner, in one vocabulary (``learner_params(name)`` lists each
+            learner's, with defaults, meaning and the paper's equation or line they come from):
+
+            - ``bonus_scale`` (optimism learners: ucbvi-ch, ucbvi-bf, mvp, ucb-h, ucb-b, lsvi-ucb; default 1): the
+              bonus is ``bonus_scale`` times the paper's, with the absolute constants a paper leaves free (UCB-H's
+              ``c``, UCB-B's ``c1, c2``, LSVI-UCB's ``c``) at documented defaults. 1 is where the regret theorem
+              holds; on small problems it keeps the values at their clip for very long, and a smaller scale (e.g.
+              0.01 for ucbvi-bf, 0.003 for mvp on RiverSwim, H = 20; see the README, "Knobs") learns sooner,
+              outside the theorem.
+            - ``delta`` (the same learners; default 0.1): the confidence level, the bound holding w.p.
+              ``1 - delta`` (the Q-learning and LSVI-UCB papers' ``p``, still accepted for one release).
+            - ``reward_range=(lo, hi)`` (all): rescale rewards from ``[lo, hi]`` into [0, 1] (regret stays in the
+              model's unit); ``stationary`` (model-based learners): pool counts over steps or keep one layer per
+              step; ``record_q`` (all but greedy and eps-greedy): keep the learner's Q of every episode.
+            - Extras with their papers' names: ``alpha0`` (psrl), ``epsilon`` (eps-greedy), ``phi`` and ``lam``
+              (lsvi-ucb).
 
     Returns a DataFrame with columns ``seed, episode, regret, return``: ``regret`` is the exact regret of the policy
     committed to in that episode, from that episode's initial state; ``return`` the realised return.
