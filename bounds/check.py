@@ -26,12 +26,13 @@ import pandas as pd
 
 from boundlab import tabular
 
-from .plots import plot_regret
+from .plots import plot_local_slopes, plot_regret
 from .registry import algorithms as all_algorithms
-from .slopes import bootstrap_slope, cumulative_regret, loglog_slope, mean_ci
+from .slopes import bootstrap_slope, cumulative_regret, local_slopes, loglog_slope, mean_ci
 from .sweep import sweep
 from .theorems import hard_family_lower_bound, informative_range, lower_bound, upper_bound
 
+BURN_IN = (0.9, 0.6)  # a learner has left its burn-in once its local slope (CI upper end) is below these
 TOL = 0.1  # slack on the one-sided slope check (exponent units)
 ROUNDING = 1e-9  # floating-point slack when a bootstrap CI is degenerate (all runs alike)
 DELTA = 0.1
@@ -96,6 +97,16 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("HELD" if ok else "FAILED")
 
 
+def _burn_in_columns(local, K: int) -> dict[str, str]:
+    """The report's burn-in columns: the first window start K whose local-slope CI lies below each threshold."""
+    cols = {}
+    for t in BURN_IN:
+        k = None if local is None else local.burn_in(t)
+        cols[f"slope < {t} from K"] = ("-" if local is None else f"beyond K_max = {K}" if k is None
+                                       else f"<= {k} (first window)" if k == local.K[0] else str(k))
+    return cols
+
+
 def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results", executor=None,
               progress: bool = True, episodes: int | None = None, seeds: int | None = None) -> pd.DataFrame:
     """Run the checks for ``algorithms`` (default: all with a bound, plus greedy) and write ``out/report.md``,
@@ -122,7 +133,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             frames.append(sweep(group, {_instance_name(model): model}, range(cfg.seeds), K, executor=executor,
                                 store=store, progress=progress))
     df = pd.concat(frames, ignore_index=True)
-    rows, curves, bound_curves = [], {}, {}
+    rows, curves, bound_curves, local = [], {}, {}, {}
     for a in algorithms:
         model = models[a]
         H = model.H
@@ -133,6 +144,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         final = cum[:, -1]
         mean, half = mean_ci(final)
         slope = loglog_slope(cum, burn_in=K // 10)
+        local[a] = local_slopes(cum)
         try:
             bound = upper_bound(a, S=S, A=A, H=H, K=K, delta=DELTA, d=d)
         except ValueError:
@@ -155,6 +167,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             "exponent": "-" if bound is None else bound.exponent,
             "regret / LB rate": "-",
             "hidden choice played": "-",
+            **_burn_in_columns(local[a], K),
             "theorem speaks from K": "-" if speaks is None else
             ("beyond 1e15" if speaks.K_from is None else f"{speaks.K_from:.3g}"),
             "verdict bound": _verdict(held if speaks is not None and speaks.applies(K) else None),
@@ -164,6 +177,8 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         })
     plot_regret(curves, bounds=bound_curves, loglog=True, title="fixed instances: cumulative regret",
                 path=out / "regret_fixed")
+    plot_local_slopes(local, title="fixed instances: local slope of cumulative regret (burn-in)",
+                      thresholds=BURN_IN, path=out / "local_slopes")
 
     hard_curves = {}
     tabular_algorithms = [a for a in algorithms if a not in LINEAR]
@@ -190,6 +205,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
             "slope (95% CI)": f"{boot[0]:.3f} [{boot[1]:.3f}, {boot[2]:.3f}]", "exponent": 0.5,
             "regret / LB rate": f"{totals[:, -1].mean() / lower_bound(**HARD, K=cfg.hard_K[-1]).rate:.3f}",
             "hidden choice played": f"{found_last[a]:.3f}",
+            **{c: "-" for c in _burn_in_columns(None, 0)},
             "theorem speaks from K": "-",
             "verdict bound": _verdict(held_n == len(lower)),
             "verdict slope": _verdict(boot[1] - ROUNDING <= 0.5 <= boot[2] + ROUNDING if _has_rate(a) else None),
@@ -236,6 +252,10 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
               "constant is not encoded, and `hidden choice played` = the fraction of episodes (largest K, all "
               "members) whose policy took the member's better (stage, leaf, action): 1/#choices (here 1/40 = "
               "0.025) means the learner never found it, and its sqrt(K) slope then comes from epsilon alone.", "",
-              "Plots: `regret_fixed.png`, `regret_hard.png`."]
+              f"Burn-in (`slope < t from K`): the first K whose local slope of log cumulative regret over [K, 2K] "
+              f"(window starts log-spaced from 10 to K_max / 2) has its whole bootstrap 95% CI over seeds below t, "
+              f"for t in {BURN_IN}; a slope near 1 means linear regret (still exploring), 0.5 the sqrt(K) rate. "
+              "\"beyond K_max\" means the learner is still in its burn-in at the budget run.", "",
+              "Plots: `regret_fixed.png`, `local_slopes.png`, `regret_hard.png`."]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")

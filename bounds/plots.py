@@ -62,10 +62,41 @@ def plot_regret(curves: dict[str, np.ndarray], *, bounds: dict[str, np.ndarray] 
     ax.set(xlabel="episodes K", ylabel="cumulative regret", title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
+    _save(fig, path)
+    return fig
+
+
+def plot_local_slopes(local: dict, *, title: str = "", path: str | Path | None = None,
+                      thresholds: tuple[float, ...] = (0.9, 0.6)):
+    """Local log-log slope over ``[K, 2K]`` vs ``K`` with its bootstrap CI band, one line per ``name ->``
+    :class:`bounds.slopes.LocalSlopes`; dotted lines at 1 (linear regret), 0.5 (sqrt(K)) and the burn-in
+    ``thresholds``. Saves ``path`` as PNG and SVG when given; returns the figure."""
+    import matplotlib
+
     if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, (name, ls) in enumerate(local.items()):
+        ax.plot(ls.K, ls.slope, "o-", ms=3, color=f"C{i % 10}", label=name)
+        ax.fill_between(ls.K, ls.low, ls.high, color=f"C{i % 10}", alpha=0.15)
+    for y, color in [(1.0, "k"), (0.5, "k")] + [(t, "r") for t in thresholds]:
+        ax.axhline(y, ls=":", color=color, lw=0.8)
+    ax.set_xscale("log")
+    ax.set(xlabel="window start K (slope of log regret over [K, 2K])", ylabel="local slope", title=title)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    _save(fig, path)
+    return fig
+
+
+def _save(fig, path) -> None:
+    if path is not None:
+        import matplotlib.pyplot as plt
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         for ext in ("png", "svg"):
             fig.savefig(path.with_suffix(f".{ext}"))
         plt.close(fig)
-    return fig

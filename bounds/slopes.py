@@ -101,3 +101,42 @@ def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_
         return Slope(float("nan"), float("nan"), float("nan"), burn_in)
     slope, low, high = bootstrap_slope(idx + 1, cumulative[:, idx], n_boot=n_boot, level=level, seed=seed)
     return Slope(slope, low, high, burn_in)
+
+
+@dataclass(frozen=True)
+class LocalSlopes:
+    """Local log-log slopes of cumulative regret over the windows ``[K[j], 2 K[j]]``: ``slope[j]`` with its
+    bootstrap CI ``[low[j], high[j]]`` over seeds (NaN where the mean regret at ``K[j]`` is still 0)."""
+
+    K: np.ndarray
+    slope: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    def burn_in(self, threshold: float) -> int | None:
+        """The first window start ``K`` whose whole CI lies below ``threshold`` (the learner has left the regime of
+        slope >= threshold there), or ``None`` if no window up to ``K_max / 2`` does ("beyond K_max")."""
+        below = np.flatnonzero(self.high < threshold)
+        return int(self.K[below[0]]) if len(below) else None
+
+
+def local_slopes(cumulative: np.ndarray, *, K_min: int = 10, n_points: int = 16, n_boot: int = 200,
+                 level: float = 0.95, seed: int | np.random.Generator = 0) -> LocalSlopes:
+    """Local slopes ``log2(C(2K) / C(K))`` of the mean cumulative regret ``C`` of ``cumulative[seed, k]``, for
+    ``n_points`` window starts ``K`` log-spaced in ``[K_min, K_max / 2]``, each with :func:`bootstrap_slope`'s
+    percentile CI over seeds. A learner in its burn-in has local slope ~1 (linear regret); the K at which it falls
+    below a threshold is :meth:`LocalSlopes.burn_in`."""
+    cumulative = check_real_array(cumulative, "cumulative").astype(np.float64)
+    if cumulative.ndim != 2 or cumulative.shape[1] < 2 * K_min:
+        raise ValueError(f"cumulative must be (n_seeds, K) with K >= 2 K_min = {2 * K_min}, got shape "
+                         f"{cumulative.shape}")
+    check_int(K_min, "K_min")
+    check_int(n_points, "n_points")
+    starts = np.unique(np.geomspace(K_min, cumulative.shape[1] // 2, n_points).astype(int))
+    rng = as_generator(seed)
+    fits = np.full((len(starts), 3), np.nan)
+    for j, k in enumerate(starts):
+        if cumulative[:, k - 1].mean() > 0:
+            fits[j] = bootstrap_slope(np.array([k, 2 * k]), cumulative[:, [k - 1, 2 * k - 1]], n_boot=n_boot,
+                                      level=level, seed=rng)
+    return LocalSlopes(starts, *fits.T)

@@ -2,9 +2,11 @@
 rule of ``boundlab check``."""
 
 import hypothesis.strategies as st
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from boundlab.bounds.slopes import local_slopes
 from boundlab.bounds.theorems import informative_range, upper_bound
 
 RATED = ["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b", "mvp", "psrl", "lsvi-ucb"]
@@ -65,3 +67,37 @@ def test_informative_range_beyond_K_max_and_bad_input():
         informative_range("greedy", S=2, A=2, H=2)
     with pytest.raises(TypeError, match="K_max"):
         informative_range("psrl", S=2, A=2, H=2, K_max=2.5)
+
+
+def _knee(K0, n=4096, seeds=5):
+    """Cumulative regret K up to the knee K0, sqrt(K0 K) after it, each seed scaled by its own factor: the local
+    slope over [K, 2K] is exactly 1 for 2K <= K0, 0.5 for K >= K0 and 0.5 (1 + log2(K0 / K)) in between."""
+    k = np.arange(1, n + 1, dtype=float)
+    curve = np.where(k <= K0, k, np.sqrt(K0 * k))
+    return np.random.default_rng(0).uniform(0.5, 2, seeds)[:, None] * curve
+
+
+@pytest.mark.parametrize("K0", [40, 300, 1500])
+def test_burn_in_finds_a_known_knee(K0):
+    ls = local_slopes(_knee(K0), n_points=40)
+    k = ls.K.astype(float)
+    exact = np.clip(0.5 * (1 + np.log2(np.maximum(K0 / k, 1))), 0.5, 1.0)
+    np.testing.assert_allclose(ls.slope, exact, atol=1e-9)
+    np.testing.assert_allclose(ls.low, exact, atol=1e-9)  # seeds differ by a scale only: the CI is a point
+    for t, knee in ((0.9, K0 * 2**-0.8), (0.6, K0 * 2**-0.2)):  # slope < t  <=>  K > K0 2^(2t - 2)
+        assert ls.burn_in(t) == ls.K[k > knee * (1 + 1e-12)][0]
+
+
+def test_burn_in_beyond_K_max_and_zero_regret():
+    ls = local_slopes(_knee(10**6, n=2000))  # linear throughout
+    assert ls.burn_in(0.9) is None and np.allclose(ls.slope, 1)
+    zero = local_slopes(np.zeros((3, 200)))
+    assert np.isnan(zero.slope).all() and zero.burn_in(0.9) is None
+
+
+def test_burn_in_ci_covers_the_slope_under_noise():
+    rng = np.random.default_rng(1)
+    k = np.arange(1, 2001)
+    cum = np.cumsum(rng.exponential(1 / np.sqrt(k), size=(30, 2000)), axis=1)  # mean ~ 2 sqrt(K): slope -> 0.5
+    ls = local_slopes(cum, K_min=50)
+    assert ((ls.low <= 0.52) & (ls.high >= 0.48)).mean() >= 0.8 and ls.burn_in(0.6) == ls.K[0]
