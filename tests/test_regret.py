@@ -113,10 +113,10 @@ def test_register_validates_its_arguments():
 
 
 def test_measure_regret_takes_a_function_or_its_registered_name(model):
-    reference = bounds.measure_regret("ucb-h", model, 40, seeds=[0, 1, 2], c=0.5)
-    by_fn = bounds.measure_regret(my_learner, model, 40, seeds=[0, 1, 2], c=0.5)
+    reference = bounds.measure_regret("ucb-h", model, 40, seeds=[0, 1, 2], bonus_scale=0.25)
+    by_fn = bounds.measure_regret(my_learner, model, 40, seeds=[0, 1, 2], bonus_scale=0.25)
     bounds.register("test-mine", my_learner)
-    by_name = bounds.measure_regret("test-mine", model, 40, seeds=[0, 1, 2], c=0.5)
+    by_name = bounds.measure_regret("test-mine", model, 40, seeds=[0, 1, 2], bonus_scale=0.25)
     pd.testing.assert_frame_equal(reference, by_fn)
     pd.testing.assert_frame_equal(reference, by_name)
     assert list(reference.columns) == ["seed", "episode", "regret", "return"]
@@ -149,11 +149,11 @@ if __name__ == "__main__":
     from boundlab.tabular import learners
 
     def halved(model, K, seed, **params):  # defined where no worker can import it
-        return learners.ucb_h(model, K, seed, c=0.5, **params)
+        return learners.ucb_h(model, K, seed, bonus_scale=0.25, **params)
 
     bounds.register("halved", halved)
     m = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=5)
-    reference = bounds.measure_regret("ucb-h", m, 40, seeds=[0, 1, 2], c=0.5)
+    reference = bounds.measure_regret("ucb-h", m, 40, seeds=[0, 1, 2], bonus_scale=0.25)
     results = {"threads": bounds.measure_regret("halved", m, 40, seeds=[0, 1, 2]),
                "function": bounds.measure_regret(halved, m, 40, seeds=[0, 1, 2])}
     sweeps = [bounds.sweep(["halved"], {"m": m}, [0, 1, 2], 40, store=sys.argv[1] + "-threads", progress=False)]

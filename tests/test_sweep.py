@@ -143,8 +143,9 @@ def test_array_parameters_are_keyed_by_content(tmp_path):
     one_hot = np.eye(S * A).reshape(S, A, S * A)
     kw = dict(store=tmp_path / "phi.sqlite", progress=False)
 
-    def run(phi, c=1.0):
-        return bounds.sweep(["lsvi-ucb"], model, [0, 1], 30, params={"lsvi-ucb": {"phi": phi, "c": c}}, **kw)
+    def run(phi, bonus_scale=1.0):
+        params = {"lsvi-ucb": {"phi": phi, "bonus_scale": bonus_scale}}
+        return bounds.sweep(["lsvi-ucb"], model, [0, 1], 30, params=params, **kw)
 
     first, again = run(one_hot), run(one_hot.copy())
     assert not first["reused"].any() and again["reused"].all()
@@ -154,11 +155,11 @@ def test_array_parameters_are_keyed_by_content(tmp_path):
     scaled = run(2.0 * one_hot)
     assert not scaled["reused"].any() and set(scaled["params"]).isdisjoint(first["params"])
     assert not run(one_hot.astype(np.float32))["reused"].any()
-    assert run(one_hot, c=np.float32(1.0))["reused"].all()  # np.float32(1.0) is the parameter 1.0
+    assert run(one_hot, bonus_scale=np.float32(1.0))["reused"].all()  # np.float32(1.0) is the parameter 1.0
     assert len(bounds.Store(kw["store"]).frame()) == 3 * 2 * 30
 
 
 def test_parameters_that_cannot_be_keyed_are_refused_by_name(tmp_path):
     with pytest.raises(TypeError, match=r"params\['ucb-h'\]: cannot key a parameter of type set"):
-        bounds.sweep(["ucb-h"], {"m": instances()["dirichlet-0"]}, [0], 5, params={"ucb-h": {"c": {1}}},
+        bounds.sweep(["ucb-h"], {"m": instances()["dirichlet-0"]}, [0], 5, params={"ucb-h": {"bonus_scale": {1}}},
                      store=tmp_path / "s.sqlite", progress=False)
