@@ -196,7 +196,7 @@ def cmd_check(args) -> None:
 
     table = run_check(args.algorithms or None, quick=args.quick, out=args.out, episodes=args.episodes,
                       seeds=args.seeds)
-    cols = ["algorithm", "instance", "regret (95% CI)", "slope (95% CI)", "verdict bound", "verdict slope"]
+    cols = ["algorithm", "configuration", "regret (95% CI)", "slope (95% CI)", "verdict bound", "verdict slope"]
     print(table[cols].to_string(index=False))
     print(f"wrote {Path(args.out) / 'report.md'}")
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from boundlab import bounds
 from boundlab import tabular
 from conftest import episodic
-from boundlab.bounds.check import TOL, hard_instances, run_check
+from boundlab.bounds.check import FOUND, PAPER, TOL, hard_instances, run_check
 from boundlab.bounds.slopes import bootstrap_slope
 
 
@@ -131,10 +131,19 @@ def test_check_writes_report_and_plots(tmp_path):
     assert psrl_fixed["verdict slope"] == "n/a" and "(vacuous); applies from K = 1.61e+04" in psrl_fixed["why n/a"]
     assert psrl_fixed["slope < 0.6 from K"] != "beyond K_max = 2000"  # PSRL leaves its burn-in within the budget
     assert float(psrl_fixed["slope (95% CI)"].split("[")[1].split(",")[1].rstrip("]")) <= 0.5 + TOL
-    hard = table[table.instance.str.startswith("minimax-hard")].set_index("algorithm")
-    assert hard.loc["ucbvi-bf", "verdict slope"] == "HELD" and hard.loc["mvp", "verdict slope"] == "HELD"
-    for name in ("ucbvi-bf", "mvp"):  # never on the hidden choice: each of the 40 members' own 1/40 by chance
-        assert float(hard.loc[name, "hidden choice played"]) == pytest.approx(1 / 40, abs=5e-4)
+    hard = table[table.instance.str.startswith("minimax-hard")]
+    paper = hard[hard.configuration == PAPER].set_index("algorithm")
+    for name in ("ucbvi-bf", "mvp"):  # the papers' bonuses never leave the first choice: n/a, not evidence
+        assert float(paper.loc[name, "hidden choice played"]) < FOUND and paper.loc[name, "verdict slope"] == "n/a"
+        assert paper.loc[name, "why n/a"].startswith("never explored")
+    assert float(paper.loc["psrl", "hidden choice played"]) >= FOUND  # PSRL finds it: its slope is judged
+    assert paper.loc["psrl", "verdict slope"] in {"HELD", "FAILED"}
+    practical = table[table.configuration != PAPER]
+    assert set(practical.algorithm) == {"ucbvi-bf", "mvp"}  # PSRL takes no bonus_scale
+    assert practical.configuration.str.contains("outside the theorem").all()
+    assert (practical["verdict slope"] == "n/a").all() and practical["why n/a"].str.contains("outside").all()
+    fixed_practical = practical[practical.instance == "dirichlet-S6A3H10"]
+    assert (fixed_practical["slope < 0.9 from K"] != "beyond K_max = 2000").all()  # they leave the linear regime
     assert (hard["verdict bound"] == "HELD").all()  # no learner below the family lower bound (a theorem)
 
 

@@ -101,3 +101,33 @@ def test_burn_in_ci_covers_the_slope_under_noise():
     cum = np.cumsum(rng.exponential(1 / np.sqrt(k), size=(30, 2000)), axis=1)  # mean ~ 2 sqrt(K): slope -> 0.5
     ls = local_slopes(cum, K_min=50)
     assert ((ls.low <= 0.52) & (ls.high >= 0.48)).mean() >= 0.8 and ls.burn_in(0.6) == ls.K[0]
+
+
+def test_practical_scale_only_for_learners_that_take_bonus_scale():
+    from boundlab.bounds import check, registry
+
+    def plain(model, K, seed=None):  # a user's learner without a bonus_scale parameter
+        raise AssertionError("not run")
+
+    registry.register("plain-learner", plain)
+    try:
+        configs = check.configurations(["ucbvi-bf", "psrl", "greedy", "plain-learner", "lsvi-ucb"])
+    finally:
+        registry._REGISTRY.pop("plain-learner")
+    practical = {a: p for label, a, p in configs if label != check.PAPER}
+    assert practical == {"ucbvi-bf": {"bonus_scale": 0.01}, "lsvi-ucb": {"bonus_scale": 0.1}}
+    assert all("outside the theorem" in label for label, a, _ in configs if a in practical and label != check.PAPER)
+    assert check.configurations(["ucbvi-bf"], practical=False) == [(check.PAPER, "ucbvi-bf", {})]
+
+
+def test_quick_hard_family_is_small_and_findable():
+    """Quick: N = 4 choices and epsilon = min(1/4, 2 sqrt(N/K)), so identifying the hidden choice takes about
+    N / epsilon^2 = K/4 episodes; the full family (N = 40, sqrt(N/K)/2) needs 4 K."""
+    from boundlab.bounds.check import Config, hard_instances
+
+    q, f = Config.quick(), Config.full()
+    inst, eps, steps = hard_instances(2000, dict(q.hard), q.eps_factor)
+    assert len(inst) == 4 and eps == pytest.approx(2 * np.sqrt(4 / 2000)) and steps == 5
+    assert len(inst) / eps**2 == pytest.approx(2000 / 4)
+    inst, eps, _ = hard_instances(2000, dict(f.hard), f.eps_factor)
+    assert len(inst) == 40 and len(inst) / eps**2 == pytest.approx(4 * 2000)
