@@ -28,6 +28,7 @@ import pandas as pd
 from boundlab import tabular
 
 from .plots import plot_local_slopes, plot_regret
+from .report import write_html
 from .registry import algorithms as all_algorithms
 from .registry import learner
 from .slopes import bootstrap_slope, cumulative_regret, local_slopes, loglog_slope, mean_ci
@@ -297,13 +298,14 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
 
 def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
     hard = dict(cfg.hard)
+    markdown = table.to_markdown(index=False)
     lb = lower_bound(S=hard["S"], A=hard["A"], H=hard["H"], K=cfg.hard_K[-1])
     lines = [
         "# boundlab bound checks", "",
         f"Episodes K = {cfg.episodes} on the fixed instance, {cfg.seeds} seeds; hard family K grid {cfg.hard_K}. "
         f"delta = {DELTA}. Slope tolerance {TOL} (one-sided check on the fixed instance). Rows at a `bonus_scale` "
         "other than 1 are outside the theorem: their slopes and burn-in are reported, never judged.", "",
-        table.to_markdown(index=False), "",
+        markdown, "",
         "## Sources of the bounds", "",
     ]
     for a in table.algorithm.unique():
@@ -345,6 +347,10 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
               f"(window starts log-spaced from 10 to K_max / 2) has its whole bootstrap 95% CI over seeds below t, "
               f"for t in {BURN_IN}; a slope near 1 means linear regret (still exploring), 0.5 the sqrt(K) rate. "
               "\"beyond K_max\" means the learner is still in its burn-in at the budget run.", "",
-              "Plots: `regret_fixed.png`, `local_slopes.png`, `regret_hard.png`."]
+              "Plots: `regret_fixed.png`, `local_slopes.png`, `regret_hard.png`; the same report with the figures "
+              "embedded: `report.html`."]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
+    figures = [path.parent / f"{n}.png" for n in ("regret_fixed", "local_slopes", "regret_hard")]
+    blocks = [table if line == markdown else line for line in lines[1:]]
+    write_html(lines[0].lstrip("# "), blocks, [f for f in figures if f.exists()], path.with_suffix(".html"))

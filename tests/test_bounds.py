@@ -123,6 +123,8 @@ def test_check_writes_report_and_plots(tmp_path):
     (H - H_bar - d - 2) epsilon K exactly)."""
     table = run_check(["psrl", "ucbvi-bf", "mvp"], quick=True, out=tmp_path, progress=False)
     report = (tmp_path / "report.md").read_text()
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3 and "never explored" in page
     assert "| psrl" in report and "Domingues" in report
     for name in ("regret_fixed", "regret_hard", "local_slopes"):
         assert (tmp_path / f"{name}.png").stat().st_size > 0 and (tmp_path / f"{name}.svg").exists()

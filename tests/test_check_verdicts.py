@@ -131,3 +131,41 @@ def test_quick_hard_family_is_small_and_findable():
     assert len(inst) / eps**2 == pytest.approx(2000 / 4)
     inst, eps, _ = hard_instances(2000, dict(f.hard), f.eps_factor)
     assert len(inst) == 40 and len(inst) / eps**2 == pytest.approx(4 * 2000)
+
+
+def test_bound_far_above_the_curves_is_a_note_not_a_line(tmp_path):
+    from boundlab.bounds.plots import BOUND_RANGE, plot_regret
+
+    k = np.arange(1, 101)
+    curves = {"a": np.vstack([k, k + 1.0])}
+    fig = plot_regret(curves, bounds={"huge": 1e9 * k, "close": 3.0 * k}, loglog=True, path=tmp_path / "f")
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "close" in labels and "huge" not in labels
+    assert any("huge" in t.get_text() and "above the plot" in t.get_text() for t in ax.texts)
+    assert ax.get_ylim()[1] < BOUND_RANGE * 1e3  # the axis is set by the curves, not by the vacuous bound
+
+
+def test_html_report_is_self_contained(tmp_path):
+    import base64
+    import re
+
+    import matplotlib
+    import pandas as pd
+
+    from boundlab.bounds.report import write_html
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    fig.savefig(tmp_path / "fig.png")
+    plt.close(fig)
+    table = pd.DataFrame({"algorithm": ["psrl"], "why n/a": ["a < b & c"]})
+    page = write_html("t", ["## Sources", table, "- `psrl`: Osband", "text <x>"], [tmp_path / "fig.png"],
+                      tmp_path / "r.html").read_text()
+    assert "<table" in page and "a &lt; b &amp; c" in page and "<code>psrl</code>" in page and "text &lt;x&gt;" in page
+    src = re.search(r"src='data:image/png;base64,([^']+)'", page).group(1)
+    assert base64.b64decode(src) == (tmp_path / "fig.png").read_bytes()
+    assert not re.search(r"(src|href)=['\"](?!data:)", page)  # nothing fetched from outside the page
