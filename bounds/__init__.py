@@ -4,13 +4,13 @@ from . import plots
 from .fingerprint import fingerprint
 from .regret import measure_regret, regret_of_run
 from .registry import algorithms, learner, learner_params, register
-from .slopes import Slope, cumulative_regret, loglog_slope, mean_ci
+from .slopes import LocalSlopes, Slope, cumulative_regret, local_slopes, loglog_slope, mean_ci
 from .store import Store
 from .sweep import sweep
-from .theorems import Bound, hard_family_lower_bound, lower_bound, upper_bound
+from .theorems import Bound, hard_family_lower_bound, informative_range, lower_bound, upper_bound
 
 __all__ = [
-    "Bound", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint", "hard_family_lower_bound", "learner",
-    "learner_params", "loglog_slope", "lower_bound", "mean_ci", "measure_regret", "plots", "regret_of_run", "register",
-    "sweep", "upper_bound",
+    "Bound", "LocalSlopes", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint",
+    "hard_family_lower_bound", "informative_range", "learner", "learner_params", "local_slopes", "loglog_slope",
+    "lower_bound", "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep", "upper_bound",
 ]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from boundlab import tabular
+from boundlab.tabular._checks import check_real
 
 from .plots import plot_local_slopes, plot_regret
 from .report import write_html
@@ -133,16 +134,23 @@ def _burn_in_columns(local, K: int) -> dict[str, str]:
     return cols
 
 
-def configurations(algorithms, practical: bool = True) -> list[tuple[str, str, dict]]:
+def configurations(algorithms, practical: bool = True, bonus_scale: float | None = None
+                   ) -> list[tuple[str, str, dict]]:
     """``(label, algorithm, params)`` for each algorithm at the paper's constants and, where ``practical`` and the
     learner's signature takes ``bonus_scale`` (checked with ``inspect.signature``, not assumed), once more at its
-    :data:`PRACTICAL` scale, labelled "outside the theorem"."""
+    :data:`PRACTICAL` scale (or at ``bonus_scale`` for every such learner, when given), labelled "outside the
+    theorem"."""
     out = [(PAPER, a, {}) for a in algorithms]
     if practical:
         for a in algorithms:
-            if a in PRACTICAL and "bonus_scale" in inspect.signature(learner(a)).parameters:
-                out.append((f"bonus_scale = {PRACTICAL[a]} (outside the theorem)", a, {"bonus_scale": PRACTICAL[a]}))
+            scale = PRACTICAL.get(a) if bonus_scale is None else bonus_scale
+            if scale is not None and "bonus_scale" in inspect.signature(learner(a)).parameters:
+                out.append((f"bonus_scale = {scale} (outside the theorem)", a, {"bonus_scale": scale}))
     return out
+
+
+def _curve_name(label: str, algorithm: str, params: dict) -> str:
+    return algorithm if label == PAPER else f"{algorithm} @ {params['bonus_scale']}"
 
 
 def _sweep_configs(configs, models_of, seeds, K, *, executor, store, progress) -> pd.DataFrame:
@@ -161,13 +169,13 @@ def _sweep_configs(configs, models_of, seeds, K, *, executor, store, progress) -
 
 def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results", executor=None,
               progress: bool = True, episodes: int | None = None, seeds: int | None = None,
-              practical: bool = True) -> pd.DataFrame:
+              practical: bool = True, bonus_scale: float | None = None) -> pd.DataFrame:
     """Run the checks for ``algorithms`` (default: all with a bound, plus greedy) and write ``out/report.md``,
     ``out/report.html``, ``out/regret_fixed.{png,svg}``, ``out/local_slopes.{png,svg}`` and
     ``out/regret_hard.{png,svg}``; returns the report table. ``episodes`` and ``seeds`` override the budget on the
     fixed instances (e.g. a longer run to see where the bonuses stop dominating); the hard-family grid stays that
     of ``quick``/full. ``practical``: also run each optimism learner at its :data:`PRACTICAL` ``bonus_scale``
-    (rows marked "outside the theorem")."""
+    (rows marked "outside the theorem"); ``bonus_scale``: that scale for every such learner instead."""
     cfg = Config.quick() if quick else Config.full()
     for name, value, least in (("episodes", episodes, 10), ("seeds", seeds, 2)):
         if value is not None and (not isinstance(value, (int, np.integer)) or value < least):
@@ -180,7 +188,9 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     out = Path(out)
     store = out / ("runs-quick.sqlite" if quick else "runs.sqlite")
     K = cfg.episodes
-    configs = configurations(algorithms, practical)
+    if bonus_scale is not None:
+        bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0, low_open=True)
+    configs = configurations(algorithms, practical, bonus_scale)
     models = {a: fixed_instance(a) for a in algorithms}
 
     def fixed_groups(group):
@@ -193,12 +203,12 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     df = _sweep_configs(configs, fixed_groups, range(cfg.seeds), K, executor=executor, store=store,
                         progress=progress)
     rows, curves, bound_curves, local = [], {}, {}, {}
-    for label, a, _ in configs:
+    for label, a, params in configs:
         model = models[a]
         H = model.H
         S, A = model.phi.shape[:2] if a in LINEAR else (model.S, model.A)
         d = model.d if a in LINEAR else None
-        name = a if label == PAPER else f"{a} @ {PRACTICAL[a]}"
+        name = _curve_name(label, a, params)
         cum = cumulative_regret(df[(df.algorithm == a) & (df.configuration == label)])
         curves[name] = cum
         final = cum[:, -1]
@@ -263,9 +273,9 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     hard_curves = {}
     family = (f"minimax-hard family {' '.join(f'{k}={v}' for k, v in hard.items())} (all {n_choices} members, "
               f"epsilon = min(1/4, {cfg.eps_factor:g} sqrt({n_choices}/K)))")
-    for label, a, _ in hard_configs:
+    for label, a, params in hard_configs:
         totals = np.array([t.loc[(label, a)].to_numpy() for t in totals_by_K]).T  # (members, K grid)
-        hard_curves[a if label == PAPER else f"{a} @ {PRACTICAL[a]}"] = totals
+        hard_curves[_curve_name(label, a, params)] = totals
         boot = bootstrap_slope(np.array(cfg.hard_K), totals)
         held_n = sum(m + h >= lb for (m, h), lb in zip((mean_ci(t) for t in totals.T), lower))
         explored = found[(label, a)] >= FOUND

@@ -195,7 +195,7 @@ def cmd_check(args) -> None:
     from .check import run_check
 
     table = run_check(args.algorithms or None, quick=args.quick, out=args.out, episodes=args.episodes,
-                      seeds=args.seeds)
+                      seeds=args.seeds, practical=args.practical, bonus_scale=args.bonus_scale)
     cols = ["algorithm", "configuration", "regret (95% CI)", "slope (95% CI)", "verdict bound", "verdict slope"]
     print(table[cols].to_string(index=False))
     print(f"wrote {Path(args.out) / 'report.md'}")
@@ -231,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--out", default="results", help="folder for report.md, plots and the store (default results)")
     check.add_argument("--episodes", type=int, help="episodes K on the fixed instances (overrides the preset)")
     check.add_argument("--seeds", type=int, help="seeds on the fixed instances (overrides the preset)")
+    check.add_argument("--bonus-scale", type=float, metavar="S",
+                       help="run every optimism learner once more with its bonus times S (outside the theorems; "
+                            "default: each learner's practical scale, bounds.check.PRACTICAL)")
+    check.add_argument("--no-practical", dest="practical", action="store_false",
+                       help="only the papers' constants: no outside-the-theorem configuration")
     check.set_defaults(func=cmd_check)
     demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure",
                           description="Solve built-in models exactly, simulate their optimal and uniform policies, "

@@ -118,6 +118,9 @@ def test_practical_scale_only_for_learners_that_take_bonus_scale():
     assert practical == {"ucbvi-bf": {"bonus_scale": 0.01}, "lsvi-ucb": {"bonus_scale": 0.1}}
     assert all("outside the theorem" in label for label, a, _ in configs if a in practical and label != check.PAPER)
     assert check.configurations(["ucbvi-bf"], practical=False) == [(check.PAPER, "ucbvi-bf", {})]
+    chosen = check.configurations(["ucbvi-bf", "mvp", "psrl"], bonus_scale=0.05)  # `boundlab check --bonus-scale`
+    assert {a: p for label, a, p in chosen if label != check.PAPER} == {"ucbvi-bf": {"bonus_scale": 0.05},
+                                                                        "mvp": {"bonus_scale": 0.05}}
 
 
 def test_quick_hard_family_is_small_and_findable():

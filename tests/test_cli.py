@@ -38,7 +38,7 @@ def test_simulate_prints_ci(capsys):
                                   ["solve", "chain", "--gamma", "1.5"], ["simulate", "chain", "--episodes", "0"],
                                   ["solve", "minimax-hard", "--gamma", "0.9"], ["check", "--episodes", "5"],
                                   ["check", "--seeds", "1"], ["check", "nope"], ["demo", "--episodes", "0"],
-                                  ["solve", "no/such/file.npz"]])
+                                  ["solve", "no/such/file.npz"], ["check", "--bonus-scale", "-1"]])
 def test_bad_input_one_line_exit_2(argv):
     proc = subprocess.run([sys.executable, "-m", "boundlab", *argv], capture_output=True, text=True)
     assert proc.returncode == 2
