@@ -3,6 +3,10 @@ params)`` with explicit parameters and keys, so ``jit`` and ``vmap`` (over seeds
 
 Each row ``P(.|h, s, a)`` is stored as its cumulative distribution, so a draw is one uniform and a binary search
 (O(log S)); probabilities and rewards are float32 (JAX's default), states and steps int32.
+
+Rewards: the mean ``R``, or for a model with ``reward_noise`` (:mod:`.rewards`) a draw from a key split off the
+step's key (the split happens only then, so a deterministic model's runs are unchanged; the transitions of a noisy
+model come from the other half, so they differ from the deterministic model's under the same key).
 """
 
 from __future__ import annotations
@@ -18,19 +22,27 @@ from numpy.typing import ArrayLike
 
 from ._checks import check_int
 from .models import EpisodicMDP, FiniteMDP, episode_horizon
+from .rewards import BernoulliRewards, gaussian_location
 
 
-@functools.partial(jax.tree_util.register_dataclass, data_fields=["cdf_P", "R", "cdf_initial"],
-                   meta_fields=["horizon"])
+@functools.partial(jax.tree_util.register_dataclass,
+                   data_fields=["cdf_P", "R", "cdf_initial", "reward_table", "reward_args"],
+                   meta_fields=["horizon", "noise"])
 @dataclass(frozen=True)
 class EnvParams:
     """``cdf_P[hp, s, a, s']`` (cumulative over ``s'``; ``hp`` is 1 for homogeneous models), ``R[hr, s, a]``,
-    ``cdf_initial[s]``; the horizon is static (part of the tree structure), so ``vmap`` over instances works."""
+    ``cdf_initial[s]``; the horizon is static (part of the tree structure), so ``vmap`` over instances works.
+    ``noise``: ``None`` (rewards are ``R``), ``"bernoulli"`` (``reward_table`` = ``R``, the probability of 1) or
+    ``"gaussian"`` (``reward_table`` the centres of :func:`~.rewards.gaussian_location`, ``reward_args`` =
+    ``(low, high, sigma)``)."""
 
     cdf_P: jax.Array
     R: jax.Array
     cdf_initial: jax.Array
     horizon: int
+    noise: str | None = None
+    reward_table: jax.Array | None = None
+    reward_args: jax.Array | None = None
 
 
 class EnvState(NamedTuple):
@@ -44,8 +56,15 @@ def params_from_model(model: FiniteMDP | EpisodicMDP, horizon: int | None = None
     horizon = episode_horizon(model, horizon)
     P = model.P if model.P.ndim == 4 else model.P[None]
     R = model.R if model.R.ndim == 3 else model.R[None]
+    noise, table, args = None, None, None
+    if isinstance(model.reward_noise, BernoulliRewards):
+        noise, table = "bernoulli", jnp.asarray(R, jnp.float32)
+    elif model.reward_noise is not None:
+        (lo, hi), sigma = model.reward_range, model.reward_noise.sigma
+        noise, table = "gaussian", jnp.asarray(gaussian_location(R, sigma, lo, hi), jnp.float32)
+        args = jnp.asarray([lo, hi, sigma], jnp.float32)
     return EnvParams(jnp.asarray(_cdf(P), jnp.float32), jnp.asarray(R, jnp.float32),
-                     jnp.asarray(_cdf(model.initial), jnp.float32), int(horizon))
+                     jnp.asarray(_cdf(model.initial), jnp.float32), int(horizon), noise, table, args)
 
 
 def _cdf(p: np.ndarray) -> np.ndarray:
@@ -73,6 +92,14 @@ def step(key: jax.Array, state: EnvState, action: jax.Array | int,
     hp = jnp.minimum(state.h, params.cdf_P.shape[0] - 1)
     hr = jnp.minimum(state.h, params.R.shape[0] - 1)
     reward = params.R[hr, state.s, action]
+    if params.noise is not None:  # static: a deterministic model's step is the one it always was
+        key, k_reward = jax.random.split(key)
+        mean = params.reward_table[hr, state.s, action]
+        if params.noise == "bernoulli":
+            reward = jnp.where(jax.random.uniform(k_reward, dtype=mean.dtype) < mean, 1.0, 0.0).astype(mean.dtype)
+        else:
+            lo, hi, sigma = params.reward_args
+            reward = jnp.clip(mean + sigma * jax.random.normal(k_reward, dtype=mean.dtype), lo, hi)
     s_next = _sample(key, params.cdf_P[hp, state.s, action])
     nxt = EnvState(s_next, state.h + 1)
     return nxt, reward, nxt.h >= params.horizon

@@ -13,6 +13,11 @@ would exceed ``MAX_DENSE_BYTES``, 2 GiB, is refused: hand such a matrix to the s
 Lower-precision input (float32, float16) is accepted within that dtype's tolerance and then renormalised in float64
 (each row of ``P`` and ``initial`` divided by its float64 sum), so the stored arrays pass the solvers' float64 checks
 (tolerance 1e-8) and can be handed to them as they are. Float64 input is stored unchanged.
+
+``R`` is the mean reward. ``reward_noise`` (default ``None``: the reward is ``R`` itself) says what a simulator
+draws around it: ``"bernoulli"`` or ``("gaussian", sigma)`` clipped to ``reward_range`` with its centre solved so
+that the mean is exactly ``R`` (see :mod:`.rewards`); it is stored as :class:`~.rewards.BernoulliRewards` or
+:class:`~.rewards.GaussianRewards` and is part of the model's content (equality, fingerprint).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from boundlab.solvers.validation import (
 )
 
 from ._checks import check_int, check_reward_range
+from .rewards import RewardNoise, check_reward_noise
 
 
 def _low_precision(x) -> bool:
@@ -130,13 +136,15 @@ def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tup
 @dataclass(frozen=True)
 class FiniteMDP:
     """A discounted MDP: ``P[s, a, s']`` (or a layout of the module docstring), mean rewards ``R[s, a]`` in
-    ``reward_range``, ``gamma`` in [0, 1) and an initial distribution (default: state 0)."""
+    ``reward_range``, ``gamma`` in [0, 1) and an initial distribution (default: state 0); ``reward_noise``: what
+    a simulator draws around ``R`` (module docstring; default ``None``, ``R`` itself)."""
 
     P: np.ndarray
     R: np.ndarray
     gamma: float
     initial: np.ndarray | None = None
     reward_range: tuple[float, float] = (0.0, 1.0)
+    reward_noise: RewardNoise | str | tuple = None
     name: str = field(default="mdp", compare=False)
 
     def __post_init__(self):
@@ -147,6 +155,7 @@ class FiniteMDP:
         _check_R_fits_P(self.P, R)
         P = _dense_P(self.P, S, A)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
+        object.__setattr__(self, "reward_noise", check_reward_noise(self.reward_noise, R, self.reward_range))
         object.__setattr__(self, "gamma", check_gamma(self.gamma))
         object.__setattr__(self, "P", _frozen(P))
         object.__setattr__(self, "R", _frozen(R))
@@ -169,13 +178,15 @@ class FiniteMDP:
 class EpisodicMDP:
     """A finite-horizon MDP with horizon ``H`` (an integer >= 1): homogeneous ``P[s, a, s']`` (or a layout of the
     module docstring) or inhomogeneous ``P[h, s, a, s']``,
-    mean rewards ``R[s, a]`` or ``R[h, s, a]`` in ``reward_range``, initial distribution (default: state 0)."""
+    mean rewards ``R[s, a]`` or ``R[h, s, a]`` in ``reward_range``, initial distribution (default: state 0);
+    ``reward_noise``: what a simulator draws around ``R`` (module docstring; default ``None``, ``R`` itself)."""
 
     P: np.ndarray
     R: np.ndarray
     H: int
     initial: np.ndarray | None = None
     reward_range: tuple[float, float] = (0.0, 1.0)
+    reward_noise: RewardNoise | str | tuple = None
     name: str = field(default="episodic-mdp", compare=False)
 
     def __post_init__(self):
@@ -190,6 +201,7 @@ class EpisodicMDP:
         P = _dense_P(self.P, S, A, H)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
+        object.__setattr__(self, "reward_noise", check_reward_noise(self.reward_noise, R, self.reward_range))
         object.__setattr__(self, "P", _frozen(P))
         object.__setattr__(self, "R", _frozen(R))
         object.__setattr__(self, "initial", _frozen(_check_initial(self.initial, S)))
@@ -221,7 +233,8 @@ class LinearMDP:
 
     Shapes: ``phi[s, a, d]``; ``mu[h, d, s']`` or ``mu[d, s']`` (homogeneous); ``theta[h, d]`` or ``theta[d]``.
     Validation checks that every ``P_h(.|s, a)`` is a probability vector (entries above ``-1e-12`` are rounded to 0)
-    and every reward lies in ``reward_range``.
+    and every reward lies in ``reward_range``; ``reward_noise`` as for :class:`EpisodicMDP` (it travels with
+    :meth:`to_episodic`).
     """
 
     phi: np.ndarray
@@ -230,6 +243,7 @@ class LinearMDP:
     H: int
     initial: np.ndarray | None = None
     reward_range: tuple[float, float] = (0.0, 1.0)
+    reward_noise: RewardNoise | str | tuple = None
     name: str = field(default="linear-mdp", compare=False)
 
     def __post_init__(self):
@@ -259,6 +273,7 @@ class LinearMDP:
         R = np.einsum("sad,hd->hsa", phi, theta)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
+        object.__setattr__(self, "reward_noise", check_reward_noise(self.reward_noise, R, self.reward_range))
         object.__setattr__(self, "phi", _frozen(phi))
         object.__setattr__(self, "mu", _frozen(mu))
         object.__setattr__(self, "theta", _frozen(theta))
@@ -277,7 +292,7 @@ class LinearMDP:
         R = R[0] if R.shape[0] == 1 else R
         if P.ndim == 4 and R.ndim == 2:
             R = np.broadcast_to(R, (self.H,) + R.shape)
-        return EpisodicMDP(P, R, self.H, self.initial, self.reward_range, name=self.name)
+        return EpisodicMDP(P, R, self.H, self.initial, self.reward_range, self.reward_noise, name=self.name)
 
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Dense ``(P[h, s, a, s'], R[h, s, a])``."""

@@ -3,6 +3,12 @@
 Each transition row ``P(.|h, s, a)`` is turned once into a Walker/Vose alias table over its successors, so a step
 costs one uniform draw and O(1) work whatever ``S`` is. The kernel draws from a SplitMix64 stream seeded from
 ``seed``: the same seed gives the same trajectories.
+
+Rewards: the mean ``R`` for a deterministic model; for a model with ``reward_noise`` (:mod:`.rewards`), one draw per
+step from a second SplitMix64 stream, seeded by the next integer the seed's ``Generator`` gives after the
+transitions' seed. So the same seed gives the same rewards too, the transition stream is untouched by the reward
+distribution (a fixed policy visits the same states with any of them), and a deterministic model's runs are those
+of before reward noise existed, bit for bit.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from numpy.typing import ArrayLike
 from boundlab.solvers.validation import row_sum_atol
 
 from ._checks import Seed, check_int
-from ._rng import next_uniform
+from ._rng import next_normal, next_uniform
 from .instances import as_generator
 from .models import EpisodicMDP, FiniteMDP, episode_horizon
+from .rewards import draw_spec
 
 
 @dataclass(frozen=True)
@@ -107,18 +114,32 @@ def draw_initial(init_cdf, rng):
     return rng, min(np.searchsorted(init_cdf, u, side="right"), init_cdf.shape[0] - 1)
 
 
+@njit(inline="always")
+def draw_reward(R3, noise, h, s, a, rng_r):
+    """The reward of ``(h, s, a)``: ``R3[h', s, a]`` (the mean) where ``noise`` (a :func:`~.rewards.draw_spec`
+    tuple) is deterministic, else one draw from the reward stream ``rng_r``. Returns ``(rng_r, reward)``."""
+    kind, table, low, high, sigma = noise[0], noise[1], noise[2], noise[3], noise[4]
+    if kind == 0:
+        return rng_r, R3[h if R3.shape[0] > 1 else 0, s, a]
+    mean = table[h if table.shape[0] > 1 else 0, s, a]
+    if kind == 1:
+        rng_r, u = next_uniform(rng_r)
+        return rng_r, high if u < mean else low
+    rng_r, z = next_normal(rng_r)
+    return rng_r, min(max(mean + sigma * z, low), high)
+
+
 @njit(cache=True, nogil=True)
-def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, pol_det, pol_cdf, S, A,
+def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, noise, init_cdf, pol_det, pol_cdf, S, A,
                      n_episodes, T, seed):
     """Exactly one of ``pol_det`` / ``pol_cdf`` is None; Numba prunes the other branch at compile time."""
     rng = np.uint64(seed)
+    rng_r = np.uint64(noise[5])
     states = np.empty((n_episodes, T + 1), dtype=np.int32)
     actions = np.empty((n_episodes, T), dtype=np.int32)
     rewards = np.empty((n_episodes, T))
     # Per-step strides are 0 for homogeneous tables, so one flat index serves both cases without a branch.
     stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
-    stride_R = S * A if R3.shape[0] > 1 else 0
-    R = R3.ravel()
     for n in range(n_episodes):
         rng, s = draw_initial(init_cdf, rng)
         for t in range(T):
@@ -132,7 +153,7 @@ def _simulate_kernel(indptr, successors, threshold, alias_successors, R3, init_c
                 while a < A - 1 and u >= pol_cdf[tp, s, a]:
                     a += 1
             actions[n, t] = a
-            rewards[n, t] = R[t * stride_R + s * A + a]
+            rng_r, rewards[n, t] = draw_reward(R3, noise, t, s, a, rng_r)
             rng, s = draw_row(indptr, successors, threshold, alias_successors, t * stride_P + s * A + a, rng)
         states[n, T] = s
     return states, actions, rewards
@@ -177,7 +198,8 @@ def sampler_for(model: FiniteMDP | EpisodicMDP) -> AliasSampler:
 
 def simulate(model: FiniteMDP | EpisodicMDP, policy: ArrayLike, n_episodes: int, seed: Seed = None, *,
              horizon: int | None = None, sampler: AliasSampler | None = None) -> Trajectories:
-    """Run ``n_episodes`` episodes of ``policy`` in ``model`` (rewards are the mean rewards ``R``).
+    """Run ``n_episodes`` episodes of ``policy`` in ``model``. Rewards are the mean rewards ``R``, or draws of the
+    model's ``reward_noise`` from their own stream (module docstring).
 
     Args:
         model: a :class:`FiniteMDP` (then ``horizon`` is required: episodes are truncated there) or
@@ -193,9 +215,12 @@ def simulate(model: FiniteMDP | EpisodicMDP, policy: ArrayLike, n_episodes: int,
     det, cdf = _policy_tables(policy, S, A, T)
     smp = sampler if sampler is not None else sampler_for(model)
     R3 = np.ascontiguousarray(model.R if model.R.ndim == 3 else model.R[None])
-    seed_int = int(as_generator(seed).integers(2**63))
+    rng = as_generator(seed)
+    seed_int = int(rng.integers(2**63))
+    noise = draw_spec(model.reward_noise, R3, model.reward_range,
+                      0 if model.reward_noise is None else int(rng.integers(2**63)))
     states, actions, rewards = _simulate_kernel(
-        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, np.cumsum(model.initial), det, cdf, S, A,
-        n_episodes, T, seed_int,
+        smp.indptr, smp.successors, smp.threshold, smp.alias_successors, R3, noise, np.cumsum(model.initial), det,
+        cdf, S, A, n_episodes, T, seed_int,
     )
     return Trajectories(states, actions, rewards)

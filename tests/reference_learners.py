@@ -1,5 +1,7 @@
-"""Slow, obvious reference implementations of the Numba learners: plain Python loops, the same random stream
-(SplitMix64, re-implemented with Python integers) and the same alias tables, so they must agree step for step."""
+"""Slow, obvious reference implementations of the Numba learners: plain Python loops, the same random streams
+(SplitMix64, re-implemented with Python integers: one for the environment's transitions and the learner's own
+draws, one for the rewards where the model's rewards are random) and the same alias tables, so they must agree step
+for step."""
 
 import math
 
@@ -45,10 +47,13 @@ class Stream:
 
 
 class Env:
-    """The environment side: alias draws exactly as the kernels do them."""
+    """The environment side: alias draws exactly as the kernels do them; rewards drawn from their own stream
+    (seeded by ``env.noise``): Bernoulli, ``high if u < p else low``; Gaussian, ``clip(m + sigma z, low, high)``
+    with ``z`` from Box-Muller (the kernels' parameters in the learner's unit, :func:`rewards.draw_spec`)."""
 
     def __init__(self, env, stream):
         self.env, self.stream = env, stream
+        self.reward_stream = Stream(env.noise[5])
         smp = env.sampler
         self.indptr, self.succ, self.thr, self.alias = smp.indptr, smp.successors, smp.threshold, smp.alias_successors
         self.homogeneous = len(self.indptr) - 1 == env.S * env.A
@@ -66,8 +71,15 @@ class Env:
         return int(self.succ[lo + j] if u - j < self.thr[lo + j] else self.alias[lo + j])
 
     def reward(self, h, s, a) -> float:
-        R3 = self.env.R3
-        return float(R3[h if R3.shape[0] > 1 else 0, s, a])
+        """The reward of one step (call it once per step: a random reward consumes the reward stream)."""
+        kind, table, low, high, sigma, _ = self.env.noise
+        if kind == 0:
+            R3 = self.env.R3
+            return float(R3[h if R3.shape[0] > 1 else 0, s, a])
+        mean = float(table[h if table.shape[0] > 1 else 0, s, a])
+        if kind == 1:
+            return high if self.reward_stream.uniform() < mean else low
+        return min(max(mean + sigma * self.reward_stream.normal(), low), high)
 
 
 def first_argmax(values) -> int:
@@ -128,8 +140,9 @@ def ucbvi(env_arrays, K, bonus, delta, layers, epsilon=0.0, bonus_scale=1.0):
             a = pol[h, s]
             if epsilon > 0 and stream.uniform() < epsilon:
                 a = min(int(stream.uniform() * A), A - 1)
-            total += env.reward(h, s, a)
-            seen.setdefault((h if step_rewards else 0, s, a), []).append(env.reward(h, s, a))
+            r = env.reward(h, s, a)
+            total += r
+            seen.setdefault((h if step_rewards else 0, s, a), []).append(r)
             s2 = env.step(h, s, a)
             l = h if layers > 1 else 0
             N[l, s, a] += 1

@@ -108,6 +108,89 @@ def test_mvp_matches_reference(drawn, seed, scale):
     assert_same_run(run, ref.mvp(env, K, 0.1, 1 if model.P.ndim == 3 else model.H, bonus_scale=scale))
 
 
+# --- Random rewards: the kernels observe draws from the reward stream, step for step as the references ----------
+
+NOISES = ["bernoulli", ("gaussian", 0.3), ("gaussian", 2.0)]
+
+
+def noisy_model(drawn, noise):
+    P, R, H = drawn
+    return tabular.EpisodicMDP(P, R, H, initial=np.full(np.shape(R)[-2], 1.0 / np.shape(R)[-2]), reward_noise=noise)
+
+
+@settings(max_examples=12)
+@given(episodic(**SMALL), st.sampled_from(NOISES), st.sampled_from(["ucbvi", "eps-greedy", "ucb-h", "ucb-b", "psrl",
+                                                                     "mvp"]), st.integers(0, 2**31))
+def test_learners_match_reference_with_random_rewards(drawn, noise, name, seed):
+    """Every tabular learner with Bernoulli or clipped-Gaussian rewards equals its reference step for step: the
+    references draw each reward from their own copy of the reward stream, so a kernel that skipped, repeated or
+    reordered a draw, or learned from the mean instead of the draw, would diverge."""
+    from boundlab.tabular.learners.ucbvi import run_model_based
+
+    model = noisy_model(drawn, noise)
+    env = _common.interaction(model, seed)
+    layers = 1 if model.P.ndim == 3 else model.H
+    K = 25
+    if name in ("ucbvi", "eps-greedy"):
+        eps = 0.3 if name == "eps-greedy" else 0.0
+        run = run_model_based(model, K, seed, bonus="bernstein" if eps == 0 else "none", epsilon=eps,
+                              bonus_scale=0.05, record_q=True)
+        reference = ref.ucbvi(env, K, "bernstein" if eps == 0 else "none", 0.1, layers, epsilon=eps,
+                              bonus_scale=0.05)
+    elif name in ("ucb-h", "ucb-b"):
+        run = (ucb_b if name == "ucb-b" else ucb_h)(model, K, seed, bonus_scale=0.05, record_q=True)
+        reference = ref.q_learning(env, K, name == "ucb-b", 0.1, 0.05)
+    elif name == "psrl":
+        run, reference = psrl(model, K, seed, record_q=True), ref.psrl(env, K, 1.0, layers)
+    else:
+        run, reference = mvp(model, K, seed, bonus_scale=0.01, record_q=True), ref.mvp(env, K, 0.1, layers, 0.01)
+    assert_same_run(run, reference, q_rtol=1e-7)
+
+
+@settings(max_examples=5)
+@given(st.integers(2, 4), st.integers(1, 3), st.integers(2, 3), st.integers(1, 4), st.integers(0, 2**31))
+def test_lsvi_ucb_matches_reference_with_random_rewards(S, A, d, H, seed):
+    from boundlab.tabular.learners import lsvi_ucb
+
+    lin = tabular.random_linear_mdp(S, A, d, H, seed=seed)
+    lin = tabular.LinearMDP(lin.phi, lin.mu, lin.theta, H, reward_noise="bernoulli")
+    K = 20
+    run = lsvi_ucb(lin, K, seed, bonus_scale=0.05, record_q=True)
+    env = _common.interaction(lin.to_episodic(), seed)
+    beta = 0.05 * d * H * np.sqrt(np.log(2 * d * K * H / 0.1))
+    assert_same_run(run, ref.lsvi_ucb(env, K, lin.phi, beta), q_rtol=1e-7)
+
+
+def test_learners_observe_the_draws_and_return_them():
+    """With Bernoulli rewards of mean 1/2 every observed reward is 0 or 1, so each realised return is an integer;
+    the same run with deterministic rewards returns H/2 per episode. Same seed, same noisy run."""
+    P = np.full((2, 2, 2), 0.5)
+    H = 4
+    det, noisy = (tabular.EpisodicMDP(P, np.full((2, 2), 0.5), H, reward_noise=n) for n in (None, "bernoulli"))
+    for learner in (ucbvi_bf, ucb_h, psrl, mvp, greedy):
+        a, b = learner(noisy, 300, 5), learner(noisy, 300, 5)
+        assert np.array_equal(a.returns, b.returns) and np.array_equal(a.policies, b.policies)
+        assert np.array_equal(a.returns, np.round(a.returns)) and len(np.unique(a.returns)) > 2
+        assert abs(a.returns.mean() - H / 2) < 5 * np.sqrt(H / 4 / 300)  # CLT: H Bernoulli(1/2) per episode
+        assert np.all(learner(det, 300, 5).returns == H / 2)
+
+
+def test_random_rewards_must_lie_in_the_learners_range():
+    """A clipped Gaussian on a wider reward_range draws rewards outside the learners' [0, 1] even where its means
+    lie inside: refused, naming the range, unless reward_range rescales; then returns come back in the model's unit."""
+    model = tabular.EpisodicMDP(np.full((2, 2, 2), 0.5), np.full((2, 2), 0.5), 3, reward_range=(-1.0, 2.0),
+                                reward_noise=("gaussian", 1.0))
+    with pytest.raises(ValueError, match=r"draws rewards in \[-1, 2\].*reward_range=\(-1, 2\)"):
+        ucbvi_ch(model, 5, 0)
+    with pytest.raises(ValueError, match="widen reward_range"):
+        ucbvi_ch(model, 5, 0, reward_range=(-0.5, 2.0))
+    with pytest.warns(UserWarning, match="rescaled"):
+        run = ucbvi_ch(model, 2000, 0, reward_range=(-1.0, 2.0))
+    assert run.returns.min() >= -3 and run.returns.max() <= 6
+    # mean 0.5 per step over 3 steps; a step's sd is at most sigma = 1 (clipping only shrinks it): 5 sigma by the CLT
+    assert abs(run.returns.mean() - 1.5) < 5 * np.sqrt(3) / np.sqrt(2000)
+
+
 def test_gamma_sampler_distribution():
     """The Marsaglia-Tsang sampler used by PSRL passes a KS test against scipy's Gamma."""
     from numba import njit

@@ -13,6 +13,7 @@ import numpy as np
 from .._checks import RewardRange, Seed, check_flag, check_int, check_real, check_reward_range
 from ..instances import as_generator
 from ..models import EpisodicMDP
+from ..rewards import draw_spec, draw_support
 from ..simulate import AliasSampler, sampler_for
 
 #: What every learner here assumes of the rewards, as its paper states it (Azar et al. 2017, Sec. 2; Jin et al.
@@ -183,7 +184,9 @@ class LearnerRun:
 class Interaction:
     """The environment as the Numba kernels use it: the simulator's tables (``sampler``, ``R3``, ``init_cdf``)
     and the sizes. Learners see only what an episode reveals (states, actions, rewards); neither ``P`` nor ``R``
-    enters their estimates. ``R3`` holds the rewards the learner sees (rescaled into [0, 1] where asked)."""
+    enters their estimates. ``R3`` holds the mean rewards in the learner's unit (rescaled into [0, 1] where
+    asked); ``noise`` (:func:`~boundlab.tabular.rewards.draw_spec`) how the rewards it observes are drawn around
+    them, already in its unit, with the reward stream's seed (0 and unused for deterministic rewards)."""
 
     sampler: AliasSampler
     R3: np.ndarray
@@ -194,6 +197,7 @@ class Interaction:
     stationary: bool
     seed: int
     reward_range: tuple[float, float] = (0.0, 1.0)
+    noise: tuple = (0, np.zeros((1, 1, 1)), 0.0, 0.0, 0.0, 0)
 
     @property
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -222,11 +226,24 @@ class Interaction:
 
 def interaction(model: EpisodicMDP, seed: Seed, *, learner: str = "this learner",
                 reward_range: RewardRange | None = None) -> Interaction:
-    """Validate the model, seed and rewards (see :func:`unit_rewards`) and build the kernel arrays.
-    ``stationary`` is True when ``P`` and ``R`` are both homogeneous (the same at every step)."""
+    """Validate the model, seed and rewards (see :func:`unit_rewards`; with ``reward_noise`` every draw, not only
+    the mean, must lie in the learner's range) and build the kernel arrays. ``stationary`` is True when ``P`` and
+    ``R`` are both homogeneous (the same at every step). Seeds: the transitions' first, then the rewards' (drawn
+    only for a model with ``reward_noise``, as in :func:`~boundlab.tabular.simulate.simulate`)."""
     if not isinstance(model, EpisodicMDP):
         raise TypeError(f"model must be an EpisodicMDP, got {type(model).__name__}")
     rng = as_generator(seed)
-    R3, scale = unit_rewards(model.R if model.R.ndim == 3 else model.R[None], learner, reward_range)
+    means = model.R if model.R.ndim == 3 else model.R[None]
+    lo, hi = (0.0, 1.0) if reward_range is None else check_reward_range(reward_range, strict=True)
+    support = draw_support(model.reward_noise, model.reward_range)
+    if support is not None and (support[0] < lo or support[1] > hi):
+        fix = (f"pass reward_range=({support[0]:g}, {support[1]:g}) to rescale them into [0, 1]"
+               if reward_range is None else "widen reward_range to hold them")
+        raise ValueError(f"{learner} assumes rewards in [{lo:g}, {hi:g}], but the model's reward_noise "
+                         f"{model.reward_noise} draws rewards in [{support[0]:g}, {support[1]:g}]: {fix}")
+    R3, _ = unit_rewards(means, learner, reward_range)
+    seed_int = int(rng.integers(2**63))
+    noise = draw_spec(model.reward_noise, means, model.reward_range,
+                      0 if model.reward_noise is None else int(rng.integers(2**63)), lo, hi - lo)
     return Interaction(sampler_for(model), np.ascontiguousarray(R3), np.cumsum(model.initial), model.S, model.A,
-                       model.H, model.P.ndim == 3 and R3.shape[0] == 1, int(rng.integers(2**63)), scale)
+                       model.H, model.P.ndim == 3 and R3.shape[0] == 1, seed_int, (lo, hi), noise)

@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from .._rng import next_uniform
-from ..simulate import draw_initial, draw_row
+from ..simulate import draw_initial, draw_reward, draw_row
 
 
 @njit(cache=True, nogil=True)
@@ -30,13 +30,16 @@ def greedy(q):
 
 
 @njit(cache=True, nogil=True)
-def play_episode(policy, indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, epsilon, rng, states,
-                 actions, rewards):
+def play_episode(policy, indptr, successors, threshold, alias_successors, R3, noise, init_cdf, S, A, epsilon, rng,
+                 rng_r, states, actions, rewards):
     """Run ``policy[h, s]`` for one episode (each step a uniformly random action w.p. ``epsilon``), filling
-    ``states``, ``actions`` and ``rewards`` (the model's mean rewards). Returns ``(rng, total reward)``.
+    ``states``, ``actions`` and ``rewards`` (the rewards the learner observes: ``R3``, or draws of the model's
+    reward distribution described by ``noise``, a :func:`~boundlab.tabular.rewards.draw_spec` tuple). Returns
+    ``(rng, rng_r, total reward)``: the realised return.
 
-    The stream is consumed in a fixed order: the initial state, then per step (the epsilon coin and action if
-    ``epsilon > 0``) and the transition, which the slow references in the tests reproduce."""
+    The stream ``rng`` is consumed in a fixed order: the initial state, then per step (the epsilon coin and action
+    if ``epsilon > 0``) and the transition; the reward stream ``rng_r`` gives one draw per step where the rewards
+    are random. The slow references in the tests reproduce both."""
     H = policy.shape[0]
     stride_P = S * A if indptr.shape[0] > S * A + 1 else 0
     rng, s = draw_initial(init_cdf, rng)
@@ -50,8 +53,8 @@ def play_episode(policy, indptr, successors, threshold, alias_successors, R3, in
                 rng, u = next_uniform(rng)
                 a = min(int(u * A), A - 1)
         actions[h] = a
-        rewards[h] = R3[h if R3.shape[0] > 1 else 0, s, a]
+        rng_r, rewards[h] = draw_reward(R3, noise, h, s, a, rng_r)
         total += rewards[h]
         rng, s = draw_row(indptr, successors, threshold, alias_successors, h * stride_P + s * A + a, rng)
     states[H] = s
-    return rng, total
+    return rng, rng_r, total

@@ -29,9 +29,10 @@ from ._episode import allocate, greedy, play_episode
 
 
 @njit(cache=True, nogil=True)
-def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, phi, S, A, H, K, lam, beta,
-                    seed, record):
+def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, noise, init_cdf, phi, S, A, H, K, lam,
+                    beta, seed, record):
     rng = np.uint64(seed)
+    rng_r = np.uint64(noise[5])
     d = phi.shape[2]
     Lambda_inv = np.zeros((H, d, d))
     for h in range(H):
@@ -64,8 +65,8 @@ def lsvi_ucb_kernel(indptr, successors, threshold, alias_successors, R3, init_cd
                 policies[k, h, s], V[h, s] = greedy(Q[h, s])
         if record:
             q_record[k] = Q
-        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
-                                       A, 0.0, rng, states, actions, rewards)
+        rng, rng_r, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3,
+                                       noise, init_cdf, S, A, 0.0, rng, rng_r, states, actions, rewards)
         starts[k] = states[0]
         for h in range(H):
             s, a = states[h], actions[h]
@@ -118,6 +119,6 @@ def lsvi_ucb(model: EpisodicMDP | LinearMDP, K: int, seed: Seed = None, *, phi: 
         raise ValueError(f"phi{[int(i) for i in np.argwhere(~np.isfinite(phi))[0]]} is not finite")
     d = phi.shape[2]
     beta = c * d * env.H * np.sqrt(np.log(2 * d * K * env.H / delta))
-    policies, starts, returns, q = lsvi_ucb_kernel(*env.tables, env.R3, env.init_cdf, phi, env.S, env.A, env.H, K,
-                                                   lam, float(beta), env.seed, record_q)
+    policies, starts, returns, q = lsvi_ucb_kernel(*env.tables, env.R3, env.noise, env.init_cdf, phi, env.S, env.A,
+                                                   env.H, K, lam, float(beta), env.seed, record_q)
     return env.run(policies, starts, returns, 0.0, q if record_q else None)

@@ -33,9 +33,10 @@ C1, C2, C3 = 460.0 / 9.0, 2.0 * np.sqrt(2.0), 544.0 / 9.0
 
 
 @njit(cache=True, nogil=True)
-def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, delta, c1, c2, c3,
-               seed, record):
+def mvp_kernel(indptr, successors, threshold, alias_successors, R3, noise, init_cdf, S, A, H, K, layers, delta, c1,
+               c2, c3, seed, record):
     rng = np.uint64(seed)
+    rng_r = np.uint64(noise[5])
     iota = np.log(S * A * H * K / delta)
     N = np.zeros((layers, S, A))
     Nsas = np.zeros((layers, S, A, S))
@@ -54,8 +55,8 @@ def mvp_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S,
         policies[k] = policy
         if record:
             q_record[k] = Q
-        rng, returns[k] = play_episode(policy, indptr, successors, threshold, alias_successors, R3, init_cdf, S, A,
-                                       0.0, rng, states, actions, rewards)
+        rng, rng_r, returns[k] = play_episode(policy, indptr, successors, threshold, alias_successors, R3, noise,
+                                       init_cdf, S, A, 0.0, rng, rng_r, states, actions, rewards)
         starts[k] = states[0]
         triggered = False
         for h in range(H):
@@ -114,7 +115,7 @@ def mvp(model: EpisodicMDP, K: int, seed: Seed = None, *, delta: float = DELTA, 
     bonus_scale = check_bonus_scale(bonus_scale)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner="MVP", reward_range=reward_range)
-    policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+    policies, starts, returns, q = mvp_kernel(*env.tables, env.R3, env.noise, env.init_cdf, env.S, env.A, env.H, K,
                                               env.layers(stationary), delta, C1 * bonus_scale,
                                               C2 * bonus_scale, C3 * bonus_scale, env.seed, record_q)
     return env.run(policies, starts, returns, 0.0, q if record_q else None)

@@ -22,9 +22,10 @@ from ._episode import allocate, greedy, play_episode
 
 
 @njit(cache=True, nogil=True)
-def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, alpha0, seed,
+def psrl_kernel(indptr, successors, threshold, alias_successors, R3, noise, init_cdf, S, A, H, K, layers, alpha0, seed,
                 record):
     rng = np.uint64(seed)
+    rng_r = np.uint64(noise[5])
     Nsas = np.zeros((layers, S, A, S))
     r_succ = np.zeros((layers, S, A))
     r_fail = np.zeros((layers, S, A))
@@ -58,8 +59,8 @@ def psrl_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S
                 policies[k, h, s], V[h, s] = greedy(Q[h, s])
         if record:
             q_record[k] = Q
-        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
-                                       A, 0.0, rng, states, actions, rewards)
+        rng, rng_r, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3,
+                                       noise, init_cdf, S, A, 0.0, rng, rng_r, states, actions, rewards)
         starts[k] = states[0]
         for h in range(H):
             l = h if layers > 1 else 0
@@ -81,6 +82,6 @@ def psrl(model: EpisodicMDP, K: int, seed: Seed = None, *, alpha0: float = 1.0, 
     alpha0 = check_real(alpha0, "alpha0", low=0.0, low_open=True)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner="PSRL", reward_range=reward_range)
-    policies, starts, returns, q = psrl_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+    policies, starts, returns, q = psrl_kernel(*env.tables, env.R3, env.noise, env.init_cdf, env.S, env.A, env.H, K,
                                                env.layers(stationary), alpha0, env.seed, record_q)
     return env.run(policies, starts, returns, 0.0, q if record_q else None)

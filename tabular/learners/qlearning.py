@@ -36,9 +36,10 @@ from ._episode import allocate, greedy, play_episode
 
 
 @njit(cache=True, nogil=True)
-def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, bernstein, delta,
-                      c, c1, c2, seed, record):
+def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, noise, init_cdf, S, A, H, K, bernstein,
+                      delta, c, c1, c2, seed, record):
     rng = np.uint64(seed)
+    rng_r = np.uint64(noise[5])
     iota = np.log(S * A * K * H / delta)
     Q = np.full((H, S, A), float(H))
     V = np.zeros((H + 1, S))
@@ -54,8 +55,8 @@ def q_learning_kernel(indptr, successors, threshold, alias_successors, R3, init_
                 policies[k, h, s] = greedy(Q[h, s])[0]
         if record:
             q_record[k] = Q
-        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
-                                       A, 0.0, rng, states, actions, rewards)
+        rng, rng_r, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3,
+                                       noise, init_cdf, S, A, 0.0, rng, rng_r, states, actions, rewards)
         starts[k] = states[0]
         # The updates in step order: step h's update reads V_{h+1} before step h+1 changes it, as online.
         for h in range(H):
@@ -95,8 +96,8 @@ def _run(model, K, seed, bernstein, delta, bonus_scale, record_q, reward_range, 
                  else [*bonus_constants(bonus_scale, old, C_HOEFFDING, fn), 0.0, 0.0])
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner="UCB-B" if bernstein else "UCB-H", reward_range=reward_range)
-    policies, starts, returns, q = q_learning_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
-                                                     bernstein, delta, c, c1, c2, env.seed, record_q)
+    policies, starts, returns, q = q_learning_kernel(*env.tables, env.R3, env.noise, env.init_cdf, env.S, env.A, env.H,
+                                                     K, bernstein, delta, c, c1, c2, env.seed, record_q)
     return env.run(policies, starts, returns, 0.0, q if record_q else None)
 
 

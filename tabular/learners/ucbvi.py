@@ -38,13 +38,14 @@ BONUSES = {"none": 0, "hoeffding": 1, "bernstein": 2}
 
 
 @njit(cache=True, nogil=True)
-def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, S, A, H, K, layers, bonus, delta,
+def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, noise, init_cdf, S, A, H, K, layers, bonus, delta,
                  epsilon, scale, seed, record):
     """Algorithms 1-2 of Azar et al. 2017 for ``K`` episodes; ``layers`` is 1 (stationary counts) or ``H``.
     ``bonus``: 0 none (greedy), 1 bonus_1, 2 bonus_2. ``R3`` only drives the simulator: the planner uses the
     rewards observed in ``play_episode``.
     ``epsilon``: per-step probability of a uniformly random action (eps-greedy baseline)."""
     rng = np.uint64(seed)
+    rng_r = np.uint64(noise[5])
     L = np.log(5.0 * S * A * K * H / delta)
     N = np.zeros((layers, S, A))
     Nsas = np.zeros((layers, S, A, S))
@@ -90,8 +91,8 @@ def ucbvi_kernel(indptr, successors, threshold, alias_successors, R3, init_cdf, 
                 policies[k, h, s], V[h, s] = greedy(Q[h, s])
         if record:
             q_record[k] = Q
-        rng, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3, init_cdf, S,
-                                       A, epsilon, rng, states, actions, rewards)
+        rng, rng_r, returns[k] = play_episode(policies[k], indptr, successors, threshold, alias_successors, R3,
+                                       noise, init_cdf, S, A, epsilon, rng, rng_r, states, actions, rewards)
         starts[k] = states[0]
         for h in range(H):
             l = h if layers > 1 else 0
@@ -117,7 +118,7 @@ def run_model_based(model: EpisodicMDP, K: int, seed: Seed = None, *, bonus: str
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0)
     record_q = check_flag(record_q, "record_q")
     env = interaction(model, seed, learner=learner, reward_range=reward_range)
-    policies, starts, returns, q = ucbvi_kernel(*env.tables, env.R3, env.init_cdf, env.S, env.A, env.H, K,
+    policies, starts, returns, q = ucbvi_kernel(*env.tables, env.R3, env.noise, env.init_cdf, env.S, env.A, env.H, K,
                                                 env.layers(stationary, per_step_rewards=True), BONUSES[bonus],
                                                 delta, epsilon, bonus_scale, env.seed, record_q)
     return env.run(policies, starts, returns, epsilon, q if record_q else None)
