@@ -72,9 +72,11 @@ def _model(name: str, gamma: float | None = None, horizon: int | None = None):
             raise ValueError(f"{name} is built for H = {model.H}; --horizon must match")
         return model
     if horizon is not None:
-        return tabular.EpisodicMDP(model.P, model.R, horizon, model.initial, model.reward_range, name=model.name)
+        return tabular.EpisodicMDP(model.P, model.R, horizon, model.initial, model.reward_range, model.reward_noise,
+                                   name=model.name)
     if gamma is not None:
-        return tabular.FiniteMDP(model.P, model.R, gamma, model.initial, model.reward_range, name=model.name)
+        return tabular.FiniteMDP(model.P, model.R, gamma, model.initial, model.reward_range, model.reward_noise,
+                                 name=model.name)
     return model
 
 

@@ -20,7 +20,9 @@ def _feed(h, value) -> None:
         cls = type(value)
         h.update(f"dataclass {cls.__module__}.{cls.__qualname__}".encode())
         for f in dataclasses.fields(value):
-            if f.compare:  # the display name (compare=False) is not content
+            # The display name (compare=False) is not content; a field left at None (an unset option such as
+            # reward_noise) is not hashed, so a model class that gains an optional field keeps its old fingerprints.
+            if f.compare and getattr(value, f.name) is not None:
                 h.update(f"field {f.name}".encode())
                 _feed(h, getattr(value, f.name))
     elif hasattr(value, "tocsr") and hasattr(value, "nnz"):  # a scipy sparse matrix or array

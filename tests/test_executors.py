@@ -229,3 +229,13 @@ def test_content_hash_leaves_a_sparse_parameter_untouched_and_refuses_object_arr
     assert key == content_hash(sp.csr_matrix(M.toarray()))  # duplicates summed, indices sorted: same content
     with pytest.raises(TypeError, match="dtype object"):
         content_hash(np.array([1, None], dtype=object))
+
+
+def test_fingerprints_survive_a_new_optional_model_field():
+    """A field left at None is not hashed: the fingerprint of a deterministic-reward RiverSwim (H = 20) is the one
+    computed at commit bac30a1, before models gained ``reward_noise``, so stores keep their runs; Bernoulli rewards
+    make another model."""
+    model = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=20)
+    assert fingerprint(model) == "691bbfbe9a2047e5993178b985f8738431174c807b77dbf70833bcd939065205"
+    noisy = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=20, reward_noise="bernoulli")
+    assert fingerprint(noisy) != fingerprint(model)

@@ -90,8 +90,11 @@ def test_jax_and_gym_draw_the_same_law(noise):
     n = 20_000
     for s, a in [(1, 0), (0, 2), (1, 1)]:
         keys = jax.random.split(jax.random.key(3), n)
-        r = np.asarray(jax.vmap(lambda k: jax_env.step(k, jax_env.EnvState(s, 0), a, p)[1])(keys), dtype=float)
-        r2 = np.asarray(jax.vmap(lambda k: jax_env.step(k, jax_env.EnvState(s, 0), a, p)[1])(keys), dtype=float)
+        def reward(k, s=s, a=a):
+            return jax_env.step(k, jax_env.EnvState(s, 0), a, p)[1]
+
+        r = np.asarray(jax.vmap(reward)(keys), dtype=float)
+        r2 = np.asarray(jax.vmap(reward)(keys), dtype=float)
         assert np.array_equal(r, r2) and r.min() >= 0 and r.max() <= 1
         assert abs(r.mean() - MEANS[s, a]) < 5 * np.sqrt(0.25 / n) + 1e-6  # float32 tables
     env = tabular.EpisodicMDP(np.full((2, 3, 2), 0.5), MEANS, 5000, initial=[0.0, 1.0], reward_noise=noise)
