@@ -1,8 +1,10 @@
 """``boundlab check``: run the bound checks of DESIGN.md ("Bounds: how a check is honest") and write a report.
 
 1. Bound inequality (where the paper states constants): cumulative regret at K <= the bound, on each seed.
-2. One-sided scaling on a fixed instance with positive gaps: after a burn-in of K/10 episodes, the upper end of the
-   bootstrap 95% CI of the log-log slope of cumulative regret vs K must not exceed the theorem's exponent + ``TOL``.
+2. One-sided scaling on each fixed instance with positive gaps (:func:`fixed_instances`: a Dirichlet MDP with
+   deterministic rewards and RiverSwim with Bernoulli rewards; a linear MDP for LSVI-UCB): after a burn-in of K/10
+   episodes, the upper end of the bootstrap 95% CI of the log-log slope of cumulative regret vs K must not exceed
+   the theorem's exponent + ``TOL``.
    Both 1 and 2 apply only where the theorem is informative (:func:`bounds.theorems.informative_range`: the bound
    below ``H K`` and its leading terms above its lower-order ones); elsewhere the verdict is n/a, with the reason
    and the K from which it would apply.
@@ -80,13 +82,32 @@ class Config:
         return cls(episodes=20000, seeds=8, hard_K=(500, 1000, 2000, 4000, 8000, 16000))
 
 
-def fixed_instance(algorithm: str = ""):
-    """A Dirichlet MDP (S=6, A=3, H=10, seed 0): positive gaps, so regret eventually grows like log K. Linear
-    learners get a random linear MDP (S=10, A=3, d=4, H=5, seed 0) instead."""
+def fixed_instances(algorithm: str = "") -> list:
+    """The fixed instances with positive gaps (regret eventually grows like log K) on which ``algorithm`` runs:
+    a Dirichlet MDP (S=6, A=3, H=10, seed 0) with deterministic rewards ``R``, and RiverSwim (H=20) whose rewards are
+    Bernoulli draws with mean ``R`` (exact regret uses the means). Linear learners get a random linear MDP (S=10,
+    A=3, d=4, H=5, seed 0) instead."""
     if algorithm in LINEAR:
-        return tabular.random_linear_mdp(S=10, A=3, d=4, H=5, seed=0)
+        return [tabular.random_linear_mdp(S=10, A=3, d=4, H=5, seed=0)]
     P, R = tabular.dirichlet_mdp(S=6, A=3, seed=0).to_arrays()
-    return tabular.EpisodicMDP(P, R, 10, name="dirichlet-S6A3H10")
+    return [tabular.EpisodicMDP(P, R, 10, name="dirichlet-S6A3H10"),
+            tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=20, reward_noise="bernoulli",
+                                name="riverswim-bernoulli")]
+
+
+def fixed_instance(algorithm: str = ""):
+    """The first of :func:`fixed_instances` (the Dirichlet MDP, or the linear MDP for linear learners)."""
+    return fixed_instances(algorithm)[0]
+
+
+def _rewards(model) -> str:
+    """What the simulator draws as reward on ``model``, in words for the report."""
+    noise = model.reward_noise
+    if noise is None:
+        return "deterministic rewards R"
+    if isinstance(noise, tabular.BernoulliRewards):
+        return "rewards are Bernoulli draws with mean R"
+    return f"rewards are clipped Gaussian draws (sigma = {noise.sigma:g}) with mean R"
 
 
 def _instance_name(model) -> str:
@@ -171,8 +192,9 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
               progress: bool = True, episodes: int | None = None, seeds: int | None = None,
               practical: bool = True, bonus_scale: float | None = None) -> pd.DataFrame:
     """Run the checks for ``algorithms`` (default: all with a bound, plus greedy) and write ``out/report.md``,
-    ``out/report.html``, ``out/regret_fixed.{png,svg}``, ``out/local_slopes.{png,svg}`` and
-    ``out/regret_hard.{png,svg}``; returns the report table. ``episodes`` and ``seeds`` override the budget on the
+    ``out/report.html``, for each fixed instance ``out/regret_fixed_<instance>.{png,svg}`` and
+    ``out/local_slopes_<instance>.{png,svg}``, and ``out/regret_hard.{png,svg}``; returns the report table (one
+    fixed-instance row per configuration, learner and instance). ``episodes`` and ``seeds`` override the budget on the
     fixed instances (e.g. a longer run to see where the bonuses stop dominating); the hard-family grid stays that
     of ``quick``/full. ``practical``: also run each optimism learner at its :data:`PRACTICAL` ``bonus_scale``
     (rows marked "outside the theorem"); ``bonus_scale``: that scale for every such learner instead."""
@@ -191,69 +213,69 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     if bonus_scale is not None:
         bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0, low_open=True)
     configs = configurations(algorithms, practical, bonus_scale)
-    models = {a: fixed_instance(a) for a in algorithms}
+    models = {a: {_instance_name(m): m for m in fixed_instances(a)} for a in algorithms}
 
-    def fixed_groups(group):
-        for linear in (False, True):
-            members = [(a, p) for a, p in group if (a in LINEAR) == linear]
-            if members:
-                model = models[members[0][0]]
-                yield {_instance_name(model): model}, members
+    def fixed_groups(group):  # one sweep per instance set (tabular learners share theirs, linear ones theirs)
+        for names in dict.fromkeys(tuple(models[a]) for a, _ in group):
+            members = [(a, p) for a, p in group if tuple(models[a]) == names]
+            yield models[members[0][0]], members
 
     df = _sweep_configs(configs, fixed_groups, range(cfg.seeds), K, executor=executor, store=store,
                         progress=progress)
-    rows, curves, bound_curves, local = [], {}, {}, {}
+    rows, curves, bound_curves, local = [], {}, {}, {}  # the last three: instance -> curve name -> values
     for label, a, params in configs:
-        model = models[a]
-        H = model.H
-        S, A = model.phi.shape[:2] if a in LINEAR else (model.S, model.A)
-        d = model.d if a in LINEAR else None
-        name = _curve_name(label, a, params)
-        cum = cumulative_regret(df[(df.algorithm == a) & (df.configuration == label)])
-        curves[name] = cum
-        final = cum[:, -1]
-        mean, half = mean_ci(final)
-        slope = loglog_slope(cum, burn_in=K // 10)
-        local[name] = local_slopes(cum)
-        try:
-            bound = upper_bound(a, S=S, A=A, H=H, K=K, delta=DELTA, d=d)
-        except ValueError:
-            bound = None
-        speaks = None if bound is None else informative_range(a, S=S, A=A, H=H, delta=DELTA, d=d)
-        held = None
-        if bound is not None and bound.has_constants:
-            held_n = int(np.sum(final <= bound.value))
-            held = held_n == len(final)
-            if label == PAPER:
-                ks = np.arange(1, K + 1)
-                bound_curves[f"{a} bound"] = np.array([upper_bound(a, S=S, A=A, H=H, K=int(k), delta=DELTA,
-                                                                   d=d).value for k in ks])
-        applies = label == PAPER and speaks is not None and speaks.applies(K)
-        why = ("no regret theorem (baseline)" if speaks is None else
-               f"outside the theorem ({label.split(' (')[0]}): reported, not judged" if label != PAPER else
-               speaks.reason(K))
-        rows.append({
-            "algorithm": a, "configuration": label, "instance": _instance_name(model), "K": K,
-            "regret (95% CI)": f"{mean:.1f} +/- {half:.1f}",
-            "bound": "-" if bound is None else (f"{bound.value:.3g}" if bound.has_constants else "O~ (rate only)"),
-            "bound / (H K)": "-" if bound is None or not bound.has_constants else f"{bound.value / (H * K):.3g}",
-            "held": "-" if held is None else f"{held_n}/{len(final)}",
-            "slope (95% CI)": f"{slope.slope:.3f} [{slope.low:.3f}, {slope.high:.3f}]",
-            "exponent": "-" if bound is None else bound.exponent,
-            "regret / LB rate": "-",
-            "hidden choice played": "-",
-            **_burn_in_columns(local[name], K),
-            "theorem speaks from K": "-" if speaks is None else
-            ("beyond 1e15" if speaks.K_from is None else f"{speaks.K_from:.3g}"),
-            "verdict bound": _verdict(held if applies else None),
-            "verdict slope": _verdict(slope.high <= bound.exponent + TOL if applies and not np.isnan(slope.slope)
-                                      else None),
-            "why n/a": why,
-        })
-    plot_regret(curves, bounds=bound_curves, loglog=True, title="fixed instances: cumulative regret",
-                path=out / "regret_fixed")
-    plot_local_slopes(local, title="fixed instances: local slope of cumulative regret (burn-in)",
-                      thresholds=BURN_IN, path=out / "local_slopes")
+        for inst, model in models[a].items():
+            H = model.H
+            S, A = model.phi.shape[:2] if a in LINEAR else (model.S, model.A)
+            d = model.d if a in LINEAR else None
+            name = _curve_name(label, a, params)
+            cum = cumulative_regret(df[(df.algorithm == a) & (df.configuration == label) & (df.instance == inst)])
+            curves.setdefault(inst, {})[name] = cum
+            final = cum[:, -1]
+            mean, half = mean_ci(final)
+            slope = loglog_slope(cum, burn_in=K // 10)
+            ls = local.setdefault(inst, {})[name] = local_slopes(cum)
+            try:
+                bound = upper_bound(a, S=S, A=A, H=H, K=K, delta=DELTA, d=d)
+            except ValueError:
+                bound = None
+            speaks = None if bound is None else informative_range(a, S=S, A=A, H=H, delta=DELTA, d=d)
+            held = None
+            if bound is not None and bound.has_constants:
+                held_n = int(np.sum(final <= bound.value))
+                held = held_n == len(final)
+                if label == PAPER:
+                    bound_curves.setdefault(inst, {})[f"{a} bound"] = np.array(
+                        [upper_bound(a, S=S, A=A, H=H, K=int(k), delta=DELTA, d=d).value for k in range(1, K + 1)])
+            applies = label == PAPER and speaks is not None and speaks.applies(K)
+            why = ("no regret theorem (baseline)" if speaks is None else
+                   f"outside the theorem ({label.split(' (')[0]}): reported, not judged" if label != PAPER else
+                   speaks.reason(K))
+            rows.append({
+                "algorithm": a, "configuration": label, "instance": inst, "K": K,
+                "regret (95% CI)": f"{mean:.1f} +/- {half:.1f}",
+                "bound": "-" if bound is None else (f"{bound.value:.3g}" if bound.has_constants else "O~ (rate only)"),
+                "bound / (H K)": "-" if bound is None or not bound.has_constants else f"{bound.value / (H * K):.3g}",
+                "held": "-" if held is None else f"{held_n}/{len(final)}",
+                "slope (95% CI)": f"{slope.slope:.3f} [{slope.low:.3f}, {slope.high:.3f}]",
+                "exponent": "-" if bound is None else bound.exponent,
+                "regret / LB rate": "-",
+                "hidden choice played": "-",
+                **_burn_in_columns(ls, K),
+                "theorem speaks from K": "-" if speaks is None else
+                ("beyond 1e15" if speaks.K_from is None else f"{speaks.K_from:.3g}"),
+                "verdict bound": _verdict(held if applies else None),
+                "verdict slope": _verdict(slope.high <= bound.exponent + TOL if applies and not np.isnan(slope.slope)
+                                          else None),
+                "why n/a": why,
+            })
+    figures = []
+    for inst in curves:  # one figure per instance: regret and local slope are per instance
+        plot_regret(curves[inst], bounds=bound_curves.get(inst), loglog=True,
+                    title=f"{inst}: cumulative regret", path=out / f"regret_fixed_{inst}")
+        plot_local_slopes(local[inst], title=f"{inst}: local slope of cumulative regret (burn-in)",
+                          thresholds=BURN_IN, path=out / f"local_slopes_{inst}")
+        figures += [out / f"regret_fixed_{inst}.png", out / f"local_slopes_{inst}.png"]
 
     hard = dict(cfg.hard)
     hard_configs = [c for c in configs if c[1] not in LINEAR]
@@ -301,20 +323,31 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         plot_regret(hard_curves, K=np.array(cfg.hard_K), bounds={"family lower bound": np.array(lower)}, loglog=True,
                     title="minimax hard family: family-average regret at K (epsilon rebuilt per K)",
                     path=out / "regret_hard")
+        figures.append(out / "regret_hard.png")
     table = pd.DataFrame(rows)
-    write_report(table, cfg, out / "report.md")
+    write_report(table, cfg, out / "report.md", figures,
+                 {inst: model for a in algorithms for inst, model in models[a].items()})
     return table
 
 
-def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
+def write_report(table: pd.DataFrame, cfg: Config, path: Path, figures: list[Path] | None = None,
+                 instances: dict | None = None) -> None:
+    """``report.md`` and ``report.html`` (``figures`` embedded; default: the PNGs beside ``path``) for ``table``;
+    ``instances``: name -> model of the fixed instances, described in the header (their rewards included)."""
     hard = dict(cfg.hard)
     markdown = table.to_markdown(index=False)
     lb = lower_bound(S=hard["S"], A=hard["A"], H=hard["H"], K=cfg.hard_K[-1])
+    described = "; ".join(f"`{name}` (S={m.phi.shape[0] if isinstance(m, tabular.LinearMDP) else m.S}, "
+                          f"A={m.phi.shape[1] if isinstance(m, tabular.LinearMDP) else m.A}, H={m.H}; {_rewards(m)})"
+                          for name, m in (instances or {}).items())
     lines = [
         "# boundlab bound checks", "",
-        f"Episodes K = {cfg.episodes} on the fixed instance, {cfg.seeds} seeds; hard family K grid {cfg.hard_K}. "
-        f"delta = {DELTA}. Slope tolerance {TOL} (one-sided check on the fixed instance). Rows at a `bonus_scale` "
+        f"Episodes K = {cfg.episodes} on the fixed instances, {cfg.seeds} seeds; hard family K grid {cfg.hard_K}. "
+        f"delta = {DELTA}. Slope tolerance {TOL} (one-sided check on the fixed instances). Rows at a `bonus_scale` "
         "other than 1 are outside the theorem: their slopes and burn-in are reported, never judged.", "",
+        *([f"Fixed instances (one row per configuration, learner and instance; linear learners run on the linear "
+           f"MDP only): {described}. Regret is exact: computed from the mean rewards R by policy evaluation, "
+           "whatever the simulator draws.", ""] if described else []),
         markdown, "",
         "## Sources of the bounds", "",
     ]
@@ -326,7 +359,7 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
     lines += [f"- lower bound (rate): {lb.source}",
               f"- lower bound (hard family, explicit constants): "
               f"{hard_family_lower_bound(K=1, epsilon=0.1, n_choices=2, reward_steps=1).source}", "",
-              "FAILED marks a finding: the measured regret does not meet the check. A verdict on the fixed instance "
+              "FAILED marks a finding: the measured regret does not meet the check. A verdict on a fixed instance "
               "applies only where the theorem speaks (`theorem speaks from K`): the bound below the trivial H K "
               "(with the paper's constants where it gives them; for a rate with hidden constants, the sum of the "
               "rate's terms with every constant taken as 1, so any constants >= 1 make it vacuous below that K) "
@@ -350,17 +383,18 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path) -> None:
               "constant is not encoded.", "",
               "Practical scale (`configuration` = bonus_scale = s, outside the theorem): each optimism learner "
               "once more with its bonus multiplied by s (`bounds.check.PRACTICAL`, chosen as the largest of 0.1, "
-              "0.03, 0.01, 0.003 at which it leaves the linear regime on the fixed instance at the quick budget; "
-              "passed only to learners whose signature takes `bonus_scale`). No theorem covers these runs; they "
-              "show where each learner leaves its burn-in when the bonus is not the proofs' worst case.", "",
+              "0.03, 0.01, 0.003 at which it leaves the linear regime on the Dirichlet (or linear) instance at the "
+              "quick budget; passed only to learners whose signature takes `bonus_scale`). No theorem covers these "
+              "runs; they show where each learner leaves its burn-in when the bonus is not the proofs' worst case.", "",
               f"Burn-in (`slope < t from K`): the first K whose local slope of log cumulative regret over [K, 2K] "
               f"(window starts log-spaced from 10 to K_max / 2) has its whole bootstrap 95% CI over seeds below t, "
               f"for t in {BURN_IN}; a slope near 1 means linear regret (still exploring), 0.5 the sqrt(K) rate. "
               "\"beyond K_max\" means the learner is still in its burn-in at the budget run.", "",
-              "Plots: `regret_fixed.png`, `local_slopes.png`, `regret_hard.png`; the same report with the figures "
-              "embedded: `report.html`."]
+              "Plots, one pair per fixed instance: `regret_fixed_<instance>.png`, `local_slopes_<instance>.png`; "
+              "the hard family: `regret_hard.png`; the same report with the figures embedded: `report.html`."]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
-    figures = [path.parent / f"{n}.png" for n in ("regret_fixed", "local_slopes", "regret_hard")]
+    if figures is None:
+        figures = sorted(path.parent.glob("*.png"))
     blocks = [table if line == markdown else line for line in lines[1:]]
     write_html(lines[0].lstrip("# "), blocks, [f for f in figures if f.exists()], path.with_suffix(".html"))

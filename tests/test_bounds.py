@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from boundlab import bounds
 from boundlab import tabular
 from conftest import episodic
-from boundlab.bounds.check import FOUND, PAPER, TOL, hard_instances, run_check
+from boundlab.bounds.check import FOUND, PAPER, TOL, fixed_instances, hard_instances, run_check
+from boundlab.bounds.sweep import sweep
 from boundlab.bounds.slopes import bootstrap_slope
 
 
@@ -115,20 +116,40 @@ def test_plot_points_thin_long_curves_and_keep_the_ends(n, loglog):
 
 
 def test_check_writes_report_and_plots(tmp_path):
-    """The quick check end to end. On the fixed instance no theorem speaks at K = 2000 (PSRL's rate with constant 1
+    """The quick check end to end, on both fixed instances (Dirichlet, deterministic rewards; RiverSwim H = 20,
+    Bernoulli rewards). On the Dirichlet instance no theorem speaks at K = 2000 (PSRL's rate with constant 1
     exceeds H K until K ~ 1.6e4, UCBVI-BF's bound until ~3e9), so the slope verdicts are n/a with the K from which
-    they would apply, though PSRL's measured regret flattens (slope CI below 0.5 + TOL); on the hard family the
-    slope CIs of UCBVI-BF and MVP contain 0.5 (there epsilon ~ K^-1/2,
-    and under the papers' constants both keep playing the lowest-index action, so their regret is
-    (H - H_bar - d - 2) epsilon K exactly)."""
+    they would apply, though PSRL's measured regret flattens (slope CI below 0.5 + TOL); on the hard family UCBVI-BF and
+    MVP under the papers' constants keep playing the lowest-index action (their sqrt(K) slope comes from
+    epsilon(K) ~ K^-1/2 alone), so their slope verdict is n/a, while PSRL finds the hidden choice and is judged."""
     table = run_check(["psrl", "ucbvi-bf", "mvp"], quick=True, out=tmp_path, progress=False)
     report = (tmp_path / "report.md").read_text()
     page = (tmp_path / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and "never explored" in page
+    instances = ("dirichlet-S6A3H10", "riverswim-bernoulli")
+    assert page.count("data:image/png;base64,") == 2 * len(instances) + 1 and "never explored" in page
     assert "| psrl" in report and "Domingues" in report
-    for name in ("regret_fixed", "regret_hard", "local_slopes"):
+    assert "`riverswim-bernoulli` (S=6, A=2, H=20; rewards are Bernoulli draws with mean R)" in report
+    assert "`dirichlet-S6A3H10` (S=6, A=3, H=10; deterministic rewards R)" in report
+    for name in [f"{kind}_{inst}" for inst in instances for kind in ("regret_fixed", "local_slopes")] + ["regret_hard"]:
         assert (tmp_path / f"{name}.png").stat().st_size > 0 and (tmp_path / f"{name}.svg").exists()
     assert set(table["verdict slope"]) <= {"HELD", "FAILED", "n/a"}
+    fixed = table[~table.instance.str.startswith("minimax-hard")]
+    # one row per (configuration, learner, instance): paper's constants for all three, practical for UCBVI-BF, MVP
+    assert sorted(zip(fixed.configuration == PAPER, fixed.algorithm, fixed.instance)) == sorted(
+        (paper, a, inst) for inst in instances for paper, a in
+        [(True, "psrl"), (True, "ucbvi-bf"), (True, "mvp"), (False, "ucbvi-bf"), (False, "mvp")])
+    river = fixed[fixed.instance == "riverswim-bernoulli"].set_index(["algorithm", "configuration"])
+    assert river.loc[("ucbvi-bf", PAPER), "why n/a"].endswith("applies from K = 1.88e+12")  # S=6, A=2, H=20
+    assert river.loc[("psrl", PAPER), "slope < 0.6 from K"] != "beyond K_max = 2000"  # PSRL learns the river
+    assert river.loc[("ucbvi-bf", PAPER), "slope < 0.9 from K"] == "beyond K_max = 2000"  # the paper's bonus: linear
+    # the simulator drew Bernoulli rewards there (realised returns are counts of 1s; regret uses the means)
+    runs = sweep("psrl", {m.name: m for m in fixed_instances("psrl")}, range(4), 2000,
+                 store=tmp_path / "runs-quick.sqlite", progress=False)
+    assert runs.reused.all()  # the check's own runs, read back
+    drawn = runs[runs.instance == "riverswim-bernoulli"]["return"]
+    assert np.allclose(drawn, np.round(drawn)) and not np.allclose(runs.regret, np.round(runs.regret))
+    mean_only = runs[runs.instance == "dirichlet-S6A3H10"]["return"]
+    assert not np.allclose(mean_only, np.round(mean_only))
     psrl_fixed = table[(table.algorithm == "psrl") & (table.instance == "dirichlet-S6A3H10")].iloc[0]
     assert psrl_fixed["verdict slope"] == "n/a" and "(vacuous); applies from K = 1.61e+04" in psrl_fixed["why n/a"]
     assert psrl_fixed["slope < 0.6 from K"] != "beyond K_max = 2000"  # PSRL leaves its burn-in within the budget
@@ -170,11 +191,11 @@ def test_measured_regret_within_stated_bound_on_every_seed(drawn, name):
 def test_check_budget_override(tmp_path):
     table = run_check(["greedy"], quick=True, out=tmp_path, progress=False, episodes=50, seeds=2)
     fixed = table[table.instance == "dirichlet-S6A3H10"].iloc[0]
-    assert fixed["K"] == 50
+    assert fixed["K"] == 50 and table[table.instance == "riverswim-bernoulli"].K.tolist() == [50]
     hard = table[table.instance.str.startswith("minimax-hard")].iloc[0]
     assert hard["verdict slope"] == "n/a" and fixed["verdict slope"] == "n/a"  # greedy has no theorem rate
     assert hard["verdict bound"] in {"HELD", "FAILED"}  # but the lower bound binds every learner
-    assert "Episodes K = 50 on the fixed instance, 2 seeds" in (tmp_path / "report.md").read_text()
+    assert "Episodes K = 50 on the fixed instances, 2 seeds" in (tmp_path / "report.md").read_text()
 
 
 def test_loglog_plot_of_zero_regret_falls_back_to_linear_axes(tmp_path):

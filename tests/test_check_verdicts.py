@@ -172,3 +172,35 @@ def test_html_report_is_self_contained(tmp_path):
     src = re.search(r"src='data:image/png;base64,([^']+)'", page).group(1)
     assert base64.b64decode(src) == (tmp_path / "fig.png").read_bytes()
     assert not re.search(r"(src|href)=['\"](?!data:)", page)  # nothing fetched from outside the page
+
+
+def test_fixed_instances_one_row_per_configuration_learner_and_instance(tmp_path):
+    """Tabular learners run on the Dirichlet MDP (deterministic rewards) and on RiverSwim (H = 20) with Bernoulli
+    rewards of mean R; LSVI-UCB on its linear MDP only. Each (configuration, learner, instance) has its own row,
+    burn-in and informative range, and its own figures."""
+    from boundlab import tabular
+    from boundlab.bounds.check import PAPER, fixed_instance, fixed_instances, run_check
+
+    tab = fixed_instances("ucbvi-bf")
+    assert [m.name for m in tab] == ["dirichlet-S6A3H10", "riverswim-bernoulli"]
+    assert tab[0].reward_noise is None and isinstance(tab[1].reward_noise, tabular.BernoulliRewards)
+    river = tab[1]
+    np.testing.assert_array_equal(river.P, tabular.riverswim().P)
+    np.testing.assert_array_equal(river.R, tabular.riverswim().R)  # the means: exact regret uses them
+    assert river.H == 20
+    assert [type(m) for m in fixed_instances("lsvi-ucb")] == [tabular.LinearMDP]
+    assert fixed_instance("psrl").name == "dirichlet-S6A3H10"  # the first one, as before
+
+    table = run_check(["ucb-h", "lsvi-ucb"], quick=True, out=tmp_path, progress=False, episodes=40, seeds=2)
+    fixed = table[~table.instance.str.startswith("minimax-hard")]
+    rows = sorted(zip(fixed.algorithm, fixed.configuration == PAPER, fixed.instance))
+    assert rows == sorted([("ucb-h", p, i) for p in (True, False) for i in ("dirichlet-S6A3H10", "riverswim-bernoulli")]
+                          + [("lsvi-ucb", p, "linear-S10A3d4H5") for p in (True, False)])
+    paper = fixed[fixed.configuration == PAPER].set_index(["algorithm", "instance"])
+    for inst, model in (("dirichlet-S6A3H10", tab[0]), ("riverswim-bernoulli", river)):  # per instance's S, A, H
+        K_from = informative_range("ucb-h", S=model.S, A=model.A, H=model.H, delta=0.1).K_from
+        assert paper.loc[("ucb-h", inst), "theorem speaks from K"] == f"{K_from:.3g}"
+    for inst in ("dirichlet-S6A3H10", "riverswim-bernoulli", "linear-S10A3d4H5"):
+        for kind in ("regret_fixed", "local_slopes"):
+            assert (tmp_path / f"{kind}_{inst}.png").exists()
+    assert "rewards are Bernoulli draws with mean R" in (tmp_path / "report.md").read_text()
