@@ -198,7 +198,8 @@ def cmd_check(args) -> None:
 
     table = run_check(args.algorithms or None, quick=args.quick, out=args.out, episodes=args.episodes,
                       seeds=args.seeds, practical=args.practical, bonus_scale=args.bonus_scale)
-    cols = ["algorithm", "configuration", "regret (95% CI)", "slope (95% CI)", "verdict bound", "verdict slope"]
+    cols = ["algorithm", "configuration", "instance", "regret (95% CI)", "slope (95% CI)", "verdict bound",
+            "verdict slope"]
     print(table[cols].to_string(index=False))
     print(f"wrote {Path(args.out) / 'report.md'}")
 
