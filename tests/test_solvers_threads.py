@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 # Every solver entry point that reaches a parallel kernel, on 8 threads at once, before any parallel launch happened
 # in the process (the layer is still unknown then); values checked against a numpy reference and serial runs.
 CONCURRENT = textwrap.dedent("""
@@ -78,6 +80,7 @@ def test_serial_kernels_release_the_gil():
             assert kernel.targetoptions.get("nogil") is True, name
 
 
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")  # the child only tests the lock and _exits
 def test_a_child_forked_while_the_lock_is_held_gets_a_fresh_lock():
     """A child forked while another thread holds the parallel-kernel lock would wait on it for ever; it gets a new,
     free lock (os.register_at_fork)."""
