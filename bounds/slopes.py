@@ -114,10 +114,12 @@ class LocalSlopes:
     high: np.ndarray
 
     def burn_in(self, threshold: float) -> int | None:
-        """The first window start ``K`` whose whole CI lies below ``threshold`` (the learner has left the regime of
-        slope >= threshold there), or ``None`` if no window up to ``K_max / 2`` does ("beyond K_max")."""
-        below = np.flatnonzero(self.high < threshold)
-        return int(self.K[below[0]]) if len(below) else None
+        """The first window start ``K`` from which every window's whole CI lies below ``threshold`` (the learner has
+        left the regime of slope >= threshold there and does not return to it within the run), or ``None`` if the
+        last window's CI does not ("beyond K_max"). A slope that dips below and climbs back is not a burn-in."""
+        above = np.flatnonzero(~(self.high < threshold))
+        start = 0 if len(above) == 0 else above[-1] + 1
+        return int(self.K[start]) if start < len(self.K) else None
 
 
 def local_slopes(cumulative: np.ndarray, *, K_min: int = 10, n_points: int = 16, n_boot: int = 200,

@@ -204,3 +204,15 @@ def test_fixed_instances_one_row_per_configuration_learner_and_instance(tmp_path
         for kind in ("regret_fixed", "local_slopes"):
             assert (tmp_path / f"{kind}_{inst}.png").exists()
     assert "rewards are Bernoulli draws with mean R" in (tmp_path / "report.md").read_text()
+
+
+def test_burn_in_is_where_the_slope_stays_below_not_where_it_first_dips():
+    """A local slope that dips below the threshold and climbs back (LSVI-UCB at a too-small bonus) has not left its
+    burn-in there: burn-in is the window from which every later CI lies below the threshold."""
+    from boundlab.bounds.slopes import LocalSlopes
+
+    K = np.array([10, 20, 40, 80, 160])
+    high = np.array([1.0, 0.5, 0.95, 0.55, 0.5])
+    ls = LocalSlopes(K=K, slope=high - 0.05, low=high - 0.1, high=high)
+    assert ls.burn_in(0.9) == 80 and ls.burn_in(0.6) == 80 and ls.burn_in(0.52) == 160 and ls.burn_in(0.45) is None
+    assert LocalSlopes(K=K, slope=K * 0.0, low=K * 0.0, high=K * 0.0 + 0.1).burn_in(0.6) == 10
