@@ -4,9 +4,9 @@ params)`` with explicit parameters and keys, so ``jit`` and ``vmap`` (over seeds
 Each row ``P(.|h, s, a)`` is stored as its cumulative distribution, so a draw is one uniform and a binary search
 (O(log S)); probabilities and rewards are float32 (JAX's default), states and steps int32.
 
-Rewards: the mean ``R``, or for a model with ``reward_noise`` (:mod:`.rewards`) a draw from a key split off the
-step's key (the split happens only then, so a deterministic model's runs are unchanged; the transitions of a noisy
-model come from the other half, so they differ from the deterministic model's under the same key).
+Rewards: the mean ``R``, or for a model with ``reward_noise`` (:mod:`.rewards`) a draw from a key folded in from the
+step's key (``jax.random.fold_in``); the transition keeps the step's key, so under one key a noisy model moves
+exactly as its deterministic twin, and a deterministic model's runs are unchanged.
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def step(key: jax.Array, state: EnvState, action: jax.Array | int,
     hr = jnp.minimum(state.h, params.R.shape[0] - 1)
     reward = params.R[hr, state.s, action]
     if params.noise is not None:  # static: a deterministic model's step is the one it always was
-        key, k_reward = jax.random.split(key)
+        # The reward's key is derived apart from the transition's (fold_in), so under the same key a noisy model
+        # moves exactly as its deterministic twin: the states do not depend on the reward distribution.
+        k_reward = jax.random.fold_in(key, 1)
         mean = params.reward_table[hr, state.s, action]
         if params.noise == "bernoulli":
             reward = jnp.where(jax.random.uniform(k_reward, dtype=mean.dtype) < mean, 1.0, 0.0).astype(mean.dtype)

@@ -157,6 +157,22 @@ BEFORE = {
 }
 
 
+def test_jax_states_do_not_depend_on_the_reward_distribution():
+    """Under one key, a noisy model's JAX rollout visits the states and takes the actions of its deterministic twin
+    (the reward key is folded in apart from the transition key), and its rewards are draws, not the means."""
+    rng = np.random.default_rng(1)
+    P, R = rng.dirichlet(np.ones(4), size=(4, 2)), rng.random((4, 2))
+    pi = rng.dirichlet(np.ones(2), size=4)
+    out = {}
+    for noise in (None, "bernoulli", ("gaussian", 0.2)):
+        params = jax_env.params_from_model(tabular.EpisodicMDP(P, R, 6, reward_noise=noise))
+        out[str(noise)] = [np.asarray(x) for x in jax_env.batch_rollout(jax.random.key(4), params, pi, 50)]
+    for noise in ("bernoulli", "('gaussian', 0.2)"):
+        assert np.array_equal(out[noise][0], out["None"][0]) and np.array_equal(out[noise][1], out["None"][1])
+        assert not np.allclose(out[noise][2], out["None"][2])
+    assert set(np.unique(out["bernoulli"][2])) <= {0.0, 1.0}
+
+
 def test_deterministic_rewards_run_bit_identical_to_before():
     """reward_noise=None (the default) consumes no random numbers: simulator, every learner and the JAX env give
     the same bits as before random rewards were added (digests stored from that code on the same inputs)."""
