@@ -1,4 +1,4 @@
-"""Finite models (MDP, episodic MDP, linear MDP), built-in instances and simulators (Numba, JAX, gymnasium)."""
+"""Finite models (MDP, episodic MDP, linear MDP, POMDP), built-in instances and simulators (Numba, JAX, gymnasium)."""
 
 from .convert import from_gymnasium, from_mdptoolbox
 from .instances import (
@@ -16,12 +16,15 @@ from .instances import (
     six_arms,
 )
 from .models import EpisodicMDP, FiniteMDP, LinearMDP
+from .pomdp import POMDP, POMDPTrajectories, belief_update, belief_update_batch, belief_update_nb, simulate_pomdp
+from .pomdp_instances import crying_baby, tiger
 from .rewards import BernoulliRewards, GaussianRewards
 from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
-    "ENVS", "AliasSampler", "BernoulliRewards", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP",
-    "Trajectories", "chain", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions",
-    "gridworld", "make", "minimax_hard_family", "minimax_hard_instance", "random_linear_mdp", "riverswim", "simulate",
-    "six_arms",
+    "ENVS", "AliasSampler", "BernoulliRewards", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
+    "POMDPTrajectories", "Trajectories", "belief_update", "belief_update_batch", "belief_update_nb", "chain",
+    "crying_baby", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
+    "make", "minimax_hard_family", "minimax_hard_instance", "random_linear_mdp", "riverswim", "simulate",
+    "simulate_pomdp", "six_arms", "tiger",
 ]

@@ -1,0 +1,302 @@
+"""Finite POMDPs: the validated model ``POMDP``, the exact Bayes belief update (Numba) and a Numba simulator.
+
+Conventions: ``P[s, a, s']`` (or any layout of :mod:`.models`), emissions ``O[a, s', o]`` = the probability of
+observing ``o`` after action ``a`` has led to ``s'`` (an ``O[s', o]`` is broadcast to every action), mean rewards
+``R[s, a]``. A step from belief ``b`` under ``a`` that yields ``o`` moves to the belief of Bayes' rule,
+``b'(s') ∝ O[a, s', o] sum_s P[s, a, s'] b(s)``. There is no observation before the first action: an episode starts
+in ``s_0 ~ initial`` and step ``t`` gives ``(r_t = R[s_t, a_t], s_{t+1}, o_{t+1})``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+from numpy.typing import ArrayLike
+
+from boundlab.solvers.validation import (
+    check_distribution_rows,
+    check_gamma,
+    check_horizon,
+    check_real_array,
+    check_rewards,
+    row_sum_atol,
+)
+
+from ._checks import Seed, check_int
+from ._rng import next_uniform
+from .instances import as_generator
+from .models import _check_initial, _check_R_fits_P, _dense_P, _frozen, _low_precision, _renormalised
+
+
+def _check_emissions(O, S: int, A: int) -> np.ndarray:
+    """``O[a, s', o]`` or ``O[s', o]`` (broadcast over actions) validated and returned dense ``(A, S, n_obs)``;
+    a row not summing to 1 is named by its action and next state."""
+    O = check_real_array(O, "O")
+    if O.ndim not in (2, 3) or O.shape[-2] != S or (O.ndim == 3 and O.shape[0] != A) or O.shape[-1] < 1:
+        raise ValueError(f"O must have shape (A, S, n_obs) = ({A}, {S}, n_obs) or (S, n_obs) = ({S}, n_obs) with "
+                         f"n_obs >= 1, got {O.shape}")
+    low = _low_precision(O)
+    O3 = np.asarray(O, dtype=np.float64)
+    O3 = np.broadcast_to(O3, (A, *O3.shape)) if O3.ndim == 2 else O3
+    # Rows in the order s' * A + a, so the shared check's message reads "state s', action a".
+    rows = np.ascontiguousarray(O3.transpose(1, 0, 2)).reshape(S * A, O3.shape[-1])
+    check_distribution_rows(rows, A, "O", "next ", dtype=O.dtype)
+    return _renormalised(O3, low)
+
+
+def _check_terminal(terminal, P: np.ndarray, R: np.ndarray) -> tuple[int, ...]:
+    """The sorted tuple of terminal states; each must be absorbing under every action with zero reward (checked,
+    never imposed: a model that does not say so is refused, naming the state and action)."""
+    if terminal is None:
+        return ()
+    t = check_real_array(terminal, "terminal")
+    if t.ndim != 1 or t.dtype.kind not in "iu":
+        raise TypeError(f"terminal must be a 1-d sequence of integer states, got dtype {t.dtype}, shape {t.shape}")
+    S, A = R.shape
+    out = tuple(sorted({int(s) for s in t}))
+    bad = [s for s in out if not 0 <= s < S]
+    if bad:
+        raise ValueError(f"terminal state {bad[0]} is not a state in [0, {S})")
+    for s, a in itertools.product(out, range(A)):
+        if abs(P[s, a, s] - 1.0) > row_sum_atol(np.float64, S):
+            raise ValueError(f"terminal state {s} is not absorbing: P[{s}, {a}, {s}] = {P[s, a, s]}, not 1")
+    for s, a in itertools.product(out, range(A)):
+        if R[s, a] != 0.0:
+            raise ValueError(f"terminal state {s} must have zero reward: R[{s}, {a}] = {R[s, a]}")
+    return out
+
+
+@dataclass(frozen=True)
+class POMDP:
+    """A finite POMDP (module docstring for the conventions): ``P[s, a, s']``, ``O[a, s', o]`` (or ``O[s', o]``),
+    ``R[s, a]`` (any finite reals), exactly one of ``gamma`` in [0, 1) (discounted) or ``H`` >= 1 (finite
+    horizon), ``initial`` belief (default uniform over states), ``terminal`` states (absorbing with zero reward under
+    every action; validated, not imposed). Arrays are stored read-only float64, ``O`` always as ``(A, S, n_obs)``."""
+
+    P: np.ndarray
+    O: np.ndarray
+    R: np.ndarray
+    gamma: float | None = None
+    H: int | None = None
+    initial: np.ndarray | None = None
+    terminal: tuple[int, ...] | None = None
+    name: str = field(default="pomdp", compare=False)
+
+    def __post_init__(self):
+        if (self.gamma is None) == (self.H is None):
+            raise ValueError(f"give exactly one of gamma (discounted) or H (finite horizon), got gamma = "
+                             f"{self.gamma!r}, H = {self.H!r}")
+        R = check_rewards(self.R, "R", ndim=2)
+        S, A = R.shape
+        if S < 1 or A < 1:
+            raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
+        _check_R_fits_P(self.P, R)
+        P = _dense_P(self.P, S, A)
+        O = _check_emissions(self.O, S, A)
+        initial = np.full(S, 1.0 / S) if self.initial is None else self.initial
+        object.__setattr__(self, "gamma", None if self.gamma is None else check_gamma(self.gamma))
+        object.__setattr__(self, "H", None if self.H is None else check_horizon(self.H))
+        object.__setattr__(self, "terminal", _check_terminal(self.terminal, P, R))
+        object.__setattr__(self, "P", _frozen(P))
+        object.__setattr__(self, "O", _frozen(O))
+        object.__setattr__(self, "R", _frozen(R))
+        object.__setattr__(self, "initial", _frozen(_check_initial(initial, S)))
+
+    @property
+    def S(self) -> int:
+        return self.R.shape[0]
+
+    @property
+    def A(self) -> int:
+        return self.R.shape[1]
+
+    @property
+    def n_obs(self) -> int:
+        return self.O.shape[2]
+
+    def to_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(P[s, a, s'], O[a, s', o], R[s, a])`` as read-only float64 arrays."""
+        return self.P, self.O, self.R
+
+
+# ---------------------------------------------------------------------------------------------------------- beliefs
+
+@njit(cache=True, nogil=True)
+def _update_into(P, O, b, a, o, out):
+    """Write the unnormalised ``O[a, s', o] sum_s P[s, a, s'] b(s)`` into ``out``, normalise it, and return the
+    observation's probability ``Pr(o | b, a)``; where that is 0, ``out`` holds zeros and nothing is divided."""
+    S = b.shape[0]
+    out[:] = 0.0
+    for s in range(S):
+        w = b[s]
+        if w != 0.0:
+            for t in range(S):
+                out[t] += w * P[s, a, t]
+    p = 0.0
+    for t in range(S):
+        out[t] *= O[a, t, o]
+        p += out[t]
+    if p > 0.0:
+        for t in range(S):
+            out[t] /= p
+    return p
+
+
+@njit(cache=True, nogil=True)
+def belief_update_nb(P, O, b, a, o):
+    """:func:`belief_update` for Numba code (no argument checks): returns ``(b', Pr(o | b, a))`` and raises
+    ``ValueError`` where the observation has probability 0 under ``b`` and ``a``."""
+    out = np.empty(b.shape[0])
+    p = _update_into(P, O, b, a, o, out)
+    if p <= 0.0:
+        raise ValueError("belief update: the observation has probability 0 under the belief and action")
+    return out, p
+
+
+@njit(cache=True, nogil=True)
+def _update_batch(P, O, B, actions, observations):
+    n, S = B.shape
+    out = np.empty((n, S))
+    probs = np.empty(n)
+    for i in range(n):
+        probs[i] = _update_into(P, O, B[i], actions[i], observations[i], out[i])
+    return out, probs
+
+
+def _check_belief_args(P, O, B, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    P = np.ascontiguousarray(check_real_array(P, "P"), dtype=np.float64)
+    O = np.ascontiguousarray(check_real_array(O, "O"), dtype=np.float64)
+    if P.ndim != 3 or P.shape[0] != P.shape[2]:
+        raise ValueError(f"P must have shape (S, A, S), got {P.shape}")
+    S, A = P.shape[:2]
+    if O.ndim != 3 or O.shape[:2] != (A, S):
+        raise ValueError(f"O must have shape (A, S, n_obs) = ({A}, {S}, n_obs), got {O.shape}")
+    B = check_rewards(B, name, ndim=np.ndim(B) if np.ndim(B) in (1, 2) else 1)
+    if B.shape[-1] != S:
+        raise ValueError(f"{name} must hold beliefs over S = {S} states, got shape {B.shape}")
+    rows = B.reshape(-1, S)
+    bad = (rows.min(axis=1) < 0) | (np.abs(rows.sum(axis=1) - 1.0) > row_sum_atol(np.float64, S))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = "" if B.ndim == 1 else f"[{i}]"
+        raise ValueError(f"{name}{where} must be a probability vector (non-negative, summing to 1), got sum "
+                         f"{float(rows[i].sum())!r}, min {float(rows[i].min())!r}")
+    return P, O, np.ascontiguousarray(B)
+
+
+def _check_indices(x, n: int, name: str, bound: int) -> np.ndarray:
+    x = check_real_array(x, name)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got dtype {x.dtype}")
+    if x.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {x.shape}")
+    if n and (x.min() < 0 or x.max() >= bound):
+        i = int(np.flatnonzero((x < 0) | (x >= bound))[0])
+        raise ValueError(f"{name}[{i}] = {x[i]} is not in [0, {bound})")
+    return x.astype(np.int64)
+
+
+def belief_update(P: ArrayLike, O: ArrayLike, b: ArrayLike, a: int, o: int) -> np.ndarray:
+    """Bayes' rule: the belief after action ``a`` and observation ``o`` from belief ``b``,
+    ``b'(s') = O[a, s', o] sum_s P[s, a, s'] b(s) / Pr(o | b, a)`` (Kaelbling, Littman & Cassandra 1998, eq. for
+    the state estimator SE). ``P[s, a, s']`` and ``O[a, s', o]`` as stored by :class:`POMDP` (their rows are not
+    re-checked here); ``b`` must be a probability vector. ``ValueError`` if ``o`` has probability 0 under ``b``
+    and ``a`` (never a NaN belief). Numba code calls :func:`belief_update_nb`."""
+    P, O, b = _check_belief_args(P, O, b, "b")
+    a = check_int(a, "a", minimum=0)
+    o = check_int(o, "o", minimum=0)
+    if a >= P.shape[1]:
+        raise ValueError(f"a = {a} is not an action in [0, {P.shape[1]})")
+    if o >= O.shape[2]:
+        raise ValueError(f"o = {o} is not an observation in [0, {O.shape[2]})")
+    out = np.empty_like(b)
+    if _update_into(P, O, b, a, o, out) <= 0.0:
+        raise ValueError(f"observation o = {o} has probability 0 after action a = {a} from belief b: no Bayes update")
+    return out
+
+
+def belief_update_batch(P: ArrayLike, O: ArrayLike, B: ArrayLike, actions: ArrayLike,
+                        observations: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`belief_update` for each row: ``B[i]`` under ``actions[i]`` and ``observations[i]``. Returns
+    ``(B'[n, S], Pr(o_i | B[i], a_i)[n])``; ``ValueError`` naming the first row whose observation has probability 0."""
+    P, O, B = _check_belief_args(P, O, B, "B")
+    if B.ndim != 2:
+        raise ValueError(f"B must have shape (n, S), got {B.shape}")
+    n = B.shape[0]
+    actions = _check_indices(actions, n, "actions", P.shape[1])
+    observations = _check_indices(observations, n, "observations", O.shape[2])
+    out, probs = _update_batch(P, O, B, actions, observations)
+    if n and probs.min() <= 0.0:
+        i = int(np.flatnonzero(probs <= 0.0)[0])
+        raise ValueError(f"row {i}: observation {observations[i]} has probability 0 after action {actions[i]} from "
+                         f"B[{i}]: no Bayes update")
+    return out, probs
+
+
+# -------------------------------------------------------------------------------------------------------- simulator
+
+@dataclass(frozen=True)
+class POMDPTrajectories:
+    """``states[n, t]`` (``t = 0..T``), ``observations[n, t]`` (``o_{t+1}``, seen after action ``t``),
+    ``rewards[n, t]`` (``R[s_t, a_t]``), ``t = 0..T-1``, for ``n`` episodes of an open-loop action sequence."""
+
+    states: np.ndarray
+    observations: np.ndarray
+    rewards: np.ndarray
+
+
+@njit(inline="always")
+def _draw(cdf, u):
+    """The first index whose cumulative probability exceeds ``u`` (``cdf`` ends at exactly 1)."""
+    return min(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)
+
+
+@njit(cache=True, nogil=True)
+def _simulate_kernel(cdf_P, cdf_O, R, cdf_init, actions, n_episodes, seed):
+    T = actions.shape[0]
+    states = np.empty((n_episodes, T + 1), dtype=np.int64)
+    observations = np.empty((n_episodes, T), dtype=np.int64)
+    rewards = np.empty((n_episodes, T))
+    rng = np.uint64(seed)
+    for i in range(n_episodes):
+        rng, u = next_uniform(rng)
+        s = _draw(cdf_init, u)
+        states[i, 0] = s
+        for t in range(T):
+            a = actions[t]
+            rewards[i, t] = R[s, a]
+            rng, u = next_uniform(rng)
+            s = _draw(cdf_P[s, a], u)
+            rng, u = next_uniform(rng)
+            observations[i, t] = _draw(cdf_O[a, s], u)
+            states[i, t + 1] = s
+    return states, observations, rewards
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    """Cumulative sums along the last axis, with the last entry exactly 1."""
+    c = np.cumsum(p, axis=-1)
+    c /= c[..., -1:]
+    c[..., -1] = 1.0
+    return c
+
+
+def simulate_pomdp(model: POMDP, actions: ArrayLike, n_episodes: int, seed: Seed = None) -> POMDPTrajectories:
+    """``n_episodes`` episodes of ``model`` under the open-loop action sequence ``actions[t]`` (integers), in one
+    Numba loop driven by a SplitMix64 stream seeded from ``seed`` (same seed, same trajectories). A terminal state
+    is absorbing with zero reward, so an episode that reaches one stays there (its observations are still drawn
+    from ``O[a, s', .]``)."""
+    if not isinstance(model, POMDP):
+        raise TypeError(f"model must be a tabular.POMDP, got {type(model).__name__}")
+    actions = check_real_array(actions, "actions")
+    if actions.ndim != 1:
+        raise ValueError(f"actions must be a 1-d sequence a[t], got shape {actions.shape}")
+    actions = _check_indices(actions, actions.shape[0], "actions", model.A)
+    n = check_int(n_episodes, "n_episodes")
+    seed_int = int(as_generator(seed).integers(2**63))
+    states, obs, rewards = _simulate_kernel(_cdf(model.P), _cdf(model.O), model.R, _cdf(model.initial), actions, n,
+                                            seed_int)
+    return POMDPTrajectories(states, obs, rewards)

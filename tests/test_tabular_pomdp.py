@@ -1,0 +1,274 @@
+"""tabular.POMDP: validation by name, the Numba belief update against a numpy Bayes reference, the open-loop
+simulator's law, and Tiger / crying baby against their published values."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boundlab import bounds, tabular
+
+
+@st.composite
+def pomdps(draw, max_S=6, max_A=3, max_O=4):
+    """A random POMDP (Dirichlet rows, some sparse) as arrays ``(P, O, R)``."""
+    S, A, n_obs = draw(st.integers(1, max_S)), draw(st.integers(1, max_A)), draw(st.integers(1, max_O))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    alpha = draw(st.sampled_from([0.1, 1.0]))
+    P = rng.dirichlet(np.full(S, alpha), size=(S, A))
+    O = rng.dirichlet(np.full(n_obs, alpha), size=(A, S))
+    if draw(st.booleans()):  # exact zeros, so observations of probability 0 occur
+        O[O < 0.2] = 0.0
+        O[..., 0] += 1.0 - O.sum(-1)
+    R = rng.normal(size=(S, A))
+    return P, O, R
+
+
+def reference_update(P, O, b, a, o):
+    """Bayes' rule, slowly: b'(s') = O[a, s', o] sum_s P[s, a, s'] b(s) / Pr(o | b, a); None if Pr(o) = 0."""
+    joint = np.array([O[a, t, o] * sum(P[s, a, t] * b[s] for s in range(len(b))) for t in range(len(b))])
+    return None if joint.sum() == 0 else joint / joint.sum()
+
+
+# ---------------------------------------------------------------------------------------------------------- model
+
+def test_model_stores_arrays_and_broadcasts_O():
+    m = tabular.tiger()
+    P, O, R = m.to_arrays()
+    assert (P.shape, O.shape, R.shape) == ((2, 3, 2), (3, 2, 2), (2, 3))
+    assert not P.flags.writeable and not O.flags.writeable
+    baby = tabular.crying_baby()
+    assert baby.O.shape == (2, 2, 2) and np.array_equal(baby.O[0], baby.O[1])
+    uniform = tabular.POMDP(m.P, m.O, m.R, H=3)
+    assert np.array_equal(uniform.initial, [0.5, 0.5]) and uniform.gamma is None and uniform.H == 3
+
+
+def test_fingerprint_distinguishes_models():
+    fp = bounds.fingerprint
+    assert fp(tabular.tiger()) == fp(tabular.tiger())
+    assert fp(tabular.tiger()) != fp(tabular.crying_baby())
+    assert fp(tabular.tiger()) != fp(tabular.tiger(gamma=0.75))
+    assert fp(tabular.tiger()) != fp(tabular.tiger(H=5))
+
+
+def _tiger_args(**change):
+    m = tabular.tiger()
+    args = {"P": m.P.copy(), "O": m.O.copy(), "R": m.R.copy(), "gamma": 0.95}
+    args.update(change)
+    return args
+
+
+@pytest.mark.parametrize("change, error, match", [
+    ({"H": 3}, ValueError, "exactly one of gamma"),
+    ({"gamma": None}, ValueError, "exactly one of gamma"),
+    ({"gamma": 1.0}, ValueError, "gamma must lie in"),
+    ({"gamma": "0.9"}, TypeError, "gamma must be a real number"),
+    ({"gamma": None, "H": 2.5}, TypeError, "H must be an integer"),
+    ({"O": np.ones((3, 2, 2))}, ValueError, "O row at next state 0, action 0 sums to 2"),
+    ({"O": np.full((3, 2, 2), 0.5) + 0j}, TypeError, "O must hold real numbers"),
+    ({"O": np.full((2, 2, 2), 0.5)}, ValueError, r"O must have shape \(A, S, n_obs\)"),
+    ({"O": np.full((2, 3), 1 / 3)[:, :0]}, ValueError, "n_obs >= 1"),
+    ({"R": np.zeros((2, 2))}, ValueError, "R has shape"),
+    ({"R": np.full((2, 3), np.nan)}, ValueError, r"R\[0, 0\] is not finite"),
+    ({"initial": [0.3, 0.3]}, ValueError, "initial must be a probability vector"),
+    ({"terminal": [0.5]}, TypeError, "terminal must be a 1-d sequence of integer states"),
+    ({"terminal": [2]}, ValueError, r"terminal state 2 is not a state in \[0, 2\)"),
+    ({"terminal": [0]}, ValueError, r"terminal state 0 is not absorbing: P\[0, 1, 0\] = 0.5"),
+])
+def test_bad_input_names_the_argument(change, error, match):
+    with pytest.raises(error, match=match):
+        tabular.POMDP(**_tiger_args(**change))
+
+
+def test_bad_transition_row_named_by_state_and_action():
+    P = tabular.tiger().P.copy()
+    P[1, 2] = [0.7, 0.7]
+    with pytest.raises(ValueError, match="P row at state 1, action 2 sums to"):
+        tabular.POMDP(**_tiger_args(P=P))
+
+
+def test_terminal_states_validated_not_imposed():
+    P = np.zeros((3, 2, 3))
+    P[0, :, 1] = 1.0
+    P[1, :, 2] = 1.0
+    P[2, :, 2] = 1.0
+    O = np.full((3, 2), 0.5)
+    R = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    m = tabular.POMDP(P, O, R, H=4, terminal=[2, 2])
+    assert m.terminal == (2,)
+    R[2, 1] = 1.0
+    with pytest.raises(ValueError, match=r"terminal state 2 must have zero reward: R\[2, 1\] = 1.0"):
+        tabular.POMDP(P, O, R, H=4, terminal=[2])
+
+
+# ---------------------------------------------------------------------------------------------------------- beliefs
+
+@given(pomdps(), st.data())
+def test_belief_update_matches_reference(model, data):
+    P, O, R = model
+    S, A, n_obs = P.shape[0], P.shape[1], O.shape[2]
+    b = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1))).dirichlet(np.full(S, 0.5))
+    a, o = data.draw(st.integers(0, A - 1)), data.draw(st.integers(0, n_obs - 1))
+    expected = reference_update(P, O, b, a, o)
+    if expected is None:
+        with pytest.raises(ValueError, match="has probability 0"):
+            tabular.belief_update(P, O, b, a, o)
+    else:
+        got = tabular.belief_update(P, O, b, a, o)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+        assert np.all(np.isfinite(got)) and abs(got.sum() - 1) < 1e-12
+
+
+@given(pomdps(), st.integers(0, 2**32 - 1))
+def test_batch_update_matches_reference(model, seed):
+    P, O, R = model
+    S, A, n_obs = P.shape[0], P.shape[1], O.shape[2]
+    rng = np.random.default_rng(seed)
+    B = rng.dirichlet(np.ones(S), size=5)
+    actions, obs = rng.integers(A, size=5), rng.integers(n_obs, size=5)
+    expected = [reference_update(P, O, B[i], actions[i], obs[i]) for i in range(5)]
+    if any(e is None for e in expected):
+        first = next(i for i, e in enumerate(expected) if e is None)
+        with pytest.raises(ValueError, match=f"row {first}: observation"):
+            tabular.belief_update_batch(P, O, B, actions, obs)
+        return
+    got, probs = tabular.belief_update_batch(P, O, B, actions, obs)
+    np.testing.assert_allclose(got, np.array(expected), rtol=1e-12, atol=1e-15)
+    for i in range(5):
+        pred = B[i] @ P[:, actions[i], :]
+        assert probs[i] == pytest.approx(pred @ O[actions[i], :, obs[i]], rel=1e-12)
+
+
+def test_belief_update_tiger_and_zero_probability():
+    m = tabular.tiger()
+    np.testing.assert_allclose(tabular.belief_update(m.P, m.O, m.initial, 0, 0), [0.85, 0.15])
+    b2 = tabular.belief_update(m.P, m.O, [0.85, 0.15], 0, 0)
+    np.testing.assert_allclose(b2, [0.85**2, 0.15**2] / np.float64(0.85**2 + 0.15**2))
+    np.testing.assert_allclose(tabular.belief_update(m.P, m.O, [0.85, 0.15], 1, 1), [0.5, 0.5])
+    baby = tabular.crying_baby()
+    # A baby just fed is sated, so "crying" has probability 0.1, and hunger after the cry is 0
+    np.testing.assert_allclose(tabular.belief_update(baby.P, baby.O, [0.3, 0.7], 0, 1), [1.0, 0.0])
+    O = np.zeros((1, 2, 2))
+    O[0, :, 0] = 1.0
+    with pytest.raises(ValueError, match="observation o = 1 has probability 0"):
+        tabular.belief_update(np.ones((2, 1, 2)) / 2, O, [0.5, 0.5], 0, 1)
+    with pytest.raises(ValueError, match="probability 0"):
+        tabular.belief_update_nb(np.ones((2, 1, 2)) / 2, O, np.array([0.5, 0.5]), 0, 1)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"b": [0.5, 0.6]}, ValueError, "b must be a probability vector"),
+    ({"b": [0.5, 0.5, 0.0]}, ValueError, "b must hold beliefs over S = 2 states"),
+    ({"b": ["a", "b"]}, TypeError, "b must hold real numbers"),
+    ({"a": 3}, ValueError, r"a = 3 is not an action in \[0, 3\)"),
+    ({"a": 1.0}, TypeError, "a must be an integer"),
+    ({"o": -1}, ValueError, "o must be >= 0"),
+    ({"o": 2}, ValueError, r"o = 2 is not an observation in \[0, 2\)"),
+    ({"O": np.full((2, 2, 2), 0.5)}, ValueError, r"O must have shape \(A, S, n_obs\)"),
+])
+def test_belief_update_bad_input(kwargs, error, match):
+    m = tabular.tiger()
+    args = {"P": m.P, "O": m.O, "b": m.initial, "a": 0, "o": 0} | kwargs
+    with pytest.raises(error, match=match):
+        tabular.belief_update(**args)
+
+
+def test_batch_update_bad_input():
+    m = tabular.tiger()
+    B = np.full((2, 2), 0.5)
+    with pytest.raises(TypeError, match="actions must hold integers"):
+        tabular.belief_update_batch(m.P, m.O, B, [0.0, 1.0], [0, 1])
+    with pytest.raises(ValueError, match=r"observations\[1\] = 5 is not in \[0, 2\)"):
+        tabular.belief_update_batch(m.P, m.O, B, [0, 1], [0, 5])
+    with pytest.raises(ValueError, match=r"B\[1\] must be a probability vector"):
+        tabular.belief_update_batch(m.P, m.O, [[0.5, 0.5], [0.9, 0.5]], [0, 1], [0, 1])
+
+
+# -------------------------------------------------------------------------------------------------------- simulator
+
+def test_simulator_reproducible_and_laws_match_the_model():
+    m = tabular.tiger()
+    actions = np.array([0, 0, 1, 0])
+    n = 40_000
+    run = tabular.simulate_pomdp(m, actions, n, seed=3)
+    again = tabular.simulate_pomdp(m, actions, n, seed=np.random.default_rng(3))
+    assert np.array_equal(run.states, again.states) and np.array_equal(run.observations, again.observations)
+    assert not np.array_equal(run.observations, tabular.simulate_pomdp(m, actions, n, seed=4).observations)
+    assert np.array_equal(run.rewards, m.R[run.states[:, :-1], actions])
+    # Listening keeps the state; opening resets it uniformly
+    assert np.array_equal(run.states[:, 1], run.states[:, 0]) and np.array_equal(run.states[:, 2], run.states[:, 0])
+    for t, a in enumerate(actions):  # observation frequencies given s_{t+1}: 5-sigma binomial test against O
+        for s in range(m.S):
+            at = run.observations[run.states[:, t + 1] == s, t]
+            p, k = m.O[a, s, 0], at.size
+            assert abs(np.mean(at == 0) - p) <= 5 * np.sqrt(p * (1 - p) / k) + 1e-12
+    for t in (0, 3):  # the state after an opening and the initial state: uniform
+        p0 = np.mean(run.states[:, t] == 0)
+        assert abs(p0 - 0.5) <= 5 * np.sqrt(0.25 / n)
+
+
+def test_simulator_bad_input():
+    m = tabular.tiger()
+    with pytest.raises(ValueError, match=r"actions\[1\] = 3 is not in \[0, 3\)"):
+        tabular.simulate_pomdp(m, [0, 3], 10, seed=0)
+    with pytest.raises(TypeError, match="actions must hold integers"):
+        tabular.simulate_pomdp(m, [0.0], 10, seed=0)
+    with pytest.raises(TypeError, match="n_episodes must be an integer"):
+        tabular.simulate_pomdp(m, [0], 2.5, seed=0)
+    with pytest.raises(TypeError, match="model must be a tabular.POMDP"):
+        tabular.simulate_pomdp(tabular.riverswim(), [0], 1, seed=0)
+
+
+# -------------------------------------------------------------------------------------------------------- instances
+
+def tree_value(m, b, H, gamma):
+    """Exhaustive belief-tree search: max over actions of R(b, a) + gamma sum_o Pr(o) V_{H-1}(b'), V_0 = 0."""
+    if H == 0:
+        return 0.0
+    P, O, R = m.to_arrays()
+    best = -np.inf
+    for a in range(m.A):
+        q = b @ R[:, a]
+        for o in range(m.n_obs):
+            joint = (b @ P[:, a, :]) * O[a, :, o]
+            if joint.sum() > 0:
+                q += gamma * joint.sum() * tree_value(m, joint / joint.sum(), H - 1, gamma)
+        best = max(best, q)
+    return best
+
+
+def test_tiger_finite_horizon_values():
+    """The exact values of the reference notes (part 3), including V_4 < V_3 (not monotone in H)."""
+    m = tabular.tiger(H=5)
+    undiscounted = [-1, -2, 2.72, 2.42125, 3.60915]
+    discounted = [-1, -1.95, 2.3098, 1.795544, 2.763096]
+    for H, (v1, v95) in enumerate(zip(undiscounted, discounted), start=1):
+        assert tree_value(m, m.initial, H, 1.0) == pytest.approx(v1, abs=5e-6)
+        assert tree_value(m, m.initial, H, 0.95) == pytest.approx(v95, abs=5e-7)
+
+
+def grid_value(m, n=4001, tol=1e-9):
+    """V* at the initial belief of a 2-state discounted POMDP by value iteration on a grid over P(state 1), values
+    between grid points by linear interpolation (an approximation, accurate to the grid's resolution)."""
+    P, O, R = m.to_arrays()
+    xs = np.linspace(0, 1, n)
+    B = np.stack([1 - xs, xs], 1)
+    V = np.zeros(n)
+    while True:
+        Q = B @ R
+        for a, o in itertools.product(range(m.A), range(m.n_obs)):
+            joint = (B @ P[:, a, :]) * O[a, :, o]
+            p = joint.sum(1)
+            nxt = np.divide(joint[:, 1], p, out=np.zeros(n), where=p > 0)
+            Q[:, a] += m.gamma * p * np.interp(nxt, xs, V)
+        V, V_old = Q.max(1), V
+        if np.abs(V - V_old).max() < tol:
+            return float(np.interp(m.initial[1], xs, V))
+
+
+def test_published_infinite_horizon_values():
+    """Tiger at 0.95: 19.3714 (SARSOP); crying baby at 0.9: -16.3055 (notes, part 3; NativeSARSOP.jl -16.3)."""
+    assert grid_value(tabular.tiger()) == pytest.approx(19.3714, abs=2e-3)
+    assert grid_value(tabular.crying_baby()) == pytest.approx(-16.3055, abs=2e-3)
