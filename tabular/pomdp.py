@@ -206,6 +206,8 @@ def belief_update(P: ArrayLike, O: ArrayLike, b: ArrayLike, a: int, o: int) -> n
     re-checked here); ``b`` must be a probability vector. ``ValueError`` if ``o`` has probability 0 under ``b``
     and ``a`` (never a NaN belief). Numba code calls :func:`belief_update_nb`."""
     P, O, b = _check_belief_args(P, O, b, "b")
+    if b.ndim != 1:
+        raise ValueError(f"b must be one belief b[s], got shape {b.shape} (belief_update_batch takes B[n, s])")
     a = check_int(a, "a", minimum=0)
     o = check_int(o, "o", minimum=0)
     if a >= P.shape[1]:

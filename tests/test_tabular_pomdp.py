@@ -162,6 +162,7 @@ def test_belief_update_tiger_and_zero_probability():
     ({"b": [0.5, 0.6]}, ValueError, "b must be a probability vector"),
     ({"b": [0.5, 0.5, 0.0]}, ValueError, "b must hold beliefs over S = 2 states"),
     ({"b": ["a", "b"]}, TypeError, "b must hold real numbers"),
+    ({"b": np.full((1, 2), 0.5)}, ValueError, r"b must be one belief b\[s\], got shape \(1, 2\)"),
     ({"a": 3}, ValueError, r"a = 3 is not an action in \[0, 3\)"),
     ({"a": 1.0}, TypeError, "a must be an integer"),
     ({"o": -1}, ValueError, "o must be >= 0"),
