@@ -11,11 +11,13 @@ from .evaluation import policy_evaluation
 from .finite_horizon import backward_induction, evaluate_policies, finite_horizon_evaluation
 from .linear_programming import linear_programming
 from .policy_iteration import policy_iteration
+from .pomdp_value_iteration import POMDPValueFunction, pomdp_value_iteration
 from .result import PlanningResult
 from .select import solve
 from .value_iteration import modified_policy_iteration, value_iteration
 
 __all__ = [
+    "POMDPValueFunction",
     "PlanningResult",
     "backward_induction",
     "evaluate_policies",
@@ -24,6 +26,7 @@ __all__ = [
     "modified_policy_iteration",
     "policy_evaluation",
     "policy_iteration",
+    "pomdp_value_iteration",
     "solve",
     "value_iteration",
 ]
