@@ -306,6 +306,27 @@ class _Parser:
                                          "set it)")
         return M / sums[..., None]
 
+    def _expected_reward(self, T: np.ndarray, Obs: np.ndarray) -> np.ndarray:
+        """``R[a, s] = sum_{s', o} T[a, s, s'] O[a, s', o] R(a, s, s', o)``, one action at a time; the ``s'`` and
+        ``o`` axes of ``R(a, s, s', o)`` are kept only if some entry tells their values apart."""
+        A, S, Z = Obs.shape
+        full_sp = any(sp for _, _, sp, _ in self.rewards)
+        full_o = any(o for _, _, _, o in self.rewards)
+        per_action = [[] for _ in range(A)]  # in file order, so later entries still overwrite earlier ones
+        for sel, vals, _, _ in self.rewards:
+            sel = sel + [slice(None)] * (4 - len(sel))
+            key = (sel[1], sel[2] if full_sp else 0, sel[3] if full_o else 0)
+            for a in range(A) if isinstance(sel[0], slice) else (sel[0],):
+                per_action[a].append((key, vals))
+        Ra = np.empty((A, S))
+        for a, entries in enumerate(per_action):
+            Rq = np.zeros((S, S if full_sp else 1, Z if full_o else 1))  # R(a, s, s', o)
+            for key, vals in entries:
+                Rq[key] = vals
+            Rt = np.einsum("sto,to->st", np.broadcast_to(Rq, (S, S, Z)), Obs[a]) if full_o else Rq[..., 0]
+            Ra[a] = Rt[:, 0] if Rt.shape[1] == 1 else np.einsum("st,st->s", T[a], Rt)
+        return Ra
+
     def spec(self) -> PomdpSpec:
         missing = [k for k in _PREAMBLE if k not in self.names and getattr(self, k, None) is None]
         if missing:
@@ -314,18 +335,7 @@ class _Parser:
         T = self._check_rows("T", self.T, self.T_line)
         Obs = self._check_rows("O", self.Obs, self.O_line)
         A, S, Z = Obs.shape
-        full_sp = any(s for _, _, s, _ in self.rewards)
-        full_o = any(o for _, _, _, o in self.rewards)
-        R4 = np.zeros((A, S, S if full_sp else 1, Z if full_o else 1))
-        for sel, vals, _, _ in self.rewards:
-            sel = sel + [slice(None)] * (4 - len(sel))
-            if not full_sp:
-                sel[2] = 0
-            if not full_o:
-                sel[3] = 0
-            R4[tuple(sel)] = vals
-        Rt = R4[..., 0] if not full_o else np.einsum("asto,ato->ast", np.broadcast_to(R4, (A, S, S, Z)), Obs)
-        Ra = Rt[..., 0] if Rt.shape[2] == 1 else np.einsum("ast,ast->as", T, Rt)
+        Ra = self._expected_reward(T, Obs)
         if self.values == "cost":
             Ra = -Ra
         initial = np.full(S, 1.0 / S) if self.initial is None else self.initial

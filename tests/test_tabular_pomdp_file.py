@@ -184,6 +184,19 @@ R: y : b
     np.testing.assert_allclose(spec.R, [[0.5 + 0.75 * 4.4, 0.75 * 1.2], [0, 40], [0, 0]], rtol=1e-14)
 
 
+@pytest.mark.parametrize(("rewards", "expected"), [
+    # only s' told apart: x from a reaches b with 3/4
+    ("R: x : a : b : * 4\nR: * : c : * : * 1\n", [[3.0, 0.0], [0.0, 0.0], [1.0, 1.0]]),
+    # only o told apart: v is seen with 0.1 from b, 0.5 from a and c
+    ("R: * : a : * : v 8\nR: y : * : * : u 2\n",
+     [[0.75 * 0.8 + 0.25 * 4, 0.75 * 2.6 + 0.25 * 5], [0, 0.9 * 2], [0, 0.5 * 2]]),
+])
+def test_reward_depending_on_one_of_next_state_or_observation(rewards, expected):
+    spec = pre("T: * : * : * 0.0\nT: * : a 0.25 0.75 0.0\nT: * : b : b 1.0\nT: * : c : c 1.0\n"
+               "O: * : * 0.5 0.5\nO: * : b 0.9 0.1\n" + rewards, uniform_o=False)
+    np.testing.assert_allclose(spec.R, expected, rtol=1e-14)
+
+
 def test_cost_values_negate_rewards():
     body = "T: * identity\nR: x : * : * : * 2\nR: y : b : * : * -3\n"
     reward = pre(body)
