@@ -119,7 +119,35 @@ def cmd_envs(args) -> None:
         print(f"{name:14s} {description}")
 
 
+#: Built-in POMDPs ``boundlab solve`` takes (``tabular.ENVS`` holds the MDPs).
+POMDPS = {"tiger": tabular.tiger, "crying-baby": tabular.crying_baby}
+
+
+def solve_pomdp(name: str, gamma: float | None, horizon: int | None) -> None:
+    """Exact finite-horizon value of a built-in POMDP or a ``.pomdp`` file at its initial belief
+    (:func:`solvers.pomdp_value_iteration`; discounted with the model's gamma, or ``--gamma``)."""
+    if horizon is None:
+        raise ValueError(f"{name} is a POMDP: give --horizon H (exact finite-horizon value iteration with pruning); "
+                         "a certified infinite-horizon solver is not available yet")
+    if name in POMDPS:
+        model = POMDPS[name]()
+    elif Path(name).is_file():
+        spec = tabular.read_pomdp(name)
+        model = spec.to_model(H=horizon if spec.discount >= 1.0 else None, name=Path(name).stem)
+    else:
+        raise ValueError(f"no such .pomdp file: {name!r}")
+    discount = gamma if gamma is not None else (model.gamma if model.gamma is not None else 1.0)
+    t0 = time.perf_counter()
+    res = solvers.pomdp_value_iteration(*model.to_arrays(), H=horizon, gamma=discount)
+    elapsed = time.perf_counter() - t0
+    print(f"{name}: S={model.S} A={model.A} observations={model.n_obs} H={horizon} gamma={discount}")
+    print(f"V*(initial belief) = {res.value(model.initial):.6f}   (exact; {len(res.alphas)} alpha-vectors, "
+          f"first action {res.policy(model.initial)})   time = {elapsed:.3f} s")
+
+
 def cmd_solve(args) -> None:
+    if args.env in POMDPS or args.env.endswith(".pomdp"):
+        return solve_pomdp(args.env, args.gamma, args.horizon)
     model = _model(args.env, args.gamma, args.horizon)
     t0 = time.perf_counter()
     res = solve_model(model, args.method)
@@ -213,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
                               ("simulate", cmd_simulate, "simulate a policy in a built-in model or an .npz file")]:
         p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("env", metavar="ENV", help="a built-in model (see `boundlab envs`) or a path to an .npz file "
-                       "with arrays P[s, a, s'] (or P[h, s, a, s']), R[s, a], and gamma or H (optional: initial)")
+                       "with arrays P[s, a, s'] (or P[h, s, a, s']), R[s, a], and gamma or H (optional: initial)"
+                       + ("; for solve also a POMDP: tiger, crying-baby or a .pomdp file (with --horizon)"
+                          if name == "solve" else ""))
         horizon = p.add_mutually_exclusive_group()
         horizon.add_argument("--gamma", type=float, help="discount factor in [0, 1) (overrides the model's)")
         horizon.add_argument("--horizon", type=int, help="solve as an episodic model with this horizon H")

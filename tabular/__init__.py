@@ -17,14 +17,15 @@ from .instances import (
 )
 from .models import EpisodicMDP, FiniteMDP, LinearMDP
 from .pomdp import POMDP, POMDPTrajectories, belief_update, belief_update_batch, belief_update_nb, simulate_pomdp
+from .pomdp_file import PomdpSpec, parse_pomdp, read_pomdp
 from .pomdp_instances import crying_baby, tiger
 from .rewards import BernoulliRewards, GaussianRewards
 from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
-    "ENVS", "AliasSampler", "BernoulliRewards", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
-    "POMDPTrajectories", "Trajectories", "belief_update", "belief_update_batch", "belief_update_nb", "chain",
-    "crying_baby", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
-    "make", "minimax_hard_family", "minimax_hard_instance", "random_linear_mdp", "riverswim", "simulate",
-    "simulate_pomdp", "six_arms", "tiger",
+    "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
+    "POMDPTrajectories", "PomdpSpec", "Trajectories", "belief_update", "belief_update_batch", "belief_update_nb",
+    "chain", "crying_baby", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions",
+    "gridworld", "make", "minimax_hard_family", "minimax_hard_instance", "parse_pomdp", "random_linear_mdp",
+    "read_pomdp", "riverswim", "simulate", "simulate_pomdp", "six_arms", "tiger",
 ]

@@ -63,6 +63,18 @@ class PomdpSpec:
     actions: tuple[str, ...]
     observations: tuple[str, ...]
 
+    def to_model(self, *, H: int | None = None, name: str = "pomdp"):
+        """The file as a :class:`~boundlab.tabular.POMDP`: discounted with the file's ``discount`` (which must then be
+        below 1), or with a finite horizon ``H`` (undiscounted, as a finite-horizon ``POMDP`` is)."""
+        from .pomdp import POMDP
+
+        if H is None:
+            if not self.discount < 1.0:
+                raise ValueError(f"the file's discount is {self.discount:g}: a discounted POMDP needs discount < 1; "
+                                 "pass H for a finite-horizon model")
+            return POMDP(self.P, self.O, self.R, gamma=self.discount, initial=self.initial, name=name)
+        return POMDP(self.P, self.O, self.R, H=H, initial=self.initial, name=name)
+
 
 @dataclass(frozen=True)
 class _Tok:

@@ -1,6 +1,8 @@
 """The ``.pomdp`` reader (Cassandra's format): Tiger, every syntactic form on tiny files, random round trips, and
 malformed files that must raise ``ValueError`` naming the line."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -376,3 +378,17 @@ def test_empty_text_and_wrong_types():
         parse_pomdp(TIGER.encode())
     with pytest.raises(TypeError, match=r"path must be a str or os\.PathLike"):
         read_pomdp(3)
+
+
+
+def test_spec_to_model():
+    """A parsed file becomes a validated POMDP: discounted with the file's discount, or finite-horizon with H; a
+    discount of 1 needs H."""
+    spec = parse_pomdp(TIGER)
+    model = spec.to_model()
+    assert model.gamma == spec.discount and np.array_equal(model.P, spec.P) and np.array_equal(model.O, spec.O)
+    assert np.array_equal(model.R, spec.R) and np.array_equal(model.initial, spec.initial)
+    assert spec.to_model(H=4).H == 4 and spec.to_model(H=4).gamma is None
+    undiscounted = parse_pomdp(re.sub(r"discount:\s*[0-9.]+", "discount: 1.0", TIGER))
+    with pytest.raises(ValueError, match="pass H"):
+        undiscounted.to_model()
