@@ -18,14 +18,22 @@ from .instances import (
 from .models import EpisodicMDP, FiniteMDP, LinearMDP
 from .pomdp import POMDP, POMDPTrajectories, belief_update, belief_update_batch, belief_update_nb, simulate_pomdp
 from .pomdp_file import PomdpSpec, parse_pomdp, read_pomdp
-from .pomdp_instances import crying_baby, tiger
+from .pomdp_instances import (
+    ROCKSAMPLE_LAYOUTS,
+    RockSampleArrays,
+    crying_baby,
+    rocksample,
+    rocksample_arrays,
+    tiger,
+)
 from .rewards import BernoulliRewards, GaussianRewards
 from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
     "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
-    "POMDPTrajectories", "PomdpSpec", "Trajectories", "belief_update", "belief_update_batch", "belief_update_nb",
-    "chain", "crying_baby", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions",
-    "gridworld", "make", "minimax_hard_family", "minimax_hard_instance", "parse_pomdp", "random_linear_mdp",
-    "read_pomdp", "riverswim", "simulate", "simulate_pomdp", "six_arms", "tiger",
+    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "Trajectories", "belief_update",
+    "belief_update_batch", "belief_update_nb", "chain", "crying_baby", "dirichlet_mdp", "from_gymnasium",
+    "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
+    "minimax_hard_instance", "parse_pomdp", "random_linear_mdp", "read_pomdp", "riverswim", "rocksample",
+    "rocksample_arrays", "simulate", "simulate_pomdp", "six_arms", "tiger",
 ]

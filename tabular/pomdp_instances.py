@@ -4,8 +4,16 @@ source's discount is used."""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+
+from boundlab.solvers.validation import check_real_array
+
+from ._checks import Seed, check_int
+from .instances import as_generator
 from .pomdp import POMDP
 
 
@@ -52,3 +60,154 @@ def crying_baby(gamma: float | None = None, H: int | None = None) -> POMDP:
     R = np.array([[-5.0, 0.0],
                   [-15.0, -10.0]])
     return POMDP(P, O, R, initial=np.array([1.0, 0.0]), name="crying-baby", **_horizon_or_discount(gamma, H, 0.9))
+
+
+# ------------------------------------------------------------------------------------------------------ RockSample
+
+#: Published layouts, ``(n, k) -> (rock cells, start cell)``, cells as ``(x, y)`` with 0-based coordinates (x grows
+#: east, y grows north). (5, 7): ZMDP ``gen_RockSample_5_7`` = DESPOT ``Init_5_7``; (7, 8): DESPOT ``Init_7_8``, which
+#: DESPOT says equals ``RockSample_7_8.pomdpx``; (4, 4): DESPOT ``Init_4_4`` only (ZMDP ships no 4_4 generator, so the
+#: HSVI paper's own (4, 4) layout is not verified). Source: the project's reading notes
+#: (``shared/refs/pomdp_lmdp_revealing.md``, part 3), taken from those repositories.
+ROCKSAMPLE_LAYOUTS: dict[tuple[int, int], tuple[tuple[tuple[int, int], ...], tuple[int, int]]] = {
+    (4, 4): (((3, 1), (2, 1), (1, 3), (1, 0)), (0, 2)),
+    (5, 7): (((1, 0), (2, 1), (1, 2), (2, 2), (4, 2), (0, 3), (3, 4)), (0, 2)),
+    (7, 8): (((2, 0), (0, 1), (3, 1), (6, 3), (2, 4), (3, 4), (5, 5), (1, 6)), (0, 3)),
+}
+
+#: Half-efficiency distance of the check sensor, d0 = 20 (ZMDP ``gen_RockSample`` and DESPOT ``base_rock_sample.cpp``,
+#: per the reading notes): a check at Euclidean distance d reads the rock correctly with probability
+#: (1 + 2^(-d / d0)) / 2.
+ROCKSAMPLE_HALF_EFFICIENCY_DISTANCE = 20.0
+
+_ILLEGAL_REWARD = -100.0
+
+
+@dataclass(frozen=True)
+class RockSampleArrays:
+    """RockSample as arrays: ``P`` a sparse ``(S*A, S)`` CSR matrix (row ``s*A + a``; transitions are deterministic,
+    so one 1 a row), ``O[a, s', o]``, ``R[s, a]``, the ``initial`` belief, the ``terminal`` state, the layout
+    (``rocks[i] = (x, y)``, ``start``) and the grid size ``n``. Solvers take the sparse ``P`` directly; a
+    :class:`POMDP` stores it dense (:func:`rocksample`)."""
+
+    P: sp.csr_matrix
+    O: np.ndarray
+    R: np.ndarray
+    initial: np.ndarray
+    terminal: int
+    rocks: tuple[tuple[int, int], ...]
+    start: tuple[int, int]
+    n: int
+
+
+def _rocksample_layout(n: int, k: int, rock_positions, seed: Seed, layout: str | None):
+    if rock_positions is not None:
+        if layout is not None:
+            raise ValueError(f"give rock_positions or layout, not both (got layout = {layout!r})")
+        rocks = check_real_array(rock_positions, "rock_positions")
+        if rocks.dtype.kind not in "iu":
+            raise TypeError(f"rock_positions must hold integer cells (x, y), got dtype {rocks.dtype}")
+        if rocks.shape != (k, 2):
+            raise ValueError(f"rock_positions must have shape (k, 2) = ({k}, 2), got {rocks.shape}")
+        return rocks.astype(np.int64), (0, n // 2)
+    if layout is None:
+        layout = "standard" if (n, k) in ROCKSAMPLE_LAYOUTS else "random"
+    if layout == "standard":
+        if (n, k) not in ROCKSAMPLE_LAYOUTS:
+            raise ValueError(f"layout 'standard' exists only for (n, k) in {sorted(ROCKSAMPLE_LAYOUTS)}, got "
+                             f"({n}, {k}): pass rock_positions or layout='random'")
+        rocks, start = ROCKSAMPLE_LAYOUTS[n, k]
+        return np.array(rocks, dtype=np.int64), start
+    if layout == "random":
+        if k > n * n:
+            raise ValueError(f"k = {k} rocks do not fit in distinct cells of a {n} x {n} grid")
+        cells = as_generator(seed).choice(n * n, size=k, replace=False)
+        return np.stack([cells % n, cells // n], axis=1).astype(np.int64), (0, n // 2)
+    raise ValueError(f"layout must be None, 'standard' or 'random', got {layout!r}")
+
+
+def rocksample_arrays(n: int, k: int, *, rock_positions: ArrayLike | None = None, seed: Seed = None,
+                      layout: str | None = None, illegal: str = "stay") -> RockSampleArrays:
+    """RockSample(n, k) (Smith & Simmons 2004, "Heuristic search value iteration for POMDPs", UAI) as arrays,
+    built vectorised over the ``n*n*2^k`` (cell, rocks) states (:func:`rocksample` for the conventions)."""
+    n = check_int(n, "n", minimum=1)
+    k = check_int(k, "k", minimum=0)
+    if illegal not in ("stay", "terminate"):
+        raise ValueError(f"illegal must be 'stay' (DESPOT) or 'terminate' (ZMDP), got {illegal!r}")
+    rocks, start = _rocksample_layout(n, k, rock_positions, seed, layout)
+    if k and (rocks.min() < 0 or rocks.max() >= n):
+        i = int(np.flatnonzero(((rocks < 0) | (rocks >= n)).any(axis=1))[0])
+        raise ValueError(f"rock_positions[{i}] = {tuple(rocks[i])} is not a cell of the {n} x {n} grid")
+    cell_of_rock = rocks[:, 1] * n + rocks[:, 0]
+    if len(np.unique(cell_of_rock)) != k:
+        raise ValueError(f"rock_positions must be distinct cells, got {[tuple(r) for r in rocks.tolist()]}")
+    N, K, A = n * n, 2**k, 5 + k
+    S, T = N * K + 1, N * K  # T: the terminal exit state, last
+    cell, bits = np.divmod(np.arange(N * K), K)  # state s = cell * 2^k + bits, cell = y * n + x, bit i: rock i good
+    x, y = cell % n, cell // n
+    rock_here = np.full(N, -1)
+    rock_here[cell_of_rock] = np.arange(k)
+
+    nxt = np.empty((S, A), dtype=np.int64)
+    R = np.zeros((S, A))
+    for a, (dx, dy) in enumerate([(0, 1), (0, -1), (1, 0), (-1, 0)]):  # north, south, east, west
+        x2, y2 = x + dx, y + dy
+        inside = (0 <= x2) & (x2 < n) & (0 <= y2) & (y2 < n)
+        nxt[:T, a] = np.where(inside, (y2 * n + x2) * K + bits, T)
+        R[:T, a] = np.where(inside, 0.0, _ILLEGAL_REWARD)
+    exit_ = x == n - 1  # east off the grid: +10 and the episode ends
+    R[:T, 2] = np.where(exit_, 10.0, 0.0)
+    illegal_moves = R[:T, :4] == _ILLEGAL_REWARD
+    i = rock_here[cell]
+    has = i >= 0
+    good = has & ((bits >> np.maximum(i, 0)) & 1).astype(bool)
+    nxt[:T, 4] = np.where(good, cell * K + (bits & ~(1 << np.maximum(i, 0))), cell * K + bits)
+    R[:T, 4] = np.where(has, np.where(good, 10.0, -10.0), _ILLEGAL_REWARD)
+    nxt[:T, 5:] = np.arange(T)[:, None]  # checks leave the state as it is
+    stay = np.arange(T)
+    if illegal == "stay":
+        nxt[:T, :4] = np.where(illegal_moves, stay[:, None], nxt[:T, :4])
+    else:
+        nxt[:T, 4] = np.where(has, nxt[:T, 4], T)
+    nxt[T] = T
+    P = sp.csr_matrix((np.ones(S * A), nxt.ravel(), np.arange(S * A + 1)), shape=(S * A, S))
+
+    O = np.zeros((A, S, 3))  # observations: 0 none, 1 good, 2 bad
+    O[:5, :, 0] = 1.0
+    O[5:, T, 0] = 1.0
+    if k:
+        dist = np.hypot(x[:, None] - rocks[None, :, 0], y[:, None] - rocks[None, :, 1])  # (T, k)
+        eta = 0.5 * (1.0 + 2.0 ** (-dist / ROCKSAMPLE_HALF_EFFICIENCY_DISTANCE))
+        is_good = ((bits[:, None] >> np.arange(k)) & 1).astype(bool)
+        O[5:, :T, 1] = np.where(is_good, eta, 1.0 - eta).T
+        O[5:, :T, 2] = 1.0 - O[5:, :T, 1]
+    initial = np.zeros(S)
+    initial[(start[1] * n + start[0]) * K: (start[1] * n + start[0] + 1) * K] = 1.0 / K
+    return RockSampleArrays(P, O, R, initial, T, tuple(map(tuple, rocks.tolist())), tuple(start), n)
+
+
+def rocksample(n: int, k: int, *, gamma: float = 0.95, rock_positions: ArrayLike | None = None, seed: Seed = None,
+               layout: str | None = None, illegal: str = "stay") -> POMDP:
+    """RockSample(n, k) (Smith & Simmons 2004, UAI) with the ZMDP / DESPOT semantics (reading notes, part 3).
+
+    Grid ``n x n`` of cells ``(x, y)`` (x grows east, y north), ``k`` rocks each good or bad. States
+    ``s = (y*n + x) * 2^k + bits`` (bit ``i`` set: rock ``i`` good) and a last, terminal exit state: ``n*n*2^k + 1``
+    states. Actions: 0 north (y+1), 1 south, 2 east, 3 west, 4 sample, ``5 + i`` check rock ``i``. Observations:
+    0 none (after moves, sample, and in the exit state), 1 good, 2 bad. Transitions are deterministic; a check reads
+    rock ``i`` correctly with probability ``(1 + 2^(-d/20)) / 2``, ``d`` the Euclidean distance to the rock
+    (half-efficiency distance 20: ZMDP, DESPOT). Rewards: moving east off the grid +10 and the episode ends in the
+    exit state (absorbing, reward 0); sampling a good rock +10 (it becomes bad); sampling a bad rock -10; sampling
+    a cell without a rock or moving off the north, south or west edge -100 (illegal), after which the rover stays
+    put (``illegal='stay'``, DESPOT) or the episode ends (``illegal='terminate'``, ZMDP; V* is the same since a free
+    check dominates any illegal action). Checks are free.
+
+    Layout: ``rock_positions`` (``(k, 2)`` integer cells, start ``(0, n // 2)``), else the published layout
+    (:data:`ROCKSAMPLE_LAYOUTS`: (4, 4), (5, 7), (7, 8)) or ``layout='random'``: ``k`` distinct cells drawn from
+    ``seed``. Initial belief: the rover at the start cell, rocks i.i.d. good with probability 1/2.
+
+    A :class:`POMDP` stores ``P`` dense, ``S*A*S`` float64: RS(5, 7) takes 0.98 GB, RS(7, 8) (S = 12545) 16 GB and
+    is refused (``tabular.models.MAX_DENSE_BYTES``); :func:`rocksample_arrays` gives the sparse ``P`` for any size.
+    """
+    arr = rocksample_arrays(n, k, rock_positions=rock_positions, seed=seed, layout=layout, illegal=illegal)
+    return POMDP(arr.P, arr.O, arr.R, gamma=gamma, initial=arr.initial, terminal=[arr.terminal],
+                 name=f"rocksample-{arr.n}-{len(arr.rocks)}")
