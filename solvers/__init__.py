@@ -11,22 +11,27 @@ from .evaluation import policy_evaluation
 from .finite_horizon import backward_induction, evaluate_policies, finite_horizon_evaluation
 from .linear_programming import linear_programming
 from .policy_iteration import policy_iteration
+from .pomdp_bounds import POMDPBound, fib, pbvi, qmdp
 from .pomdp_value_iteration import POMDPValueFunction, pomdp_value_iteration
 from .result import PlanningResult
 from .select import solve
 from .value_iteration import modified_policy_iteration, value_iteration
 
 __all__ = [
+    "POMDPBound",
     "POMDPValueFunction",
     "PlanningResult",
     "backward_induction",
     "evaluate_policies",
+    "fib",
     "finite_horizon_evaluation",
     "linear_programming",
     "modified_policy_iteration",
+    "pbvi",
     "policy_evaluation",
     "policy_iteration",
     "pomdp_value_iteration",
+    "qmdp",
     "solve",
     "value_iteration",
 ]
