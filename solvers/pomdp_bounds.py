@@ -23,7 +23,8 @@ Lower bound:
   reachable belief farthest (L1) from the set, for each ``b`` (Pineau et al.'s expansion, over every ``(a, o)``
   instead of sampled ones, so it is deterministic).
 
-All three are vectorised numpy (``einsum`` over actions, observations and states); loops run over iterations only.
+All three are vectorised numpy (BLAS products and ``einsum`` over actions, observations and states); loops run
+over iterations only.
 """
 
 from __future__ import annotations
@@ -165,9 +166,10 @@ def _expand(M: np.ndarray, B: np.ndarray) -> np.ndarray:
 def _point_backup(M, R, B, alphas, actions):
     """One PBVI backup at every ``b`` of ``B``: the best ``R_a + sum_o G[a, o, k*(b, a, o)]`` over ``a``, kept only
     where it beats the best old vector at ``b``. Returns the new (deduplicated) vectors and actions."""
-    G = np.einsum("aost,kt->aoks", M, alphas)  # projections, (A, O, k, S)
-    A, n_obs = G.shape[:2]
-    best_k = np.einsum("ns,aoks->naok", B, G).argmax(axis=3)  # (n, A, O)
+    A, n_obs, S, _ = M.shape
+    k = alphas.shape[0]
+    G = (M.reshape(-1, S) @ alphas.T).reshape(A, n_obs, S, k).transpose(0, 1, 3, 2)  # projections, (A, O, k, S)
+    best_k = (G.reshape(-1, S) @ B.T).reshape(A, n_obs, k, -1).argmax(axis=2).transpose(2, 0, 1)  # (n, A, O)
     chosen = G[np.arange(A)[None, :, None], np.arange(n_obs)[None, None, :], best_k]  # (n, A, O, S)
     cand = R.T[None] + chosen.sum(axis=2)  # (n, A, S)
     n = B.shape[0]
