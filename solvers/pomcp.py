@@ -1,0 +1,311 @@
+"""POMCP and POUCT: Monte-Carlo tree search over histories (Silver & Veness 2010, "Monte-Carlo Planning in Large
+POMDPs", NeurIPS), on array models ``P[s, a, s']``, ``O[a, s', o]`` (or ``O[s', o]``), ``R[s, a]``, ``gamma``.
+
+Each simulation draws a root state (POMCP: uniformly from the particle belief; POUCT: from a belief vector), descends
+the tree of history nodes choosing ``argmax_a Q(h, a) + c sqrt(log N(h) / N(h, a))`` (untried actions first), steps
+the model as a generative simulator, adds the first history not yet in the tree as a node and finishes with a
+uniformly random rollout to ``depth`` steps; the discounted return ``sum_t gamma^t r_t`` is backed up along the path
+as running means. The recommended action is the greedy ``argmax_a Q(root, a)``.
+
+The tree lives in preallocated Numba arrays: history nodes indexed ``0 .. n_simulations`` (one new node per
+simulation at most), children by ``child[node, a, o]`` (``-1`` when absent), counts and values per ``(node, a)``. The
+whole search is one ``@njit`` call driven by a SplitMix64 stream (same seed, same tree).
+
+The particle update after the real ``(a, o)`` (``pomcp_update``) follows the paper: the states reached through
+``(a, o)`` at the root by the search's simulations, then fresh rejection simulations from the root belief until
+``n_particles`` are held or ``max_tries`` draws are spent. No particle consistent with ``o`` is *particle
+deprivation*: it raises ``ParticleDeprivation`` unless ``reinvigorate`` is set, in which case the particles are drawn
+from Bayes' rule applied to the root particle belief, ``b'(s') ∝ O[a, s', o] (1/n) sum_i P[s_i, a, s']`` (the result
+says ``reinvigorated=True``). An observation impossible even under that belief always raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+from .pomdp_value_iteration import _check_emissions, check_belief
+from .validation import check_int, check_real, check_real_array, check_rewards, row_operator
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+class ParticleDeprivation(RuntimeError):
+    """No particle of the updated belief is consistent with the observation (Silver & Veness 2010, section 3)."""
+
+
+@njit(inline="always", cache=True, nogil=True)
+def _uniform(state):
+    """SplitMix64 (Steele, Lea & Flood 2014), as in ``tabular._rng``: ``(state, u)`` with ``u`` uniform on [0, 1)."""
+    state = state + _GOLDEN
+    z = state
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return state, (z >> _S11) * _TO_UNIT
+
+
+@njit(inline="always", cache=True, nogil=True)
+def _draw(cdf, u):
+    """The outcome ``k`` of a cumulative row with ``cdf[k-1] <= u * cdf[-1] < cdf[k]`` (never a zero-mass one)."""
+    x = u * cdf[cdf.shape[0] - 1]
+    k = 0
+    while cdf[k] <= x:
+        k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed):
+    S, A = R.shape
+    max_nodes = n_sim + 1
+    child = np.full((max_nodes, A, cdf_O.shape[2]), -1, dtype=np.int32)
+    node_N = np.zeros(max_nodes, dtype=np.int64)
+    N = np.zeros((max_nodes, A), dtype=np.int64)
+    Q = np.zeros((max_nodes, A))
+    root_ret2 = np.zeros(A)  # sum of squared returns per root action, for a standard error
+    root_a = np.empty(n_sim, dtype=np.int64)
+    root_o = np.empty(n_sim, dtype=np.int64)
+    root_s = np.empty(n_sim, dtype=np.int64)
+    path_node = np.empty(depth, dtype=np.int64)
+    path_a = np.empty(depth, dtype=np.int64)
+    path_r = np.empty(depth)
+    n_nodes = 1
+    rng = np.uint64(seed)
+    for sim in range(n_sim):
+        rng, u = _uniform(rng)
+        s = support[_draw(cdf_root, u)]
+        node = 0
+        t = 0
+        G = 0.0
+        while t < depth:
+            a = -1
+            best = -np.inf
+            logN = np.log(max(node_N[node], 1))
+            for b in range(A):
+                if N[node, b] == 0:
+                    a = b
+                    break
+                score = Q[node, b] + c * np.sqrt(logN / N[node, b])
+                if score > best:
+                    best, a = score, b
+            rng, u = _uniform(rng)
+            s2 = _draw(cdf_P[s, a], u)
+            rng, u = _uniform(rng)
+            o = _draw(cdf_O[a, s2], u)
+            path_node[t], path_a[t], path_r[t] = node, a, R[s, a]
+            if t == 0:
+                root_a[sim], root_o[sim], root_s[sim] = a, o, s2
+            t += 1
+            s = s2
+            nxt = child[node, a, o]
+            if nxt < 0:  # a new history: add it (if it has steps left) and roll out at random
+                if t < depth:
+                    child[node, a, o] = n_nodes
+                    n_nodes += 1
+                disc = 1.0
+                for _ in range(depth - t):
+                    rng, u = _uniform(rng)
+                    b = min(int(u * A), A - 1)
+                    G += disc * R[s, b]
+                    disc *= gamma
+                    rng, u = _uniform(rng)
+                    s = _draw(cdf_P[s, b], u)
+                break
+            node = nxt
+        for k in range(t - 1, -1, -1):
+            G = path_r[k] + gamma * G
+            n, a = path_node[k], path_a[k]
+            node_N[n] += 1
+            N[n, a] += 1
+            Q[n, a] += (G - Q[n, a]) / N[n, a]
+            if k == 0:
+                root_ret2[a] += G * G
+    return Q[0].copy(), N[0].copy(), root_ret2, root_a, root_o, root_s, n_nodes
+
+
+@njit(cache=True, nogil=True)
+def _fresh(cdf_P, cdf_O, support, cdf_root, a, o, n_want, max_tries, seed):
+    """States ``s' ~ P(.|s, a)`` from root states ``s``, kept when their drawn observation equals ``o``."""
+    out = np.empty(n_want, dtype=np.int64)
+    n = 0
+    rng = np.uint64(seed)
+    for _ in range(max_tries):
+        if n == n_want:
+            break
+        rng, u = _uniform(rng)
+        s = support[_draw(cdf_root, u)]
+        rng, u = _uniform(rng)
+        s2 = _draw(cdf_P[s, a], u)
+        rng, u = _uniform(rng)
+        if _draw(cdf_O[a, s2], u) == o:
+            out[n] = s2
+            n += 1
+    return out[:n]
+
+
+@dataclass(frozen=True)
+class POMCPResult:
+    """The root of one search: the greedy ``action``, ``Q[a]`` (the mean discounted return of the simulations that
+    took ``a`` at the root; NaN if none did), visit counts ``N[a]``, ``value = Q[action]``, ``stderr[a]`` (the standard
+    error of ``Q[a]`` as a sample mean; it ignores the tree's non-stationarity), ``n_nodes`` in the tree. The other
+    fields feed :func:`pomcp_update`."""
+
+    action: int
+    value: float
+    Q: np.ndarray
+    N: np.ndarray
+    stderr: np.ndarray
+    n_nodes: int
+    root: np.ndarray = field(repr=False)  # the root belief as a probability vector over states
+    n_particles: int | None = field(repr=False)  # the root's particle count (None after pouct)
+    reinvigorate: bool = field(repr=False)
+    _model: tuple = field(repr=False)  # (P, O, cdf_P, cdf_O, support, cdf_root)
+    _root_aos: tuple = field(repr=False)  # per simulation: root action, observation, next state
+
+
+@dataclass(frozen=True)
+class ParticleBelief:
+    """The particles after ``(a, o)``: ``from_tree`` of them reused from the search, ``fresh`` from new rejection
+    simulations; ``reinvigorated`` when both gave none and they were drawn from Bayes' rule on the root belief."""
+
+    particles: np.ndarray
+    from_tree: int
+    fresh: int
+    reinvigorated: bool
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.cumsum(p, axis=-1))
+
+
+def _check_model(P, O, R, gamma):
+    R = check_rewards(R, "R", 2)
+    S, A = R.shape
+    P2, _ = row_operator(P, S, A, "P")
+    P = np.ascontiguousarray((P2.toarray() if sp.issparse(P2) else P2).reshape(S, A, S), dtype=np.float64)
+    O = _check_emissions(O, S, A)
+    gamma = check_real(gamma, "gamma")
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1], got {gamma}")
+    return P, O, R, gamma
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    seed = check_int(seed, "seed", minimum=0)
+    return int(np.random.default_rng(seed).integers(2**63))  # spread nearby seeds apart
+
+
+def _check_search(n_simulations, depth, c):
+    n = check_int(n_simulations, "n_simulations", minimum=1)
+    d = check_int(depth, "depth", minimum=1)
+    c = check_real(c, "c")
+    if not (np.isfinite(c) and c >= 0):
+        raise ValueError(f"c must be a finite real >= 0, got {c}")
+    return n, d, c
+
+
+def _check_particles(particles, S: int) -> np.ndarray:
+    x = check_real_array(particles, "particles")
+    if x.ndim != 1 or x.shape[0] == 0:
+        raise ValueError(f"particles must be a non-empty 1-d array of states, got shape {x.shape}")
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"particles must hold integer states, got dtype {x.dtype}")
+    bad = np.flatnonzero((x < 0) | (x >= S))
+    if bad.size:
+        raise ValueError(f"particles[{bad[0]}] = {x[bad[0]]} is not a state in [0, {S})")
+    return x.astype(np.int64)
+
+
+def _run(P, O, R, gamma, support, weights, n_particles, n_simulations, depth, c, seed, reinvigorate):
+    if not isinstance(reinvigorate, (bool, np.bool_)):
+        raise TypeError(f"reinvigorate must be a bool, got {type(reinvigorate).__name__} {reinvigorate!r}")
+    n, d, c = _check_search(n_simulations, depth, c)
+    seed = _check_seed(seed)
+    S, A = R.shape
+    cdf_P, cdf_O, cdf_root = _cdf(P), _cdf(O), _cdf(weights)
+    Q, N, ret2, ra, ro, rs, n_nodes = _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n, d, c, seed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Q = np.where(N > 0, Q, np.nan)
+        var = np.maximum(ret2 / N - Q**2, 0.0) * N / np.maximum(N - 1, 1)
+        stderr = np.where(N > 1, np.sqrt(var / N), np.nan)
+    action = int(np.nanargmax(Q))
+    root = np.bincount(support, weights=weights, minlength=S) / weights.sum()
+    for x in (Q, N, stderr, root):
+        x.setflags(write=False)
+    return POMCPResult(action, float(Q[action]), Q, N, stderr, int(n_nodes), root, n_particles, bool(reinvigorate),
+                       (P, O, cdf_P, cdf_O, support, cdf_root), (ra, ro, rs))
+
+
+def pomcp(P, O, R, gamma: float, particles, *, n_simulations: int, depth: int, c: float, seed=0,
+          reinvigorate: bool = False) -> POMCPResult:
+    """POMCP (Silver & Veness 2010) from a particle belief ``particles`` (integer states, drawn uniformly as the
+    root state of each simulation): ``n_simulations`` simulations of ``depth`` steps, UCB1 constant ``c`` (in reward
+    units; the paper uses the range of returns). ``seed`` (int >= 0 or numpy Generator) fixes the tree.
+    ``reinvigorate`` is the default of :func:`pomcp_update` on deprivation."""
+    P, O, R, gamma = _check_model(P, O, R, gamma)
+    x = _check_particles(particles, R.shape[0])
+    return _run(P, O, R, gamma, x, np.ones(x.shape[0]), x.shape[0], n_simulations, depth, c, seed, reinvigorate)
+
+
+def pouct(P, O, R, gamma: float, belief, *, n_simulations: int, depth: int, c: float, seed=0) -> POMCPResult:
+    """POUCT: the same search with each root state drawn from the belief vector ``belief`` (shape ``(S,)``) instead
+    of a particle set; :func:`pomcp_update` then needs ``n_particles``."""
+    P, O, R, gamma = _check_model(P, O, R, gamma)
+    b = check_belief(belief, R.shape[0])
+    if b.ndim != 1:
+        raise ValueError(f"belief must be one probability vector of shape (S,), got shape {b.shape}")
+    return _run(P, O, R, gamma, np.arange(R.shape[0]), b, None, n_simulations, depth, c, seed, False)
+
+
+def pomcp_update(result: POMCPResult, action: int, observation: int, *, n_particles: int | None = None,
+                 max_tries: int | None = None, seed=0, reinvigorate: bool | None = None) -> ParticleBelief:
+    """The particle belief after the real ``(action, observation)`` (module docstring): the search's states through
+    ``(action, observation)``, topped up by rejection simulations (at most ``max_tries`` draws, default
+    ``100 * n_particles``). ``n_particles`` defaults to the root's particle count. With no consistent particle it
+    raises ``ParticleDeprivation``, or with ``reinvigorate`` (default: the search's) draws them by Bayes' rule."""
+    if not isinstance(result, POMCPResult):
+        raise TypeError(f"result must be a POMCPResult, got {type(result).__name__}")
+    P, O, cdf_P, cdf_O, support, cdf_root = result._model
+    S, A, n_obs = P.shape[0], P.shape[1], O.shape[2]
+    a = check_int(action, "action", minimum=0)
+    o = check_int(observation, "observation", minimum=0)
+    if a >= A:
+        raise ValueError(f"action must be in [0, {A}), got {a}")
+    if o >= n_obs:
+        raise ValueError(f"observation must be in [0, {n_obs}), got {o}")
+    if n_particles is None:
+        if result.n_particles is None:
+            raise ValueError("n_particles is required after pouct (its root is a belief vector, not particles)")
+        n_particles = result.n_particles
+    n_want = check_int(n_particles, "n_particles", minimum=1)
+    tries = check_int(100 * n_want if max_tries is None else max_tries, "max_tries", minimum=0)
+    reinvigorate = result.reinvigorate if reinvigorate is None else reinvigorate
+    if not isinstance(reinvigorate, (bool, np.bool_)):
+        raise TypeError(f"reinvigorate must be a bool, got {type(reinvigorate).__name__} {reinvigorate!r}")
+    seed = _check_seed(seed)
+    ra, ro, rs = result._root_aos
+    tree = rs[(ra == a) & (ro == o)][:n_want]
+    fresh = _fresh(cdf_P, cdf_O, support, cdf_root, a, o, n_want - tree.shape[0], tries, seed)
+    particles = np.concatenate([tree, fresh])
+    if particles.shape[0] > 0:
+        return ParticleBelief(particles, int(tree.shape[0]), int(fresh.shape[0]), False)
+    if not reinvigorate:
+        raise ParticleDeprivation(f"particle deprivation: no particle consistent with observation {o} after action "
+                                  f"{a} (0 of {int((ra == a).sum())} search simulations and {tries} fresh draws); "
+                                  "pass reinvigorate=True to redraw particles by Bayes' rule on the root belief")
+    w = O[a, :, o] * (result.root @ P[:, a, :])
+    if not w.sum() > 0:
+        raise ParticleDeprivation(f"observation {o} after action {a} has probability 0 under the root belief")
+    rng = np.random.default_rng(seed)
+    particles = rng.choice(S, size=n_want, p=w / w.sum()).astype(np.int64)
+    return ParticleBelief(particles, 0, 0, True)
