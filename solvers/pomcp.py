@@ -7,9 +7,10 @@ the model as a generative simulator, adds the first history not yet in the tree 
 uniformly random rollout to ``depth`` steps; the discounted return ``sum_t gamma^t r_t`` is backed up along the path
 as running means. The recommended action is the greedy ``argmax_a Q(root, a)``.
 
-The tree lives in preallocated Numba arrays: history nodes indexed ``0 .. n_simulations`` (one new node per
-simulation at most), children by ``child[node, a, o]`` (``-1`` when absent), counts and values per ``(node, a)``. The
-whole search is one ``@njit`` call driven by a SplitMix64 stream (same seed, same tree).
+The tree lives in preallocated Numba arrays: history nodes indexed below ``min(n_simulations + 1, number of histories
+shorter than depth)`` (one new node per simulation at most), children by ``child[node, a, o]`` (``-1`` when absent),
+counts and values per ``(node, a)``. The whole search is one ``@njit`` call
+driven by a SplitMix64 stream (same seed, same tree).
 
 The particle update after the real ``(a, o)`` (``pomcp_update``) follows the paper: the states reached through
 ``(a, o)`` at the root by the search's simulations, then fresh rejection simulations from the root belief until
@@ -63,9 +64,8 @@ def _draw(cdf, u):
 
 
 @njit(cache=True, nogil=True)
-def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed):
+def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed, max_nodes):
     S, A = R.shape
-    max_nodes = n_sim + 1
     child = np.full((max_nodes, A, cdf_O.shape[2]), -1, dtype=np.int32)
     node_N = np.zeros(max_nodes, dtype=np.int64)
     N = np.zeros((max_nodes, A), dtype=np.int64)
@@ -107,7 +107,7 @@ def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed):
             s = s2
             nxt = child[node, a, o]
             if nxt < 0:  # a new history: add it (if it has steps left) and roll out at random
-                if t < depth:
+                if t < depth and n_nodes < max_nodes:
                     child[node, a, o] = n_nodes
                     n_nodes += 1
                 disc = 1.0
@@ -233,7 +233,14 @@ def _run(P, O, R, gamma, support, weights, n_particles, n_simulations, depth, c,
     seed = _check_seed(seed)
     S, A = R.shape
     cdf_P, cdf_O, cdf_root = _cdf(P), _cdf(O), _cdf(weights)
-    Q, N, ret2, ra, ro, rs, n_nodes = _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n, d, c, seed)
+    histories, width = 1, 1  # nodes: at most one per simulation, and at most the histories shorter than depth
+    for _ in range(d - 1):
+        width *= A * O.shape[2]
+        histories += width
+        if histories > n:
+            break
+    max_nodes = min(n + 1, histories)
+    Q, N, ret2, ra, ro, rs, n_nodes = _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n, d, c, seed, max_nodes)
     with np.errstate(invalid="ignore", divide="ignore"):
         Q = np.where(N > 0, Q, np.nan)
         var = np.maximum(ret2 / N - Q**2, 0.0) * N / np.maximum(N - 1, 1)
