@@ -55,12 +55,10 @@ def _uniform(state):
 
 @njit(inline="always", cache=True, nogil=True)
 def _draw(cdf, u):
-    """The outcome ``k`` of a cumulative row with ``cdf[k-1] <= u * cdf[-1] < cdf[k]`` (never a zero-mass one)."""
-    x = u * cdf[cdf.shape[0] - 1]
-    k = 0
-    while cdf[k] <= x:
-        k += 1
-    return k
+    """The outcome ``k`` of a cumulative row with ``cdf[k-1] <= u * cdf[-1] < cdf[k]`` (never a zero-mass one), by
+    bisection (a root of many particles costs ``log n``)."""
+    n = cdf.shape[0]
+    return min(np.searchsorted(cdf, u * cdf[n - 1], side="right"), n - 1)
 
 
 @njit(cache=True, nogil=True)
