@@ -69,9 +69,9 @@ def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed, ma
     N = np.zeros((max_nodes, A), dtype=np.int64)
     Q = np.zeros((max_nodes, A))
     root_ret2 = np.zeros(A)  # sum of squared returns per root action, for a standard error
-    root_a = np.empty(n_sim, dtype=np.int64)
-    root_o = np.empty(n_sim, dtype=np.int64)
-    root_s = np.empty(n_sim, dtype=np.int64)
+    root_a = np.empty(n_sim, dtype=np.int32)  # per simulation, for pomcp_update
+    root_o = np.empty(n_sim, dtype=np.int32)
+    root_s = np.empty(n_sim, dtype=np.int32)
     path_node = np.empty(depth, dtype=np.int64)
     path_a = np.empty(depth, dtype=np.int64)
     path_r = np.empty(depth)
@@ -301,7 +301,7 @@ def pomcp_update(result: POMCPResult, action: int, observation: int, *, n_partic
     ra, ro, rs = result._root_aos
     tree = rs[(ra == a) & (ro == o)][:n_want]
     fresh = _fresh(cdf_P, cdf_O, support, cdf_root, a, o, n_want - tree.shape[0], tries, seed)
-    particles = np.concatenate([tree, fresh])
+    particles = np.concatenate([tree.astype(np.int64), fresh])
     if particles.shape[0] > 0:
         return ParticleBelief(particles, int(tree.shape[0]), int(fresh.shape[0]), False)
     if not reinvigorate:
