@@ -11,6 +11,7 @@ from .evaluation import policy_evaluation
 from .finite_horizon import backward_induction, evaluate_policies, finite_horizon_evaluation
 from .linear_programming import linear_programming
 from .policy_iteration import policy_iteration
+from .pomcp import ParticleBelief, ParticleDeprivation, POMCPResult, pomcp, pomcp_update, pouct
 from .pomdp_bounds import POMDPBound, fib, pbvi, qmdp
 from .pomdp_value_iteration import POMDPValueFunction, pomdp_value_iteration
 from .result import PlanningResult
@@ -18,8 +19,11 @@ from .select import solve
 from .value_iteration import modified_policy_iteration, value_iteration
 
 __all__ = [
+    "POMCPResult",
     "POMDPBound",
     "POMDPValueFunction",
+    "ParticleBelief",
+    "ParticleDeprivation",
     "PlanningResult",
     "backward_induction",
     "evaluate_policies",
@@ -30,7 +34,10 @@ __all__ = [
     "pbvi",
     "policy_evaluation",
     "policy_iteration",
+    "pomcp",
+    "pomcp_update",
     "pomdp_value_iteration",
+    "pouct",
     "qmdp",
     "solve",
     "value_iteration",
