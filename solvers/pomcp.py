@@ -28,29 +28,13 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from ._rng import next_uniform
 from .pomdp_value_iteration import _check_emissions, check_belief
 from .validation import check_int, check_real, check_real_array, check_rewards, row_operator
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
 class ParticleDeprivation(RuntimeError):
     """No particle of the updated belief is consistent with the observation (Silver & Veness 2010, section 3)."""
-
-
-@njit(inline="always", cache=True, nogil=True)
-def _uniform(state):
-    """SplitMix64 (Steele, Lea & Flood 2014), as in ``tabular._rng``: ``(state, u)`` with ``u`` uniform on [0, 1)."""
-    state = state + _GOLDEN
-    z = state
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
-    return state, (z >> _S11) * _TO_UNIT
 
 
 @njit(inline="always", cache=True, nogil=True)
@@ -78,7 +62,7 @@ def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed, ma
     n_nodes = 1
     rng = np.uint64(seed)
     for sim in range(n_sim):
-        rng, u = _uniform(rng)
+        rng, u = next_uniform(rng)
         s = support[_draw(cdf_root, u)]
         node = 0
         t = 0
@@ -94,9 +78,9 @@ def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed, ma
                 score = Q[node, b] + c * np.sqrt(logN / N[node, b])
                 if score > best:
                     best, a = score, b
-            rng, u = _uniform(rng)
+            rng, u = next_uniform(rng)
             s2 = _draw(cdf_P[s, a], u)
-            rng, u = _uniform(rng)
+            rng, u = next_uniform(rng)
             o = _draw(cdf_O[a, s2], u)
             path_node[t], path_a[t], path_r[t] = node, a, R[s, a]
             if t == 0:
@@ -110,11 +94,11 @@ def _search(cdf_P, cdf_O, R, gamma, support, cdf_root, n_sim, depth, c, seed, ma
                     n_nodes += 1
                 disc = 1.0
                 for _ in range(depth - t):
-                    rng, u = _uniform(rng)
+                    rng, u = next_uniform(rng)
                     b = min(int(u * A), A - 1)
                     G += disc * R[s, b]
                     disc *= gamma
-                    rng, u = _uniform(rng)
+                    rng, u = next_uniform(rng)
                     s = _draw(cdf_P[s, b], u)
                 break
             node = nxt
@@ -138,11 +122,11 @@ def _fresh(cdf_P, cdf_O, support, cdf_root, a, o, n_want, max_tries, seed):
     for _ in range(max_tries):
         if n == n_want:
             break
-        rng, u = _uniform(rng)
+        rng, u = next_uniform(rng)
         s = support[_draw(cdf_root, u)]
-        rng, u = _uniform(rng)
+        rng, u = next_uniform(rng)
         s2 = _draw(cdf_P[s, a], u)
-        rng, u = _uniform(rng)
+        rng, u = next_uniform(rng)
         if _draw(cdf_O[a, s2], u) == o:
             out[n] = s2
             n += 1

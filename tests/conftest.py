@@ -37,3 +37,47 @@ def episodic(draw, max_S=6, max_A=3, max_H=8, inhomogeneous=None):
     P = rng.dirichlet(np.full(S, 0.5), size=((H,) if inh else ()) + (S, A))
     R = rng.random(((H,) if inh else ()) + (S, A))
     return P, R, H
+
+
+def tiger(accuracy=0.85):
+    """Tiger (Kaelbling, Littman & Cassandra 1998), built independently of ``tabular.tiger`` for the solvers' tests:
+    states (tiger left, tiger right), actions (listen, open left, open right), observations (hear left, hear right).
+    Listen -1, correct with probability ``accuracy``; the treasure door +10, the tiger door -100; opening resets the
+    tiger uniformly and its observation is uniform. Returns ``(P[s, a, s'], O[a, s', o], R[s, a])``."""
+    P = np.zeros((2, 3, 2))
+    P[:, 0, :] = np.eye(2)
+    P[:, 1:, :] = 0.5
+    O = np.full((3, 2, 2), 0.5)
+    O[0] = [[accuracy, 1 - accuracy], [1 - accuracy, accuracy]]
+    R = np.array([[-1.0, -100.0, 10.0], [-1.0, 10.0, -100.0]])
+    return P, O, R
+
+
+#: Tiger in Cassandra's ``.pomdp`` format (names, row and matrix forms, ``identity``/``uniform``, wildcards).
+TIGER_POMDP = """\
+# The tiger problem (Kaelbling, Littman & Cassandra 1998)
+discount: 0.95
+values: reward
+states: tiger-left tiger-right
+actions: listen open-left open-right
+observations: tiger-left tiger-right
+start: uniform
+
+T: listen
+identity
+T: open-left
+uniform
+T: open-right uniform
+
+O: listen
+0.85 0.15
+0.15 0.85
+O: open-left uniform
+O: open-right uniform
+
+R: listen : * : * : * -1
+R: open-left : tiger-left : * : * -100
+R: open-left : tiger-right : * : * 10
+R: open-right : tiger-left : * : * 10
+R: open-right : tiger-right : * : * -100
+"""

@@ -10,6 +10,7 @@ import pytest
 import boundlab
 from boundlab import solvers
 from boundlab.bounds.cli import build_parser, main
+from conftest import TIGER_POMDP
 
 
 def test_envs_lists_builtins(capsys):
@@ -99,31 +100,6 @@ def test_bad_npz_files_one_line_error(tmp_path, capsys, arrays, message):
     assert message in err and err.count("\n") == 1
 
 
-TIGER_FILE = """discount: 0.95
-values: reward
-states: tiger-left tiger-right
-actions: listen open-left open-right
-observations: hear-left hear-right
-start: uniform
-T: listen
-identity
-T: open-left
-uniform
-T: open-right
-uniform
-O: listen
-0.85 0.15
-0.15 0.85
-O: open-left
-uniform
-O: open-right
-uniform
-R: listen : * : * : * -1
-R: open-left : tiger-left : * : * -100
-R: open-left : tiger-right : * : * 10
-R: open-right : tiger-left : * : * 10
-R: open-right : tiger-right : * : * -100
-"""
 
 
 def test_solve_a_pomdp_instance_and_its_pomdp_file_alike(tmp_path, capsys):
@@ -132,7 +108,7 @@ def test_solve_a_pomdp_instance_and_its_pomdp_file_alike(tmp_path, capsys):
     from boundlab import tabular
 
     path = tmp_path / "tiger.pomdp"
-    path.write_text(TIGER_FILE)
+    path.write_text(TIGER_POMDP)
     expected = solvers.pomdp_value_iteration(*tabular.tiger().to_arrays(), H=5, gamma=0.95).value([0.5, 0.5])
     for env in ("tiger", str(path)):
         assert main(["solve", env, "--horizon", "5"]) == 0

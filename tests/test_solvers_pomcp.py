@@ -7,23 +7,13 @@ import pytest
 
 from boundlab import solvers
 from boundlab.solvers.pomcp import ParticleDeprivation, pomcp, pomcp_update, pouct
+from conftest import tiger
 
 GAMMA = 0.95
 LISTEN, OPEN_LEFT, OPEN_RIGHT = 0, 1, 2
 HEAR_LEFT, HEAR_RIGHT = 0, 1
 
 
-def tiger(accuracy=0.85):
-    """Tiger (Kaelbling, Littman & Cassandra 1998): states (tiger left, tiger right), actions (listen, open left,
-    open right), observations (hear left, hear right). Listen -1, correct with probability ``accuracy``; the treasure
-    door +10, the tiger door -100; opening resets the tiger uniformly and its observation is uniform."""
-    P = np.zeros((2, 3, 2))
-    P[:, LISTEN, :] = np.eye(2)
-    P[:, 1:, :] = 0.5
-    O = np.full((3, 2, 2), 0.5)
-    O[LISTEN] = [[accuracy, 1 - accuracy], [1 - accuracy, accuracy]]
-    R = np.array([[-1.0, -100.0, 10.0], [-1.0, 10.0, -100.0]])
-    return P, O, R
 
 
 UNIFORM_PARTICLES = np.repeat([0, 1], 500)

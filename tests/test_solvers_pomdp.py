@@ -10,19 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boundlab import solvers
+from conftest import tiger
 
 
-def tiger():
-    """Tiger (Kaelbling, Littman & Cassandra 1998): states (tiger left, tiger right), actions (listen, open left,
-    open right), observations (hear left, hear right). Listen -1 and correct with probability 0.85; opening the
-    treasure door +10, the tiger door -100; opening resets the tiger uniformly and its observation is uniform."""
-    P = np.zeros((2, 3, 2))
-    P[:, 0, :] = np.eye(2)
-    P[:, 1:, :] = 0.5
-    O = np.full((3, 2, 2), 0.5)
-    O[0] = [[0.85, 0.15], [0.15, 0.85]]
-    R = np.array([[-1.0, -100.0, 10.0], [-1.0, 10.0, -100.0]])
-    return P, O, R
 
 
 def tree_value(P, O, R, b, h, gamma):

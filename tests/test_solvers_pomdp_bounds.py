@@ -15,20 +15,11 @@ from hypothesis import strategies as st
 
 from boundlab import solvers
 from boundlab.solvers import pomdp_bounds
+from conftest import tiger
 
 TIGER_VALUE = 19.371368  # V*(1/2, 1/2) at gamma 0.95: exact DP on the belief lattice (shared/refs, part 3)
 
 
-def tiger():
-    """Tiger (Kaelbling, Littman & Cassandra 1998): listen -1, correct with probability 0.85; opening the treasure
-    door +10, the tiger door -100; opening resets the tiger uniformly and its observation is uniform."""
-    P = np.zeros((2, 3, 2))
-    P[:, 0, :] = np.eye(2)
-    P[:, 1:, :] = 0.5
-    O = np.full((3, 2, 2), 0.5)
-    O[0] = [[0.85, 0.15], [0.15, 0.85]]
-    R = np.array([[-1.0, -100.0, 10.0], [-1.0, 10.0, -100.0]])
-    return P, O, R
 
 
 def test_tiger_bounds_bracket_the_known_value():

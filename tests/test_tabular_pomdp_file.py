@@ -7,34 +7,9 @@ import numpy as np
 import pytest
 
 from boundlab.tabular.pomdp_file import PomdpSpec, parse_pomdp, read_pomdp
+from conftest import TIGER_POMDP
 
-TIGER = """\
-# The tiger problem (Kaelbling, Littman & Cassandra 1998)
-discount: 0.95
-values: reward
-states: tiger-left tiger-right
-actions: listen open-left open-right
-observations: tiger-left tiger-right
-start: uniform
-
-T: listen
-identity
-T: open-left
-uniform
-T: open-right uniform
-
-O: listen
-0.85 0.15
-0.15 0.85
-O: open-left uniform
-O: open-right uniform
-
-R: listen : * : * : * -1
-R: open-left : tiger-left : * : * -100
-R: open-left : tiger-right : * : * 10
-R: open-right : tiger-left : * : * 10
-R: open-right : tiger-right : * : * -100
-"""
+TIGER = TIGER_POMDP
 
 # Tiger again, by indices, with cost values, everything on few lines and comments in between.
 TIGER_COST_INDICES = """\
