@@ -133,8 +133,20 @@ def _check_reward_range(R: np.ndarray, reward_range: tuple[float, float]) -> tup
     return lo, hi
 
 
+class _Sizes:
+    """``S`` and ``A`` read off the reward table ``R[s, a]`` / ``R[h, s, a]`` (one definition for every model)."""
+
+    @property
+    def S(self) -> int:
+        return self.R.shape[-2]
+
+    @property
+    def A(self) -> int:
+        return self.R.shape[-1]
+
+
 @dataclass(frozen=True)
-class FiniteMDP:
+class FiniteMDP(_Sizes):
     """A discounted MDP: ``P[s, a, s']`` (or a layout of the module docstring), mean rewards ``R[s, a]`` in
     ``reward_range``, ``gamma`` in [0, 1) and an initial distribution (default: state 0); ``reward_noise``: what
     a simulator draws around ``R`` (module docstring; default ``None``, ``R`` itself)."""
@@ -161,21 +173,13 @@ class FiniteMDP:
         object.__setattr__(self, "R", _frozen(R))
         object.__setattr__(self, "initial", _frozen(_check_initial(self.initial, S)))
 
-    @property
-    def S(self) -> int:
-        return self.R.shape[0]
-
-    @property
-    def A(self) -> int:
-        return self.R.shape[1]
-
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """``(P[s, a, s'], R[s, a])`` as read-only float64 arrays."""
         return self.P, self.R
 
 
 @dataclass(frozen=True)
-class EpisodicMDP:
+class EpisodicMDP(_Sizes):
     """A finite-horizon MDP with horizon ``H`` (an integer >= 1): homogeneous ``P[s, a, s']`` (or a layout of the
     module docstring) or inhomogeneous ``P[h, s, a, s']``,
     mean rewards ``R[s, a]`` or ``R[h, s, a]`` in ``reward_range``, initial distribution (default: state 0);
@@ -205,14 +209,6 @@ class EpisodicMDP:
         object.__setattr__(self, "P", _frozen(P))
         object.__setattr__(self, "R", _frozen(R))
         object.__setattr__(self, "initial", _frozen(_check_initial(self.initial, S)))
-
-    @property
-    def S(self) -> int:
-        return self.R.shape[-2]
-
-    @property
-    def A(self) -> int:
-        return self.R.shape[-1]
 
     @property
     def homogeneous(self) -> bool:

@@ -28,7 +28,7 @@ from boundlab.solvers.validation import (
 from ._checks import Seed, check_int
 from ._rng import next_uniform
 from .instances import as_generator
-from .models import _check_initial, _check_R_fits_P, _dense_P, _frozen, _low_precision, _renormalised
+from .models import _Sizes, _check_initial, _check_R_fits_P, _dense_P, _frozen, _low_precision, _renormalised
 
 
 def _check_emissions(O, S: int, A: int) -> np.ndarray:
@@ -70,7 +70,7 @@ def _check_terminal(terminal, P: np.ndarray, R: np.ndarray) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class POMDP:
+class POMDP(_Sizes):
     """A finite POMDP (module docstring for the conventions): ``P[s, a, s']``, ``O[a, s', o]`` (or ``O[s', o]``),
     ``R[s, a]`` (any finite reals), exactly one of ``gamma`` in [0, 1) (discounted) or ``H`` >= 1 (finite
     horizon), ``initial`` belief (default uniform over states), ``terminal`` states (absorbing with zero reward under
@@ -104,14 +104,6 @@ class POMDP:
         object.__setattr__(self, "O", _frozen(O))
         object.__setattr__(self, "R", _frozen(R))
         object.__setattr__(self, "initial", _frozen(_check_initial(initial, S)))
-
-    @property
-    def S(self) -> int:
-        return self.R.shape[0]
-
-    @property
-    def A(self) -> int:
-        return self.R.shape[1]
 
     @property
     def n_obs(self) -> int:
