@@ -87,8 +87,8 @@ _ILLEGAL_REWARD = -100.0
 class RockSampleArrays:
     """RockSample as arrays: ``P`` a sparse ``(S*A, S)`` CSR matrix (row ``s*A + a``; transitions are deterministic,
     so one 1 a row), ``O[a, s', o]``, ``R[s, a]``, the ``initial`` belief, the ``terminal`` state, the layout
-    (``rocks[i] = (x, y)``, ``start``) and the grid size ``n``. Solvers take the sparse ``P`` directly; a
-    :class:`POMDP` stores it dense (:func:`rocksample`)."""
+    (``rocks[i] = (x, y)``, ``start``) and the grid size ``n``. Solvers and :class:`POMDP` (:func:`rocksample`) take
+    the sparse ``P`` as it is."""
 
     P: sp.csr_matrix
     O: np.ndarray
@@ -205,8 +205,8 @@ def rocksample(n: int, k: int, *, gamma: float = 0.95, rock_positions: ArrayLike
     (:data:`ROCKSAMPLE_LAYOUTS`: (4, 4), (5, 7), (7, 8)) or ``layout='random'``: ``k`` distinct cells drawn from
     ``seed``. Initial belief: the rover at the start cell, rocks i.i.d. good with probability 1/2.
 
-    A :class:`POMDP` stores ``P`` dense, ``S*A*S`` float64: RS(5, 7) takes 0.98 GB, RS(7, 8) (S = 12545) 16 GB and
-    is refused (``tabular.models.MAX_DENSE_BYTES``); :func:`rocksample_arrays` gives the sparse ``P`` for any size.
+    ``P`` is stored sparse (:attr:`POMDP.sparse`; one nonzero a row, CSR ``(S*A, S)`` with row ``s*A + a``): dense,
+    RS(5, 7) would take 0.98 GB and RS(7, 8) (S = 12545) 16 GB; sparse, 0.6 MB and 2.5 MB.
     """
     arr = rocksample_arrays(n, k, rock_positions=rock_positions, seed=seed, layout=layout, illegal=illegal)
     return POMDP(arr.P, arr.O, arr.R, gamma=gamma, initial=arr.initial, terminal=[arr.terminal],

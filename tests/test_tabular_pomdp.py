@@ -5,6 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,11 @@ def pomdps(draw, max_S=6, max_A=3, max_O=4):
         O[..., 0] += 1.0 - O.sum(-1)
     R = rng.normal(size=(S, A))
     return P, O, R
+
+
+def csr(P):
+    """``P[s, a, s']`` as the sparse ``(S*A, S)`` layout, row ``s*A + a``."""
+    return sp.csr_matrix(P.reshape(P.shape[0] * P.shape[1], P.shape[2]))
 
 
 def reference_update(P, O, b, a, o):
@@ -103,6 +109,54 @@ def test_terminal_states_validated_not_imposed():
         tabular.POMDP(P, O, R, H=4, terminal=[2])
 
 
+def test_sparse_P_stays_sparse_dense_stays_dense():
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.full(4, 0.3), size=(4, 3))
+    P[P < 0.05] = 0.0
+    P /= P.sum(-1, keepdims=True)
+    O, R = rng.dirichlet(np.ones(2), size=(3, 4)), rng.normal(size=(4, 3))
+    dense = tabular.POMDP(P, O, R, gamma=0.9)
+    assert not dense.sparse and dense.P.shape == (4, 3, 4)
+    flat = csr(P)
+    explicit_zero = flat.tocoo()  # the same matrix with an explicit 0 entry (at a zero of P) and unsorted entries
+    zero_at = np.argwhere(P.reshape(12, 4) == 0)[0]
+    explicit_zero = sp.csr_matrix((np.r_[0.0, explicit_zero.data[::-1]], (np.r_[zero_at[0], explicit_zero.row[::-1]],
+                                   np.r_[zero_at[1], explicit_zero.col[::-1]])), shape=(12, 4))
+    layouts = {"csr": (flat, 0.0), "explicit zero": (explicit_zero, 0.0), "float32": (flat.astype(np.float32), 1e-6),
+               "per-action list": ([sp.csr_matrix(P[:, a, :]) for a in range(3)], 0.0)}
+    for name, (layout, rtol) in layouts.items():
+        m = tabular.POMDP(layout, O, R, gamma=0.9)
+        assert m.sparse and isinstance(m.P, sp.csr_matrix) and m.P.shape == (12, 4) and m.P.dtype == np.float64, name
+        assert m.P.has_sorted_indices and m.P.nnz == np.count_nonzero(P), name
+        assert not (m.P.data.flags.writeable or m.P.indices.flags.writeable or m.P.indptr.flags.writeable), name
+        np.testing.assert_allclose(m.P.toarray(), P.reshape(12, 4), rtol=rtol, atol=0, err_msg=name)
+        np.testing.assert_allclose(np.asarray(m.P.sum(axis=1)).ravel(), 1.0, rtol=0, atol=1e-15, err_msg=name)
+        assert m.to_arrays()[0] is m.P
+    assert not np.shares_memory(tabular.POMDP(flat, O, R, gamma=0.9).P.data, flat.data)  # a copy, never the caller's
+    with pytest.raises(ValueError, match="read-only"):
+        m.P.data[0] = 1.0
+
+
+def test_sparse_P_bad_rows_and_terminal_named():
+    P = tabular.tiger().P.copy()
+    P[1, 2] = [0.7, 0.7]
+    with pytest.raises(ValueError, match="P row at state 1, action 2 sums to"):
+        tabular.POMDP(**_tiger_args(P=csr(P)))
+    P = tabular.tiger().P.copy()
+    P[0, 1] = [1.2, -0.2]
+    with pytest.raises(ValueError, match="P has a negative entry at state 0, action 1"):
+        tabular.POMDP(**_tiger_args(P=csr(P)))
+    with pytest.raises(ValueError, match=r"sparse P must have shape \(S\*A, S\) = \(6, 2\)"):
+        tabular.POMDP(**_tiger_args(P=sp.csr_matrix(np.full((2, 2), 0.5))))
+    with pytest.raises(ValueError, match=r"terminal state 0 is not absorbing: P\[0, 1, 0\] = 0.5"):
+        tabular.POMDP(**_tiger_args(P=csr(tabular.tiger().P), terminal=[0]))
+    P = np.zeros((3, 2, 3))
+    P[0, :, 1] = P[1, :, 2] = P[2, :, 2] = 1.0
+    m = tabular.POMDP(csr(P), np.full((3, 2), 0.5), np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), H=4,
+                      terminal=[2])
+    assert m.terminal == (2,) and m.sparse
+
+
 # ---------------------------------------------------------------------------------------------------------- beliefs
 
 @given(pomdps(), st.data())
@@ -139,6 +193,47 @@ def test_batch_update_matches_reference(model, seed):
     for i in range(5):
         pred = B[i] @ P[:, actions[i], :]
         assert probs[i] == pytest.approx(pred @ O[actions[i], :, obs[i]], rel=1e-12)
+
+
+@given(pomdps(), st.integers(0, 2**32 - 1))
+def test_sparse_updates_equal_dense_and_reference(model, seed):
+    """The CSR kernels against the dense ones and the slow reference, single and batch, and belief_update_nb."""
+    P, O, R = model
+    P = np.where(P < 0.15, 0.0, P)  # sparse rows (the largest entry always stays)
+    P /= P.sum(-1, keepdims=True)
+    S, A, n_obs = P.shape[0], P.shape[1], O.shape[2]
+    rng = np.random.default_rng(seed)
+    B = rng.dirichlet(np.full(S, 0.5), size=4)
+    B[0] = np.eye(S)[rng.integers(S)]  # a point belief
+    actions, obs = rng.integers(A, size=4), rng.integers(n_obs, size=4)
+    expected = [reference_update(P, O, B[i], actions[i], obs[i]) for i in range(4)]
+    for i, e in enumerate(expected):
+        if e is None:
+            with pytest.raises(ValueError, match="has probability 0"):
+                tabular.belief_update(csr(P), O, B[i], actions[i], obs[i])
+            continue
+        got = tabular.belief_update(csr(P), O, B[i], actions[i], obs[i])
+        np.testing.assert_allclose(got, e, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(got, tabular.belief_update(P, O, B[i], actions[i], obs[i]), rtol=1e-13,
+                                   atol=1e-16)
+        C = csr(P)
+        nb, p = tabular.belief_update_nb((C.indptr, C.indices, C.data), O, B[i], actions[i], obs[i])
+        np.testing.assert_array_equal(nb, got)
+    if all(e is not None for e in expected):
+        Bs, ps = tabular.belief_update_batch(csr(P), O, B, actions, obs)
+        Bd, pd = tabular.belief_update_batch(P, O, B, actions, obs)
+        np.testing.assert_allclose(Bs, Bd, rtol=1e-13, atol=1e-16)
+        np.testing.assert_allclose(ps, pd, rtol=1e-13)
+
+
+def test_sparse_belief_update_bad_shape_named():
+    m = tabular.tiger()
+    with pytest.raises(ValueError, match=r"sparse P must have shape \(S\*A, S\) = \(6, 2\)"):
+        tabular.belief_update(sp.csr_matrix(np.full((4, 2), 0.5)), m.O, m.initial, 0, 0)
+    with pytest.raises(TypeError, match="P must hold real numbers"):
+        tabular.belief_update(csr(m.P).astype(np.complex128), m.O, m.initial, 0, 0)
+    with pytest.raises(ValueError, match=r"a = 3 is not an action in \[0, 3\)"):
+        tabular.belief_update(csr(m.P), m.O, m.initial, 3, 0)
 
 
 def test_belief_update_tiger_and_zero_probability():
@@ -208,6 +303,26 @@ def test_simulator_reproducible_and_laws_match_the_model():
     for t in (0, 3):  # the state after an opening and the initial state: uniform
         p0 = np.mean(run.states[:, t] == 0)
         assert abs(p0 - 0.5) <= 5 * np.sqrt(0.25 / n)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dense_and_sparse_models_give_identical_trajectories(seed):
+    """Same P stored dense and sparse: the same states, observations and rewards under one seed."""
+    rng = np.random.default_rng(seed)
+    S, A = 7, 3
+    P = rng.dirichlet(np.full(S, 0.4), size=(S, A))
+    P[P < 0.1] = 0.0
+    P /= P.sum(-1, keepdims=True)
+    O, R = rng.dirichlet(np.ones(4), size=(A, S)), rng.normal(size=(S, A))
+    dense = tabular.POMDP(P, O, R, gamma=0.9, initial=rng.dirichlet(np.ones(S)))
+    sparse = tabular.POMDP(csr(P), O, R, gamma=0.9, initial=dense.initial)
+    assert sparse.sparse and not dense.sparse
+    actions = rng.integers(A, size=30)
+    a, b = tabular.simulate_pomdp(dense, actions, 500, seed=seed), tabular.simulate_pomdp(sparse, actions, 500,
+                                                                                         seed=seed)
+    for x, y in [(a.states, b.states), (a.observations, b.observations), (a.rewards, b.rewards)]:
+        np.testing.assert_array_equal(x, y)
+    assert np.all(P[a.states[:, :-1], actions, a.states[:, 1:]] > 0)  # every step has positive probability
 
 
 def test_simulator_bad_input():

@@ -6,8 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from boundlab import tabular
+from boundlab import solvers, tabular
 from boundlab.tabular.pomdp_instances import ROCKSAMPLE_LAYOUTS, rocksample_arrays
+
+
+def row(m, s, a):
+    """``P[s, a, :]`` of a model stored sparse (CSR row ``s*A + a``), dense."""
+    return m.P[s * m.A + a].toarray().ravel()
 
 
 def reference_step(n, rocks, s, a, illegal):
@@ -57,7 +62,7 @@ def test_arrays_equal_slow_reference(n, k, layout_seed, illegal):
             s2, r, obs = reference_step(n, rocks, s, a, illegal)
             expect = np.zeros(m.S)
             expect[s2] = 1.0
-            np.testing.assert_array_equal(m.P[s, a], expect, err_msg=f"P[{s}, {a}]")
+            np.testing.assert_array_equal(row(m, s, a), expect, err_msg=f"P[{s}, {a}]")
             assert m.R[s, a] == r, (s, a)
             np.testing.assert_allclose(m.O[a, s2], obs, rtol=0, atol=1e-15, err_msg=f"O[{a}, {s2}]")
 
@@ -79,12 +84,30 @@ def test_published_layouts_and_initial_belief():
 def test_rocksample_5_7_model_is_valid():
     m = tabular.rocksample(5, 7)
     assert (m.S, m.A, m.gamma) == (25 * 128 + 1, 12, 0.95)
-    np.testing.assert_allclose(m.P.sum(-1), 1.0)
+    assert m.sparse and m.P.shape == (m.S * m.A, m.S) and m.P.nnz == m.S * m.A  # deterministic: one 1 a row
+    np.testing.assert_array_equal(np.asarray(m.P.sum(axis=1)).ravel(), 1.0)
 
 
-def test_rocksample_7_8_is_refused_dense_with_a_clear_error():
-    with pytest.raises(ValueError, match="GiB"):
-        tabular.rocksample(7, 8)
+def test_rocksample_7_8_is_a_sparse_model():
+    """RS(7, 8): S = 7*7*2^8 + 1 = 12545 states (16 GB dense), stored as a CSR (S*A, S) matrix."""
+    m = tabular.rocksample(7, 8)
+    assert (m.S, m.A, m.n_obs) == (12545, 13, 3) and m.sparse and m.terminal == (12544,)
+    assert m.P.nnz == m.S * m.A and not m.P.data.flags.writeable
+    arr = rocksample_arrays(7, 8)
+    assert (m.P != arr.P).nnz == 0
+    run = tabular.simulate_pomdp(m, [2] * 7, 5, seed=0)  # east from (0, 3): exit after 7 steps
+    assert (run.states[:, -1] == m.terminal[0]).all() and (run.rewards[:, -1] == 10.0).all()
+
+
+def test_solvers_take_the_stored_sparse_P():
+    """What to_arrays() returns for a sparse model goes to the solvers as it is, with the dense model's values."""
+    m = tabular.rocksample(2, 1, rock_positions=[[1, 0]])
+    dense = tabular.POMDP(m.P.toarray().reshape(m.S, m.A, m.S), m.O, m.R, gamma=m.gamma, initial=m.initial,
+                          terminal=m.terminal)
+    assert not dense.sparse
+    vs = solvers.pomdp_value_iteration(*m.to_arrays(), H=4, gamma=0.95).value(m.initial)
+    vd = solvers.pomdp_value_iteration(*dense.to_arrays(), H=4, gamma=0.95).value(dense.initial)
+    assert vs == pytest.approx(vd, abs=1e-12)
 
 
 def test_hand_checked_steps_on_rocksample_4_4():
@@ -94,15 +117,18 @@ def test_hand_checked_steps_on_rocksample_4_4():
     def state(x, y, bits):
         return (y * 4 + x) * K + bits
 
+    def P(s, a, t):
+        return m.P[s * m.A + a, t]
+
     s = state(0, 2, 0b1111)
-    assert m.P[s, 0, state(0, 3, 0b1111)] == 1.0 and m.R[s, 0] == 0.0  # north
-    assert m.P[s, 3, s] == 1.0 and m.R[s, 3] == -100.0  # west off the grid: stays, illegal
-    assert m.P[s, 4, s] == 1.0 and m.R[s, 4] == -100.0  # no rock at the start
+    assert P(s, 0, state(0, 3, 0b1111)) == 1.0 and m.R[s, 0] == 0.0  # north
+    assert P(s, 3, s) == 1.0 and m.R[s, 3] == -100.0  # west off the grid: stays, illegal
+    assert P(s, 4, s) == 1.0 and m.R[s, 4] == -100.0  # no rock at the start
     s = state(3, 1, 0b0001)  # on rock 0, good
-    assert m.P[s, 4, state(3, 1, 0)] == 1.0 and m.R[s, 4] == 10.0
-    assert m.P[state(3, 1, 0), 4, state(3, 1, 0)] == 1.0 and m.R[state(3, 1, 0), 4] == -10.0
-    assert m.P[s, 2, 256] == 1.0 and m.R[s, 2] == 10.0  # east exit
-    assert m.P[256, :, 256].tolist() == [1.0] * 9 and m.R[256].tolist() == [0.0] * 9
+    assert P(s, 4, state(3, 1, 0)) == 1.0 and m.R[s, 4] == 10.0
+    assert P(state(3, 1, 0), 4, state(3, 1, 0)) == 1.0 and m.R[state(3, 1, 0), 4] == -10.0
+    assert P(s, 2, 256) == 1.0 and m.R[s, 2] == 10.0  # east exit
+    assert [P(256, a, 256) for a in range(9)] == [1.0] * 9 and m.R[256].tolist() == [0.0] * 9
     # check accuracy: 1 at distance 0; (1 + 2^(-1/20)) / 2 at distance 1 (rock 1 at (2,1) from (3,1))
     assert m.O[5, s, 1] == 1.0
     eta = (1 + 2 ** (-1 / 20)) / 2
@@ -113,7 +139,7 @@ def test_hand_checked_steps_on_rocksample_4_4():
 def test_terminate_mode_ends_on_illegal_actions():
     m = tabular.rocksample(4, 4, illegal="terminate")
     s = 2 * 4 * 16
-    assert m.P[s, 3, 256] == 1.0 and m.P[s, 4, 256] == 1.0 and m.R[s, 3] == -100.0
+    assert m.P[s * 9 + 3, 256] == 1.0 and m.P[s * 9 + 4, 256] == 1.0 and m.R[s, 3] == -100.0
 
 
 def test_random_layout_is_reproducible_and_explicit_positions_work():

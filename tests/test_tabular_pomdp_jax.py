@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from boundlab import tabular
 from boundlab.tabular import jax_env, pomdp_jax
@@ -101,3 +102,40 @@ def test_bad_input_is_named():
         pomdp_jax.params_from_model(tabular.tiger(), horizon=0)
     with pytest.raises(TypeError, match="horizon"):
         pomdp_jax.params_from_model(tabular.tiger(), horizon=2.0)
+
+
+def test_sparse_model_steps_exactly_as_its_dense_twin():
+    """A model stored sparse (padded supports) draws the same states and observations under one key as the same
+    model stored dense; the padded supports and cumulative sums give back P."""
+    rng = np.random.default_rng(8)
+    S, A = 6, 3
+    P = rng.dirichlet(np.full(S, 0.4), size=(S, A))
+    P[P < 0.1] = 0.0
+    P /= P.sum(-1, keepdims=True)
+    O = rng.dirichlet(np.ones(3), size=(A, S))
+    dense = tabular.POMDP(P, O, rng.normal(size=(S, A)), gamma=0.9)
+    sparse = tabular.POMDP(sp.csr_matrix(P.reshape(S * A, S)), O, dense.R, gamma=0.9)
+    pd, ps = pomdp_jax.params_from_model(dense), pomdp_jax.params_from_model(sparse)
+    K = int(np.count_nonzero(P, axis=-1).max())
+    assert ps.cdf_P.shape == (S, A, K) and ps.next_P.shape == (S, A, K)
+    rebuilt = np.zeros((S, A, S))
+    probs = np.diff(np.asarray(ps.cdf_P, np.float64), axis=-1, prepend=0.0)
+    for s, a, k in np.ndindex(S, A, K):
+        rebuilt[s, a, int(ps.next_P[s, a, k])] += probs[s, a, k]
+    np.testing.assert_allclose(rebuilt, P, atol=1e-6)
+    keys = jax.random.split(jax.random.key(5), 3000)
+    s, a = (x.ravel() for x in np.meshgrid(np.arange(S), np.arange(A), indexing="ij"))
+    state = pomdp_jax.POMDPEnvState(jnp.asarray(s, jnp.int32), jnp.zeros(s.size, jnp.int32))
+    every = jax.jit(jax.vmap(jax.vmap(pomdp_jax.step, in_axes=(0, None, None, None)), in_axes=(None, 0, 0, None)))
+    od, nd, _, _ = every(keys, state, jnp.asarray(a), pd)  # [(s, a), key]
+    os_, ns, _, _ = every(keys, state, jnp.asarray(a), ps)
+    assert np.array_equal(nd.s, ns.s) and np.array_equal(od, os_)
+    assert len(np.unique(np.asarray(ns.s))) == S  # the draws do move around
+
+
+def test_rocksample_7_8_params_are_small():
+    params = pomdp_jax.params_from_model(tabular.rocksample(7, 8))
+    assert params.next_P.shape == (12545, 13, 1) and params.cdf_P.shape == (12545, 13, 1)
+    state = pomdp_jax.POMDPEnvState(jnp.int32((3 * 7 + 6) * 256 + 5), jnp.int32(0))  # cell (6, 3): east exits
+    obs, nxt, reward, done = pomdp_jax.step(jax.random.key(0), state, 2, params)
+    assert int(nxt.s) == 12544 and bool(done) and float(reward) == 10.0
