@@ -20,10 +20,12 @@ from .pomdp import POMDP, POMDPTrajectories, belief_update, belief_update_batch,
 from .pomdp_file import PomdpSpec, parse_pomdp, read_pomdp
 from .pomdp_instances import (
     ROCKSAMPLE_LAYOUTS,
+    TAG_CELLS,
     RockSampleArrays,
     crying_baby,
     rocksample,
     rocksample_arrays,
+    tag,
     tiger,
 )
 from .rewards import BernoulliRewards, GaussianRewards
@@ -31,9 +33,10 @@ from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
     "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
-    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "Trajectories", "belief_update",
+    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "TAG_CELLS", "Trajectories",
+    "belief_update",
     "belief_update_batch", "belief_update_nb", "chain", "crying_baby", "dirichlet_mdp", "from_gymnasium",
     "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
     "minimax_hard_instance", "parse_pomdp", "random_linear_mdp", "read_pomdp", "riverswim", "rocksample",
-    "rocksample_arrays", "simulate", "simulate_pomdp", "six_arms", "tiger",
+    "rocksample_arrays", "simulate", "simulate_pomdp", "six_arms", "tag", "tiger",
 ]

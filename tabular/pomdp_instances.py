@@ -211,3 +211,85 @@ def rocksample(n: int, k: int, *, gamma: float = 0.95, rock_positions: ArrayLike
     arr = rocksample_arrays(n, k, rock_positions=rock_positions, seed=seed, layout=layout, illegal=illegal)
     return POMDP(arr.P, arr.O, arr.R, gamma=gamma, initial=arr.initial, terminal=[arr.terminal],
                  name=f"rocksample-{arr.n}-{len(arr.rocks)}")
+
+
+# ------------------------------------------------------------------------------------------------------------- Tag
+
+#: Tag's map (Pineau, Gordon & Thrun 2003, fig. of the Tag domain; the same map as DESPOT's ``tag`` and
+#: TagPOMDPProblem.jl): a 10 x 2 corridor (rows y = 0, 1) with a 3 x 3 block on top at columns x = 5..7 (rows
+#: y = 2..4), 29 cells. Cell ``c`` is ``(TAG_CELLS[c][0], TAG_CELLS[c][1])`` = (x, y), x growing east, y north:
+#: cells 0-9 the bottom row, 10-19 the row above, 20-28 the block row by row.
+TAG_CELLS: tuple[tuple[int, int], ...] = (
+    tuple((x, y) for y in (0, 1) for x in range(10)) + tuple((x, y) for y in (2, 3, 4) for x in (5, 6, 7)))
+
+_TAG_MOVES = ((0, 1), (0, -1), (1, 0), (-1, 0))  # north, south, east, west
+
+
+def _tag_neighbours() -> np.ndarray:
+    """``nb[c, d]``: the cell reached from cell ``c`` by move ``d`` (north, south, east, west), ``c`` itself where
+    the move would leave the map."""
+    index = {cell: c for c, cell in enumerate(TAG_CELLS)}
+    return np.array([[index.get((x + dx, y + dy), c) for dx, dy in _TAG_MOVES] for c, (x, y) in enumerate(TAG_CELLS)])
+
+
+def tag(gamma: float | None = None, H: int | None = None) -> POMDP:
+    """Tag (Pineau, Gordon & Thrun 2003, "Point-based value iteration: an anytime algorithm for POMDPs", IJCAI;
+    870 states, 5 actions, 30 observations as there), ``P`` stored sparse (at most 5 next states a row).
+
+    Map: :data:`TAG_CELLS` (29 cells). States ``s = 30 * r + t``: robot cell ``r`` in 0..28, opponent cell ``t`` in
+    0..28 or ``t = 29`` tagged (the paper's Opponent in {s_0..s_28, s_tagged}). Actions: 0 north, 1 south, 2 east,
+    3 west, 4 tag. The robot moves deterministically and stays where a move would leave the map; tag leaves it in
+    place. Rewards (on the state before the step): -1 a move (blocked or not), +10 for tag in the opponent's cell
+    (the next state is ``(r, tagged)``), -10 for tag elsewhere; discount 0.95 (the paper's). The tagged states are
+    terminal: absorbing under every action with reward 0. Observations: after each step, ``o = r'`` (the robot's
+    own cell) when the robot and opponent are in different cells, ``o = 29`` ("opponent here") when they share a
+    cell. Initial belief: uniform over the 29 * 29 untagged states (robot and opponent in independent uniform cells,
+    as in the paper).
+
+    Opponent (unless tagged): moves from its cell ``t`` given the robot's cell ``r`` before the step, 0.8 away and
+    0.2 stay (the paper's numbers), the "away" mass split by axis as in DESPOT's ``BaseTag::OppTransitionDistribution``
+    (``examples/cpp_models/tag``), which TagPOMDPProblem.jl's ``transition_option=:orig`` describes as the original
+    rule: along x, 0.4 to the side away from the robot, or 0.2 to each side if they share the column; along y
+    likewise; a move that would leave the map leaves it where it is (adding to the 0.2 stay).
+    Reconstructed, with what it rests on: the per-axis split and the wall rule (DESPOT's code; the paper states only
+    0.8 away / 0.2 stay); the cell numbering and the orientation (north = towards the block; the paper's figure
+    fixes only the map's shape); the observation in the tagged state (29, as DESPOT and TagPOMDPProblem.jl emit on
+    the tagging step; it carries no information since the episode has ended).
+
+    Published values (simulated returns of computed policies, not certified V*): PBVI -9.18 (the paper), HSVI2 and
+    SARSOP about -6.0 to -6.1 (Kurniawati, Hsu & Lee 2008; TagPOMDPProblem.jl's script quotes SARSOP on the
+    original model at -6.13 +/- 0.12)."""
+    nb = _tag_neighbours()
+    n, A, TAGGED = len(TAG_CELLS), 5, len(TAG_CELLS)
+    S = n * (n + 1)
+    r, t = np.divmod(np.arange(n * n), n)  # every untagged (robot, opponent) pair, robot-major
+    s = r * (n + 1) + t
+    xy = np.array(TAG_CELLS)
+    dx, dy = np.sign(xy[t, 0] - xy[r, 0]), np.sign(xy[t, 1] - xy[r, 1])
+    # The opponent's five outcomes: north, south, east, west (0.4 away from the robot, 0.2 each way if level), stay
+    p_move = np.stack([0.2 * (dy == 0) + 0.4 * (dy > 0), 0.2 * (dy == 0) + 0.4 * (dy < 0),
+                       0.2 * (dx == 0) + 0.4 * (dx > 0), 0.2 * (dx == 0) + 0.4 * (dx < 0), np.full(t.size, 0.2)],
+                      axis=1)
+    t_next = np.concatenate([nb[t], t[:, None]], axis=1)  # (n*n, 5)
+    r_next = np.concatenate([nb[r], r[:, None]], axis=1)  # (n*n, A): tag leaves the robot in place
+    rows = (s[:, None, None] * A + np.arange(A)[None, :, None]).repeat(5, axis=2)  # (n*n, A, 5)
+    cols = r_next[:, :, None] * (n + 1) + t_next[:, None, :]
+    vals = np.broadcast_to(p_move[:, None, :], rows.shape).copy()
+    caught = r == t
+    cols[caught, 4] = (r[caught] * (n + 1) + TAGGED)[:, None]  # tag in the opponent's cell: tagged, all mass
+    vals[caught, 4] = [1.0, 0.0, 0.0, 0.0, 0.0]
+    done = np.arange(n) * (n + 1) + TAGGED  # the tagged states: absorbing
+    rows = np.concatenate([rows.ravel(), (done[:, None] * A + np.arange(A)).ravel()])
+    cols = np.concatenate([cols.ravel(), np.repeat(done, A)])
+    vals = np.concatenate([vals.ravel(), np.ones(done.size * A)])
+    P = sp.coo_matrix((vals, (rows, cols)), shape=(S * A, S)).tocsr()  # duplicates (blocked moves) summed
+
+    R = np.zeros((S, A))
+    R[s, :4] = -1.0
+    R[s, 4] = np.where(caught, 10.0, -10.0)
+    O = np.zeros((S, n + 1))  # O[s', o], the same for every action
+    O[s, np.where(caught, TAGGED, r)] = 1.0
+    O[done, TAGGED] = 1.0
+    initial = np.zeros(S)
+    initial[s] = 1.0 / s.size
+    return POMDP(P, O, R, initial=initial, terminal=done, name="tag", **_horizon_or_discount(gamma, H, 0.95))

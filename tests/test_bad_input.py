@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boundlab import bounds, solvers, tabular
-from boundlab.tabular import jax_env, learners
+from boundlab.tabular import jax_env, learners, pomdp_jax
 
 S, A, H, K = 3, 2, 3, 4
 _rng = np.random.default_rng(0)
@@ -32,6 +32,9 @@ LINEAR = tabular.random_linear_mdp(S=S, A=A, d=4, H=H, seed=0)  # d != H: theta[
 FRAME = bounds.measure_regret("ucb-h", EPISODIC, K, seeds=[0, 1], progress=False)
 FROZEN_LAKE = gym.make("FrozenLake-v1")
 STORE = Path(tempfile.mkdtemp(prefix="boundlab-bad-input-")) / "runs.sqlite"
+TIGER = tabular.tiger()
+TIGER_SPARSE_P = sp.csr_matrix(TIGER.P.reshape(6, 2))  # row s*A + a
+SMALL_ROCKSAMPLE = tabular.rocksample(2, 1, rock_positions=[[0, 0]])  # stored sparse
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
 NOT_A_NUMBER = st.sampled_from(["0.5", None, [0.5], 0.5 + 0.5j, b"1"])
@@ -86,6 +89,18 @@ def _bad_stochastic(shape):
         cases.append(x)
     cases += [x.astype(np.float32) * 1.001 for x in [base]]  # float32 rows off by 1e-3
     return st.sampled_from(cases + ["P", None])
+
+
+def _bad_sparse_P():
+    """Sparse (S*A, S) transitions of Tiger gone wrong: a row off 1, a negative or NaN entry, rows missing, complex,
+    a per-action list of the wrong length."""
+    base = TIGER_SPARSE_P.toarray()
+    off, negative, nan = base.copy(), base.copy(), base.copy()
+    off[0] = [0.7, 0.7]
+    negative[1] = [1.2, -0.2]
+    nan[2, 0] = np.nan
+    return st.sampled_from([sp.csr_matrix(off), sp.csr_matrix(negative), sp.csr_matrix(nan), sp.csr_matrix(base[:4]),
+                            sp.csr_matrix(base.astype(np.complex128)), [sp.csr_matrix(base[:2])]])
 
 
 def _bad_real(shape):
@@ -183,6 +198,33 @@ CASES: dict[str, tuple] = {
     "jax_env.params_from_model": (jax_env.params_from_model, dict(model=EPISODIC, horizon=None),
                                   dict(model=st.sampled_from([None, (P, R), "riverswim"]),
                                        horizon=optional(positive_int()))),
+    "tabular.POMDP-sparse": (tabular.POMDP, dict(P=TIGER_SPARSE_P, O=TIGER.O, R=TIGER.R, gamma=0.95),
+                             dict(P=_bad_sparse_P(), O=_bad_stochastic(TIGER.O.shape), R=_bad_real(TIGER.R.shape),
+                                  gamma=in_unit_interval(), initial=optional(_bad_stochastic((2,))),
+                                  terminal=st.sampled_from([[0], [2], [-1], [0.5], "x"]))),
+    "tabular.tag": (tabular.tag, dict(gamma=0.95), dict(gamma=optional(in_unit_interval()))),
+    "tabular.tag-H": (tabular.tag, dict(H=5), dict(H=optional(positive_int()))),
+    "tabular.belief_update-sparse": (tabular.belief_update,
+                                     dict(P=TIGER_SPARSE_P, O=TIGER.O, b=TIGER.initial, a=0, o=0),
+                                     dict(P=st.sampled_from([sp.csr_matrix(np.full((4, 2), 0.5)), "P", None,
+                                                             TIGER_SPARSE_P.astype(np.complex128)]),
+                                          O=st.sampled_from([TIGER.O[:2], TIGER.O[0], "O", None]),
+                                          b=_bad_stochastic((2,)), a=st.one_of(positive_int(minimum=0), st.just(3)),
+                                          o=st.one_of(positive_int(minimum=0), st.just(2)))),
+    "tabular.belief_update_batch-sparse": (tabular.belief_update_batch,
+                                           dict(P=TIGER_SPARSE_P, O=TIGER.O, B=np.full((2, 2), 0.5), actions=[0, 1],
+                                                observations=[0, 1]),
+                                           dict(B=_bad_stochastic((2, 2)).filter(lambda x: np.ndim(x) != 1),
+                                                actions=st.sampled_from([[0.0, 1.0], [0, 3], [0], "a", None]),
+                                                observations=st.sampled_from([[0, -1], [0, 2], [0, 1, 1], None]))),
+    "tabular.simulate_pomdp-sparse": (tabular.simulate_pomdp, dict(model=SMALL_ROCKSAMPLE, actions=[0, 2],
+                                                                   n_episodes=3, seed=0),
+                                      dict(model=st.sampled_from([None, "tiger", (P, R), EPISODIC]),
+                                           actions=st.sampled_from([[0.5], [9], [-1], [[0]], "a", None]),
+                                           n_episodes=positive_int(), seed=seed())),
+    "pomdp_jax.params_from_model": (pomdp_jax.params_from_model, dict(model=SMALL_ROCKSAMPLE, horizon=None),
+                                    dict(model=st.sampled_from([None, "tiger", (P, R), EPISODIC]),
+                                         horizon=optional(positive_int()))),
     "solvers.evaluate_policies": (solvers.evaluate_policies, dict(P=P, R=R, policies=np.zeros((2, H, S), np.int64),
                                                                   starts=np.zeros(2, np.int64), epsilon=0.0),
                                   dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape),

@@ -167,3 +167,128 @@ def test_random_layout_is_reproducible_and_explicit_positions_work():
 def test_bad_input_is_named(kwargs, err, match):
     with pytest.raises(err, match=match):
         tabular.rocksample(**kwargs)
+
+
+# ------------------------------------------------------------------------------------------------------------- Tag
+
+def tag_reference(s, a):
+    """One (s, a) of Tag, slowly, from the rule in tabular.tag's docstring: (next-state distribution, reward)."""
+    cells = list(tabular.TAG_CELLS)
+
+    def move(c, d):
+        x, y = cells[c]
+        dx, dy = [(0, 1), (0, -1), (1, 0), (-1, 0)][d]
+        return cells.index((x + dx, y + dy)) if (x + dx, y + dy) in cells else c
+
+    r, t = divmod(s, 30)
+    if t == 29:
+        return {s: 1.0}, 0.0
+    if a == 4 and r == t:
+        return {r * 30 + 29: 1.0}, 10.0
+    r2 = move(r, a) if a < 4 else r
+    (rx, ry), (tx, ty) = cells[r], cells[t]
+    dist = {}
+
+    def add(c, p):
+        dist[r2 * 30 + c] = dist.get(r2 * 30 + c, 0.0) + p
+
+    if tx == rx:
+        add(move(t, 2), 0.2)
+        add(move(t, 3), 0.2)
+    else:
+        add(move(t, 2 if tx > rx else 3), 0.4)
+    if ty == ry:
+        add(move(t, 0), 0.2)
+        add(move(t, 1), 0.2)
+    else:
+        add(move(t, 0 if ty > ry else 1), 0.4)
+    add(t, 0.2)
+    return dist, (-1.0 if a < 4 else -10.0)
+
+
+def test_tag_sizes_map_and_conventions():
+    m = tabular.tag()
+    assert (m.S, m.A, m.n_obs, m.gamma) == (870, 5, 30, 0.95) and m.sparse
+    cells = tabular.TAG_CELLS
+    assert len(cells) == len(set(cells)) == 29
+    assert set(cells) == {(x, y) for x in range(10) for y in (0, 1)} | {(x, y) for x in (5, 6, 7) for y in (2, 3, 4)}
+    assert m.terminal == tuple(30 * r + 29 for r in range(29))
+    support = np.flatnonzero(m.initial)
+    assert len(support) == 29 * 29 and np.all(support % 30 != 29)
+    np.testing.assert_allclose(m.initial[support], 1 / 841)
+    assert tabular.tag(H=10).H == 10 and tabular.tag(gamma=0.9).gamma == 0.9
+
+
+def test_tag_equals_slow_reference():
+    m = tabular.tag()
+    for s in range(m.S):
+        r, t = divmod(s, 30)
+        expect_obs = 29 if t in (r, 29) else r  # O[a, s', o]: one-hot, the same for every action
+        np.testing.assert_array_equal(m.O[:, s], np.tile(np.eye(30)[expect_obs], (5, 1)), err_msg=f"O[:, {s}]")
+        for a in range(m.A):
+            dist, reward = tag_reference(s, a)
+            expect = np.zeros(m.S)
+            for s2, p in dist.items():
+                expect[s2] += p
+            np.testing.assert_allclose(m.P[s * m.A + a].toarray().ravel(), expect, rtol=0, atol=1e-15,
+                                       err_msg=f"P[{s}, {a}]")
+            assert m.R[s, a] == reward, (s, a)
+
+
+def test_tag_opponent_moves_on_hand_checked_cells():
+    """The per-axis rule worked out by hand for a few (robot, opponent) cells, robot moving north."""
+    m = tabular.tag()
+    cell = {xy: c for c, xy in enumerate(tabular.TAG_CELLS)}
+
+    def opponent_law(robot, opponent, a=0):
+        r, t = cell[robot], cell[opponent]
+        row = m.P[(30 * r + t) * 5 + a].toarray().ravel()
+        r2 = np.flatnonzero(row)[0] // 30
+        return {tabular.TAG_CELLS[s2 % 30]: round(p, 12) for s2, p in enumerate(row) if p > 0}, tabular.TAG_CELLS[r2]
+
+    # opponent east of the robot on the bottom row: 0.4 east; level in y: 0.2 north, 0.2 south (the wall: stays)
+    assert opponent_law((0, 0), (3, 0)) == ({(4, 0): 0.4, (3, 1): 0.2, (3, 0): 0.4}, (0, 1))
+    # opponent at the top of the block, robot below in its column: 0.2 east, 0.2 west, 0.4 north (wall: stays)
+    assert opponent_law((6, 0), (6, 4)) == ({(7, 4): 0.2, (5, 4): 0.2, (6, 4): 0.6}, (6, 1))
+    # cornered at the far end (east and north are walls): it stays
+    assert opponent_law((0, 0), (9, 1)) == ({(9, 1): 1.0}, (0, 1))
+    # below a robot in the block: 0.4 south, 0.2 east, 0.2 west, 0.2 stay
+    assert opponent_law((6, 3), (6, 1)) == ({(6, 0): 0.4, (7, 1): 0.2, (5, 1): 0.2, (6, 1): 0.2}, (6, 4))
+    # west of and above the robot, under the wall left of the block: 0.4 west, 0.4 north into (4, 2), a wall: stays
+    assert opponent_law((7, 0), (4, 1)) == ({(3, 1): 0.4, (4, 1): 0.6}, (7, 1))
+    # the robot moving west into the map's edge stays put; tag elsewhere: -10, robot stays, opponent still moves
+    # (0.4 east; 0.4 south, off the map: stays)
+    assert opponent_law((0, 1), (2, 0), a=3)[1] == (0, 1)
+    law, robot = opponent_law((0, 1), (2, 0), a=4)
+    assert robot == (0, 1) and law == {(3, 0): 0.4, (2, 0): 0.6}
+    r = cell[(5, 2)]
+    assert m.R[30 * r + r, 4] == 10.0 and m.P[(30 * r + r) * 5 + 4, 30 * r + 29] == 1.0
+
+
+def test_tag_belief_and_simulation_semantics():
+    """After a move the robot's cell is known from the observation; a co-located tag ends the episode with +10."""
+    m = tabular.tag()
+    P, O, R = m.to_arrays()
+    o = 13  # the robot saw itself in cell 13 = (3, 1), so it was in (3, 0) and moved north (or is seeing o = 29)
+    b = tabular.belief_update(P, O, m.initial, 0, o)
+    r_post, t_post = np.divmod(np.flatnonzero(b), 30)
+    assert np.all(r_post == o) and np.all(t_post != o) and np.all(t_post < 29)
+    b_here = tabular.belief_update(P, O, m.initial, 0, 29)  # "opponent here": robot and opponent share a cell
+    r_here, t_here = np.divmod(np.flatnonzero(b_here), 30)
+    assert np.array_equal(r_here, t_here)
+    run = tabular.simulate_pomdp(m, [4, 4], 4000, seed=1)
+    start_r, start_t = np.divmod(run.states[:, 0], 30)
+    caught = start_r == start_t
+    assert caught.any() and np.all(run.rewards[caught, 0] == 10.0) and np.all(run.rewards[~caught, 0] == -10.0)
+    assert np.all(run.states[caught, 1] % 30 == 29) and np.all(run.rewards[caught, 1] == 0.0)
+    assert abs(caught.mean() - 1 / 29) <= 5 * np.sqrt(1 / 29 * 28 / 29 / 4000)
+
+
+def test_tag_fully_observable_bound_is_consistent_with_published_values():
+    """V*(b0) <= V_MDP(b0) (the robot also seeing the opponent). Published Tag returns (SARSOP -6.13 +/- 0.12 on the
+    original model; simulated, so at most V*) must then lie below V_MDP(b0): a weak check of the model's sign and
+    scale, not of V* (no certified V* is published)."""
+    m = tabular.tag()
+    P, O, R = m.to_arrays()
+    v_mdp = float(m.initial @ solvers.value_iteration(P, R, m.gamma, tol=1e-10).V)
+    assert -6.13 - 0.12 <= v_mdp < 10.0
