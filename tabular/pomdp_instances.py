@@ -256,9 +256,9 @@ def tag(gamma: float | None = None, H: int | None = None) -> POMDP:
     fixes only the map's shape); the observation in the tagged state (29, as DESPOT and TagPOMDPProblem.jl emit on
     the tagging step; it carries no information since the episode has ended).
 
-    Published values (simulated returns of computed policies, not certified V*): PBVI -9.18 (the paper), HSVI2 and
-    SARSOP about -6.0 to -6.1 (Kurniawati, Hsu & Lee 2008; TagPOMDPProblem.jl's script quotes SARSOP on the
-    original model at -6.13 +/- 0.12)."""
+    Published values are simulated returns of computed policies, not certified V*: TagPOMDPProblem.jl's
+    ``scripts/check_vs_original.jl`` quotes SARSOP on the original model at -6.13 +/- 0.12 (the SARSOP and HSVI2
+    papers report about -6 too)."""
     nb = _tag_neighbours()
     n, A, TAGGED = len(TAG_CELLS), 5, len(TAG_CELLS)
     S = n * (n + 1)
