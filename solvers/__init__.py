@@ -8,6 +8,7 @@ Imports nothing else of boundlab, so it can be used on any model::
 """
 
 from .evaluation import policy_evaluation
+from .heuristic_search import HSVIResult, hsvi
 from .finite_horizon import backward_induction, evaluate_policies, finite_horizon_evaluation
 from .linear_programming import linear_programming
 from .policy_iteration import policy_iteration
@@ -19,6 +20,7 @@ from .select import solve
 from .value_iteration import modified_policy_iteration, value_iteration
 
 __all__ = [
+    "HSVIResult",
     "POMCPResult",
     "POMDPBound",
     "POMDPValueFunction",
@@ -29,6 +31,7 @@ __all__ = [
     "evaluate_policies",
     "fib",
     "finite_horizon_evaluation",
+    "hsvi",
     "linear_programming",
     "modified_policy_iteration",
     "pbvi",

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from .pomdp_value_iteration import POMDPValueFunction, _check_emissions, check_belief
 from .result import EPS
@@ -51,15 +52,38 @@ class POMDPBound(POMDPValueFunction):
     iterations: int = 0
 
 
-def _model(P, O, R, gamma):
-    """Validated ``(P[s, a, s'], M[a, o, s, s'] = gamma P(s'|s,a) O(o|a,s'), R, gamma)``, float64, dense."""
+@dataclass(frozen=True)
+class _Model:
+    """A validated discounted POMDP: ``Pa[a]`` the ``(S, S)`` transition matrix of action ``a`` (scipy CSR where
+    ``P`` came sparse, else dense), ``P2`` the ``(S*A, S)`` row operator, ``O[a, s', o]``, ``R[s, a]``, ``gamma``."""
+
+    Pa: tuple
+    P2: object
+    O: np.ndarray
+    R: np.ndarray
+    gamma: float
+
+    @property
+    def P(self):
+        """``P`` as the planners take it: dense ``(S, A, S)`` or sparse ``(S*A, S)``."""
+        S, A = self.R.shape
+        return self.P2 if sp.issparse(self.P2) else self.P2.reshape(S, A, S)
+
+    def projection(self) -> np.ndarray:
+        """``M[a, o, s, s'] = gamma P(s'|s, a) O(o|a, s')``, dense: ``A * O * S^2`` floats (PBVI only)."""
+        P = self.P2.toarray() if sp.issparse(self.P2) else self.P2
+        S, A = self.R.shape
+        return self.gamma * np.einsum("sat,ato->aost", P.reshape(S, A, S), self.O)
+
+
+def _model(P, O, R, gamma) -> _Model:
+    """Validate ``P`` (dense ``(S, A, S)``, sparse ``(S*A, S)`` or a per-action list), ``O``, ``R`` and ``gamma``;
+    a sparse ``P`` stays sparse."""
     R = check_rewards(R, "R", 2)
     S, A = R.shape
     P2, _ = row_operator(P, S, A, "P")
-    P = (P2.toarray() if sp.issparse(P2) else np.asarray(P2)).reshape(S, A, S)
-    O = _check_emissions(O, S, A)
-    gamma = check_gamma(gamma)
-    return P, gamma * np.einsum("sat,ato->aost", P, O), R, gamma
+    Pa = tuple(P2[a::A] for a in range(A))  # rows s*A + a, s = 0..S-1
+    return _Model(Pa, P2, _check_emissions(O, S, A), R, check_gamma(gamma))
 
 
 def _tol(tol) -> float:
@@ -91,14 +115,19 @@ def qmdp(P, O, R, gamma: float, *, tol: float = 1e-6) -> POMDPBound:
     """QMDP upper bound (Littman, Cassandra & Kaelbling 1995): one vector per action, ``alpha_a >= Q*_MDP(., a)``
     entrywise (certified; the slack added is at most ``tol / 2`` plus rounding). ``O`` is checked even though QMDP
     ignores it."""
-    P, _, R, gamma = _model(P, O, R, gamma)
-    U, slack, n = _qmdp_table(P, R, gamma, _tol(tol))
-    return _finish(U.T, np.arange(R.shape[1]), gamma, "upper", slack, n)
+    m = _model(P, O, R, gamma)
+    U, slack, n = _qmdp_table(m.P, m.R, m.gamma, _tol(tol))
+    return _finish(U.T, np.arange(m.R.shape[1]), m.gamma, "upper", slack, n)
 
 
-def _fib_step(M: np.ndarray, R: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """``T alpha`` on ``(A, S)`` tables: ``R(s, a) + sum_o max_a' sum_s' M[a, o, s, s'] alpha[a', s']``."""
-    return R.T + np.einsum("aosb->as", np.einsum("aost,bt->aosb", M, alpha).max(axis=3, keepdims=True))
+def _fib_step(m: _Model, alpha: np.ndarray) -> np.ndarray:
+    """``T alpha`` on ``(A, S)`` tables: ``R(s, a) + gamma sum_o max_a' sum_s' P(s'|s, a) O(o|a, s') alpha[a', s']``,
+    one (sparse or dense) product ``Pa[a] @ (O[a, :, o] * alpha.T)`` per action and observation."""
+    out = m.R.T.copy()
+    for a, Pa in enumerate(m.Pa):
+        for o in range(m.O.shape[2]):
+            out[a] += m.gamma * np.asarray(Pa @ (m.O[a, :, o, None] * alpha.T)).max(axis=1)
+    return out
 
 
 def fib(P, O, R, gamma: float, *, tol: float = 1e-6, max_iter: int = 100_000) -> POMDPBound:
@@ -106,17 +135,18 @@ def fib(P, O, R, gamma: float, *, tol: float = 1e-6, max_iter: int = 100_000) ->
     alpha_FIB,a`` entrywise and ``alpha_a <= `` the QMDP vectors (module docstring). Stops when one step changes the
     table by at most ``tol (1 - gamma) / gamma`` in sup norm; the certified slack added is then at most ``tol`` plus
     rounding. Raises ``RuntimeError`` if ``max_iter`` steps do not get there."""
-    P, M, R, gamma = _model(P, O, R, gamma)
+    m = _model(P, O, R, gamma)
     tol, max_iter = _tol(tol), check_int(max_iter, "max_iter", minimum=1)
+    R, gamma = m.R, m.gamma
     S, A = R.shape
-    upper, _, _ = _qmdp_table(P, R, gamma, tol)
+    upper, _, _ = _qmdp_table(m.P, R, gamma, tol)
     upper = upper.T
     if gamma == 0.0:
         return _finish(np.minimum(R.T, upper), np.arange(A), gamma, "upper", 0.0, 0)
     alpha = upper
-    n_obs = M.shape[1]
+    n_obs = m.O.shape[2]
     for n in range(1, max_iter + 1):
-        new = _fib_step(M, R, alpha)
+        new = _fib_step(m, alpha)
         change = float(np.abs(new - alpha).max())
         alpha = new
         if change <= tol * (1 - gamma) / gamma:
@@ -128,13 +158,20 @@ def fib(P, O, R, gamma: float, *, tol: float = 1e-6, max_iter: int = 100_000) ->
                        f"(needed <= tol (1 - gamma) / gamma = {tol * (1 - gamma) / gamma:.3g})")
 
 
-def _blind(P, R, gamma) -> tuple[np.ndarray, float]:
+def _blind(m: _Model) -> tuple[np.ndarray, float]:
     """Vectors of the blind policies ``always a`` (``(A, S)``), each lowered by a certified bound on its solve error
-    (``|x - x_true| <= |residual| / (1 - gamma)``, residual recomputed with its rounding bound)."""
+    (``|x - x_true| <= |residual| / (1 - gamma)``, residual recomputed with its rounding bound). Sparse ``P``:
+    sparse LU (``scipy.sparse.linalg.spsolve``)."""
+    R, gamma = m.R, m.gamma
     S, A = R.shape
-    Pa = P.transpose(1, 0, 2)  # (A, S, S')
-    x = np.linalg.solve(np.eye(S)[None] - gamma * Pa, R.T[:, :, None])[:, :, 0]
-    residual = R.T + gamma * np.einsum("ast,at->as", Pa, x) - x
+    x = np.empty((A, S))
+    residual = np.empty((A, S))
+    for a, Pa in enumerate(m.Pa):
+        if sp.issparse(Pa):
+            x[a] = spla.spsolve(sp.csc_matrix(sp.eye(S) - gamma * Pa), R[:, a])
+        else:
+            x[a] = np.linalg.solve(np.eye(S) - gamma * Pa, R[:, a])
+        residual[a] = R[:, a] + gamma * (Pa @ x[a]) - x[a]
     err = (float(np.abs(residual).max())
            + (S + 4) * EPS * (float(np.abs(R).max()) + 2 * float(np.abs(x).max()))) / (1 - gamma)
     return x - err, err
@@ -188,14 +225,15 @@ def pbvi(P, O, R, gamma: float, beliefs, *, n_iter: int = 100, expansions: int =
     backups at ``beliefs`` (``(n, S)``), started from the blind policies (module docstring). With ``expansions = k``
     the set is expanded ``k`` times (each round adds, per belief, its farthest one-step successor) and ``n_iter``
     backups run after each expansion; the result's ``iterations`` counts all backups."""
-    P, M, R, gamma = _model(P, O, R, gamma)
+    m = _model(P, O, R, gamma)
+    M, R, gamma = m.projection(), m.R, m.gamma
     S, A = R.shape
     B = check_belief(beliefs, S, "beliefs")
     if B.ndim != 2:
         raise ValueError(f"beliefs must have shape (n, S) with S = {S}, got {B.shape}")
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     expansions = check_int(expansions, "expansions", minimum=0)
-    alphas, blind_err = _blind(P, R, gamma)
+    alphas, blind_err = _blind(m)
     actions, err = np.arange(A), 0.0
     n_obs, r_max = M.shape[1], float(np.abs(R).max())
     total = 0

@@ -81,3 +81,15 @@ R: open-left : tiger-right : * : * 10
 R: open-right : tiger-left : * : * 10
 R: open-right : tiger-right : * : * -100
 """
+
+
+@st.composite
+def discounted_pomdps(draw, max_S=3, max_A=2, max_obs=2):
+    """(P, O, R, gamma): O[a, s', o] or O[s', o], rewards in [-1, 1] or on a coarse grid (ties), gamma in (0, 1)."""
+    S, A, n_obs = (draw(st.integers(1, m)) for m in (max_S, max_A, max_obs))
+    gamma = draw(st.sampled_from([0.3, 0.6]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    P = rng.dirichlet(np.full(S, 0.7), size=(S, A))
+    O = rng.dirichlet(np.full(n_obs, 0.7), size=(A, S) if draw(st.booleans()) else (S,))
+    R = rng.integers(-2, 3, size=(S, A)) / 2.0 if draw(st.booleans()) else rng.uniform(-1, 1, (S, A))
+    return P, O, R, gamma

@@ -10,12 +10,13 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
 from boundlab import solvers
 from boundlab.solvers import pomdp_bounds
-from conftest import tiger
+from conftest import discounted_pomdps, tiger
 
 TIGER_VALUE = 19.371368  # V*(1/2, 1/2) at gamma 0.95: exact DP on the belief lattice (shared/refs, part 3)
 
@@ -78,28 +79,20 @@ def slow_point_backup(P, O, R, gamma, B, alphas, actions):
     return np.array(sorted(set(rows)))
 
 
-@st.composite
-def discounted_pomdps(draw, max_S=3, max_A=2, max_obs=2):
-    """(P, O, R, gamma): O[a, s', o] or O[s', o], rewards in [-1, 1] or on a coarse grid (ties), gamma in (0, 1)."""
-    S, A, n_obs = (draw(st.integers(1, m)) for m in (max_S, max_A, max_obs))
-    gamma = draw(st.sampled_from([0.3, 0.6]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    P = rng.dirichlet(np.full(S, 0.7), size=(S, A))
-    O = rng.dirichlet(np.full(n_obs, 0.7), size=(A, S) if draw(st.booleans()) else (S,))
-    R = rng.integers(-2, 3, size=(S, A)) / 2.0 if draw(st.booleans()) else rng.uniform(-1, 1, (S, A))
-    return P, O, R, gamma
-
-
 @given(discounted_pomdps(max_S=4, max_A=3, max_obs=3), st.integers(0, 2**32 - 1))
 def test_kernels_match_slow_references(pomdp, seed):
     """The vectorised FIB step and PBVI backup equal their loop references on random tables and beliefs."""
     P, O, R, gamma = pomdp
     S, A = R.shape
     rng = np.random.default_rng(seed)
-    _, M, _, _ = pomdp_bounds._model(P, O, R, gamma)
+    m = pomdp_bounds._model(P, O, R, gamma)
+    m_sparse = pomdp_bounds._model(sp.csr_matrix(P.reshape(S * A, S)), O, R, gamma)
+    M = m.projection()
     O3 = np.broadcast_to(O, (A, S, O.shape[-1]))
     alpha = rng.normal(size=(A, S))
-    assert np.allclose(pomdp_bounds._fib_step(M, R, alpha), slow_fib_step(P, O3, R, gamma, alpha), atol=1e-12)
+    ref = slow_fib_step(P, O3, R, gamma, alpha)
+    assert np.allclose(pomdp_bounds._fib_step(m, alpha), ref, atol=1e-12)
+    assert np.allclose(pomdp_bounds._fib_step(m_sparse, alpha), ref, atol=1e-12)
     B = rng.dirichlet(np.ones(S), size=5)
     alphas, actions = rng.normal(size=(4, S)), rng.integers(0, A, 4)
     new, new_actions = pomdp_bounds._point_backup(M, R, B, alphas, actions)

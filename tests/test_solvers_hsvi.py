@@ -1,0 +1,172 @@
+"""HSVI: certified bounds on Tiger and crying baby against their known values, bracketing the exact value on drawn
+POMDPs (``|V* - V_H| <= tail``, as in test_solvers_pomdp_bounds), the Numba kernels against slow references, the
+budget path, and bad input."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boundlab import solvers, tabular
+from boundlab.solvers import heuristic_search as hsvi_mod
+from conftest import discounted_pomdps, tiger
+
+TIGER_VALUE = 19.371368  # V*(1/2, 1/2) at gamma 0.95, exact DP on the belief lattice (shared/refs part 3), 6 decimals
+BABY_VALUE = -16.3055  # V*(not hungry) at gamma 0.9 (NativeSARSOP.jl's test value -16.3; 4 decimals computed)
+
+
+def test_tiger_interval_holds_the_known_value_and_closes():
+    P, O, R = tiger()
+    res = solvers.hsvi(P, O, R, 0.95, [0.5, 0.5], gap=1e-4)
+    assert res.converged and res.gap <= 1e-4
+    assert res.lower - 5e-7 <= TIGER_VALUE <= res.upper + 5e-7
+    assert res.policy([0.5, 0.5]) == 0  # listen
+    assert res.lower_value([0.5, 0.5]) == pytest.approx(res.lower, abs=0)
+    assert res.upper_value([0.5, 0.5]) == pytest.approx(res.upper, abs=0)
+    # the trace is certified at each trial: lower never decreases and upper never increases
+    assert np.all(np.diff(res.trace[:, 1]) >= 0) and np.all(np.diff(res.trace[:, 2]) <= 0)
+    assert res.trace[-1, 1] == res.lower and res.trace[-1, 2] == res.upper
+
+
+def test_crying_baby_interval_holds_the_known_value():
+    m = tabular.crying_baby()
+    res = solvers.hsvi(*m.to_arrays(), m.gamma, m.initial, gap=1e-4)
+    assert res.converged and res.lower - 5e-5 <= BABY_VALUE <= res.upper + 5e-5
+
+
+@given(discounted_pomdps(), st.integers(0, 2**32 - 1), st.booleans())
+def test_bounds_bracket_the_exact_value(pomdp, seed, sparse):
+    """At b0 and at random beliefs the certified bounds bracket ``V_H`` within ``tail`` (``|V* - V_H| <= tail``):
+    lower <= V_H + tail and upper >= V_H - tail; where HSVI converged the width at b0 is at most ``gap``."""
+    P, O, R, gamma = pomdp
+    S, A = R.shape
+    r_max = max(float(np.abs(R).max()), 1e-3)
+    H = max(1, math.ceil(math.log(1e-3 * (1 - gamma) / r_max) / math.log(gamma)))
+    tail = gamma**H * r_max / (1 - gamma)
+    exact = solvers.pomdp_value_iteration(P, O, R, H=H, gamma=gamma)
+    rng = np.random.default_rng(seed)
+    b0 = rng.dirichlet(np.ones(S))
+    P_in = sp.csr_matrix(P.reshape(S * A, S)) if sparse else P
+    res = solvers.hsvi(P_in, O, R, gamma, b0, gap=1e-3, time_limit=20)
+    assert res.converged and res.gap <= 1e-3
+    assert res.lower <= exact.value(b0) + tail and res.upper >= exact.value(b0) - tail
+    for b in rng.dirichlet(np.full(S, 0.5), size=10):
+        assert res.lower_value(b) <= exact.value(b) + tail
+        assert res.upper_value(b) >= exact.value(b) - tail
+
+
+def test_dense_and_sparse_transitions_give_the_same_search():
+    """The same trials and backups whichever form ``P`` takes; values equal up to rounding (the blind policies are
+    solved by dense LU in one case and sparse LU in the other)."""
+    arr = tabular.rocksample_arrays(4, 4)
+    S, A = arr.R.shape
+    dense = arr.P.toarray().reshape(S, A, S)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        a = solvers.hsvi(arr.P, arr.O, arr.R, 0.95, arr.initial, gap=1e-3, max_trials=5)
+        b = solvers.hsvi(dense, arr.O, arr.R, 0.95, arr.initial, gap=1e-3, max_trials=5)
+    assert a.backups == b.backups and a.alphas.shape == b.alphas.shape
+    assert a.lower == pytest.approx(b.lower, abs=1e-9) and a.upper == pytest.approx(b.upper, abs=1e-9)
+    assert np.allclose(a.alphas, b.alphas, atol=1e-9) and np.array_equal(a.actions, b.actions)
+
+
+def test_budget_returns_the_incumbent_with_its_gap():
+    arr = tabular.rocksample_arrays(4, 4)
+    with pytest.warns(RuntimeWarning, match=r"stopped by its budget after 3 trials .* gap"):
+        res = solvers.hsvi(arr.P, arr.O, arr.R, 0.95, arr.initial, gap=1e-6, max_trials=3)
+    assert not res.converged and res.trials == 3 and res.gap > 1e-6
+    full = solvers.hsvi(arr.P, arr.O, arr.R, 0.95, arr.initial, gap=0.05, time_limit=120)
+    assert full.converged
+    # both certified: the intervals intersect, and the longer run's is nested up to its slack
+    assert res.lower <= full.upper and full.lower <= res.upper
+    assert full.lower >= res.lower - 1e-9 and full.upper <= res.upper + 1e-9
+
+
+# ------------------------------------------------------------------------------------------- kernels vs references
+
+def slow_upper(b, corner, fib_alphas, points):
+    """``min(b.c, min_i [b.c + phi_i(b) (v_i - b_i.c)], max_a b.f_a)``, ``phi_i(b) = min_{b_i(s)>0} b(s)/b_i(s)``."""
+    vals = [b @ corner]
+    for bi, vi in points:
+        support = bi > 0
+        vals.append(b @ corner + min(b[support] / bi[support]) * (vi - bi @ corner))
+    return min(min(vals), max(fib_alphas @ b))
+
+
+@given(discounted_pomdps(max_S=4, max_A=3, max_obs=3), st.integers(0, 2**32 - 1))
+def test_kernels_match_slow_references(pomdp, seed):
+    """``_expand`` (successor beliefs and probabilities against tabular.belief_update, both bounds at each, the
+    one-step lookaheads), the sawtooth against its formula, and ``_backup_vector`` against a loop."""
+    P, O, R, gamma = pomdp
+    S, A = R.shape
+    O3 = np.ascontiguousarray(np.broadcast_to(O, (A, S, O.shape[-1])))
+    n_obs = O3.shape[2]
+    rng = np.random.default_rng(seed)
+    alphas = rng.normal(size=(3, S))
+    fib_alphas = rng.normal(size=(A, S)) + 3
+    bounds = hsvi_mod._Bounds(alphas, np.arange(3) % A, fib_alphas.max(axis=0), fib_alphas)
+    points = []
+    for _ in range(4):
+        bi = rng.dirichlet(np.full(S, 0.5))
+        bi[rng.random(S) < 0.3] = 0.0
+        if bi.sum() == 0:
+            bi[0] = 1.0
+        bi /= bi.sum()
+        vi = float(bi @ bounds.corner) - rng.uniform(0, 2)
+        idx = np.flatnonzero(bi)
+        bounds.add_point(idx, bi[idx], vi)
+        points.append((bi, vi))
+    P2 = sp.csr_matrix(P.reshape(S * A, S))
+    model = (P2.indptr.astype(np.int64), P2.indices.astype(np.int64), P2.data, O3, R, gamma)
+    b = rng.dirichlet(np.ones(S))
+    idx = np.flatnonzero(b)
+    assert bounds.upper(idx, b[idx]) == pytest.approx(slow_upper(b, bounds.corner, fib_alphas, points), abs=1e-12)
+    prob, vu, vl, arg, qu, ql, ptr, s_idx, s_val = bounds.expand(idx, b[idx], model, with_lower=True)
+    for a in range(A):
+        q_up = q_lo = b @ R[:, a]
+        for o in range(n_obs):
+            p = float(b @ P[:, a, :] @ O3[a, :, o])
+            assert prob[a, o] == pytest.approx(p, abs=1e-12)
+            if p <= 0:
+                continue
+            succ = np.zeros(S)
+            succ[s_idx[ptr[a * n_obs + o]: ptr[a * n_obs + o + 1]]] = s_val[ptr[a * n_obs + o]: ptr[a * n_obs + o + 1]]
+            assert np.allclose(succ, tabular.belief_update(P, O3, b, a, o), atol=1e-12)
+            assert vu[a, o] == pytest.approx(slow_upper(succ, bounds.corner, fib_alphas, points), abs=1e-12)
+            assert vl[a, o] == pytest.approx(max(alphas @ succ), abs=1e-12) and arg[a, o] == np.argmax(alphas @ succ)
+            q_up += gamma * p * vu[a, o]
+            q_lo += gamma * p * vl[a, o]
+        assert qu[a] == pytest.approx(q_up, abs=1e-12) and ql[a] == pytest.approx(q_lo, abs=1e-12)
+        choice = rng.integers(0, 3, n_obs)
+        ref = [R[s, a] + gamma * sum(P[s, a, t] * O3[a, t, o] * alphas[choice[o], t]
+                                     for t in range(S) for o in range(n_obs)) for s in range(S)]
+        assert np.allclose(hsvi_mod._backup_vector(a, choice, *model, bounds.GammaT), ref, atol=1e-12)
+
+
+def test_bad_input_names_the_argument():
+    P, O, R = tiger()
+    half = [0.5, 0.5]
+    for kwargs, err, msg in [({"gap": 0.0}, ValueError, r"gap must be a positive finite number"),
+                             ({"gap": np.nan}, ValueError, r"gap must be a positive"),
+                             ({"gap": "0.1"}, TypeError, r"gap must be a real number"),
+                             ({"time_limit": -1.0}, ValueError, r"time_limit must be a positive"),
+                             ({"max_trials": 2.5}, TypeError, r"max_trials must be an integer"),
+                             ({"max_depth": 0}, ValueError, r"max_depth must be >= 1")]:
+        with pytest.raises(err, match=msg):
+            solvers.hsvi(P, O, R, 0.95, half, **kwargs)
+    for b, msg in [([0.5, 0.6], r"initial"), ([1.0, 0.0, 0.0], r"initial"), ([[0.5, 0.5]], r"initial must be one")]:
+        with pytest.raises(ValueError, match=msg):
+            solvers.hsvi(P, O, R, 0.95, b)
+    bad = P.copy()
+    bad[1, 2] = [0.7, 0.7]
+    with pytest.raises(ValueError, match=r"P row at state 1, action 2"):
+        solvers.hsvi(bad, O, R, 0.95, half)
+    with pytest.raises(ValueError, match=r"gamma must lie in \[0, 1\)"):
+        solvers.hsvi(P, O, R, 1.0, half)
+    res = solvers.hsvi(P, O, R, 0.95, half, gap=1.0)
+    with pytest.raises(ValueError, match=r"belief must be one belief"):
+        res.lower_value([half])
