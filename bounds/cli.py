@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -120,34 +121,51 @@ def cmd_envs(args) -> None:
 
 
 #: Built-in POMDPs ``boundlab solve`` takes (``tabular.ENVS`` holds the MDPs).
-POMDPS = {"tiger": tabular.tiger, "crying-baby": tabular.crying_baby}
+POMDPS = {"tiger": tabular.tiger, "crying-baby": tabular.crying_baby, "tag": tabular.tag,
+          **{f"rocksample-{n}-{k}": (lambda n=n, k=k: tabular.rocksample(n, k)) for n, k in tabular.ROCKSAMPLE_LAYOUTS}}
 
 
-def solve_pomdp(name: str, gamma: float | None, horizon: int | None) -> None:
-    """Exact finite-horizon value of a built-in POMDP or a ``.pomdp`` file at its initial belief
-    (:func:`solvers.pomdp_value_iteration`; discounted with the model's gamma, or ``--gamma``)."""
-    if horizon is None:
-        raise ValueError(f"{name} is a POMDP: give --horizon H (exact finite-horizon value iteration with pruning); "
-                         "a certified infinite-horizon solver is not available yet")
+def solve_pomdp(name: str, gamma: float | None, horizon: int | None, gap: float = 0.01,
+                time_limit: float = 60.0) -> None:
+    """The value of a built-in POMDP or a ``.pomdp`` file at its initial belief. With ``--horizon``: exact
+    finite-horizon value iteration (:func:`solvers.pomdp_value_iteration`, discounted with the model's gamma or
+    ``--gamma``). Without: the certified interval of :func:`solvers.hsvi` on the discounted model."""
     if name in POMDPS:
         model = POMDPS[name]()
     elif Path(name).is_file():
         spec = tabular.read_pomdp(name)
-        model = spec.to_model(H=horizon if spec.discount >= 1.0 else None, name=Path(name).stem)
+        if horizon is None and spec.discount >= 1.0 and gamma is None:
+            raise ValueError(f"{name} has discount {spec.discount}: give --horizon H (exact finite-horizon value "
+                             "iteration) or --gamma below 1 (certified discounted interval)")
+        model = spec.to_model(H=horizon if spec.discount >= 1.0 and gamma is None else None, name=Path(name).stem)
     else:
         raise ValueError(f"no such .pomdp file: {name!r}")
     discount = gamma if gamma is not None else (model.gamma if model.gamma is not None else 1.0)
+    head = f"{name}: S={model.S} A={model.A} observations={model.n_obs}"
     t0 = time.perf_counter()
+    if horizon is None:
+        with warnings.catch_warnings():  # the budget's warning is printed below as part of the result
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = solvers.hsvi(*model.to_arrays(), discount, model.initial, gap=gap, time_limit=time_limit)
+        state = (f"converged to gap <= {gap:g}" if res.converged
+                 else f"time limit {time_limit:g} s reached before gap {gap:g}")
+        print(f"{head} gamma={discount}")
+        print(f"V*(initial belief) in [{res.lower:.6f}, {res.upper:.6f}]   (certified, HSVI; gap {res.gap:.2e}, "
+              f"{state}; {res.trials} trials, {len(res.alphas)} alpha-vectors, first action "
+              f"{res.policy(model.initial)})   time = {res.seconds:.3f} s")
+        return
     res = solvers.pomdp_value_iteration(*model.to_arrays(), H=horizon, gamma=discount)
     elapsed = time.perf_counter() - t0
-    print(f"{name}: S={model.S} A={model.A} observations={model.n_obs} H={horizon} gamma={discount}")
+    print(f"{head} H={horizon} gamma={discount}")
     print(f"V*(initial belief) = {res.value(model.initial):.6f}   (exact; {len(res.alphas)} alpha-vectors, "
           f"first action {res.policy(model.initial)})   time = {elapsed:.3f} s")
 
 
 def cmd_solve(args) -> None:
     if args.env in POMDPS or args.env.endswith(".pomdp"):
-        return solve_pomdp(args.env, args.gamma, args.horizon)
+        if args.method != "auto":
+            raise ValueError(f"--method is for MDPs; {args.env} is a POMDP (HSVI, or exact VI with --horizon)")
+        return solve_pomdp(args.env, args.gamma, args.horizon, args.gap, args.time_limit)
     model = _model(args.env, args.gamma, args.horizon)
     t0 = time.perf_counter()
     res = solve_model(model, args.method)
@@ -242,8 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("env", metavar="ENV", help="a built-in model (see `boundlab envs`) or a path to an .npz file "
                        "with arrays P[s, a, s'] (or P[h, s, a, s']), R[s, a], and gamma or H (optional: initial)"
-                       + ("; for solve also a POMDP: tiger, crying-baby or a .pomdp file (with --horizon)"
-                          if name == "solve" else ""))
+                       + (f"; for solve also a POMDP: {', '.join(POMDPS)} or a .pomdp file (a certified "
+                          "interval by HSVI, or the exact value with --horizon)" if name == "solve" else ""))
         horizon = p.add_mutually_exclusive_group()
         horizon.add_argument("--gamma", type=float, help="discount factor in [0, 1) (overrides the model's)")
         horizon.add_argument("--horizon", type=int, help="solve as an episodic model with this horizon H")
@@ -251,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "solve":
             p.add_argument("--method", choices=sorted(METHODS), default="auto",
                            help="discounted planner: auto (solvers.solve picks), vi, pi, mpi or lp (default auto)")
+            p.add_argument("--gap", type=float, default=0.01,
+                           help="POMDPs: the certified interval's target width (default 0.01)")
+            p.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",
+                           help="POMDPs: HSVI's time budget; past it the interval reached is printed (default 60)")
         else:
             p.add_argument("--policy", choices=["optimal", "uniform"], default="optimal",
                            help="the policy to simulate (default optimal)")

@@ -102,6 +102,28 @@ def test_bad_npz_files_one_line_error(tmp_path, capsys, arrays, message):
 
 
 
+def _interval(out: str) -> tuple[float, float]:
+    lo, hi = out.split("V*(initial belief) in [")[1].split("]")[0].split(", ")
+    return float(lo), float(hi)
+
+
+def test_solve_a_pomdp_without_horizon_prints_a_certified_interval(tmp_path, capsys):
+    """Without --horizon: HSVI's interval, which holds Tiger's known V* = 19.3714 (gamma 0.95) and is at most --gap
+    wide, for the built-in and its .pomdp file alike; a budget too small says so instead of claiming the gap."""
+    path = tmp_path / "tiger.pomdp"
+    path.write_text(TIGER_POMDP)
+    for env in ("tiger", str(path)):
+        assert main(["solve", env, "--gap", "0.001"]) == 0
+        out = capsys.readouterr().out
+        lo, hi = _interval(out)
+        assert lo - 5e-7 <= 19.371368 <= hi + 5e-7 and hi - lo <= 1e-3 and "converged to gap <= 0.001" in out
+    assert main(["solve", "rocksample-4-4", "--gap", "1e-6", "--time-limit", "0.5"]) == 0
+    out = capsys.readouterr().out
+    lo, hi = _interval(out)
+    assert lo < hi and "time limit 0.5 s reached before gap 1e-06" in out
+    assert main(["solve", "tiger", "--method", "vi"]) == 2 and "--method is for MDPs" in capsys.readouterr().err
+
+
 def test_solve_a_pomdp_instance_and_its_pomdp_file_alike(tmp_path, capsys):
     """`boundlab solve` on Tiger and on Tiger written in Cassandra's format: the exact H = 5 value at the uniform
     belief, as the solver gives it, and the same for both."""
@@ -113,6 +135,10 @@ def test_solve_a_pomdp_instance_and_its_pomdp_file_alike(tmp_path, capsys):
     for env in ("tiger", str(path)):
         assert main(["solve", env, "--horizon", "5"]) == 0
         assert f"V*(initial belief) = {expected:.6f}" in capsys.readouterr().out
-    assert main(["solve", str(path)]) == 2 and "give --horizon" in capsys.readouterr().err
+    assert main(["solve", str(path.with_name("undiscounted.pomdp"))]) == 2  # not written yet
+    capsys.readouterr()
+    path.with_name("undiscounted.pomdp").write_text(TIGER_POMDP.replace("discount: 0.95", "discount: 1.0"))
+    assert main(["solve", str(path.with_name("undiscounted.pomdp"))]) == 2
+    assert "give --horizon H" in capsys.readouterr().err
     assert main(["solve", str(tmp_path / "missing.pomdp"), "--horizon", "2"]) == 2
     assert "no such .pomdp file" in capsys.readouterr().err
