@@ -283,9 +283,11 @@ class _Bounds:
 class HSVIResult:
     """Certified bounds at the initial belief: ``lower <= V*(b0) <= upper`` (rounding included), ``gap = upper -
     lower``; ``converged`` is false when ``time_limit`` stopped the search before ``gap`` was reached. ``alphas`` and
-    ``actions`` are the lower bound's vectors (``lower_value(b)`` is certified at every belief, and ``policy(b)``
-    acts greedily on them: its value is at least ``lower_value(b)``); ``upper_value(b)`` is the certified upper bound
-    anywhere. ``trace`` rows: ``(seconds, lower, upper)`` after each trial (certified)."""
+    ``actions`` are the lower bound's vectors (``lower_value(b)`` is certified at every belief; ``policy(b)`` is the
+    first action of the best vector's conditional plan, a plan worth at least ``lower_value(b)``; re-choosing
+    greedily after every step is the usual heuristic, not certified once vectors have been pruned);
+    ``upper_value(b)`` is the certified upper bound anywhere. ``trace`` rows: ``(seconds, lower, upper)``, certified,
+    after each trial."""
 
     lower: float
     upper: float
@@ -320,7 +322,7 @@ class HSVIResult:
         return self._bounds.upper(idx, b[idx]) + self.slack
 
     def policy(self, belief) -> int:
-        """The action of the best lower vector at ``b``."""
+        """The first action of the best lower vector's plan at ``b``."""
         return int(self.actions[int(np.argmax(self.alphas @ self._belief(belief)))])
 
 

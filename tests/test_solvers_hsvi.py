@@ -54,6 +54,8 @@ def test_bounds_bracket_the_exact_value(pomdp, seed, sparse):
     res = solvers.hsvi(P_in, O, R, gamma, b0, gap=1e-3, time_limit=20)
     assert res.converged and res.gap <= 1e-3
     assert res.lower <= exact.value(b0) + tail and res.upper >= exact.value(b0) - tail
+    blind = np.array([np.linalg.solve(np.eye(S) - gamma * P[:, a, :], R[:, a]) for a in range(A)])
+    assert res.lower >= max(blind @ b0) - 1e-9  # at least every fixed blind policy "always a"
     for b in rng.dirichlet(np.full(S, 0.5), size=10):
         assert res.lower_value(b) <= exact.value(b) + tail
         assert res.upper_value(b) >= exact.value(b) - tail
