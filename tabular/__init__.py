@@ -16,7 +16,15 @@ from .instances import (
     six_arms,
 )
 from .models import EpisodicMDP, FiniteMDP, LinearMDP
-from .pomdp import POMDP, POMDPTrajectories, belief_update, belief_update_batch, belief_update_nb, simulate_pomdp
+from .pomdp import (
+    POMDP,
+    POMDPTrajectories,
+    belief_update,
+    belief_update_batch,
+    belief_update_nb,
+    simulate_alpha_policy,
+    simulate_pomdp,
+)
 from .pomdp_file import PomdpSpec, parse_pomdp, read_pomdp
 from .pomdp_instances import (
     ROCKSAMPLE_LAYOUTS,
@@ -38,5 +46,5 @@ __all__ = [
     "belief_update_batch", "belief_update_nb", "chain", "crying_baby", "dirichlet_mdp", "from_gymnasium",
     "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
     "minimax_hard_instance", "parse_pomdp", "random_linear_mdp", "read_pomdp", "riverswim", "rocksample",
-    "rocksample_arrays", "simulate", "simulate_pomdp", "six_arms", "tag", "tiger",
+    "rocksample_arrays", "simulate", "simulate_alpha_policy", "simulate_pomdp", "six_arms", "tag", "tiger",
 ]

@@ -326,12 +326,18 @@ def belief_update_batch(P: ArrayLike | sp.spmatrix, O: ArrayLike, B: ArrayLike, 
 
 @dataclass(frozen=True)
 class POMDPTrajectories:
-    """``states[n, t]`` (``t = 0..T``), ``observations[n, t]`` (``o_{t+1}``, seen after action ``t``),
-    ``rewards[n, t]`` (``R[s_t, a_t]``), ``t = 0..T-1``, for ``n`` episodes of an open-loop action sequence."""
+    """``states[n, t]`` (``t = 0..T``), ``actions[n, t]``, ``observations[n, t]`` (``o_{t+1}``, seen after action
+    ``t``), ``rewards[n, t]`` (``R[s_t, a_t]``), ``t = 0..T-1``, for ``n`` episodes."""
 
     states: np.ndarray
     observations: np.ndarray
     rewards: np.ndarray
+    actions: np.ndarray
+
+    def discounted_returns(self, gamma: float) -> np.ndarray:
+        """``sum_t gamma^t r_t`` per episode."""
+        gamma = check_gamma(gamma)
+        return self.rewards @ gamma ** np.arange(self.rewards.shape[1])
 
 
 @njit(inline="always")
@@ -358,37 +364,52 @@ def _row_cdfs(indptr, data):
     return cdf
 
 
-def _transition_cdfs(model: POMDP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(indptr, indices, cdf)``: each row ``s*A + a`` of ``P`` as its support (``indices[indptr[r]:indptr[r+1]]``,
-    increasing) and cumulative probabilities there (:func:`_row_cdfs`), dense or sparse model alike. Drawing the
+def _transition_cdfs(model: POMDP) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``(P2, cdf)``: ``P`` as CSR, each row ``s*A + a`` with its support (``indices[indptr[r]:indptr[r+1]]``,
+    increasing), and the cumulative probabilities there (:func:`_row_cdfs`), dense or sparse model alike. Drawing the
     first support point whose ``cdf`` exceeds a uniform gives the same state as an inverse-CDF draw on the dense
     row, so dense and sparse models share trajectories under one seed."""
     P2 = model.P if model.sparse else sp.csr_matrix(model.P.reshape(model.S * model.A, model.S))
-    return P2.indptr, P2.indices, _row_cdfs(P2.indptr, P2.data)
+    return P2, _row_cdfs(P2.indptr, P2.data)
 
 
 @njit(cache=True, nogil=True)
-def _simulate_kernel(indptr, indices, cdf_P, cdf_O, R, cdf_init, actions, n_episodes, seed):
-    T = actions.shape[0]
+def _simulate_kernel(P, cdf_P, cdf_O, O, R, initial, cdf_init, plan, alphas, alpha_actions, T, n_episodes, seed):
+    """Episodes of ``T`` steps. Open loop (``alphas`` has no rows): action ``plan[t]``. Closed loop: the action of
+    the best row of ``alphas`` at the Bayes belief, which starts at the initial distribution and is updated after
+    every observation. ``P`` is the CSR triple of the ``(S*A, S)`` matrix; ``cdf_P`` its rows' cumulative sums."""
+    indptr, indices, _ = P
     A = R.shape[1]
+    S = R.shape[0]
+    closed = alphas.shape[0] > 0
     states = np.empty((n_episodes, T + 1), dtype=np.int64)
+    actions = np.empty((n_episodes, T), dtype=np.int64)
     observations = np.empty((n_episodes, T), dtype=np.int64)
     rewards = np.empty((n_episodes, T))
+    b = np.empty(S)
+    nxt = np.empty(S)
     rng = np.uint64(seed)
     for i in range(n_episodes):
         rng, u = next_uniform(rng)
         s = _draw(cdf_init, u)
         states[i, 0] = s
+        if closed:
+            b[:] = initial
         for t in range(T):
-            a = actions[t]
+            a = alpha_actions[np.argmax(alphas @ b)] if closed else plan[t]
+            actions[i, t] = a
             rewards[i, t] = R[s, a]
             rng, u = next_uniform(rng)
             lo, hi = indptr[s * A + a], indptr[s * A + a + 1]
             s = indices[lo + _draw(cdf_P[lo:hi], u)]
             rng, u = next_uniform(rng)
-            observations[i, t] = _draw(cdf_O[a, s], u)
+            o = _draw(cdf_O[a, s], u)
+            observations[i, t] = o
             states[i, t + 1] = s
-    return states, observations, rewards
+            if closed:
+                _update_into(P, O, b, a, o, nxt)
+                b[:] = nxt
+    return states, actions, observations, rewards
 
 
 def _cdf(p: np.ndarray) -> np.ndarray:
@@ -412,8 +433,31 @@ def simulate_pomdp(model: POMDP, actions: ArrayLike, n_episodes: int, seed: Seed
         raise ValueError(f"actions must be a 1-d sequence a[t], got shape {actions.shape}")
     actions = _check_indices(actions, actions.shape[0], "actions", model.A)
     n = check_int(n_episodes, "n_episodes")
+    return _simulate(model, actions, np.zeros((0, model.S)), np.zeros(0, dtype=np.int64), actions.shape[0], n, seed)
+
+
+def _simulate(model: POMDP, plan, alphas, alpha_actions, T: int, n: int, seed: Seed) -> POMDPTrajectories:
     seed_int = int(as_generator(seed).integers(2**63))
-    indptr, indices, cdf_P = _transition_cdfs(model)
-    states, obs, rewards = _simulate_kernel(indptr, indices, cdf_P, _cdf(model.O), model.R, _cdf(model.initial),
-                                            actions, n, seed_int)
-    return POMDPTrajectories(states, obs, rewards)
+    P2, cdf_P = _transition_cdfs(model)
+    states, actions, obs, rewards = _simulate_kernel((P2.indptr, P2.indices, P2.data), cdf_P, _cdf(model.O),
+                                                     model.O, model.R, model.initial, _cdf(model.initial), plan, alphas,
+                                                     alpha_actions, T, n, seed_int)
+    return POMDPTrajectories(states, obs, rewards, actions)
+
+
+def simulate_alpha_policy(model: POMDP, alphas: ArrayLike, actions: ArrayLike, T: int, n_episodes: int,
+                          seed: Seed = None) -> POMDPTrajectories:
+    """``n_episodes`` closed-loop episodes of ``T`` steps: the belief starts at ``model.initial`` and is updated by
+    Bayes' rule after every observation (:func:`belief_update`), and the action at belief ``b`` is
+    ``actions[argmax_i b . alphas[i]]``: the policy of an alpha-vector value function (``solvers.hsvi``,
+    ``pbvi``, ``pomdp_value_iteration``; ties to the first vector). One Numba loop, the same SplitMix64 stream as
+    :func:`simulate_pomdp`. The Monte-Carlo value of such a policy: ``discounted_returns(gamma).mean()``."""
+    if not isinstance(model, POMDP):
+        raise TypeError(f"model must be a tabular.POMDP, got {type(model).__name__}")
+    alphas = check_rewards(alphas, "alphas", ndim=2)
+    if alphas.shape[1] != model.S or alphas.shape[0] < 1:
+        raise ValueError(f"alphas must have shape (n, S) = (n >= 1, {model.S}), got {alphas.shape}")
+    actions = _check_indices(actions, alphas.shape[0], "actions", model.A)
+    T = check_int(T, "T", minimum=1)
+    n = check_int(n_episodes, "n_episodes")
+    return _simulate(model, np.zeros(T, dtype=np.int64), np.ascontiguousarray(alphas), actions, T, n, seed)

@@ -71,7 +71,8 @@ def params_from_model(model: POMDP, horizon: int | None = None) -> POMDPEnvParam
 def _padded_support(model: POMDP) -> tuple[np.ndarray, np.ndarray]:
     """``(next_P[S, A, K], cdf_P[S, A, K])`` from the rows' supports (:func:`~.pomdp._transition_cdfs`), padded
     by repeating each row's last state with cumulative probability 1."""
-    indptr, indices, cdf = _transition_cdfs(model)
+    P2, cdf = _transition_cdfs(model)
+    indptr, indices = P2.indptr, P2.indices
     counts = np.diff(indptr)
     K = int(counts.max())
     rows = np.repeat(np.arange(counts.size), counts)

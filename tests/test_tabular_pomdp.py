@@ -337,6 +337,94 @@ def test_simulator_bad_input():
         tabular.simulate_pomdp(tabular.riverswim(), [0], 1, seed=0)
 
 
+def slow_closed_loop(m, alphas, alpha_actions, T, n, seed):
+    """The closed-loop simulator by plain Python: the same SplitMix64 stream (initial state, then per step a
+    transition and an observation draw, each an inverse-CDF draw on the dense row), the belief by the slow Bayes
+    reference, the action of the best vector (first on ties)."""
+    from boundlab.tabular._rng import next_uniform
+
+    P = m.P.toarray().reshape(m.S, m.A, m.S) if m.sparse else m.P
+    rng = np.uint64(int(np.random.default_rng(seed).integers(2**63)))
+
+    def draw(p):
+        nonlocal rng
+        rng, u = next_uniform(np.uint64(rng))
+        c = np.cumsum(p)
+        c /= c[-1]
+        c[-1] = 1.0
+        return min(int(np.searchsorted(c, u, side="right")), len(p) - 1)
+
+    out = []
+    for _ in range(n):
+        s, b, episode = draw(m.initial), m.initial.copy(), []
+        for _ in range(T):
+            a = int(alpha_actions[int(np.argmax(alphas @ b))])
+            r = m.R[s, a]
+            s = draw(P[s, a])
+            o = draw(m.O[a, s])
+            episode.append((a, o, r, s))
+            b = reference_update(P, m.O, b, a, o)
+        out.append(episode)
+    return out
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_closed_loop_simulator_matches_the_slow_reference(sparse):
+    """simulate_alpha_policy step for step against a Python loop with the slow Bayes update, on Tiger (PBVI's
+    vectors) and on a random POMDP (random vectors), P dense and sparse."""
+    from boundlab import solvers
+
+    tiger = tabular.tiger()
+    rng = np.random.default_rng(5)
+    S, A = 5, 3
+    P = rng.dirichlet(np.full(S, 0.5), size=(S, A))
+    rand = tabular.POMDP(csr(P) if sparse else P, rng.dirichlet(np.ones(3), size=(A, S)), rng.normal(size=(S, A)),
+                         gamma=0.9)
+    lower = solvers.pbvi(*tiger.to_arrays(), 0.95, [[0.5, 0.5], [0.9, 0.1], [0.1, 0.9]], n_iter=50)
+    tiger = tabular.POMDP(csr(tiger.P) if sparse else tiger.P, tiger.O, tiger.R, gamma=0.95)
+    for m, alphas, acts in [(tiger, lower.alphas, lower.actions),
+                            (rand, rng.normal(size=(4, S)), rng.integers(0, A, 4))]:
+        run = tabular.simulate_alpha_policy(m, alphas, acts, T=12, n_episodes=30, seed=7)
+        ref = slow_closed_loop(m, alphas, acts, 12, 30, seed=7)
+        assert np.array_equal(run.actions, [[e[0] for e in ep] for ep in ref])
+        assert np.array_equal(run.observations, [[e[1] for e in ep] for ep in ref])
+        assert np.allclose(run.rewards, [[e[2] for e in ep] for ep in ref], rtol=0, atol=0)
+        assert np.array_equal(run.states[:, 1:], [[e[3] for e in ep] for ep in ref])
+
+
+def test_hsvi_policy_value_lies_inside_the_certified_interval():
+    """The Monte-Carlo value of HSVI's policy on Tiger (200 steps: the tail is 0.95^200 * 100 / 0.05 < 0.1) is at
+    most V* <= upper, and at least lower, each within 4 standard errors plus the tail."""
+    from boundlab import solvers
+
+    m = tabular.tiger()
+    res = solvers.hsvi(*m.to_arrays(), m.gamma, m.initial, gap=1e-3)
+    run = tabular.simulate_alpha_policy(m, res.alphas, res.actions, T=200, n_episodes=20_000, seed=0)
+    returns = run.discounted_returns(m.gamma)
+    tail = m.gamma**200 * 100 / (1 - m.gamma)
+    se = returns.std(ddof=1) / np.sqrt(returns.size)
+    assert res.lower - 4 * se - tail <= returns.mean() <= res.upper + 4 * se + tail
+
+
+def test_closed_loop_simulator_bad_input():
+    m = tabular.tiger()
+    alphas, acts = np.zeros((2, 2)), [0, 1]
+    for kwargs, error, match in [
+        (dict(model=tabular.riverswim()), TypeError, "model must be a tabular.POMDP"),
+        (dict(alphas=np.zeros((2, 3))), ValueError, r"alphas must have shape \(n, S\)"),
+        (dict(alphas=np.zeros((0, 2)), actions=[]), ValueError, r"alphas must have shape"),
+        (dict(alphas=np.full((2, 2), np.nan)), ValueError, r"alphas\[0, 0\] is not finite"),
+        (dict(actions=[0, 3]), ValueError, r"actions\[1\] = 3 is not in \[0, 3\)"),
+        (dict(actions=[0.0, 1.0]), TypeError, "actions must hold integers"),
+        (dict(actions=[0]), ValueError, r"actions must have shape \(2,\)"),
+        (dict(T=0), ValueError, "T must be >= 1"),
+        (dict(n_episodes=2.5), TypeError, "n_episodes must be an integer"),
+    ]:
+        args = dict(model=m, alphas=alphas, actions=acts, T=3, n_episodes=2, seed=0) | kwargs
+        with pytest.raises(error, match=match):
+            tabular.simulate_alpha_policy(**args)
+
+
 # -------------------------------------------------------------------------------------------------------- instances
 
 def tree_value(m, b, H, gamma):
