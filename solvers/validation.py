@@ -126,6 +126,11 @@ def run_parallel(kernel, *args):
         return kernel(*args)
 
 
+#: Dense operators of at most this many entries are scanned by numpy (a fraction of a millisecond), larger ones by the
+#: parallel kernel below; both give row sums within the same rounding bound ((n - 1) u sum |x|, any summation order).
+SERIAL_SCAN_MAX = 1 << 18
+
+
 def _describe_row(row: int, A: int, prefix: str) -> str:
     s, a = divmod(row, A)
     return f"{prefix}state {s}, action {a}"
@@ -205,7 +210,10 @@ def check_distribution_rows(P2, A: int, name: str = "P", prefix: str = "", dtype
     product = None
     if not sp.issparse(P2):
         w = np.zeros(P2.shape[1]) if probe is None else np.ascontiguousarray(probe, dtype=np.float64)
-        sums, product, nnz, negative = run_parallel(_scan_dense_rows, P2, w)
+        if P2.size <= SERIAL_SCAN_MAX:  # small: numpy, no parallel launch (which costs ms on busy cores)
+            sums, product, nnz, negative = P2.sum(axis=1), P2 @ w, np.count_nonzero(P2, axis=1), (P2 < 0).any(axis=1)
+        else:
+            sums, product, nnz, negative = run_parallel(_scan_dense_rows, P2, w)
         nonfinite = ~np.isfinite(sums)
         product = None if probe is None else product
         for row in np.flatnonzero(nonfinite):  # a NaN/inf entry, or finite entries whose sum overflows

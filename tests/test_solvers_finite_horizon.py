@@ -133,3 +133,34 @@ def test_one_step_reward_table_is_not_broadcast():
     with pytest.raises(ValueError, match="R\\[h, s, a\\] must have H = 3 steps, got 1"):
         solvers.backward_induction(P, np.zeros((1, 2, 2)), 3)
     assert solvers.backward_induction(P, np.ones((2, 2)), 3).V[0, 0] == 3.0
+
+
+@pytest.mark.parametrize("case", ["valid", "off", "negative", "nan"])
+def test_small_and_large_scans_validate_alike(case, monkeypatch):
+    """check_distribution_rows scans small operators with numpy and large ones with the parallel kernel: forcing
+    either path gives the same verdict (the same message, the printed sum equal to rounding) and statistics."""
+    from boundlab.solvers import validation
+
+    rng = np.random.default_rng(1)
+    P2 = rng.dirichlet(np.full(20, 0.3), size=60)
+    if case == "off":
+        P2[13, 2] += 1e-3
+    elif case == "negative":
+        P2[21, 0], P2[21, 1] = -0.25, P2[21, 1] + 0.25
+    elif case == "nan":
+        P2[40, 5] = np.nan
+    outcomes = []
+    for limit in (0, 10**9):
+        monkeypatch.setattr(validation, "SERIAL_SCAN_MAX", limit)
+        try:
+            st = validation.check_distribution_rows(P2, 3, probe=np.arange(20.0))
+            outcomes.append((st.max_nnz, st.nnz, st.eta, st.sums, st.product))
+        except ValueError as e:
+            outcomes.append(str(e))
+    if case == "valid":
+        (m1, n1, e1, s1, p1), (m2, n2, e2, s2, p2) = outcomes
+        assert (m1, n1) == (m2, n2) and abs(e1 - e2) <= 1e-15
+        assert np.allclose(s1, s2, rtol=0, atol=1e-15) and np.allclose(p1, p2, rtol=1e-14)
+    else:
+        (head1, _, sum1), (head2, _, sum2) = (o.partition(" sums to ") for o in outcomes)
+        assert head1 == head2 and (sum1 == sum2 or abs(float(sum1.split(",")[0]) - float(sum2.split(",")[0])) < 1e-15)
