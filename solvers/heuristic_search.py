@@ -23,7 +23,8 @@ incumbent bounds are returned, marked not converged, with a ``RuntimeWarning`` s
 Pruning (a choice of ours, in the spirit of SARSOP's belief-based pruning; it cannot break a certificate): when the
 lower set has doubled since the last prune, only the vectors best at some belief the search has backed up (or at
 ``b0``) are kept. Dropping vectors only lowers ``V_L``, which stays a lower bound. Upper points are added only where
-they improve ``V_U``.
+they improve ``V_U``, and when their number has doubled those the others imply at their own belief are dropped
+(HSVI2's point pruning); dropping points only raises ``V_U``, which stays an upper bound.
 
 Rounding: every backup rounds, and the error propagates with ``gamma`` (``e <- gamma e + delta``, ``delta`` a
 Higham-style bound of one backup's float64 error), so ``delta / (1 - gamma)`` is subtracted from the reported lower
@@ -49,6 +50,9 @@ from .pomdp_bounds import _blind, _model, fib
 from .pomdp_value_iteration import check_belief
 from .result import EPS
 from .validation import check_int, check_real
+
+#: Prune the upper point set (module docstring); a switch for measuring its effect.
+PRUNE_POINTS = True
 
 # ------------------------------------------------------------------------------------------------------ kernels
 
@@ -199,6 +203,31 @@ def _best_at_points(pt_ptr, pt_idx, pt_val, n_pts, GammaT, n_alpha, scores):
     return out
 
 
+@njit(cache=True, nogil=True)
+def _redundant_points(pt_ptr, pt_idx, pt_val, pt_c, n_pts, corner, fib_alphas, dense):
+    """``True`` for each upper point whose value the rest of the bound already implies at its own belief
+    (``V_U`` without it, there, is at most ``v_i``); checked in order, a point found redundant no longer counts for
+    the later ones, so of two equal points one stays."""
+    redundant = np.zeros(n_pts, dtype=np.bool_)
+    c = pt_c[:n_pts].copy()
+    for i in range(n_pts):
+        lo, hi = pt_ptr[i], pt_ptr[i + 1]
+        idx, val = pt_idx[lo:hi], pt_val[lo:hi]
+        own = 0.0
+        for k in range(hi - lo):
+            dense[idx[k]] = val[k]
+            own += val[k] * corner[idx[k]]
+        ci = c[i]
+        c[i] = 0.0  # a point with c >= 0 is skipped by _upper_value
+        if _upper_value(idx, val, dense, corner, fib_alphas, pt_ptr, pt_idx, pt_val, c, n_pts) <= own + ci:
+            redundant[i] = True
+        else:
+            c[i] = ci
+        for k in range(hi - lo):
+            dense[idx[k]] = 0.0
+    return redundant
+
+
 class _Bounds:
     """The growing state of the search: lower vectors as the columns of ``GammaT[:, :n_alpha]`` with their
     ``actions``, upper points in CSR form (``pt_ptr``, ``pt_idx``, ``pt_val``) with ``pt_c[i] = v_i - b_i .
@@ -222,6 +251,7 @@ class _Bounds:
         self.dense, self.pred = np.zeros(S), np.zeros(S)
         self.mark = np.zeros(S, dtype=np.bool_)
         self.pruned_at = self.n_alpha
+        self.points_pruned_at = 0
 
     @property
     def alphas(self) -> np.ndarray:
@@ -264,6 +294,19 @@ class _Bounds:
         self.pt_ptr[n + 1] = start + len(idx)
         self.pt_c[n] = v - float(val @ self.corner[idx])
         self.n_pts += 1
+
+    def prune_points(self) -> None:
+        """Drop the upper points the others imply at their own beliefs (HSVI2's pruning of the point set)."""
+        n = self.n_pts
+        keep = np.flatnonzero(~_redundant_points(self.pt_ptr, self.pt_idx, self.pt_val, self.pt_c, n, self.corner,
+                                                 self.fib_alphas, self.dense))
+        lengths = np.diff(self.pt_ptr[: n + 1])[keep]
+        entries = np.concatenate([np.arange(self.pt_ptr[i], self.pt_ptr[i + 1]) for i in keep]) if keep.size else \
+            np.zeros(0, dtype=np.int64)
+        self.pt_idx[: entries.size], self.pt_val[: entries.size] = self.pt_idx[entries], self.pt_val[entries]
+        self.pt_ptr[1: keep.size + 1] = np.cumsum(lengths)
+        self.pt_c[: keep.size] = self.pt_c[keep]
+        self.n_pts = self.points_pruned_at = keep.size
 
     def prune(self, b0_idx, b0_val) -> None:
         """Keep the lower vectors best at some stored point or at ``b0`` (module docstring)."""
@@ -400,6 +443,8 @@ def hsvi(P, O, R, gamma: float, initial, *, gap: float = 1e-3, time_limit: float
             break
         backups += _trial(bounds, b0_idx, b0_val, gap, max_depth, model)
         trials += 1
+        if PRUNE_POINTS and bounds.n_pts >= 2 * max(bounds.points_pruned_at, 32):
+            bounds.prune_points()
         if bounds.n_alpha >= 2 * max(bounds.pruned_at, 32):
             bounds.prune(b0_idx, b0_val)
     lo, up = certified()

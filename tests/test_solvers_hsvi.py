@@ -149,6 +149,42 @@ def test_kernels_match_slow_references(pomdp, seed):
         assert np.allclose(hsvi_mod._backup_vector(a, choice, *model, bounds.GammaT), ref, atol=1e-12)
 
 
+@given(discounted_pomdps(max_S=4), st.integers(0, 2**32 - 1))
+def test_point_pruning_keeps_the_bound_at_every_stored_point(pomdp, seed):
+    """``prune_points`` drops exactly the points the others imply (slow check, in order), never both of two equal
+    points, and afterwards ``V_U(b_i) <= v_i`` still holds at every point, kept or dropped."""
+    _, _, R, _ = pomdp
+    S, A = R.shape
+    rng = np.random.default_rng(seed)
+    fib_alphas = rng.normal(size=(A, S)) + 3
+    bounds = hsvi_mod._Bounds(rng.normal(size=(1, S)), np.zeros(1, dtype=np.int64), fib_alphas.max(axis=0),
+                              fib_alphas)
+    points = []
+    for _ in range(6):
+        bi = rng.dirichlet(np.full(S, 0.5))
+        bi[rng.random(S) < 0.3] = 0.0
+        bi = bi / bi.sum() if bi.sum() > 0 else np.eye(S)[0]
+        points.append((bi, float(bi @ bounds.corner) - rng.uniform(0, 2)))
+    points.append(points[2])  # a duplicate
+    for bi, vi in points:
+        idx = np.flatnonzero(bi)
+        bounds.add_point(idx, bi[idx], vi)
+    alive, expected = list(range(len(points))), []
+    for i in range(len(points)):
+        others = [points[j] for j in alive if j != i]
+        if slow_upper(points[i][0], bounds.corner, fib_alphas, others) <= points[i][1]:
+            alive.remove(i)
+        else:
+            expected.append(i)
+    bounds.prune_points()
+    assert bounds.n_pts == len(expected) and not (2 in expected and 6 in expected)
+    kept_c = [vi - bi @ bounds.corner for bi, vi in (points[i] for i in expected)]
+    assert np.allclose(bounds.pt_c[: bounds.n_pts], kept_c, rtol=0, atol=1e-12)
+    for bi, vi in points:
+        idx = np.flatnonzero(bi)
+        assert bounds.upper(idx, bi[idx]) <= vi + 1e-12
+
+
 def test_bad_input_names_the_argument():
     P, O, R = tiger()
     half = [0.5, 0.5]
