@@ -150,7 +150,8 @@ def solve_pomdp(name: str, gamma: float | None, horizon: int | None, gap: float 
         state = (f"converged to gap <= {gap:g}" if res.converged
                  else f"time limit {time_limit:g} s reached before gap {gap:g}")
         print(f"{head} gamma={discount}")
-        print(f"V*(initial belief) in [{res.lower:.6f}, {res.upper:.6f}]   (certified, HSVI; gap {res.gap:.2e}, "
+        lo, hi = math.floor(res.lower * 1e6) / 1e6, math.ceil(res.upper * 1e6) / 1e6  # printed outward
+        print(f"V*(initial belief) in [{lo:.6f}, {hi:.6f}]   (certified, HSVI; gap {res.gap:.2e}, "
               f"{state}; {res.trials} trials, {len(res.alphas)} alpha-vectors, first action "
               f"{res.policy(model.initial)})   time = {res.seconds:.3f} s")
         return

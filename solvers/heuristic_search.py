@@ -13,7 +13,7 @@ Bounds (both certified, at every belief):
   A point backup ``v = max_a [R(b, a) + gamma sum_o Pr(o | b, a) V_U(tau(b, a, o))]`` is ``>= V*(b)`` because
   ``V* = H V* <= H V_U``.
 
-Search (HSVI, Algorithm 1, with HSVI2's depth-dependent threshold): a trial from ``b0`` at depth ``t`` stops where
+Search (HSVI 2004, Algorithm 1, with its depth-dependent threshold): a trial from ``b0`` at depth ``t`` stops where
 ``V_U(b) - V_L(b) <= gap * gamma^-t``; otherwise it goes to ``tau(b, a*, o*)`` with ``a*`` greedy for the upper bound
 (IE-MAX) and ``o*`` maximising ``Pr(o | b, a*) (width(tau) - gap gamma^-(t+1))`` (the weighted excess
 uncertainty), and on the way back backs up both bounds at every belief it passed. Trials repeat until the width at
@@ -21,10 +21,15 @@ uncertainty), and on the way back backs up both bounds at every belief it passed
 incumbent bounds are returned, marked not converged, with a ``RuntimeWarning`` stating the gap reached.
 
 Pruning (a choice of ours, in the spirit of SARSOP's belief-based pruning; it cannot break a certificate): when the
-lower set has doubled since the last prune, only the vectors best at some belief the search has backed up (or at
-``b0``) are kept. Dropping vectors only lowers ``V_L``, which stays a lower bound. Upper points are added only where
-they improve ``V_U``, and when their number has doubled those the others imply at their own belief are dropped
-(HSVI2's point pruning); dropping points only raises ``V_U``, which stays an upper bound.
+lower set has doubled since the last prune, only the vectors best at a stored upper point (a belief where a backup
+improved ``V_U``), at a one-state belief the search backed up, or at ``b0`` are kept. Dropping vectors only lowers
+``V_L``, which stays a lower bound; but it can lower ``V_L`` away from those beliefs, so ``V_L`` need not stay
+uniformly improvable (the greedy policy is then not certified, see :class:`HSVIResult`) and the 2004 paper's
+finite-trial argument, which assumes bounds that never loosen, no longer applies: a trial that improves neither
+bound ends the search (``stalled``), so it cannot spin. Upper points are added only where they improve ``V_U``, a
+one-state belief lowers its corner value instead (as ZMDP does), and when the points have doubled those the others
+imply at their own belief are dropped (HSVI2's point pruning); dropping points only raises ``V_U``, which stays an
+upper bound.
 
 Rounding: every backup rounds, and the error propagates with ``gamma`` (``e <- gamma e + delta``, ``delta`` a
 Higham-style bound of one backup's float64 error), so ``delta / (1 - gamma)`` is subtracted from the reported lower
@@ -242,7 +247,7 @@ class _Bounds:
         self.actions[: len(alphas)] = actions
         self.scores = np.zeros(cap)
         self.n_alpha = len(alphas)
-        self.corner, self.fib_alphas = corner, fib_alphas
+        self.corner, self.fib_alphas = corner.copy(), fib_alphas
         self.pt_ptr = np.zeros(65, dtype=np.int64)
         self.pt_idx = np.zeros(1024, dtype=np.int64)
         self.pt_val = np.zeros(1024)
@@ -252,6 +257,7 @@ class _Bounds:
         self.mark = np.zeros(S, dtype=np.bool_)
         self.pruned_at = self.n_alpha
         self.points_pruned_at = 0
+        self.corners_backed_up: set[int] = set()  # one-state beliefs the search has backed up (not stored as points)
 
     @property
     def alphas(self) -> np.ndarray:
@@ -283,6 +289,16 @@ class _Bounds:
         self.n_alpha += 1
 
     def add_point(self, idx, val, v: float) -> None:
+        """Store ``(b, v)``; a one-state belief lowers that corner's value instead (as ZMDP does), and the stored
+        points' ``pt_c`` follow the corner."""
+        if len(idx) == 1:
+            s = int(idx[0])
+            if v < self.corner[s]:
+                entries = np.flatnonzero(self.pt_idx[: self.pt_ptr[self.n_pts]] == s)
+                owner = np.searchsorted(self.pt_ptr[: self.n_pts + 1], entries, side="right") - 1
+                np.add.at(self.pt_c, owner, self.pt_val[entries] * (self.corner[s] - v))
+                self.corner[s] = v
+            return
         n, start = self.n_pts, self.pt_ptr[self.n_pts]
         if n + 1 == self.pt_ptr.shape[0]:
             self.pt_ptr = np.concatenate([self.pt_ptr, np.zeros(n, dtype=np.int64)])
@@ -309,9 +325,12 @@ class _Bounds:
         self.n_pts = self.points_pruned_at = keep.size
 
     def prune(self, b0_idx, b0_val) -> None:
-        """Keep the lower vectors best at some stored point or at ``b0`` (module docstring)."""
+        """Keep the lower vectors best at some stored point, at a one-state belief backed up, or at ``b0`` (module
+        docstring)."""
         keep = set(_best_at_points(self.pt_ptr, self.pt_idx, self.pt_val, self.n_pts, self.GammaT,
                                    self.n_alpha, self.scores).tolist())
+        corners = np.fromiter(self.corners_backed_up, dtype=np.int64)
+        keep.update(self.GammaT[corners, : self.n_alpha].argmax(axis=1).tolist())
         keep.add(self.lower(b0_idx, b0_val)[1])
         keep = np.array(sorted(keep))
         self.GammaT[:, : len(keep)] = self.GammaT[:, keep]
@@ -329,8 +348,9 @@ class HSVIResult:
     ``actions`` are the lower bound's vectors (``lower_value(b)`` is certified at every belief; ``policy(b)`` is the
     first action of the best vector's conditional plan, a plan worth at least ``lower_value(b)``; re-choosing
     greedily after every step is the usual heuristic, not certified once vectors have been pruned);
-    ``upper_value(b)`` is the certified upper bound anywhere. ``trace`` rows: ``(seconds, lower, upper)``, certified,
-    after each trial."""
+    ``upper_value(b)`` is the certified upper bound anywhere. The vectors are already lowered by ``slack``, the
+    certified rounding allowance (added to the upper values). ``trace`` rows: ``(seconds, lower, upper)``, certified,
+    after each trial. ``stalled``: a trial improved neither bound, so the search (deterministic) could not go on."""
 
     lower: float
     upper: float
@@ -342,6 +362,7 @@ class HSVIResult:
     actions: np.ndarray
     trace: np.ndarray
     slack: float
+    stalled: bool
     _bounds: _Bounds = field(repr=False, compare=False)
 
     @property
@@ -352,11 +373,11 @@ class HSVIResult:
         b = check_belief(belief, self.alphas.shape[1])
         if b.ndim != 1:
             raise ValueError(f"belief must be one belief b[s], got shape {b.shape}")
-        return b
+        return b / b.sum()
 
     def lower_value(self, belief) -> float:
-        """Certified lower bound on ``V*(b)``."""
-        return float((self.alphas @ self._belief(belief)).max()) - self.slack
+        """Certified lower bound on ``V*(b)`` (``b`` renormalised to sum 1)."""
+        return float((self.alphas @ self._belief(belief)).max())
 
     def upper_value(self, belief) -> float:
         """Certified upper bound on ``V*(b)``."""
@@ -380,18 +401,23 @@ def _positive(x, name: str) -> float:
 
 
 def hsvi(P, O, R, gamma: float, initial, *, gap: float = 1e-3, time_limit: float | None = 60.0,
-         max_trials: int | None = None, max_depth: int | None = None) -> HSVIResult:
+         max_trials: int | None = None, max_depth: int | None = None, zeta: float | None = None) -> HSVIResult:
     """Heuristic search value iteration (module docstring): certified ``lower <= V*(initial) <= upper``, refined
     until ``upper - lower <= gap`` or ``time_limit`` seconds (``None``: no limit) or ``max_trials`` trials.
 
     Args:
         P: ``P[s, a, s']``, sparse ``(S*A, S)`` (row ``s*A + a``) or a per-action list. O: ``O[a, s', o]`` or
             ``O[s', o]``. R: ``R[s, a]``. gamma: in [0, 1). initial: the belief ``b0`` (``(S,)``).
-        gap: target width at ``b0`` (absolute, value units). max_depth: trial depth cap (default: the HSVI bound
-            ``log(gap / width0) / log(gamma)``, beyond which the threshold exceeds any width).
+        gap: target width at ``b0`` (absolute, value units), above twice the certified rounding allowance.
+        max_depth: trial depth cap (default: the HSVI bound ``log(gap / width0) / log(gamma)``, beyond which the
+            threshold exceeds any width).
+        zeta: ``None`` (the paper): every trial targets ``gap``. A number in (0, 1): each trial targets
+            ``max(gap, zeta * width(b0))``, as in ZMDP (Smith's own HSVI2 code, ``zeta = 0.95``; labelled: taken
+            from the code, not from the paper's text): shallower trials early, a better anytime interval.
 
-    Returns an :class:`HSVIResult`. If the budget ran out first, ``converged`` is false and a ``RuntimeWarning``
-    gives the gap reached.
+    Returns an :class:`HSVIResult`. If the budget ran out first (or the search stalled), ``converged`` is false and a
+    ``RuntimeWarning`` gives the gap reached. The FIB and blind-policy initialisations run before the clock starts
+    counting against ``time_limit``.
     """
     m = _model(P, O, R, gamma)
     R, gamma = m.R, m.gamma
@@ -406,32 +432,49 @@ def hsvi(P, O, R, gamma: float, initial, *, gap: float = 1e-3, time_limit: float
         max_trials = check_int(max_trials, "max_trials", minimum=1)
     if max_depth is not None:
         max_depth = check_int(max_depth, "max_depth", minimum=1)
+    if zeta is not None:
+        zeta = check_real(zeta, "zeta")
+        if not 0 < zeta < 1:
+            raise ValueError(f"zeta must lie in (0, 1) (or be None), got {zeta}")
+    b0 = b0 / b0.sum()  # the check allows sums within 1e-8 of 1; the certificate is for the normalised belief
     start = time.perf_counter()
 
+    # rounding of one backup (support sums, an O-term sum, the reward add), propagated with gamma: every vector and
+    # point value is a plan's value or a bound on V*, so of size at most r_max / (1 - gamma) (or the inits', below)
+    r_max = float(np.abs(R).max())
+
+    def allowance(size: float) -> float:
+        return (S + m.O.shape[2] + 4) * EPS * (r_max + 2 * size) / (1 - gamma)
+
+    slack = allowance(r_max / (1 - gamma))
+    if gap <= 2 * slack:
+        raise ValueError(f"gap = {gap:.3g} is not above twice the certified rounding allowance ({2 * slack:.3g}) "
+                         f"of this model: no run could certify it")
     P2 = sp.csr_matrix(m.P2)
     O3 = np.ascontiguousarray(m.O)
     model = (P2.indptr.astype(np.int64), P2.indices.astype(np.int64), P2.data, O3, np.ascontiguousarray(R), gamma)
-    upper0 = fib(m.P, m.O, R, gamma, tol=gap / 10)
+    upper0 = fib(m.P, m.O, R, gamma, tol=max(gap / 10, 1e3 * slack))
     blind, _ = _blind(m)  # certified: already lowered by its solve error
     fib_alphas = np.ascontiguousarray(upper0.alphas)
     bounds = _Bounds(blind, np.arange(A), fib_alphas.max(axis=0), fib_alphas)
-
-    # rounding of one backup (support sums, an O-term sum, the reward add), propagated with gamma
-    scale = float(np.abs(R).max()) + 2 * max(float(np.abs(fib_alphas).max()), float(np.abs(blind).max()))
-    delta = (S + O3.shape[2] + 4) * EPS * scale
-    slack = delta / (1 - gamma)
+    slack = allowance(max(r_max / (1 - gamma), float(np.abs(fib_alphas).max()), float(np.abs(blind).max())))
     b0_idx = np.flatnonzero(b0)
     b0_val = b0[b0_idx]
 
     def certified():
         return bounds.lower(b0_idx, b0_val)[0] - slack, bounds.upper(b0_idx, b0_val) + slack
 
-    width0 = max(float(np.abs(fib_alphas).max() - blind.min()), gap)
+    inner = gap - 2 * slack  # the width of the raw bounds that certifies gap
+    if inner <= 0:
+        raise ValueError(f"gap = {gap:.3g} is not above twice the certified rounding allowance ({2 * slack:.3g}) "
+                         f"of this model: no run could certify it")
+
+    width0 = max(float(np.abs(fib_alphas).max() - blind.min()), inner)
     if max_depth is None:
-        max_depth = 1 if gamma == 0 else max(1, math.ceil(math.log(gap / width0) / math.log(gamma)) + 1)
+        max_depth = 1 if gamma == 0 else max(1, math.ceil(math.log(inner / width0) / math.log(gamma)) + 1)
     trials = backups = 0
     trace = []
-    converged = False
+    converged = stalled = False
     while True:
         lo, up = certified()
         trace.append((time.perf_counter() - start, lo, up))
@@ -441,28 +484,34 @@ def hsvi(P, O, R, gamma: float, initial, *, gap: float = 1e-3, time_limit: float
         if (time_limit is not None and time.perf_counter() - start >= time_limit) or \
                 (max_trials is not None and trials >= max_trials):
             break
-        backups += _trial(bounds, b0_idx, b0_val, gap, max_depth, model)
+        target = inner if zeta is None else max(inner, zeta * (up - lo - 2 * slack))
+        n, improved = _trial(bounds, b0_idx, b0_val, target, max_depth, model)
+        backups += n
         trials += 1
+        if not improved:
+            stalled = True
+            break
         if PRUNE_POINTS and bounds.n_pts >= 2 * max(bounds.points_pruned_at, 32):
             bounds.prune_points()
         if bounds.n_alpha >= 2 * max(bounds.pruned_at, 32):
             bounds.prune(b0_idx, b0_val)
     lo, up = certified()
     if not converged:
-        warnings.warn(f"hsvi: stopped by its budget after {trials} trials ({time.perf_counter() - start:.1f} s) "
+        why = "a trial that improved neither bound (it would repeat)" if stalled else "its budget"
+        warnings.warn(f"hsvi: stopped by {why} after {trials} trials ({time.perf_counter() - start:.1f} s) "
                       f"at lower {lo:.6g}, upper {up:.6g}, gap {up - lo:.3g} > the requested gap {gap:.3g}",
                       RuntimeWarning, stacklevel=2)
-    alphas = bounds.alphas.copy()
+    alphas = bounds.alphas - slack
     actions = bounds.actions[: bounds.n_alpha].copy()
     for x in (alphas, actions):
         x.setflags(write=False)
     return HSVIResult(lo, up, converged, trials, backups, time.perf_counter() - start, alphas, actions,
-                      np.array(trace), slack, bounds)
+                      np.array(trace), slack, stalled, bounds)
 
 
-def _trial(bounds: _Bounds, b0_idx, b0_val, gap, max_depth, model) -> int:
+def _trial(bounds: _Bounds, b0_idx, b0_val, gap, max_depth, model) -> tuple[int, bool]:
     """One HSVI trial from ``b0``: descend while the width exceeds ``gap gamma^-t``, then back up both bounds at
-    every belief on the path, deepest first. Returns the number of backups."""
+    every belief on the path, deepest first. Returns the number of backups and whether any improved a bound."""
     path = []
     idx, val = b0_idx, b0_val
     threshold, gamma, n_obs = gap, model[-1], model[3].shape[2]
@@ -482,20 +531,27 @@ def _trial(bounds: _Bounds, b0_idx, b0_val, gap, max_depth, model) -> int:
             break
         lo_, hi_ = succ_ptr[a * n_obs + o], succ_ptr[a * n_obs + o + 1]
         idx, val = succ_idx[lo_:hi_].copy(), succ_val[lo_:hi_].copy()
+    improved = False
     for idx, val in reversed(path):
-        _update(bounds, idx, val, model)
-    return len(path)
+        improved |= _update(bounds, idx, val, model)
+    return len(path), improved
 
 
-def _update(bounds: _Bounds, idx, val, model) -> None:
+def _update(bounds: _Bounds, idx, val, model) -> bool:
     """Back up both bounds at the belief ``(idx, val)``: a new lower vector if it improves ``V_L(b)``, a new upper
-    point if it improves ``V_U(b)``."""
+    point if it improves ``V_U(b)``. Returns whether either was added."""
     prob, _, _, arg, qu, ql, *_ = bounds.expand(idx, val, model, with_lower=True)
+    if len(idx) == 1:
+        bounds.corners_backed_up.add(int(idx[0]))
     a = int(np.argmax(ql))
     low, best_here = bounds.lower(idx, val)
+    improved = False
     if ql[a] > low + 1e-12 * max(1.0, abs(low)):
         arg_a = np.where(prob[a] > 0, arg[a], best_here)  # unreachable observations: any vector is a valid plan
         bounds.add_alpha(_backup_vector(a, arg_a, *model, bounds.GammaT), a)
+        improved = True
     up = float(qu.max())
     if up < bounds.upper(idx, val) - 1e-12 * max(1.0, abs(up)):
         bounds.add_point(idx, val, up)
+        improved = True
+    return improved

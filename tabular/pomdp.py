@@ -407,7 +407,9 @@ def _simulate_kernel(P, cdf_P, cdf_O, O, R, initial, cdf_init, plan, alphas, alp
             observations[i, t] = o
             states[i, t + 1] = s
             if closed:
-                _update_into(P, O, b, a, o, nxt)
+                if _update_into(P, O, b, a, o, nxt) <= 0.0:
+                    raise ValueError("simulate_alpha_policy: the belief update underflowed (the drawn observation "
+                                     "has probability 0 under the tracked belief in float64)")
                 b[:] = nxt
     return states, actions, observations, rewards
 

@@ -38,18 +38,27 @@ def test_crying_baby_interval_holds_the_known_value():
     assert res.converged and res.lower - 5e-5 <= BABY_VALUE <= res.upper + 5e-5
 
 
-@given(discounted_pomdps(), st.integers(0, 2**32 - 1), st.booleans())
-def test_bounds_bracket_the_exact_value(pomdp, seed, sparse):
+@given(discounted_pomdps(), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+def test_bounds_bracket_the_exact_value(pomdp, seed, sparse, degenerate):
     """At b0 and at random beliefs the certified bounds bracket ``V_H`` within ``tail`` (``|V* - V_H| <= tail``):
-    lower <= V_H + tail and upper >= V_H - tail; where HSVI converged the width at b0 is at most ``gap``."""
+    lower <= V_H + tail and upper >= V_H - tail, lower <= upper everywhere; where HSVI converged the width at b0 is
+    at most ``gap``. ``degenerate``: state 0 absorbing with zero reward, observations of probability 0, exact
+    zeros in ``P``, a point ``b0``."""
     P, O, R, gamma = pomdp
     S, A = R.shape
+    if degenerate:
+        P, O, R = P.copy(), np.array(np.broadcast_to(O, (A, S, O.shape[-1]))), R.copy()
+        P[P < 0.2] = 0.0
+        P[..., 0] += 1.0 - P.sum(-1)
+        P[0], R[0] = np.eye(S)[0], 0.0
+        O[O < 0.3] = 0.0
+        O[..., 0] += 1.0 - O.sum(-1)
     r_max = max(float(np.abs(R).max()), 1e-3)
     H = max(1, math.ceil(math.log(1e-3 * (1 - gamma) / r_max) / math.log(gamma)))
     tail = gamma**H * r_max / (1 - gamma)
     exact = solvers.pomdp_value_iteration(P, O, R, H=H, gamma=gamma)
     rng = np.random.default_rng(seed)
-    b0 = rng.dirichlet(np.ones(S))
+    b0 = np.eye(S)[rng.integers(S)] if degenerate else rng.dirichlet(np.ones(S))
     P_in = sp.csr_matrix(P.reshape(S * A, S)) if sparse else P
     res = solvers.hsvi(P_in, O, R, gamma, b0, gap=1e-3, time_limit=20)
     assert res.converged and res.gap <= 1e-3
@@ -59,6 +68,67 @@ def test_bounds_bracket_the_exact_value(pomdp, seed, sparse):
     for b in rng.dirichlet(np.full(S, 0.5), size=10):
         assert res.lower_value(b) <= exact.value(b) + tail
         assert res.upper_value(b) >= exact.value(b) - tail
+        assert res.lower_value(b) <= res.upper_value(b)
+
+
+@pytest.mark.parametrize("gamma", [0.95, 0.99])
+def test_fully_observed_states_give_the_mdp_value(gamma):
+    """With the next state observed (``O`` the identity) and a point ``b0 = e_s``, ``V*(b0) = V*_MDP(s)``: the
+    interval must hold the certified value-iteration interval's centre within that interval's own width, on a sparse
+    model with an absorbing zero-reward state."""
+    rng = np.random.default_rng(int(gamma * 100))
+    S, A = 8, 3
+    P = rng.dirichlet(np.full(S, 0.3), size=(S, A))
+    P[P < 0.1] = 0.0
+    P[..., 0] += 1.0 - P.sum(-1)
+    P[0] = np.eye(S)[0]
+    R = rng.uniform(-1, 1, (S, A))
+    R[0] = 0.0
+    mdp = solvers.value_iteration(P, R, gamma, tol=1e-10)
+    for s in (1, 5):
+        res = solvers.hsvi(sp.csr_matrix(P.reshape(S * A, S)), np.eye(S), R, gamma, np.eye(S)[s], gap=1e-3)
+        assert res.converged
+        assert res.lower - mdp.error_bound <= mdp.V[s] <= res.upper + mdp.error_bound
+
+
+def test_tiny_gap_is_refused_and_a_stalled_search_stops():
+    """A gap below twice the rounding allowance is refused up front; just above it, the search either certifies
+    the gap or stops at the first trial that improves nothing (never spins), saying so."""
+    P, O, R = tiger()
+    with pytest.raises(ValueError, match=r"gap = 1e-12 is not above twice the certified rounding allowance"):
+        solvers.hsvi(P, O, R, 0.5, [0.5, 0.5], gap=1e-12)
+    outcomes = set()
+    for gap in (4e-12, 6e-12, 1e-11, 1e-10):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = solvers.hsvi(P, O, R, 0.5, [0.5, 0.5], gap=gap, time_limit=None)
+        assert res.converged != res.stalled and (res.converged or res.gap > gap)
+        assert res.stalled == any("improved neither bound" in str(w.message) for w in caught)
+        outcomes.add(res.stalled)
+    assert outcomes == {True, False}  # both paths are exercised
+
+
+def test_time_limit_and_an_unnormalised_initial_belief():
+    arr = tabular.rocksample_arrays(5, 7)
+    with pytest.warns(RuntimeWarning, match=r"stopped by its budget after \d+ trials"):
+        res = solvers.hsvi(arr.P, arr.O, arr.R, 0.95, arr.initial, gap=1e-6, time_limit=0.3)
+    assert not res.converged and not res.stalled and res.trace[-1, 0] >= 0.3
+    t, lo, up = res.trace.T
+    assert np.all(np.diff(lo) >= 0) and np.all(np.diff(up) <= 0) and np.all(np.diff(t) >= 0)
+    P, O, R = tiger()
+    a = solvers.hsvi(P, O, R, 0.95, [0.5, 0.5 + 9e-9], gap=1e-3)
+    b = solvers.hsvi(P, O, R, 0.95, [0.5 / (1 + 9e-9), (0.5 + 9e-9) / (1 + 9e-9)], gap=1e-3)
+    assert a.lower == pytest.approx(b.lower, abs=1e-12) and a.upper == pytest.approx(b.upper, abs=1e-12)
+
+
+def test_adaptive_trial_target_option():
+    """``zeta`` (ZMDP's adaptive trial target): the same certified guarantees, and the option is checked."""
+    P, O, R = tiger()
+    res = solvers.hsvi(P, O, R, 0.95, [0.5, 0.5], gap=1e-4, zeta=0.95)
+    assert res.converged and res.lower - 5e-7 <= TIGER_VALUE <= res.upper + 5e-7 and res.gap <= 1e-4
+    for bad, err in [(1.0, ValueError), (0.0, ValueError), ("0.9", TypeError)]:
+        with pytest.raises(err, match="zeta"):
+            solvers.hsvi(P, O, R, 0.95, [0.5, 0.5], zeta=bad)
 
 
 def test_dense_and_sparse_transitions_give_the_same_search():
@@ -154,7 +224,7 @@ def test_point_pruning_keeps_the_bound_at_every_stored_point(pomdp, seed):
     """``prune_points`` drops exactly the points the others imply (slow check, in order), never both of two equal
     points, and afterwards ``V_U(b_i) <= v_i`` still holds at every point, kept or dropped."""
     _, _, R, _ = pomdp
-    S, A = R.shape
+    S, A = max(2, R.shape[0]), R.shape[1]  # points of two states or more (one-state points are corners)
     rng = np.random.default_rng(seed)
     fib_alphas = rng.normal(size=(A, S)) + 3
     bounds = hsvi_mod._Bounds(rng.normal(size=(1, S)), np.zeros(1, dtype=np.int64), fib_alphas.max(axis=0),
@@ -163,7 +233,7 @@ def test_point_pruning_keeps_the_bound_at_every_stored_point(pomdp, seed):
     for _ in range(6):
         bi = rng.dirichlet(np.full(S, 0.5))
         bi[rng.random(S) < 0.3] = 0.0
-        bi = bi / bi.sum() if bi.sum() > 0 else np.eye(S)[0]
+        bi = bi / bi.sum() if np.count_nonzero(bi) >= 2 else np.full(S, 1 / S)
         points.append((bi, float(bi @ bounds.corner) - rng.uniform(0, 2)))
     points.append(points[2])  # a duplicate
     for bi, vi in points:
@@ -183,6 +253,29 @@ def test_point_pruning_keeps_the_bound_at_every_stored_point(pomdp, seed):
     for bi, vi in points:
         idx = np.flatnonzero(bi)
         assert bounds.upper(idx, bi[idx]) <= vi + 1e-12
+
+
+def test_a_one_state_point_lowers_its_corner_and_the_other_points_follow():
+    """``add_point`` at a one-state belief lowers that corner (ZMDP's corner points); the stored points' offsets are
+    recomputed, so ``V_U`` at every belief equals the slow formula with the new corner."""
+    rng = np.random.default_rng(3)
+    S, A = 4, 2
+    fib_alphas = rng.normal(size=(A, S)) + 3
+    bounds = hsvi_mod._Bounds(rng.normal(size=(1, S)), np.zeros(1, dtype=np.int64), fib_alphas.max(axis=0),
+                              fib_alphas)
+    points = []
+    for _ in range(3):
+        bi = rng.dirichlet(np.ones(S))
+        points.append((bi, float(bi @ bounds.corner) - rng.uniform(0, 1)))
+        bounds.add_point(np.arange(S), bi, points[-1][1])
+    corner = bounds.corner.copy()
+    bounds.add_point(np.array([2]), np.array([1.0]), corner[2] - 0.7)
+    corner[2] -= 0.7
+    assert bounds.n_pts == 3 and np.array_equal(bounds.corner, corner)
+    bounds.add_point(np.array([2]), np.array([1.0]), corner[2] + 0.5)  # no improvement: ignored
+    assert np.array_equal(bounds.corner, corner)
+    for b in rng.dirichlet(np.full(S, 0.7), size=20):
+        assert bounds.upper(np.arange(S), b) == pytest.approx(slow_upper(b, corner, fib_alphas, points), abs=1e-12)
 
 
 def test_bad_input_names_the_argument():
