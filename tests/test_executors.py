@@ -94,6 +94,7 @@ def test_a_run_that_always_kills_its_worker_gives_up(model, tmp_path, monkeypatc
 FORKING_USER_POOL = '''
 import multiprocessing, warnings
 from concurrent.futures import ProcessPoolExecutor
+import numpy as np
 from boundlab import bounds, tabular
 from boundlab.bounds import executors
 
@@ -102,7 +103,8 @@ real = executors.process_pool
 executors.process_pool = lambda *a, **k: made.append(real(*a, **k)) or made[-1]
 
 if __name__ == "__main__":
-    m = tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=5)
+    rng = np.random.default_rng(0)  # S*A*S above the serial-scan size: validation runs the parallel (OpenMP) kernel
+    m = tabular.EpisodicMDP(rng.dirichlet(np.ones(400), size=(400, 2)), rng.random((400, 2)), H=5)
     reference = bounds.measure_regret("ucb-h", m, 50, seeds=[0, 1, 2, 3], progress=False)  # OpenMP used here
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool, \\
             warnings.catch_warnings(record=True) as caught:
@@ -115,8 +117,9 @@ if __name__ == "__main__":
 
 
 def test_a_forking_user_pool_after_a_learner_ran_is_replaced_and_warned(tmp_path):
-    """Python 3.11's Linux default pool forks; once a learner ran in the main process (GNU OpenMP threads) every
-    forked worker aborts. The runs complete on a forkserver replacement, and the user is told how to avoid it."""
+    """Python 3.11's Linux default pool forks; once a parallel kernel ran in the main process (GNU OpenMP threads),
+    every forked worker that runs one aborts (here: validating a model above the serial-scan size). The runs
+    complete on a forkserver replacement, and the user is told how to avoid it."""
     script = tmp_path / "forking.py"
     script.write_text(FORKING_USER_POOL)
     env = dict(os.environ, PYTHONPATH=str(HERE.parent), NUMBA_THREADING_LAYER="omp")
