@@ -79,7 +79,7 @@ def pomdp_py_agent(P, O, R, belief, kind: str, particles=None):
     R_list = R.tolist()
     Pd = [dict(zip(s_, np.diff(np.r_[0.0, c]).tolist())) for s_, c in zip(succ, cum)]
 
-    class St(pomdp_py.State):  # immutable: POMCP's deepcopy of particles may share them
+    class Indexed:  # immutable, hashed by index: POMCP's deepcopy of particles may share them
         def __init__(self, i):
             self.i = i
 
@@ -87,36 +87,19 @@ def pomdp_py_agent(P, O, R, belief, kind: str, particles=None):
             return self.i
 
         def __eq__(self, other):
-            return isinstance(other, St) and self.i == other.i
+            return type(other) is type(self) and self.i == other.i
 
         def __deepcopy__(self, memo):
             return self
 
-    class Ac(pomdp_py.Action):
-        def __init__(self, i):
-            self.i = i
+    class St(Indexed, pomdp_py.State):
+        pass
 
-        def __hash__(self):
-            return self.i
+    class Ac(Indexed, pomdp_py.Action):
+        pass
 
-        def __eq__(self, other):
-            return isinstance(other, Ac) and self.i == other.i
-
-        def __deepcopy__(self, memo):
-            return self
-
-    class Ob(pomdp_py.Observation):
-        def __init__(self, i):
-            self.i = i
-
-        def __hash__(self):
-            return self.i
-
-        def __eq__(self, other):
-            return isinstance(other, Ob) and self.i == other.i
-
-        def __deepcopy__(self, memo):
-            return self
+    class Ob(Indexed, pomdp_py.Observation):
+        pass
 
     states = [St(i) for i in range(S)]
     actions = [Ac(i) for i in range(A)]

@@ -369,25 +369,27 @@ class HSVIResult:
     def gap(self) -> float:
         return self.upper - self.lower
 
-    def _belief(self, belief) -> np.ndarray:
+    def _beliefs(self, belief) -> np.ndarray:
+        """``belief`` (``(S,)`` or ``(..., S)``) checked and renormalised to sum 1 along the last axis."""
         b = check_belief(belief, self.alphas.shape[1])
-        if b.ndim != 1:
-            raise ValueError(f"belief must be one belief b[s], got shape {b.shape}")
-        return b / b.sum()
+        return b / b.sum(axis=-1, keepdims=True)
 
-    def lower_value(self, belief) -> float:
-        """Certified lower bound on ``V*(b)`` (``b`` renormalised to sum 1)."""
-        return float((self.alphas @ self._belief(belief)).max())
+    def lower_value(self, belief) -> np.ndarray | float:
+        """Certified lower bound on ``V*(b)``: a float for one belief, an array of shape ``(...)`` for a batch."""
+        v = (self._beliefs(belief) @ self.alphas.T).max(axis=-1)
+        return float(v) if v.ndim == 0 else v
 
-    def upper_value(self, belief) -> float:
-        """Certified upper bound on ``V*(b)``."""
-        b = self._belief(belief)
-        idx = np.flatnonzero(b)
-        return self._bounds.upper(idx, b[idx]) + self.slack
+    def upper_value(self, belief) -> np.ndarray | float:
+        """Certified upper bound on ``V*(b)``, as :meth:`lower_value`."""
+        b = self._beliefs(belief)
+        rows = b.reshape(-1, b.shape[-1])
+        v = np.array([self._bounds.upper(np.flatnonzero(r), r[r != 0]) for r in rows]) + self.slack
+        return float(v[0]) if b.ndim == 1 else v.reshape(b.shape[:-1])
 
-    def policy(self, belief) -> int:
-        """The first action of the best lower vector's plan at ``b``."""
-        return int(self.actions[int(np.argmax(self.alphas @ self._belief(belief)))])
+    def policy(self, belief) -> np.ndarray | int:
+        """The first action of the best lower vector's plan at ``b`` (an int, or an int64 array for a batch)."""
+        a = self.actions[(self._beliefs(belief) @ self.alphas.T).argmax(axis=-1)]
+        return int(a) if a.ndim == 0 else a
 
 
 # ------------------------------------------------------------------------------------------------------ solver

@@ -299,5 +299,17 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match=r"gamma must lie in \[0, 1\)"):
         solvers.hsvi(P, O, R, 1.0, half)
     res = solvers.hsvi(P, O, R, 0.95, half, gap=1.0)
-    with pytest.raises(ValueError, match=r"belief must be one belief"):
-        res.lower_value([half])
+    with pytest.raises(ValueError, match=r"belief"):
+        res.lower_value([0.5, 0.6])
+    with pytest.raises(ValueError, match=r"belief"):
+        res.upper_value([[0.5, 0.5, 0.0]])
+
+
+def test_value_functions_take_batches():
+    P, O, R = tiger()
+    res = solvers.hsvi(P, O, R, 0.95, [0.5, 0.5], gap=1e-2)
+    B = np.random.default_rng(0).dirichlet([1, 1], size=(3, 4))
+    for f in (res.lower_value, res.upper_value, res.policy):
+        batch = f(B)
+        assert batch.shape == (3, 4) and np.array_equal(batch, [[f(b) for b in row] for row in B])
+    assert isinstance(res.lower_value([0.5, 0.5]), float) and isinstance(res.policy([0.5, 0.5]), int)
