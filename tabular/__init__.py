@@ -37,14 +37,24 @@ from .pomdp_instances import (
     tiger,
 )
 from .rewards import BernoulliRewards, GaussianRewards
+from .search_domains import (
+    TABLE_LIMIT,
+    SearchDomain,
+    digraph,
+    lights_out,
+    meta_actions,
+    pancake,
+    random_digraph,
+    sliding_puzzle,
+)
 from .simulate import AliasSampler, Trajectories, simulate
 
 __all__ = [
     "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
-    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "TAG_CELLS", "Trajectories",
-    "belief_update",
-    "belief_update_batch", "belief_update_nb", "chain", "crying_baby", "dirichlet_mdp", "from_gymnasium",
-    "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld", "make", "minimax_hard_family",
-    "minimax_hard_instance", "parse_pomdp", "random_linear_mdp", "read_pomdp", "riverswim", "rocksample",
-    "rocksample_arrays", "simulate", "simulate_alpha_policy", "simulate_pomdp", "six_arms", "tag", "tiger",
+    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "SearchDomain", "TABLE_LIMIT",
+    "TAG_CELLS", "Trajectories", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "crying_baby",
+    "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
+    "lights_out", "make", "meta_actions", "minimax_hard_family", "minimax_hard_instance", "pancake", "parse_pomdp",
+    "random_digraph", "random_linear_mdp", "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate",
+    "simulate_alpha_policy", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger",
 ]
