@@ -16,6 +16,7 @@ from .pomcp import ParticleBelief, ParticleDeprivation, POMCPResult, pomcp, pomc
 from .pomdp_bounds import POMDPBound, fib, pbvi, qmdp
 from .pomdp_value_iteration import POMDPValueFunction, pomdp_value_iteration
 from .result import PlanningResult
+from .search import SearchResult, astar, qstar
 from .select import solve
 from .value_iteration import modified_policy_iteration, value_iteration
 
@@ -27,6 +28,8 @@ __all__ = [
     "ParticleBelief",
     "ParticleDeprivation",
     "PlanningResult",
+    "SearchResult",
+    "astar",
     "backward_induction",
     "evaluate_policies",
     "fib",
@@ -42,6 +45,7 @@ __all__ = [
     "pomdp_value_iteration",
     "pouct",
     "qmdp",
+    "qstar",
     "solve",
     "value_iteration",
 ]
