@@ -224,7 +224,8 @@ def lights_out(n: int) -> SearchDomain:
     """Lights Out on an ``n x n`` board (``2 <= n <= 7``; the paper uses 7x7): a state is ``int8[n*n]`` of 0/1 lights
     in row-major order, action ``a`` presses cell ``a`` (row ``a // n``, column ``a % n``) and toggles it and its up
     to four orthogonal neighbours, cost 1; the goal is all lights off. Every press is its own inverse. Exact table for
-    ``n <= 4`` (``2^(n*n)`` states, indexed by the bits read as a binary number, cell 0 the lowest bit)."""
+    ``n <= 4`` (``2^(n*n)`` states, indexed by the bits read as a binary number, cell 0 the lowest bit); on 4x4 only
+    4096 boards are solvable (the press matrix has rank 12 over GF(2)), the others have ``h* = inf``."""
     n = check_int(n, "n", minimum=1)
     if not 2 <= n <= 7:
         raise ValueError(f"n must be in [2, 7] for Lights Out, got {n}")
