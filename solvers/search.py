@@ -20,7 +20,9 @@ bound) is ``>= weight * ub`` -- not at the first goal. A node reached again with
 entries are pushed again; older entries are skipped when popped). Goal nodes are not expanded (costs are ``>= 0``).
 With ``weight = 1``, ``batch = 1`` and an admissible heuristic (``h <= h*``; for Q* ``q(s, a) <= c(s, a) +
 h*(T(s, a))``, the v2/v3 admissibility condition) the returned cost is optimal; ``weight < 1`` (DeepCubeA's lambda on
-``g``) and ``batch > 1`` trade optimality for speed. The paper's optional epsilon-random pop is not implemented yet.
+``g``) and ``batch > 1`` trade optimality for speed, as does the optional epsilon-random pop (``epsilon > 0``:
+each of the ``batch`` pops takes, with probability ``epsilon``, a uniformly random live entry of OPEN instead of the
+best; our reading of the paper's option, drawn from ``seed``).
 
 Counting, the same for both: ``expanded`` = OPEN entries popped and acted on (nodes for A*, pairs for Q*),
 ``generated`` = children created, ``evaluations`` = rows passed to the heuristic.
@@ -69,20 +71,20 @@ class SearchResult:
 
 
 def astar(start: np.ndarray, successors: Callable, is_goal: Callable, h: Callable, *, weight: float = 1.0,
-          batch: int = 1, max_expansions: int | None = None, time_limit: float | None = None,
-          record: bool = False) -> SearchResult:
+          batch: int = 1, epsilon: float = 0.0, seed: int | np.random.Generator = 0,
+          max_expansions: int | None = None, time_limit: float | None = None, record: bool = False) -> SearchResult:
     """Batch-weighted A* (DeepCubeA): priority ``weight * g + h(s)``; see the module docstring for the rules."""
     return _search(start, successors, is_goal, h, per_pair=False, weight=weight, batch=batch,
-                   max_expansions=max_expansions, time_limit=time_limit, record=record)
+                   epsilon=epsilon, seed=seed, max_expansions=max_expansions, time_limit=time_limit, record=record)
 
 
 def qstar(start: np.ndarray, successors: Callable, is_goal: Callable, q: Callable, *, weight: float = 1.0,
-          batch: int = 1, max_expansions: int | None = None, time_limit: float | None = None,
-          record: bool = False) -> SearchResult:
+          batch: int = 1, epsilon: float = 0.0, seed: int | np.random.Generator = 0,
+          max_expansions: int | None = None, time_limit: float | None = None, record: bool = False) -> SearchResult:
     """Q* search (arXiv 2102.04518): priority ``weight * g(s) + q(s, a)`` on (node, action) pairs; see the module
     docstring for the rules."""
     return _search(start, successors, is_goal, q, per_pair=True, weight=weight, batch=batch,
-                   max_expansions=max_expansions, time_limit=time_limit, record=record)
+                   epsilon=epsilon, seed=seed, max_expansions=max_expansions, time_limit=time_limit, record=record)
 
 
 # ----------------------------------------------------------------------------------------------------------- checks
@@ -163,8 +165,9 @@ def _check_weight(weight) -> float:
 
 
 # -------------------------------------------------------------------------------------------------------- the loop
-def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch, max_expansions, time_limit,
-            record, stop_at_first_goal: bool = False, reopen: bool = True) -> SearchResult:
+def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch, epsilon=0.0, seed=0,
+            max_expansions=None, time_limit=None, record=False, stop_at_first_goal: bool = False,
+            reopen: bool = True) -> SearchResult:
     """The loop both searches share. ``stop_at_first_goal`` and ``reopen=False`` are the broken variants the tests
     use to show why the rules matter; they are not public."""
     start = _check_start(start)
@@ -172,6 +175,12 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         _check_callable(f, name)
     weight = _check_weight(weight)
     batch = check_int(batch, "batch", minimum=1)
+    epsilon = check_real(epsilon, "epsilon")
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    if not isinstance(seed, np.random.Generator):
+        check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
     if max_expansions is not None:
         max_expansions = check_int(max_expansions, "max_expansions", minimum=1)
     if time_limit is not None:
@@ -227,7 +236,13 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
             break
         popped = []
         while heap and len(popped) < batch:
-            entry = heapq.heappop(heap)
+            if epsilon > 0 and rng.random() < epsilon:  # a random entry: O(len(OPEN)) re-heapify, first version
+                k = int(rng.integers(len(heap)))
+                entry, heap[k] = heap[k], heap[-1]
+                heap.pop()
+                heapq.heapify(heap)
+            else:
+                entry = heapq.heappop(heap)
             if entry[4] > g[entry[2]]:
                 continue
             popped.append(entry)

@@ -4,7 +4,7 @@ import heapq
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from boundlab import solvers
@@ -128,12 +128,13 @@ def test_zero_heuristic_is_uniform_cost_search(g, kind):
 
 
 @given(g=graphs, seed=st.integers(0, 2**32 - 1), batch=st.integers(1, 5),
-       weight=st.sampled_from([1.0, 0.7, 0.3, 0.0]))
-def test_counting_and_valid_paths_with_batches_and_weights(g, seed, batch, weight):
+       weight=st.sampled_from([1.0, 0.7, 0.3, 0.0]), epsilon=st.sampled_from([0.0, 0.3, 1.0]))
+def test_counting_and_valid_paths_with_batches_weights_and_random_pops(g, seed, batch, weight, epsilon):
     factors = np.random.default_rng(seed).random((g.N, g.A))
     _, best = g.optimum()
-    q = search("q", g, scaled(g.qstar_table(), factors), batch=batch, weight=weight)
-    a = search("h", g, scaled(g.hstar(), factors[:, 0]), batch=batch, weight=weight)
+    kw = dict(batch=batch, weight=weight, epsilon=epsilon, seed=seed)
+    q = search("q", g, scaled(g.qstar_table(), factors), **kw)
+    a = search("h", g, scaled(g.hstar(), factors[:, 0]), **kw)
     assert q.generated == q.expanded <= batch * q.iterations  # Q*: one child per popped pair, <= B per iteration
     assert a.generated == g.A * a.expanded and a.expanded <= batch * a.iterations  # A*: B x |A| per iteration
     for res in (q, a):
@@ -143,6 +144,29 @@ def test_counting_and_valid_paths_with_batches_and_weights(g, seed, batch, weigh
         else:
             assert res.status == "solved" and res.cost >= best
             check_path(g, res)
+
+
+@settings(max_examples=30)
+@given(g=graphs, seed=st.integers(0, 2**32 - 1))
+def test_random_pops_reproducible_and_off_by_default(g, seed):
+    q = np.random.default_rng(seed).random((g.N, g.A))
+    runs = [search("q", g, q, epsilon=0.5, seed=seed, record=True) for _ in range(2)]
+    runs.append(search("q", g, q, epsilon=0.5, seed=np.random.default_rng(seed), record=True))
+    base = [search("q", g, q, record=True), search("q", g, q, epsilon=0.0, seed=seed + 1, record=True)]
+    for group in (runs, base):
+        pops = [[(int(s), a, p) for s, a, p in r.pops] for r in group]
+        assert all(p == pops[0] for p in pops) and len({r.cost for r in group}) == 1
+
+
+def test_random_pops_leave_best_first_order():
+    g = Graph.random(3, 60, 3, p_goal=0.02)
+    g.goal[0] = False
+    zero = np.zeros((g.N, g.A))
+    greedy = search("q", g, zero, record=True)
+    assert [p for *_, p in greedy.pops] == sorted(p for *_, p in greedy.pops)
+    rand = [search("q", g, zero, epsilon=1.0, seed=s, record=True) for s in (0, 1)]
+    orders = [[p for *_, p in r.pops] for r in rand]
+    assert orders[0] != sorted(orders[0]) and orders[0] != orders[1]
 
 
 # ------------------------------------------------------------------------------ why the rules matter (hand-built)
@@ -264,3 +288,9 @@ def test_bad_input():
         solvers.qstar(START, g.successors, never, lambda s: np.zeros((len(s), 2), dtype=complex))
     with pytest.raises(ValueError, match="max_expansions"):
         solvers.qstar(START, g.successors, never, q, max_expansions=0)
+    with pytest.raises(ValueError, match="epsilon"):
+        solvers.qstar(START, g.successors, never, q, epsilon=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        solvers.qstar(START, g.successors, never, q, epsilon=0.5, seed=-1)
+    with pytest.raises(TypeError, match="seed"):
+        solvers.astar(START, g.successors, never, h, seed=2.5)
