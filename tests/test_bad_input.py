@@ -35,6 +35,8 @@ STORE = Path(tempfile.mkdtemp(prefix="boundlab-bad-input-")) / "runs.sqlite"
 TIGER = tabular.tiger()
 TIGER_SPARSE_P = sp.csr_matrix(TIGER.P.reshape(6, 2))  # row s*A + a
 SMALL_ROCKSAMPLE = tabular.rocksample(2, 1, rock_positions=[[0, 0]])  # stored sparse
+LIGHTS_OUT = tabular.lights_out(3)
+LIGHTS_START = LIGHTS_OUT.scramble(1, 3, seed=0)[0]  # not the goal: the heuristic is called
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
 NOT_A_NUMBER = st.sampled_from(["0.5", None, [0.5], 0.5 + 0.5j, b"1"])
@@ -254,6 +256,23 @@ CASES: dict[str, tuple] = {
                                       dict(P=st.one_of(_bad_stochastic(TIGER.P.shape), _bad_sparse_P()),
                                            O=_bad_stochastic(TIGER.O.shape), R=_bad_real(TIGER.R.shape),
                                            H=positive_int(), gamma=in_unit_interval(closed_right=True))),
+    # search (issue 16): A*/Q* on Lights Out 3x3, and the domain constructors
+    **{f"solvers.{fn.__name__}": (fn, {"start": LIGHTS_START, "successors": LIGHTS_OUT.successors,
+                                       "is_goal": LIGHTS_OUT.is_goal, heur: getattr(LIGHTS_OUT, f"{heur}_exact")},
+                                  {"start": st.sampled_from([0, [0] * 9, LIGHTS_OUT.goal.astype(float), "s", None]),
+                                   "successors": st.sampled_from([None, "f", 3]),
+                                   "is_goal": st.sampled_from([None, "g"]),
+                                   heur: st.sampled_from([None, "h", lambda x: np.full(len(x), np.nan)]),
+                                   "weight": st.one_of(NOT_A_NUMBER, st.sampled_from([-0.1, 1.5, float("nan")])),
+                                   "batch": positive_int(), "epsilon": in_unit_interval(closed_right=True),
+                                   "seed": seed(), "max_expansions": optional(positive_int())})
+       for fn, heur in [(solvers.astar, "h"), (solvers.qstar, "q")]},
+    "tabular.lights_out": (tabular.lights_out, dict(n=3), dict(n=st.one_of(NOT_AN_INT, st.sampled_from([1, 8, -1])))),
+    "tabular.pancake": (tabular.pancake, dict(n=4), dict(n=st.one_of(NOT_AN_INT, st.sampled_from([1, 13, -1])))),
+    "tabular.sliding_puzzle": (tabular.sliding_puzzle, dict(size=3),
+                               dict(size=st.one_of(NOT_AN_INT, st.sampled_from([1, 6])))),
+    "tabular.random_digraph": (tabular.random_digraph, dict(n_nodes=10, out_degree=3, seed=0),
+                               dict(n_nodes=positive_int(), out_degree=positive_int(), seed=seed())),
     "solvers.evaluate_policies": (solvers.evaluate_policies, dict(P=P, R=R, policies=np.zeros((2, H, S), np.int64),
                                                                   starts=np.zeros(2, np.int64), epsilon=0.0),
                                   dict(P=_bad_stochastic(P.shape), R=_bad_real(R.shape),

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from boundlab import solvers
+from boundlab import solvers, tabular
 from boundlab.solvers.search import _search
 
 
@@ -294,3 +294,27 @@ def test_bad_input():
         solvers.qstar(START, g.successors, never, q, epsilon=0.5, seed=-1)
     with pytest.raises(TypeError, match="seed"):
         solvers.astar(START, g.successors, never, h, seed=2.5)
+
+
+@pytest.mark.parametrize("make", [lambda: tabular.lights_out(3), lambda: tabular.pancake(6),
+                                  lambda: tabular.sliding_puzzle(3),
+                                  lambda: tabular.meta_actions(tabular.lights_out(3), 2, include_shorter=True)],
+                         ids=["lights-out-3", "pancake-6", "8-puzzle", "lights-out-3-pairs"])
+def test_optimal_on_the_puzzles_with_admissible_heuristics(make):
+    """On the puzzle domains (tabular.search_domains) with their exact tables: from scrambled starts, Q* with
+    q = q* times per-entry factors in [0, 1] and A* with h = h* times factors return the optimal cost h*(start)."""
+    domain = make()
+    rng = np.random.default_rng(0)
+    starts = domain.scramble(3, 12, seed=1)
+    for start in starts:
+        def q(states):
+            return domain.q_exact(states) * rng.uniform(0, 1, (len(states), domain.n_actions))
+
+        def h(states):
+            return domain.h_exact(states) * rng.uniform(0, 1, len(states))
+
+        best = float(domain.h_exact(start[None])[0])
+        for search, heur in [(solvers.qstar, q), (solvers.astar, h)]:
+            res = search(start, domain.successors, domain.is_goal, heur)
+            assert res.status == "solved" and res.cost == pytest.approx(best, abs=1e-9)
+            assert len(res.actions) == len(res.path) - 1 and domain.is_goal(res.path[-1:])[0]
