@@ -317,8 +317,8 @@ class _Bounds:
         keep = np.flatnonzero(~_redundant_points(self.pt_ptr, self.pt_idx, self.pt_val, self.pt_c, n, self.corner,
                                                  self.fib_alphas, self.dense))
         lengths = np.diff(self.pt_ptr[: n + 1])[keep]
-        entries = np.concatenate([np.arange(self.pt_ptr[i], self.pt_ptr[i + 1]) for i in keep]) if keep.size else \
-            np.zeros(0, dtype=np.int64)
+        ends = np.cumsum(lengths)
+        entries = np.repeat(self.pt_ptr[keep] - (ends - lengths), lengths) + np.arange(ends[-1] if keep.size else 0)
         self.pt_idx[: entries.size], self.pt_val[: entries.size] = self.pt_idx[entries], self.pt_val[entries]
         self.pt_ptr[1: keep.size + 1] = np.cumsum(lengths)
         self.pt_c[: keep.size] = self.pt_c[keep]

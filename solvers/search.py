@@ -14,10 +14,14 @@ A* or ``q(states) -> [n, A]`` for Q*. States are integer (or bool) arrays, hashe
   on the new children in one call, pushing all their pairs. Only popped pairs ever become nodes, so Q* generates at
   most ``batch`` nodes per iteration where A* generates ``batch * A``.
 
-Both share one loop and one stop rule (the paper's): children are goal-tested when generated and the cheapest goal
-found is the incumbent ``ub``; the search stops when a goal is known and the smallest priority left in OPEN (a lower
-bound) is ``>= weight * ub`` -- not at the first goal. A node reached again with a smaller ``g`` is reopened (its
-entries are pushed again; older entries are skipped when popped). Goal nodes are not expanded (costs are ``>= 0``).
+Both share one loop and one stop rule: children are goal-tested when generated and the cheapest goal found is the
+incumbent ``ub``; the search stops when a goal is known and the smallest priority left in OPEN (a lower bound) is
+``>= weight * ub`` -- not at the first goal. (Labelled: the paper's text on the rule was out of reach; the authors'
+deepxube code compares ``ub`` with the largest priority popped so far instead. With ``weight = 1``, ``batch = 1``
+and a consistent heuristic, popped priorities never decrease, so the largest popped is at most the smallest left in
+OPEN and our rule stops no later; both are lower bounds on the optimum there.)
+A node reached again with a smaller ``g`` is reopened (its entries are pushed again; older entries are skipped when
+popped). Goal nodes are not expanded (costs are ``>= 0``).
 With ``weight = 1``, ``batch = 1`` and an admissible heuristic (``h <= h*``; for Q* ``q(s, a) <= c(s, a) +
 h*(T(s, a))``, the v2/v3 admissibility condition) the returned cost is optimal; ``weight < 1`` (DeepCubeA's lambda on
 ``g``) and ``batch > 1`` trade optimality for speed, as does the optional epsilon-random pop (``epsilon > 0``:

@@ -52,10 +52,13 @@ def _renormalised(x: np.ndarray, low_precision: bool) -> np.ndarray:
     return x / x.sum(-1, keepdims=True) if low_precision else x
 
 
-def _check_R_fits_P(P, R: np.ndarray) -> None:
-    """Refuse an ``R`` whose states or actions differ from those of a dense ``P[(h,) s, a, s']`` or a sparse
-    ``(S*A, S)`` ``P``, naming both shapes (a malformed ``P`` itself is left to the solvers' validation)."""
+def _check_sizes(P, R: np.ndarray) -> tuple[int, int]:
+    """``(S, A)`` read off ``R[(h,) s, a]``: refuse an empty ``R``, and one whose states or actions differ from those
+    of a dense ``P[(h,) s, a, s']`` or a sparse ``(S*A, S)`` ``P``, naming both shapes (a malformed ``P`` itself is
+    left to the solvers' validation)."""
     S, A = R.shape[-2:]
+    if S < 1 or A < 1:
+        raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
     if sp.issparse(P):
         n_rows, n_states = P.shape  # a square one is more likely one per-action matrix: the solvers' hint says so
         fits = n_states > 0 and n_rows % n_states == 0 and n_rows != n_states
@@ -67,6 +70,7 @@ def _check_R_fits_P(P, R: np.ndarray) -> None:
     if P_sa is not None and tuple(P_sa) != (S, A):
         raise ValueError(f"R has shape {R.shape} (S = {S} states, A = {A} actions) but P has shape {P.shape} "
                          f"(S = {P_sa[0]}, A = {P_sa[1]}): R must be given for P's states and actions")
+    return S, A
 
 
 #: The largest dense ``P`` a model builds from sparse input (bytes); beyond it the model refuses, pointing to the
@@ -161,10 +165,7 @@ class FiniteMDP(_Sizes):
 
     def __post_init__(self):
         R = check_rewards(self.R, "R", ndim=2)
-        S, A = R.shape
-        if S < 1 or A < 1:
-            raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
-        _check_R_fits_P(self.P, R)
+        S, A = _check_sizes(self.P, R)
         P = _dense_P(self.P, S, A)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))
         object.__setattr__(self, "reward_noise", check_reward_noise(self.reward_noise, R, self.reward_range))
@@ -198,10 +199,7 @@ class EpisodicMDP(_Sizes):
         R = check_rewards(self.R, "R", ndim=np.ndim(self.R) if np.ndim(self.R) in (2, 3) else 2)
         if R.ndim == 3 and R.shape[0] != H:
             raise ValueError(f"R[h, s, a] must have H = {H} steps, got {R.shape[0]}")
-        S, A = R.shape[-2:]
-        if S < 1 or A < 1:
-            raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
-        _check_R_fits_P(self.P, R)
+        S, A = _check_sizes(self.P, R)
         P = _dense_P(self.P, S, A, H)
         object.__setattr__(self, "H", H)
         object.__setattr__(self, "reward_range", _check_reward_range(R, self.reward_range))

@@ -35,7 +35,7 @@ from boundlab.solvers.validation import (
 from ._checks import Seed, check_int
 from ._rng import next_uniform
 from .instances import as_generator
-from .models import _Sizes, _check_initial, _check_R_fits_P, _dense_P, _frozen, _low_precision, _renormalised
+from .models import _Sizes, _check_initial, _check_sizes, _dense_P, _frozen, _low_precision, _renormalised
 
 
 def _check_emissions(O, S: int, A: int) -> np.ndarray:
@@ -128,10 +128,7 @@ class POMDP(_Sizes):
             raise ValueError(f"give exactly one of gamma (discounted) or H (finite horizon), got gamma = "
                              f"{self.gamma!r}, H = {self.H!r}")
         R = check_rewards(self.R, "R", ndim=2)
-        S, A = R.shape
-        if S < 1 or A < 1:
-            raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
-        _check_R_fits_P(self.P, R)
+        S, A = _check_sizes(self.P, R)
         P = _check_transitions(self.P, S, A)
         O = _check_emissions(self.O, S, A)
         initial = np.full(S, 1.0 / S) if self.initial is None else self.initial
