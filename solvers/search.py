@@ -31,13 +31,13 @@ best; our reading of the paper's option, drawn from ``seed``).
 Counting, the same for both: ``expanded`` = OPEN entries popped and acted on (nodes for A*, pairs for Q*),
 ``generated`` = children created, ``evaluations`` = rows passed to the heuristic.
 
-First version: the loop over popped entries and children is Python (heapq, a dict of state bytes); the domain and
-heuristic calls are batched. A Numba / array-heap version of the hot loop is left for later.
+The loop runs in Numba kernels (``_search_kernels``: a hash table of state rows, an array binary heap ordered by
+(priority, push order)) called once per iteration between the batched domain and heuristic calls; no Python runs per
+node or per child. Ties pop in push order.
 """
 
 from __future__ import annotations
 
-import heapq
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -45,6 +45,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _search_kernels as kernels
 from .validation import check_int, check_real, check_real_array
 
 __all__ = ["SearchResult", "astar", "qstar"]
@@ -169,6 +170,50 @@ def _check_weight(weight) -> float:
 
 
 # -------------------------------------------------------------------------------------------------------- the loop
+class _Store:
+    """The growable arrays the kernels work on: node rows with g/parent/action, the hash table, the heap."""
+
+    def __init__(self, start: np.ndarray):
+        row = start.reshape(1, -1)
+        self.dtype = np.uint8 if start.dtype == np.bool_ else start.dtype
+        self.keys = np.zeros((64, row.shape[1]), dtype=self.dtype)
+        self.keys[0] = row[0].view(self.dtype)
+        self.g = np.zeros(64)
+        self.parent = np.full(64, -1, dtype=np.int64)
+        self.via = np.full(64, -1, dtype=np.int64)
+        self.mark = np.full(64, -1, dtype=np.int64)
+        self.chain = np.empty(64, dtype=np.int64)
+        self.n = 1
+        self.slots = kernels.rehash(self.keys, 1, 128)
+        self.heap = [np.empty(256), np.empty(256, dtype=np.int64), np.empty(256, dtype=np.int64),
+                     np.empty(256, dtype=np.int64), np.empty(256)]
+        self.size = 0
+        self.tick = 0
+
+    def reserve_nodes(self, extra: int) -> None:
+        need = self.n + extra
+        cap = self.keys.shape[0]
+        if need > cap:
+            cap = max(2 * cap, need)
+            self.keys = _grown(self.keys, cap)
+            self.g, self.parent, self.via = _grown(self.g, cap), _grown(self.parent, cap), _grown(self.via, cap)
+            self.mark, self.chain = _grown(self.mark, cap, -1), np.empty(cap, dtype=np.int64)
+        if 2 * need > self.slots.shape[0]:
+            self.slots = kernels.rehash(self.keys, self.n, 1 << (2 * need - 1).bit_length())
+
+    def reserve_heap(self, extra: int) -> None:
+        need = self.size + extra
+        if need > self.heap[0].shape[0]:
+            cap = max(2 * self.heap[0].shape[0], need)
+            self.heap = [_grown(h, cap) for h in self.heap]
+
+
+def _grown(a: np.ndarray, cap: int, fill=0) -> np.ndarray:
+    out = np.full((cap,) + a.shape[1:], fill, dtype=a.dtype)
+    out[:a.shape[0]] = a
+    return out
+
+
 def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch, epsilon=0.0, seed=0,
             max_expansions=None, time_limit=None, record=False, stop_at_first_goal: bool = False,
             reopen: bool = True) -> SearchResult:
@@ -194,41 +239,37 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
     if not isinstance(record, (bool, np.bool_)):
         raise TypeError(f"record must be a bool, got {type(record).__name__}")
     t0 = time.perf_counter()
-    shape = start.shape
-
-    states, g, parent, via = [start], [0.0], [-1], [-1]
-    index = {start.tobytes(): 0}
-    heap: list = []
+    shape, dtype = start.shape, start.dtype
+    st = _Store(start)
     pops: list | None = [] if record else None
     A: int | None = None
-    ub, goal_id, best = np.inf, -1, ([0], [])
+    ub, goal_id, best = np.inf, -1, np.zeros(1, dtype=np.int64)
     generated = expanded = evaluations = iterations = 0
-    tick = 0
 
-    def push(ids: list[int]) -> None:
-        nonlocal evaluations, tick, A
-        vals = _call_score(score, np.stack([states[i] for i in ids]), per_pair, A)
+    def states_of(ids: np.ndarray) -> np.ndarray:
+        return st.keys[ids].view(dtype).reshape((len(ids),) + shape)
+
+    def push(ids: np.ndarray) -> None:
+        nonlocal evaluations, A
+        vals = _call_score(score, states_of(ids), per_pair, A)
         evaluations += len(ids)
         if per_pair:
             A = vals.shape[1]
-        for i, row in zip(ids, vals):
-            base = weight * g[i]
-            for a, v in (enumerate(row) if per_pair else ((-1, row),)):
-                heapq.heappush(heap, (base + float(v), tick, i, a, g[i]))
-                tick += 1
+        vals = vals.reshape(len(ids), -1)
+        st.reserve_heap(vals.size)
+        st.size, st.tick = kernels.push(*st.heap, st.size, st.tick, st.g, weight, ids, vals, per_pair)
 
     if _call_goal(is_goal, start[None])[0]:
         ub, goal_id = 0.0, 0
     else:
-        push([0])
+        push(np.zeros(1, dtype=np.int64))
     status = "solved"
     while True:
-        while heap and heap[0][4] > g[heap[0][2]]:  # stale: the node was reopened with a smaller g
-            heapq.heappop(heap)
-        lb = heap[0][0] if heap else np.inf
+        st.size = kernels.drop_stale(*st.heap, st.size, st.g)
+        lb = st.heap[0][0] if st.size else np.inf
         if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
             break
-        if not heap:
+        if not st.size:
             status = "unreachable"
             break
         if (max_expansions is not None and expanded >= max_expansions) or (
@@ -238,71 +279,47 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
                           f"({'incumbent cost ' + str(ub) if goal_id >= 0 else 'no goal found'}; lower bound {lb})",
                           RuntimeWarning, stacklevel=3)
             break
-        popped = []
-        while heap and len(popped) < batch:
-            if epsilon > 0 and rng.random() < epsilon:  # a random entry: O(len(OPEN)) re-heapify, first version
-                k = int(rng.integers(len(heap)))
-                entry, heap[k] = heap[k], heap[-1]
-                heap.pop()
-                heapq.heapify(heap)
-            else:
-                entry = heapq.heappop(heap)
-            if entry[4] > g[entry[2]]:
-                continue
-            popped.append(entry)
-            if record:
-                pops.append((states[entry[2]], entry[3], entry[0]))
+        parts = []
+        while True:
+            uniforms = rng.random(4 * batch) if epsilon > 0 else _NO_UNIFORMS
+            st.size, *part, used = kernels.pop_batch(*st.heap, st.size, st.g, batch - sum(len(p[0]) for p in parts),
+                                                     epsilon, uniforms)
+            parts.append(part)
+            if not (epsilon > 0 and used + 2 > len(uniforms) and st.size and sum(len(p[0]) for p in parts) < batch):
+                break
+        parents, acts, prios = (np.concatenate(x) for x in zip(*parts))
+        if record:
+            pops.extend((states_of(parents[k:k + 1])[0], int(acts[k]), float(prios[k])) for k in range(len(parents)))
         iterations += 1
-        expanded += len(popped)
-        parents = np.array([e[2] for e in popped])
-        nxt, costs = _call_successors(successors, np.stack([states[i] for i in parents]), A)
+        expanded += len(parents)
+        nxt, costs = _call_successors(successors, states_of(parents), A)
         A = nxt.shape[1]
         if per_pair:
-            acts = np.array([e[3] for e in popped])
-            rows = np.arange(len(popped))
+            rows = np.arange(len(parents))
             kids, kid_cost, kid_parent, kid_act = nxt[rows, acts], costs[rows, acts], parents, acts
         else:
             kids, kid_cost = nxt.reshape((-1,) + shape), costs.reshape(-1)
-            kid_parent, kid_act = np.repeat(parents, A), np.tile(np.arange(A), len(popped))
+            kid_parent, kid_act = np.repeat(parents, A), np.tile(np.arange(A, dtype=np.int64), len(parents))
         generated += len(kids)
         goals = _call_goal(is_goal, kids)
-        fresh: dict[int, None] = {}
-        for j in range(len(kids)):
-            p = int(kid_parent[j])
-            gn = g[p] + float(kid_cost[j])
-            key = kids[j].tobytes()
-            i = index.get(key)
-            if i is not None and (g[i] <= gn or not reopen):
-                continue
-            if i is None:
-                i = index[key] = len(states)
-                states.append(kids[j])
-                g.append(gn)
-                parent.append(p)
-                via.append(int(kid_act[j]))
-            else:
-                g[i], parent[i], via[i] = gn, p, int(kid_act[j])
-            if goals[j]:
-                if gn < ub:
-                    ub, goal_id, best = gn, i, _chain(i, parent, via)
-            else:
-                fresh[i] = None
-        if fresh:
-            push(list(fresh))
+        st.reserve_nodes(len(kids))
+        rows = np.ascontiguousarray(kids).reshape(len(kids), -1).view(st.dtype)
+        st.n, fresh, ub, goal_id, chain_len = kernels.insert_children(
+            st.keys, st.g, st.parent, st.via, st.mark, st.slots, st.n, rows, kid_cost, kid_parent, kid_act, goals,
+            reopen, iterations, ub, goal_id, st.chain)
+        if chain_len:
+            best = st.chain[:chain_len][::-1].copy()
+            best_actions = st.via[best[1:]].copy()
+        if len(fresh):
+            push(fresh)
 
-    lb = heap[0][0] if heap else np.inf
+    lb = st.heap[0][0] if st.size else np.inf
     if goal_id < 0:
         return SearchResult(None, None, np.inf, status, lb, generated, expanded, evaluations, iterations, pops)
-    path = np.stack([states[i] for i in best[0]])
-    actions = np.array(best[1], dtype=np.int64)
-    return SearchResult(path, actions, float(ub), status, lb, generated, expanded, evaluations, iterations, pops)
+    if goal_id == 0:
+        best, best_actions = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return SearchResult(states_of(best), best_actions, float(ub), status, float(lb), generated, expanded,
+                        evaluations, iterations, pops)
 
 
-def _chain(i: int, parent: list[int], via: list[int]) -> tuple[list[int], list[int]]:
-    """The node ids from the start to ``i`` and the actions between them, as the parent pointers say now (taken when
-    a goal becomes the incumbent, so a later reopening of an ancestor cannot change the returned path's cost)."""
-    ids = [i]
-    while parent[ids[-1]] >= 0:
-        ids.append(parent[ids[-1]])
-    ids.reverse()
-    return ids, [via[k] for k in ids[1:]]
+_NO_UNIFORMS = np.zeros(0)

@@ -1,0 +1,155 @@
+"""The slow, obvious reference for ``solvers.search``: the same loop with Python's ``heapq`` and a dict of state
+bytes. The fast loop (Numba heap and hash table) must reproduce it exactly: same pops in the same order (ties broken by
+push order), same counts, same path. Not part of the package."""
+
+from __future__ import annotations
+
+import heapq
+import time
+import warnings
+
+import numpy as np
+
+from boundlab.solvers.search import (
+    SearchResult, _call_goal, _call_score, _call_successors, _check_callable, _check_start, _check_weight,
+)
+from boundlab.solvers.validation import check_int, check_real
+
+# -------------------------------------------------------------------------------------------------------- the loop
+def search_reference(start, successors, is_goal, score, *, per_pair: bool, weight, batch, epsilon=0.0, seed=0,
+            max_expansions=None, time_limit=None, record=False, stop_at_first_goal: bool = False,
+            reopen: bool = True) -> SearchResult:
+    """The loop both searches share. ``stop_at_first_goal`` and ``reopen=False`` are the broken variants the tests
+    use to show why the rules matter; they are not public."""
+    start = _check_start(start)
+    for f, name in ((successors, "successors"), (is_goal, "is_goal"), (score, "q" if per_pair else "h")):
+        _check_callable(f, name)
+    weight = _check_weight(weight)
+    batch = check_int(batch, "batch", minimum=1)
+    epsilon = check_real(epsilon, "epsilon")
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    if not isinstance(seed, np.random.Generator):
+        check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    if max_expansions is not None:
+        max_expansions = check_int(max_expansions, "max_expansions", minimum=1)
+    if time_limit is not None:
+        time_limit = check_real(time_limit, "time_limit")
+        if not time_limit > 0:
+            raise ValueError(f"time_limit must be > 0, got {time_limit}")
+    if not isinstance(record, (bool, np.bool_)):
+        raise TypeError(f"record must be a bool, got {type(record).__name__}")
+    t0 = time.perf_counter()
+    shape = start.shape
+
+    states, g, parent, via = [start], [0.0], [-1], [-1]
+    index = {start.tobytes(): 0}
+    heap: list = []
+    pops: list | None = [] if record else None
+    A: int | None = None
+    ub, goal_id, best = np.inf, -1, ([0], [])
+    generated = expanded = evaluations = iterations = 0
+    tick = 0
+
+    def push(ids: list[int]) -> None:
+        nonlocal evaluations, tick, A
+        vals = _call_score(score, np.stack([states[i] for i in ids]), per_pair, A)
+        evaluations += len(ids)
+        if per_pair:
+            A = vals.shape[1]
+        for i, row in zip(ids, vals):
+            base = weight * g[i]
+            for a, v in (enumerate(row) if per_pair else ((-1, row),)):
+                heapq.heappush(heap, (base + float(v), tick, i, a, g[i]))
+                tick += 1
+
+    if _call_goal(is_goal, start[None])[0]:
+        ub, goal_id = 0.0, 0
+    else:
+        push([0])
+    status = "solved"
+    while True:
+        while heap and heap[0][4] > g[heap[0][2]]:  # stale: the node was reopened with a smaller g
+            heapq.heappop(heap)
+        lb = heap[0][0] if heap else np.inf
+        if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
+            break
+        if not heap:
+            status = "unreachable"
+            break
+        if (max_expansions is not None and expanded >= max_expansions) or (
+                time_limit is not None and time.perf_counter() - t0 > time_limit):
+            status = "budget"
+            warnings.warn(f"{'Q*' if per_pair else 'A*'} stopped on its budget after {expanded} expansions "
+                          f"({'incumbent cost ' + str(ub) if goal_id >= 0 else 'no goal found'}; lower bound {lb})",
+                          RuntimeWarning, stacklevel=3)
+            break
+        popped = []
+        while heap and len(popped) < batch:
+            if epsilon > 0 and rng.random() < epsilon:  # a random entry: O(len(OPEN)) re-heapify, first version
+                k = int(rng.integers(len(heap)))
+                entry, heap[k] = heap[k], heap[-1]
+                heap.pop()
+                heapq.heapify(heap)
+            else:
+                entry = heapq.heappop(heap)
+            if entry[4] > g[entry[2]]:
+                continue
+            popped.append(entry)
+            if record:
+                pops.append((states[entry[2]], entry[3], entry[0]))
+        iterations += 1
+        expanded += len(popped)
+        parents = np.array([e[2] for e in popped])
+        nxt, costs = _call_successors(successors, np.stack([states[i] for i in parents]), A)
+        A = nxt.shape[1]
+        if per_pair:
+            acts = np.array([e[3] for e in popped])
+            rows = np.arange(len(popped))
+            kids, kid_cost, kid_parent, kid_act = nxt[rows, acts], costs[rows, acts], parents, acts
+        else:
+            kids, kid_cost = nxt.reshape((-1,) + shape), costs.reshape(-1)
+            kid_parent, kid_act = np.repeat(parents, A), np.tile(np.arange(A), len(popped))
+        generated += len(kids)
+        goals = _call_goal(is_goal, kids)
+        fresh: dict[int, None] = {}
+        for j in range(len(kids)):
+            p = int(kid_parent[j])
+            gn = g[p] + float(kid_cost[j])
+            key = kids[j].tobytes()
+            i = index.get(key)
+            if i is not None and (g[i] <= gn or not reopen):
+                continue
+            if i is None:
+                i = index[key] = len(states)
+                states.append(kids[j])
+                g.append(gn)
+                parent.append(p)
+                via.append(int(kid_act[j]))
+            else:
+                g[i], parent[i], via[i] = gn, p, int(kid_act[j])
+            if goals[j]:
+                if gn < ub:
+                    ub, goal_id, best = gn, i, _chain(i, parent, via)
+            else:
+                fresh[i] = None
+        if fresh:
+            push(list(fresh))
+
+    lb = heap[0][0] if heap else np.inf
+    if goal_id < 0:
+        return SearchResult(None, None, np.inf, status, lb, generated, expanded, evaluations, iterations, pops)
+    path = np.stack([states[i] for i in best[0]])
+    actions = np.array(best[1], dtype=np.int64)
+    return SearchResult(path, actions, float(ub), status, lb, generated, expanded, evaluations, iterations, pops)
+
+
+def _chain(i: int, parent: list[int], via: list[int]) -> tuple[list[int], list[int]]:
+    """The node ids from the start to ``i`` and the actions between them, as the parent pointers say now (taken when
+    a goal becomes the incumbent, so a later reopening of an ancestor cannot change the returned path's cost)."""
+    ids = [i]
+    while parent[ids[-1]] >= 0:
+        ids.append(parent[ids[-1]])
+    ids.reverse()
+    return ids, [via[k] for k in ids[1:]]
