@@ -49,12 +49,25 @@ from .search_domains import (
 )
 from .simulate import AliasSampler, Trajectories, simulate
 
+_LAZY = {name: ".search_heuristics" for name in (
+    "NetworkHeuristic", "q_learning_targets", "train_qnetwork", "train_value_network", "value_targets")}
+
+
+def __getattr__(name: str):
+    """The learned search heuristics import JAX, so they load on first use."""
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
-    "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP", "POMDP",
-    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "SearchDomain", "TABLE_LIMIT",
-    "TAG_CELLS", "Trajectories", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "crying_baby",
-    "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
-    "lights_out", "make", "meta_actions", "minimax_hard_family", "minimax_hard_instance", "pancake", "parse_pomdp",
-    "random_digraph", "random_linear_mdp", "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate",
-    "simulate_alpha_policy", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger",
+    "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP",
+    "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays",
+    "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "belief_update", "belief_update_batch",
+    "belief_update_nb", "chain", "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox",
+    "garnet", "garnet_transitions", "gridworld", "lights_out", "make", "meta_actions", "minimax_hard_family",
+    "minimax_hard_instance", "pancake", "parse_pomdp", "q_learning_targets", "random_digraph", "random_linear_mdp",
+    "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate", "simulate_alpha_policy",
+    "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network",
+    "value_targets",
 ]

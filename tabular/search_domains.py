@@ -46,7 +46,8 @@ class SearchDomain:
     a ``TypeError``/``ValueError`` names the first bad row) and return ``[n, A, *state_shape]`` next states (dtype
     ``dtype``) with ``[n, A]`` float64 costs, and ``bool[n]``. ``rank`` maps states to ``[0, n_states)`` (a perfect
     hash, ``None`` where there is none), ``unrank`` inverts it. ``base`` and ``sequences`` are set on meta-action
-    domains: ``sequences[a]`` lists the primitive actions of meta-action ``a`` (``-1`` pads shorter ones)."""
+    domains: ``sequences[a]`` lists the primitive actions of meta-action ``a`` (``-1`` pads shorter ones). Every entry
+    of a state lies in ``[0, n_values)`` (what a one-hot encoder for a network heuristic needs)."""
 
     name: str
     successors: Kernel
@@ -63,6 +64,7 @@ class SearchDomain:
     base: SearchDomain | None = field(default=None, repr=False)
     sequences: np.ndarray | None = field(default=None, repr=False)
     period: int = field(default=1, repr=False)
+    n_values: int = field(default=2, repr=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -84,18 +86,42 @@ class SearchDomain:
         n = check_int(n, "n", minimum=0)
         depth = _check_depths(k, n)
         rng = as_generator(seed)
-        prim = self if self.base is None else self.base
-        seqs = np.arange(self.n_actions)[:, None] if self.sequences is None else self.sequences
         states = np.broadcast_to(self.goal, (n, *self.state_shape)).copy()
-        rows = np.arange(n)
         for step in range(int(depth.max(initial=0))):
-            moves = seqs[rng.integers(self.n_actions, size=n)]
-            for j in range(moves.shape[1]):
-                a = moves[:, j]
-                nxt, _ = prim.successors(states)
-                take = (step < depth) & (a >= 0)
-                states[take] = nxt[rows[take], a[take]]
+            a = rng.integers(self.n_actions, size=n)
+            take = step < depth
+            states[take] = self._apply(states[take], a[take])[0]
         return states
+
+    def apply(self, states: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The state reached from ``states[i]`` by action ``actions[i]`` and its cost: ``([n, *state_shape], float64
+        [n])``. A meta-action is applied as its primitive moves, so only the chosen children are built (what Q-learning
+        needs, where ``successors`` would build all ``A`` of them)."""
+        states = self.check_states(states)
+        if not isinstance(actions, np.ndarray) or actions.dtype == np.bool_ or not np.issubdtype(actions.dtype,
+                                                                                                 np.integer):
+            raise TypeError(f"actions must be an integer numpy array, got {type(actions).__name__} "
+                            f"{getattr(actions, 'dtype', '')}")
+        if actions.shape != (len(states),):
+            raise ValueError(f"actions must have shape [n] = ({len(states)},), got {actions.shape}")
+        bad = (actions < 0) | (actions >= self.n_actions)
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise ValueError(f"actions[{i}] = {int(actions[i])} is not an action in [0, {self.n_actions})")
+        return self._apply(states, actions.astype(np.int64))
+
+    def _apply(self, states: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.arange(len(states))
+        if self.sequences is None:
+            nxt, cost = self.successors(states)
+            return nxt[rows, actions], cost[rows, actions]
+        states, cost = states.copy(), np.zeros(len(states))
+        for move in self.sequences[actions].T:  # the j-th primitive move of each sequence (-1: none)
+            take = move >= 0
+            nxt, c = self.base.successors(states[take])
+            states[take] = nxt[rows[:take.sum()], move[take]]
+            cost[take] += c[rows[:take.sum()], move[take]]
+        return states, cost
 
     def exact_cost_to_go(self) -> np.ndarray:
         """``h*`` of every state as float64 ``[n_states]``, indexed by ``rank`` (``inf`` where the goal is unreachable,
@@ -263,7 +289,7 @@ def pancake(n: int) -> SearchDomain:
 
     table = math.factorial(n) <= TABLE_LIMIT
     return _domain(f"pancake({n})", step, _is_perm, np.arange(n, dtype=np.int8), n - 1, math.factorial(n), True,
-                   rank=_perm_rank if table else None, unrank=_perm_unrank(n) if table else None)
+                   rank=_perm_rank if table else None, unrank=_perm_unrank(n) if table else None, n_values=n)
 
 
 #: Sliding-puzzle actions: the blank moves up, down, left, right; ``_TILE_INVERSE[a]`` undoes ``a``.
@@ -303,7 +329,7 @@ def sliding_puzzle(size: int) -> SearchDomain:
     table = math.factorial(m) <= TABLE_LIMIT
     goal = np.r_[np.arange(1, m), 0].astype(np.int8)
     return _domain(f"sliding_puzzle({size})", step, _is_perm, goal, 4, math.factorial(m), True,
-                   rank=_perm_rank if table else None, unrank=_perm_unrank(m) if table else None)
+                   rank=_perm_rank if table else None, unrank=_perm_unrank(m) if table else None, n_values=m)
 
 
 def digraph(successor: np.ndarray, cost: np.ndarray, goal: int = 0, *, name: str = "digraph") -> SearchDomain:
@@ -344,7 +370,7 @@ def digraph(successor: np.ndarray, cost: np.ndarray, goal: int = 0, *, name: str
         return (states >= 0) & (states < N)
 
     return _domain(name, step, valid, np.array(goal, dtype=np.int64), A, N, bool(np.all(c == 1.0)),
-                   rank=lambda s: s.astype(np.int64), unrank=lambda i: np.asarray(i, np.int64))
+                   rank=lambda s: s.astype(np.int64), unrank=lambda i: np.asarray(i, np.int64), n_values=N)
 
 
 def random_digraph(n_nodes: int, out_degree: int, *, cost_range: tuple[float, float] = (1.0, 10.0),
@@ -422,7 +448,7 @@ def meta_actions(domain: SearchDomain, length: int, *, include_shorter: bool = F
     label = f"meta_actions({domain.name}, {L}{', include_shorter=True' if shorter else ''})"
     return _domain(label, step, domain.valid, domain.goal.copy(), total, domain.n_states, False,
                    rank=domain.rank, unrank=domain.unrank, base=domain, sequences=seqs,
-                   period=1 if shorter else L)
+                   period=1 if shorter else L, n_values=domain.n_values)
 
 
 # ------------------------------------------------------------------------------------------------------ exact tables

@@ -267,6 +267,16 @@ CASES: dict[str, tuple] = {
                                    "batch": positive_int(), "epsilon": in_unit_interval(closed_right=True),
                                    "seed": seed(), "max_expansions": optional(positive_int())})
        for fn, heur in [(solvers.astar, "h"), (solvers.qstar, "q")]},
+    **{f"tabular.{fn.__name__}": (fn, dict(domain=LIGHTS_OUT, hidden=(4,), steps=2, batch_size=4, max_depth=2, seed=0),
+                                  dict(domain=st.sampled_from([None, "lights_out", 3]),
+                                       hidden=st.sampled_from(["64", [0], [2.5], None, 64]), steps=positive_int(),
+                                       batch_size=positive_int(), max_depth=positive_int(),
+                                       ramp=in_unit_interval(closed_right=True), lr=positive_float(),
+                                       lr_decay=st.one_of(NOT_A_NUMBER, st.sampled_from([0.0, 1.5, -0.1, np.nan])),
+                                       target_every=positive_int(),
+                                       loss_threshold=st.one_of(NOT_A_NUMBER, st.sampled_from([0.0, -1.0, np.nan])),
+                                       seed=seed(), progress=st.sampled_from([1, "yes", None])))
+       for fn in (tabular.train_qnetwork, tabular.train_value_network)},
     "tabular.lights_out": (tabular.lights_out, dict(n=3), dict(n=st.one_of(NOT_AN_INT, st.sampled_from([1, 8, -1])))),
     "tabular.pancake": (tabular.pancake, dict(n=4), dict(n=st.one_of(NOT_AN_INT, st.sampled_from([1, 13, -1])))),
     "tabular.sliding_puzzle": (tabular.sliding_puzzle, dict(size=3),
