@@ -1,6 +1,8 @@
 """Each paper's bounds as code, exact regret measurement, sweeps, plots and the ``boundlab`` command."""
 
 from . import plots
+from .bandit_bounds import (bandit_upper_bound, bernoulli_kl, gaps, lai_robbins, lai_robbins_constant,
+                            lai_robbins_ratio)
 from .fingerprint import fingerprint
 from .regret import measure_regret, regret_of_run
 from .registry import algorithms, learner, learner_params, register
@@ -10,7 +12,8 @@ from .sweep import sweep
 from .theorems import Bound, hard_family_lower_bound, informative_range, lower_bound, upper_bound
 
 __all__ = [
-    "Bound", "LocalSlopes", "Slope", "Store", "algorithms", "cumulative_regret", "fingerprint",
-    "hard_family_lower_bound", "informative_range", "learner", "learner_params", "local_slopes", "loglog_slope",
+    "Bound", "LocalSlopes", "Slope", "Store", "algorithms", "bandit_upper_bound", "bernoulli_kl",
+    "cumulative_regret", "fingerprint", "gaps", "hard_family_lower_bound", "informative_range", "lai_robbins",
+    "lai_robbins_constant", "lai_robbins_ratio", "learner", "learner_params", "local_slopes", "loglog_slope",
     "lower_bound", "mean_ci", "measure_regret", "plots", "regret_of_run", "register", "sweep", "upper_bound",
 ]

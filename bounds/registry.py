@@ -6,6 +6,7 @@ import inspect
 import pickle
 from typing import Callable
 
+from boundlab import bandits
 from boundlab.tabular import learners
 from boundlab.tabular.learners import Param
 
@@ -19,6 +20,9 @@ _REGISTRY: dict[str, Callable] = {
     "lsvi-ucb": learners.lsvi_ucb,
     "mvp": learners.mvp,
     "psrl": learners.psrl,
+    "ucb1": bandits.ucb1,
+    "kl-ucb": bandits.kl_ucb,
+    "thompson": bandits.thompson,
 }
 
 

@@ -110,6 +110,9 @@ def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float 
         return Bound(algorithm, None, terms[0].value, 0.5,
                      "Jin, Yang, Wang & Jordan 2020, Theorem 3.1: O(sqrt(d^3 H^3 T iota^2)), iota = log(2dT/p); "
                      "absolute constant c not given", terms)
+    if algorithm in ("ucb1", "kl-ucb", "thompson"):
+        raise ValueError(f"{algorithm}'s regret bound depends on the instance (its gaps), not on (S, A, H): use "
+                         f"bounds.bandit_upper_bound({algorithm!r}, model, n)")
     raise ValueError(f"no upper bound is known for algorithm {algorithm!r}")
 
 

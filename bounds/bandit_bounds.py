@@ -1,0 +1,147 @@
+"""Instance-dependent regret bounds of the stochastic bandit learners (``bandits.ucb1``, ``kl_ucb``, ``thompson``)
+and the Lai-Robbins asymptotic lower bound, in terms of the gaps ``Delta_a = mu* - mu_a`` after ``n`` rounds.
+
+Each returns a :class:`~boundlab.bounds.theorems.Bound` as for the tabular learners: ``value`` with the paper's
+constants where it states them (UCB1 only), else ``None`` and a ``rate`` (the expression without its hidden
+constants); ``exponent`` 0 (the bounds grow like ``ln n``); ``terms`` marked leading (``ln n``) or lower order. The
+regret they bound is the expected pseudo-regret ``sum_k (mu* - mu_{a_k})``, which ``bounds.measure_regret`` measures
+exactly per run on a bandit model (its mean over seeds estimates the expectation).
+
+Premises, checked where a model is given (``means`` alone are taken as an instance satisfying them): the upper
+bounds are for rewards in [0, 1] with any distribution (UCB1; KL-UCB with the Bernoulli divergence; Thompson
+sampling with the Bernoulli-trial trick, which turns every [0, 1] arm into the Bernoulli arm of the same mean); the
+Lai-Robbins constant ``sum Delta_a / d(mu_a, mu*)`` with the Bernoulli divergence ``d`` is that of the Bernoulli
+family, so a model must have Bernoulli rewards.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import rel_entr
+
+from boundlab.bandits import bandit_means
+from boundlab.bandits.models import check_means
+from boundlab.tabular import EpisodicMDP
+from boundlab.tabular.rewards import BernoulliRewards, draw_support
+from boundlab.tabular._checks import check_int, check_real
+
+from .theorems import Bound, Term
+
+#: The bandit learners with a regret theorem here.
+BANDIT_ALGORITHMS = ("ucb1", "kl-ucb", "thompson")
+
+_SOURCES = {
+    "ucb1": "Auer, Cesa-Bianchi & Fischer 2002 (Machine Learning 47), Theorem 1: for K > 1 arms with reward "
+            "distributions on [0, 1], after any number n of plays, E[regret] <= 8 sum_{a: Delta_a > 0} ln n / "
+            "Delta_a + (1 + pi^2/3) sum_a Delta_a",
+    "kl-ucb": "Garivier & Cappe 2011 (COLT, arXiv:1102.2490), regret theorem for KL-UCB with c = 3 and rewards in "
+              "[0, 1]: E[N_n(a)] <= (1 + eps) ln n / d(mu_a, mu*) + C1 ln ln n + C2(eps) / n^beta(eps) for every "
+              "eps > 0, C1 > 0 a constant and C2, beta positive functions not given in closed form (statement "
+              "reconstructed from the paper, not re-checked against its text here); so lim sup E[regret] / ln n <= "
+              "sum Delta_a / d(mu_a, mu*): rate only",
+    "thompson": "Agrawal & Goyal 2013 (AISTATS, 'Further optimal regret bounds for Thompson sampling', "
+                "arXiv:1209.3353), Theorem 1: E[regret] <= (1 + eps) sum_{a: Delta_a > 0} ln n / Delta_a + "
+                "O(N / eps^2) for N arms (the big-O hides the means; the abstract's form, the paper's sharper form "
+                "with d(mu_a, mu*) Delta_a in place of Delta_a (reconstructed) has the Lai-Robbins rate); rate only. "
+                "Earlier: Agrawal & Goyal 2012 (COLT), Theorem 1 O(ln n / Delta + 1 / Delta^3) for two arms, "
+                "Theorem 2 O((sum_a 1 / Delta_a^2)^2 ln n) for N arms",
+}
+LAI_ROBBINS = ("Lai & Robbins 1985 (Adv. Appl. Math. 6), Theorem 2: every uniformly good (consistent) policy on a "
+               "one-parameter family has lim inf_n E[N_n(a)] / ln n >= 1 / KL(mu_a, mu*) for each suboptimal arm, so "
+               "lim inf E[regret] / ln n >= sum_{a: Delta_a > 0} Delta_a / d(mu_a, mu*) (Bernoulli family: d the "
+               "Bernoulli KL). Asymptotic: it constrains the limit, no finite n")
+
+
+def bernoulli_kl(p: np.ndarray | float, q: np.ndarray | float) -> np.ndarray:
+    """``d(p, q) = p ln(p/q) + (1 - p) ln((1 - p)/(1 - q))`` elementwise (``scipy.special.rel_entr``: ``0 ln 0 = 0``,
+    ``+inf`` where ``q`` is 0 or 1 and ``p`` is not)."""
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    return rel_entr(p, q) + rel_entr(1.0 - p, 1.0 - q)
+
+
+def gaps(model_or_means: EpisodicMDP | object) -> np.ndarray:
+    """``Delta_a = mu* - mu_a`` of every arm (0 for the optimal ones)."""
+    mu = _means(model_or_means, premise=None)
+    return mu.max() - mu
+
+
+def _means(model_or_means: object, premise: str | None) -> np.ndarray:
+    """The arm means; for a model, also its premise: ``"unit"`` (every draw in [0, 1]) or ``"bernoulli"``."""
+    if not isinstance(model_or_means, EpisodicMDP):
+        return check_means(model_or_means)
+    mu = bandit_means(model_or_means)
+    if premise == "unit":
+        lo, hi = draw_support(model_or_means.reward_noise, model_or_means.reward_range) or (mu.min(), mu.max())
+        if lo < 0.0 or hi > 1.0:
+            raise ValueError(f"the theorem assumes rewards in [0, 1], but the model draws rewards in [{lo:g}, {hi:g}]"
+                             " (its regret, in the model's unit, is not the one the theorem bounds)")
+    if premise == "bernoulli" and not isinstance(model_or_means.reward_noise, BernoulliRewards):
+        raise ValueError("the Lai-Robbins constant sum Delta_a / d(mu_a, mu*) is that of Bernoulli arms, but the "
+                         f"model's reward_noise is {model_or_means.reward_noise!r} (another family has another "
+                         "constant)")
+    return mu
+
+
+def _check_n(n: object) -> int:
+    return check_int(n, "n (rounds)")
+
+
+def lai_robbins_constant(model_or_means: EpisodicMDP | object) -> float:
+    """``C = sum_{a: Delta_a > 0} Delta_a / d(mu_a, mu*)`` (Bernoulli arms): the Lai-Robbins constant."""
+    mu = _means(model_or_means, premise="bernoulli")
+    best, delta = mu.max(), mu.max() - mu
+    sub = delta > 0
+    return float(np.sum(delta[sub] / bernoulli_kl(mu[sub], best)))
+
+
+def bandit_upper_bound(algorithm: str, model_or_means: EpisodicMDP | object, n: int, *,
+                       c_loglog: float = 3.0) -> Bound:
+    """The expected pseudo-regret bound after ``n`` rounds that the paper proves for ``algorithm`` (``"ucb1"``,
+    ``"kl-ucb"``, ``"thompson"``) on the instance (a bandit model, checked against the theorem's premise, or its
+    arm means). ``c_loglog``: KL-UCB's exploration constant ``c``; its theorem is for ``c = 3`` only (another value
+    is a ``ValueError``: no theorem speaks)."""
+    if algorithm not in BANDIT_ALGORITHMS:
+        raise ValueError(f"no bandit regret bound is known for algorithm {algorithm!r}; choose from "
+                         f"{', '.join(BANDIT_ALGORITHMS)}")
+    mu, n = _means(model_or_means, premise="unit"), _check_n(n)
+    delta = mu.max() - mu
+    sub = delta[delta > 0]
+    log_n = math.log(n)
+    if algorithm == "ucb1":
+        terms = (Term("8 sum_{a: Delta_a > 0} ln n / Delta_a", float(8 * np.sum(log_n / sub)), True),
+                 Term("(1 + pi^2/3) sum_a Delta_a", float((1 + math.pi**2 / 3) * np.sum(delta)), False))
+        return Bound(algorithm, terms[0].value + terms[1].value, float(np.sum(log_n / sub)), 0.0,
+                     _SOURCES[algorithm], terms)
+    if algorithm == "kl-ucb":
+        if check_real(c_loglog, "c_loglog", low=0.0) != 3.0:
+            raise ValueError(f"KL-UCB's regret theorem is for c = 3, got c_loglog = {c_loglog}: no theorem speaks "
+                             "for this run")
+        rate = lai_robbins_constant(mu) * log_n
+        terms = (Term("sum_a Delta_a ln n / d(mu_a, mu*)", rate, True),
+                 Term("C1 sum_a Delta_a ln ln n (C1 hidden, taken as 1)",
+                      float(np.sum(sub)) * math.log(max(log_n, 1.0)), False))
+        return Bound(algorithm, None, rate, 0.0, _SOURCES[algorithm], terms)
+    terms = (Term("sum_{a: Delta_a > 0} ln n / Delta_a", float(np.sum(log_n / sub)), True),
+             Term("N (the O(N / eps^2), eps fixed; constant hidden, taken as 1)", float(mu.size), False))
+    return Bound(algorithm, None, terms[0].value, 0.0, _SOURCES[algorithm], terms)
+
+
+def lai_robbins(model_or_means: EpisodicMDP | object, n: int) -> Bound:
+    """The Lai-Robbins lower bound's rate ``C ln n``, ``C`` = :func:`lai_robbins_constant`, for Bernoulli arms.
+    Asymptotic: ``lim inf E[regret_n] / ln n >= C`` for every consistent policy, so ``value`` is ``None`` (no finite
+    ``n`` is bounded); compare ``regret_n / ln n`` with ``C`` as ``n`` grows (:func:`lai_robbins_ratio`)."""
+    n = _check_n(n)
+    rate = lai_robbins_constant(model_or_means) * math.log(n)
+    return Bound("lai-robbins", None, rate, 0.0, LAI_ROBBINS,
+                 (Term("sum_{a: Delta_a > 0} Delta_a / d(mu_a, mu*) ln n", rate, True),))
+
+
+def lai_robbins_ratio(regret: float, model_or_means: EpisodicMDP | object, n: int) -> float:
+    """``regret / (C ln n)``: the measured (mean) cumulative regret after ``n >= 2`` rounds over the Lai-Robbins
+    rate. For a consistent learner its lim inf as ``n -> infinity`` is at least 1; at a finite ``n`` it may be
+    anything (the bound is asymptotic), so it is reported, not judged."""
+    regret = check_real(regret, "regret", low=0.0)
+    n = check_int(n, "n (rounds)", minimum=2)
+    return regret / lai_robbins(model_or_means, n).rate
