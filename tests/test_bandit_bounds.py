@@ -1,0 +1,94 @@
+"""Bandit regret bounds (bounds.bandit_bounds): the stated formulas, their premises, and the Lai-Robbins rate below
+every upper rate."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from boundlab import bandits, bounds, tabular
+
+
+def test_ucb1_bound_is_theorem_1():
+    """Auer et al. 2002, Theorem 1 written out for means (0.9, 0.6, 0.5) after n = 1000 plays."""
+    b = bounds.bandit_upper_bound("ucb1", [0.9, 0.6, 0.5], 1000)
+    expected = 8 * (math.log(1000) / 0.3 + math.log(1000) / 0.4) + (1 + math.pi**2 / 3) * (0.3 + 0.4)
+    assert math.isclose(b.value, expected, rel_tol=1e-12) and b.has_constants and b.exponent == 0.0
+    assert [t.leading for t in b.terms] == [True, False] and math.isclose(sum(t.value for t in b.terms), b.value)
+    assert "Theorem 1" in b.source
+
+
+def test_rate_only_bounds_hide_no_made_up_constant():
+    model = bandits.bernoulli_bandit([0.5, 0.4, 0.1])
+    for name in ("kl-ucb", "thompson"):
+        b = bounds.bandit_upper_bound(name, model, 5000)
+        assert b.value is None and not b.has_constants and b.rate > 0 and b.exponent == 0.0
+    kl = bounds.bandit_upper_bound("kl-ucb", model, 5000)
+    C = 0.1 / (0.4 * math.log(0.4 / 0.5) + 0.6 * math.log(0.6 / 0.5)) + \
+        0.4 / (0.1 * math.log(0.1 / 0.5) + 0.9 * math.log(0.9 / 0.5))  # Delta_a / d(mu_a, mu*)
+    assert math.isclose(bounds.lai_robbins_constant(model), C, rel_tol=1e-12)
+    assert math.isclose(kl.rate, C * math.log(5000), rel_tol=1e-12)
+    assert math.isclose(bounds.bandit_upper_bound("thompson", model, 5000).rate,
+                        math.log(5000) * (1 / 0.1 + 1 / 0.4), rel_tol=1e-12)
+
+
+@st.composite
+def instances(draw):
+    K = draw(st.integers(1, 6))
+    return draw(st.lists(st.floats(0.0, 1.0), min_size=K, max_size=K))
+
+
+@settings(max_examples=50, deadline=None)
+@given(instances(), st.integers(2, 10**9))
+def test_lai_robbins_rate_is_below_every_upper_rate(means, n):
+    """Pinsker, d(mu_a, mu*) >= 2 Delta_a^2, puts the Lai-Robbins rate at most half of sum ln n / Delta_a, so below
+    UCB1's bound and TS's rate; KL-UCB's rate is the Lai-Robbins rate itself (an asymptotically optimal learner)."""
+    lower = bounds.lai_robbins(means, n)
+    assert lower.value is None and lower.rate >= 0.0
+    ts = bounds.bandit_upper_bound("thompson", means, n).rate
+    assert lower.rate <= 0.5 * ts * (1 + 1e-12)
+    assert lower.rate <= bounds.bandit_upper_bound("ucb1", means, n).value
+    assert math.isclose(bounds.bandit_upper_bound("kl-ucb", means, n).rate, lower.rate, rel_tol=1e-12)
+    gaps = bounds.gaps(means)
+    assert gaps.min() == 0.0 and np.allclose(gaps, max(means) - np.array(means))
+
+
+def test_premises_are_checked():
+    wide = bandits.gaussian_bandit([0.5, 1.5], 0.2, reward_range=(0, 2))
+    with pytest.raises(ValueError, match="rewards in \\[0, 1\\]"):
+        bounds.bandit_upper_bound("ucb1", wide, 100)
+    gaussian = bandits.gaussian_bandit([0.5, 0.2], 0.2)
+    assert bounds.bandit_upper_bound("ucb1", gaussian, 100).value > 0  # any distribution on [0, 1]
+    with pytest.raises(ValueError, match="Bernoulli"):
+        bounds.lai_robbins(gaussian, 100)
+    with pytest.raises(ValueError, match="c = 3"):
+        bounds.bandit_upper_bound("kl-ucb", gaussian, 100, c_loglog=0.0)
+    with pytest.raises(ValueError, match="choose from ucb1, kl-ucb, thompson"):
+        bounds.bandit_upper_bound("ucbvi-ch", gaussian, 100)
+    with pytest.raises(ValueError, match="bandit_upper_bound"):
+        bounds.upper_bound("ucb1", S=1, A=2, H=1, K=100)
+    with pytest.raises(ValueError, match="must be a bandit"):
+        bounds.bandit_upper_bound("ucb1", tabular.EpisodicMDP(np.ones((2, 2, 2)) / 2, np.zeros((2, 2)), 1),
+                                  100)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: bounds.bandit_upper_bound("ucb1", [0.5, 0.2], 2.5), TypeError, "n"),
+    (lambda: bounds.bandit_upper_bound("ucb1", [0.5, 0.2], 0), ValueError, "n"),
+    (lambda: bounds.bandit_upper_bound("ucb1", [0.5, 1.2], 10), ValueError, r"means\[1\]"),
+    (lambda: bounds.bandit_upper_bound("ucb1", "0.5", 10), TypeError, "means"),
+    (lambda: bounds.lai_robbins_ratio(10.0, [0.5, 0.2], 1), ValueError, "n"),
+    (lambda: bounds.lai_robbins_ratio(-1.0, [0.5, 0.2], 10), ValueError, "regret"),
+    (lambda: bounds.lai_robbins_ratio("1", [0.5, 0.2], 10), TypeError, "regret"),
+])
+def test_bad_bound_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_lai_robbins_ratio_is_regret_over_the_rate():
+    m = bandits.bernoulli_bandit([0.6, 0.3])
+    assert math.isclose(bounds.lai_robbins_ratio(12.0, m, 100),
+                        12.0 / (0.3 / float(bounds.bernoulli_kl(0.3, 0.6)) * math.log(100)), rel_tol=1e-12)
