@@ -102,6 +102,9 @@ def bandit_upper_bound(algorithm: str, model_or_means: EpisodicMDP | object, n: 
     ``"kl-ucb"``, ``"thompson"``) on the instance (a bandit model, checked against the theorem's premise, or its
     arm means). ``c_loglog``: KL-UCB's exploration constant ``c``; its theorem is for ``c = 3`` only (another value
     is a ``ValueError``: no theorem speaks)."""
+    if not isinstance(algorithm, str):
+        raise TypeError(f"algorithm must be a str (one of {', '.join(BANDIT_ALGORITHMS)}), got "
+                        f"{type(algorithm).__name__}")
     if algorithm not in BANDIT_ALGORITHMS:
         raise ValueError(f"no bandit regret bound is known for algorithm {algorithm!r}; choose from "
                          f"{', '.join(BANDIT_ALGORITHMS)}")

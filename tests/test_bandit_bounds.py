@@ -75,6 +75,7 @@ def test_premises_are_checked():
 
 
 @pytest.mark.parametrize("call, error, match", [
+    (lambda: bounds.bandit_upper_bound(3, [0.5, 0.2], 10), TypeError, "algorithm must be a str"),
     (lambda: bounds.bandit_upper_bound("ucb1", [0.5, 0.2], 2.5), TypeError, "n"),
     (lambda: bounds.bandit_upper_bound("ucb1", [0.5, 0.2], 0), ValueError, "n"),
     (lambda: bounds.bandit_upper_bound("ucb1", [0.5, 1.2], 10), ValueError, r"means\[1\]"),
