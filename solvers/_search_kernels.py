@@ -1,7 +1,9 @@
-"""Numba kernels of the best-first search loop in :mod:`solvers.search`: a node table (states as rows of a 2-D
-array, found through an open-addressing hash table) and a binary heap of OPEN entries ordered by (priority, push
-order). The driver in ``search.py`` calls them once per iteration, between its batched domain and heuristic calls,
-so no Python runs per node or per child. ``tests/reference_search.py`` is the ``heapq``/dict loop they reproduce."""
+"""Numba kernels of the best-first search loop in :mod:`solvers.search`: a node table (each state's bytes as a row of
+8-byte words, found through an open-addressing hash table) and a binary heap of OPEN entries ordered by (priority,
+push order). An entry's node, action and g are written once at push (entry id = push order); the heap moves only
+(priority, entry id) pairs. The driver in ``search.py`` calls them once per iteration, between its batched domain and
+heuristic calls, so no Python runs per node or per child. ``tests/reference_search.py`` is the ``heapq``/dict loop
+they reproduce."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ _FNV_BASIS = np.uint64(0xCBF29CE484222325)
 @njit(cache=True, nogil=True)
 def _hash(row) -> np.uint64:
     h = _FNV_BASIS
-    for v in row:
-        h = (h ^ np.uint64(np.int64(v) & 0xFFFFFFFFFFFF)) * _FNV_PRIME
+    for w in row:
+        h = (h ^ w) * _FNV_PRIME
         h ^= h >> np.uint64(29)
     return h
 
@@ -53,19 +55,25 @@ def rehash(keys, n_nodes: int, n_slots: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, kid_parent, kid_act, goals,
+def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, parents, acts, per_pair, goals,
                     reopen, stamp, ub, goal_id, chain):
-    """Record a batch of generated children, in order: a child already known with ``g <= g_new`` (or known at all
-    when ``reopen`` is False) is dropped; a new one is added, a known one reopened (g, parent and action replaced). A
-    goal child that beats the incumbent ``ub`` becomes it, and its chain of node ids from the start is written to
-    ``chain`` at that moment. Returns ``(n_nodes, fresh node ids in first-seen order, ub, goal_id, chain length)``;
-    chain length 0 when the incumbent did not change. Capacity (rows of ``keys``, slots) is the caller's job."""
+    """Record a batch of generated children, in order. Child ``j`` comes from node ``parents[j]`` by action
+    ``acts[j]`` (Q*: one child per popped pair) or from ``parents[j // A]`` by action ``j % A`` (A*: all ``A``
+    children of each popped node, ``A = len(kids) / len(parents)``). A child already known with ``g <= g_new`` (or
+    known at all when ``reopen`` is False) is dropped; a new one is added, a known one reopened (g, parent and action
+    replaced). A goal child that beats the incumbent ``ub`` becomes it, and its chain of node ids from the start is
+    written to ``chain`` at that moment. Returns ``(n_nodes, fresh node ids in first-seen order, ub, goal_id, chain
+    length)``; chain length 0 when the incumbent did not change. Capacity (rows, slots) is the caller's job."""
     m = kids.shape[0]
+    A = 1 if per_pair else m // max(parents.shape[0], 1)
     fresh = np.empty(m, dtype=np.int64)
     n_fresh = 0
     chain_len = 0
     for j in range(m):
-        p = kid_parent[j]
+        if per_pair:
+            p, a = parents[j], acts[j]
+        else:
+            p, a = parents[j // A], j % A
         gn = g[p] + kid_cost[j]
         i, s = _find(keys, slots, kids[j])
         if i >= 0 and (g[i] <= gn or not reopen):
@@ -77,7 +85,7 @@ def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, 
             slots[s] = i
         g[i] = gn
         parent[i] = p
-        via[i] = kid_act[j]
+        via[i] = a
         if goals[j]:
             if gn < ub:
                 ub = gn
@@ -97,83 +105,80 @@ def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, 
 
 # ------------------------------------------------------------------------------------------------------------ heap
 @njit(cache=True, nogil=True)
-def _before(prio, tick, a, b) -> bool:
-    return prio[a] < prio[b] or (prio[a] == prio[b] and tick[a] < tick[b])
+def _before(prio, ids, a, b) -> bool:
+    return prio[a] < prio[b] or (prio[a] == prio[b] and ids[a] < ids[b])
 
 
 @njit(cache=True, nogil=True)
-def _swap(prio, tick, node, act, gent, a, b) -> None:
+def _swap(prio, ids, a, b) -> None:
     prio[a], prio[b] = prio[b], prio[a]
-    tick[a], tick[b] = tick[b], tick[a]
-    node[a], node[b] = node[b], node[a]
-    act[a], act[b] = act[b], act[a]
-    gent[a], gent[b] = gent[b], gent[a]
+    ids[a], ids[b] = ids[b], ids[a]
 
 
 @njit(cache=True, nogil=True)
-def _sift_up(prio, tick, node, act, gent, k) -> None:
+def _sift_up(prio, ids, k) -> None:
     while k > 0:
         up = (k - 1) >> 1
-        if not _before(prio, tick, k, up):
+        if not _before(prio, ids, k, up):
             return
-        _swap(prio, tick, node, act, gent, k, up)
+        _swap(prio, ids, k, up)
         k = up
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(prio, tick, node, act, gent, k, size) -> None:
+def _sift_down(prio, ids, k, size) -> None:
     while True:
         c = 2 * k + 1
         if c >= size:
             return
-        if c + 1 < size and _before(prio, tick, c + 1, c):
+        if c + 1 < size and _before(prio, ids, c + 1, c):
             c += 1
-        if not _before(prio, tick, c, k):
+        if not _before(prio, ids, c, k):
             return
-        _swap(prio, tick, node, act, gent, k, c)
+        _swap(prio, ids, k, c)
         k = c
 
 
 @njit(cache=True, nogil=True)
-def _remove(prio, tick, node, act, gent, k, size) -> int:
-    """Move entry ``k`` to slot ``size - 1`` (outside the heap) and restore the heap; returns the new size."""
+def _remove(prio, ids, k, size) -> int:
+    """Move heap slot ``k`` to slot ``size - 1`` (outside the heap) and restore the heap; returns the new size."""
     size -= 1
     if k != size:
-        _swap(prio, tick, node, act, gent, k, size)
-        _sift_down(prio, tick, node, act, gent, k, size)
-        _sift_up(prio, tick, node, act, gent, k)
+        _swap(prio, ids, k, size)
+        _sift_down(prio, ids, k, size)
+        _sift_up(prio, ids, k)
     return size
 
 
 @njit(cache=True, nogil=True)
-def push(prio, tick, node, act, gent, size, next_tick, g, weight, ids, scores, per_pair):
-    """Push OPEN entries for nodes ``ids`` with heuristic ``scores`` (``[m, A]`` for Q*: one entry per action;
-    ``[m, 1]`` for A*: action -1), priority ``weight * g + score``, in row-major order. Returns (size, next_tick)."""
-    for r in range(ids.shape[0]):
-        i = ids[r]
+def push(prio, ids, size, e_node, e_act, e_g, n_entries, g, weight, nodes, scores, per_pair):
+    """Push OPEN entries for ``nodes`` with heuristic ``scores`` (``[m, A]`` for Q*: one entry per action; ``[m, 1]``
+    for A*: action -1), priority ``weight * g + score``, in row-major order. Returns (size, n_entries)."""
+    for r in range(nodes.shape[0]):
+        i = nodes[r]
         base = weight * g[i]
         for a in range(scores.shape[1]):
+            e_node[n_entries] = i
+            e_act[n_entries] = a if per_pair else -1
+            e_g[n_entries] = g[i]
             prio[size] = base + scores[r, a]
-            tick[size] = next_tick
-            node[size] = i
-            act[size] = a if per_pair else -1
-            gent[size] = g[i]
-            next_tick += 1
-            _sift_up(prio, tick, node, act, gent, size)
+            ids[size] = n_entries
+            _sift_up(prio, ids, size)
             size += 1
-    return size, next_tick
+            n_entries += 1
+    return size, n_entries
 
 
 @njit(cache=True, nogil=True)
-def drop_stale(prio, tick, node, act, gent, size, g) -> int:
+def drop_stale(prio, ids, size, e_node, e_g, g) -> int:
     """Pop stale entries (their node was reopened with a smaller g) off the top; returns the new size."""
-    while size > 0 and gent[0] > g[node[0]]:
-        size = _remove(prio, tick, node, act, gent, 0, size)
+    while size > 0 and e_g[ids[0]] > g[e_node[ids[0]]]:
+        size = _remove(prio, ids, 0, size)
     return size
 
 
 @njit(cache=True, nogil=True)
-def pop_batch(prio, tick, node, act, gent, size, g, batch, epsilon, uniforms):
+def pop_batch(prio, ids, size, e_node, e_act, e_g, g, batch, epsilon, uniforms):
     """Pop up to ``batch`` live entries: each pop takes the best entry, or with probability ``epsilon`` a uniformly
     random one (two numbers from ``uniforms`` per pop when ``epsilon > 0``); stale entries are discarded.
     Returns (size, popped node ids, actions, priorities, uniforms used); it stops early when ``uniforms`` runs out
@@ -191,11 +196,12 @@ def pop_batch(prio, tick, node, act, gent, size, g, batch, epsilon, uniforms):
             if uniforms[used] < epsilon:
                 k = min(int(uniforms[used + 1] * size), size - 1)
             used += 2
-        size = _remove(prio, tick, node, act, gent, k, size)
-        if gent[size] > g[node[size]]:
+        size = _remove(prio, ids, k, size)
+        e = ids[size]
+        if e_g[e] > g[e_node[e]]:
             continue
-        out_n[count] = node[size]
-        out_a[count] = act[size]
+        out_n[count] = e_node[e]
+        out_a[count] = e_act[e]
         out_p[count] = prio[size]
         count += 1
     return size, out_n[:count], out_a[:count], out_p[:count], used

@@ -171,41 +171,60 @@ def _check_weight(weight) -> float:
 
 # -------------------------------------------------------------------------------------------------------- the loop
 class _Store:
-    """The growable arrays the kernels work on: node rows with g/parent/action, the hash table, the heap."""
+    """The growable arrays the kernels work on: node rows (each state's bytes as 8-byte words) with g/parent/action,
+    the hash table, the heap and its entries."""
 
-    def __init__(self, start: np.ndarray):
-        row = start.reshape(1, -1)
-        self.dtype = np.uint8 if start.dtype == np.bool_ else start.dtype
-        self.keys = np.zeros((64, row.shape[1]), dtype=self.dtype)
-        self.keys[0] = row[0].view(self.dtype)
-        self.g = np.zeros(64)
-        self.parent = np.full(64, -1, dtype=np.int64)
-        self.via = np.full(64, -1, dtype=np.int64)
-        self.mark = np.full(64, -1, dtype=np.int64)
-        self.chain = np.empty(64, dtype=np.int64)
+    def __init__(self, start: np.ndarray, capacity: int):
+        self.shape, self.dtype = start.shape, start.dtype
+        self.nbytes = start.nbytes
+        self.words = max(1, -(-self.nbytes // 8))
+        cap = max(64, capacity)
+        self.keys = np.zeros((cap, self.words), dtype=np.uint64)
+        self.keys[:1] = self.rows(start[None])
+        self.g = np.zeros(cap)
+        self.parent = np.full(cap, -1, dtype=np.int64)
+        self.via = np.full(cap, -1, dtype=np.int64)
+        self.mark = np.full(cap, -1, dtype=np.int64)
+        self.chain = np.empty(cap, dtype=np.int64)
         self.n = 1
-        self.slots = kernels.rehash(self.keys, 1, 128)
-        self.heap = [np.empty(256), np.empty(256, dtype=np.int64), np.empty(256, dtype=np.int64),
-                     np.empty(256, dtype=np.int64), np.empty(256)]
-        self.size = 0
-        self.tick = 0
+        self.slots = kernels.rehash(self.keys, 1, 1 << (2 * cap - 1).bit_length())
+        self.prio, self.ids = np.empty(cap), np.empty(cap, dtype=np.int64)
+        self.e_node, self.e_act, self.e_g = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64), np.empty(cap)
+        self.size = self.entries = 0
+
+    def rows(self, states: np.ndarray) -> np.ndarray:
+        """``states [n, *shape]`` as key rows ``uint64 [n, words]`` (their bytes, zero-padded)."""
+        raw = np.ascontiguousarray(states).reshape(len(states), -1).view(np.uint8)
+        if raw.shape[1] != self.words * 8:
+            raw = np.concatenate([raw, np.zeros((len(raw), self.words * 8 - raw.shape[1]), np.uint8)], axis=1)
+        return raw.view(np.uint64)
+
+    def states(self, ids: np.ndarray) -> np.ndarray:
+        """The states of node ids, as ``[n, *shape]`` of the start's dtype."""
+        raw = self.keys[ids].view(np.uint8)[:, :self.nbytes]
+        return np.ascontiguousarray(raw).view(self.dtype).reshape((len(ids),) + self.shape)
 
     def reserve_nodes(self, extra: int) -> None:
         need = self.n + extra
         cap = self.keys.shape[0]
         if need > cap:
-            cap = max(2 * cap, need)
+            cap = max(4 * cap, need)
             self.keys = _grown(self.keys, cap)
             self.g, self.parent, self.via = _grown(self.g, cap), _grown(self.parent, cap), _grown(self.via, cap)
             self.mark, self.chain = _grown(self.mark, cap, -1), np.empty(cap, dtype=np.int64)
         if 2 * need > self.slots.shape[0]:
-            self.slots = kernels.rehash(self.keys, self.n, 1 << (2 * need - 1).bit_length())
+            self.slots = kernels.rehash(self.keys, self.n, 1 << (4 * need - 1).bit_length())
 
-    def reserve_heap(self, extra: int) -> None:
-        need = self.size + extra
-        if need > self.heap[0].shape[0]:
-            cap = max(2 * self.heap[0].shape[0], need)
-            self.heap = [_grown(h, cap) for h in self.heap]
+    def reserve_entries(self, extra: int) -> None:
+        need = self.entries + extra
+        if need > self.e_node.shape[0]:
+            cap = max(4 * self.e_node.shape[0], need)
+            self.prio, self.ids = _grown(self.prio, cap), _grown(self.ids, cap)
+            self.e_node, self.e_act, self.e_g = _grown(self.e_node, cap), _grown(self.e_act, cap), _grown(self.e_g, cap)
+
+    @property
+    def heap(self) -> tuple:
+        return self.prio, self.ids, self.size
 
 
 def _grown(a: np.ndarray, cap: int, fill=0) -> np.ndarray:
@@ -239,25 +258,37 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
     if not isinstance(record, (bool, np.bool_)):
         raise TypeError(f"record must be a bool, got {type(record).__name__}")
     t0 = time.perf_counter()
-    shape, dtype = start.shape, start.dtype
-    st = _Store(start)
+    st = _Store(start, 4 * batch)
     pops: list | None = [] if record else None
     A: int | None = None
-    ub, goal_id, best = np.inf, -1, np.zeros(1, dtype=np.int64)
+    ub, goal_id = np.inf, -1
+    best, best_actions = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     generated = expanded = evaluations = iterations = 0
-
-    def states_of(ids: np.ndarray) -> np.ndarray:
-        return st.keys[ids].view(dtype).reshape((len(ids),) + shape)
+    no_acts = np.zeros(0, dtype=np.int64)
 
     def push(ids: np.ndarray) -> None:
         nonlocal evaluations, A
-        vals = _call_score(score, states_of(ids), per_pair, A)
+        vals = _call_score(score, st.states(ids), per_pair, A)
         evaluations += len(ids)
         if per_pair:
             A = vals.shape[1]
         vals = vals.reshape(len(ids), -1)
-        st.reserve_heap(vals.size)
-        st.size, st.tick = kernels.push(*st.heap, st.size, st.tick, st.g, weight, ids, vals, per_pair)
+        st.reserve_entries(vals.size)
+        st.size, st.entries = kernels.push(st.prio, st.ids, st.size, st.e_node, st.e_act, st.e_g, st.entries, st.g,
+                                           weight, ids, vals, per_pair)
+
+    def pop() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if epsilon == 0:
+            st.size, *out, _ = kernels.pop_batch(st.prio, st.ids, st.size, st.e_node, st.e_act, st.e_g, st.g, batch,
+                                                 0.0, _NO_UNIFORMS)
+            return tuple(out)
+        parts, count = [], 0
+        while count < batch and st.size:  # each pop may need two uniforms; draw more when they run out
+            st.size, *part, _ = kernels.pop_batch(st.prio, st.ids, st.size, st.e_node, st.e_act, st.e_g, st.g,
+                                                  batch - count, epsilon, rng.random(4 * batch))
+            parts.append(part)
+            count += len(part[0])
+        return tuple(np.concatenate(x) for x in zip(*parts))
 
     if _call_goal(is_goal, start[None])[0]:
         ub, goal_id = 0.0, 0
@@ -265,8 +296,8 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         push(np.zeros(1, dtype=np.int64))
     status = "solved"
     while True:
-        st.size = kernels.drop_stale(*st.heap, st.size, st.g)
-        lb = st.heap[0][0] if st.size else np.inf
+        st.size = kernels.drop_stale(st.prio, st.ids, st.size, st.e_node, st.e_g, st.g)
+        lb = st.prio[0] if st.size else np.inf
         if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
             break
         if not st.size:
@@ -279,47 +310,35 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
                           f"({'incumbent cost ' + str(ub) if goal_id >= 0 else 'no goal found'}; lower bound {lb})",
                           RuntimeWarning, stacklevel=3)
             break
-        parts = []
-        while True:
-            uniforms = rng.random(4 * batch) if epsilon > 0 else _NO_UNIFORMS
-            st.size, *part, used = kernels.pop_batch(*st.heap, st.size, st.g, batch - sum(len(p[0]) for p in parts),
-                                                     epsilon, uniforms)
-            parts.append(part)
-            if not (epsilon > 0 and used + 2 > len(uniforms) and st.size and sum(len(p[0]) for p in parts) < batch):
-                break
-        parents, acts, prios = (np.concatenate(x) for x in zip(*parts))
+        parents, acts, prios = pop()
         if record:
-            pops.extend((states_of(parents[k:k + 1])[0], int(acts[k]), float(prios[k])) for k in range(len(parents)))
+            pops.extend(zip(st.states(parents), acts.tolist(), prios.tolist()))
         iterations += 1
         expanded += len(parents)
-        nxt, costs = _call_successors(successors, states_of(parents), A)
+        nxt, costs = _call_successors(successors, st.states(parents), A)
         A = nxt.shape[1]
         if per_pair:
             rows = np.arange(len(parents))
-            kids, kid_cost, kid_parent, kid_act = nxt[rows, acts], costs[rows, acts], parents, acts
+            kids, kid_cost = nxt[rows, acts], costs[rows, acts]
         else:
-            kids, kid_cost = nxt.reshape((-1,) + shape), costs.reshape(-1)
-            kid_parent, kid_act = np.repeat(parents, A), np.tile(np.arange(A, dtype=np.int64), len(parents))
+            kids, kid_cost, acts = nxt.reshape((-1,) + st.shape), costs.reshape(-1), no_acts
         generated += len(kids)
         goals = _call_goal(is_goal, kids)
         st.reserve_nodes(len(kids))
-        rows = np.ascontiguousarray(kids).reshape(len(kids), -1).view(st.dtype)
         st.n, fresh, ub, goal_id, chain_len = kernels.insert_children(
-            st.keys, st.g, st.parent, st.via, st.mark, st.slots, st.n, rows, kid_cost, kid_parent, kid_act, goals,
-            reopen, iterations, ub, goal_id, st.chain)
+            st.keys, st.g, st.parent, st.via, st.mark, st.slots, st.n, st.rows(kids), kid_cost, parents, acts,
+            per_pair, goals, reopen, iterations, ub, goal_id, st.chain)
         if chain_len:
             best = st.chain[:chain_len][::-1].copy()
             best_actions = st.via[best[1:]].copy()
         if len(fresh):
             push(fresh)
 
-    lb = st.heap[0][0] if st.size else np.inf
+    lb = float(st.prio[0]) if st.size else np.inf
     if goal_id < 0:
         return SearchResult(None, None, np.inf, status, lb, generated, expanded, evaluations, iterations, pops)
-    if goal_id == 0:
-        best, best_actions = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return SearchResult(states_of(best), best_actions, float(ub), status, float(lb), generated, expanded,
-                        evaluations, iterations, pops)
+    return SearchResult(st.states(best), best_actions, float(ub), status, lb, generated, expanded, evaluations,
+                        iterations, pops)
 
 
 _NO_UNIFORMS = np.zeros(0)
