@@ -27,8 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from boundlab import tabular
+from boundlab import bandits, tabular
 from boundlab.tabular._checks import check_real
+
+from .bandit_bounds import BANDIT_ALGORITHMS, bandit_upper_bound, lai_robbins, lai_robbins_ratio
 
 from .plots import plot_local_slopes, plot_regret
 from .report import write_html
@@ -42,8 +44,14 @@ BURN_IN = (0.9, 0.6)  # a learner has left its burn-in once its local slope (CI 
 TOL = 0.1  # slack on the one-sided slope check (exponent units)
 ROUNDING = 1e-9  # floating-point slack when a bootstrap CI is degenerate (all runs alike)
 DELTA = 0.1
-CHECKED = ["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b", "mvp", "psrl", "lsvi-ucb", "greedy"]
+CHECKED = ["ucbvi-ch", "ucbvi-bf", "ucb-h", "ucb-b", "mvp", "psrl", "lsvi-ucb", "greedy", "ucb1", "kl-ucb",
+           "thompson"]
 LINEAR = {"lsvi-ucb"}  # learners that need a linear MDP (their features); they skip the tabular hard family
+BANDITS = set(BANDIT_ALGORITHMS)  # learners on a bandit (S = H = 1); they skip the hard family, their bounds are
+#: instance-dependent (bounds.bandit_bounds). The fixed bandit: Bernoulli arms with gaps 0.3, 0.4, 0.7, wide enough
+#: that UCB1's Theorem 1 is informative from K = 530, inside the quick budget (with gaps 0.1, 0.2, 0.4 it is vacuous
+#: until K = 2780).
+BANDIT_MEANS = (0.9, 0.6, 0.5, 0.2)
 
 
 #: One configuration per optimism learner at a practical scale, outside the theorems (bonus_scale = 1 is the paper's
@@ -88,9 +96,11 @@ def fixed_instances(algorithm: str = "") -> list:
     """The fixed instances with positive gaps (regret eventually grows like log K) on which ``algorithm`` runs:
     a Dirichlet MDP (S=6, A=3, H=10, seed 0) with deterministic rewards ``R``, and RiverSwim (H=20) whose rewards are
     Bernoulli draws with mean ``R`` (exact regret uses the means). Linear learners get a random linear MDP (S=10,
-    A=3, d=4, H=5, seed 0) instead."""
+    A=3, d=4, H=5, seed 0) instead, bandit learners a Bernoulli bandit with means :data:`BANDIT_MEANS`."""
     if algorithm in LINEAR:
         return [tabular.random_linear_mdp(S=10, A=3, d=4, H=5, seed=0)]
+    if algorithm in BANDITS:
+        return [bandits.bernoulli_bandit(BANDIT_MEANS, name="bernoulli-bandit-4arms")]
     P, R = tabular.dirichlet_mdp(S=6, A=3, seed=0).to_arrays()
     return [tabular.EpisodicMDP(P, R, 10, name="dirichlet-S6A3H10"),
             tabular.EpisodicMDP(*tabular.riverswim().to_arrays(), H=20, reward_noise="bernoulli",
@@ -190,6 +200,69 @@ def _sweep_configs(configs, models_of, seeds, K, *, executor, store, progress) -
     return pd.concat(frames, ignore_index=True)
 
 
+def bandit_speaks(algorithm: str, model, K: int) -> tuple[bool, float | None, str]:
+    """Where a bandit theorem is informative: its bound (the rate with every hidden constant taken as 1 where the
+    paper hides them) below the trivial ``K Delta_max`` and its leading ``ln K`` terms at least its lower-order ones.
+    Returns ``(applies at K, the least such K or None beyond 1e15, the reason when it does not apply)``. Both
+    conditions are monotone in K (``ln K / K`` falls, ``ln K`` grows), so the least K is found by bisection."""
+    mu = bandits.bandit_means(model)
+    delta_max = float(mu.max() - mu.min())
+
+    def ok(k: int) -> bool:
+        b = bandit_upper_bound(algorithm, model, k)
+        lead = sum(t.value for t in b.terms if t.leading)
+        lower = sum(t.value for t in b.terms if not t.leading)
+        total = b.value if b.has_constants else lead + lower
+        return total < k * delta_max and lead >= lower
+
+    lo, hi = 2, 10**15
+    if not ok(hi):
+        return False, None, "the bound exceeds the trivial K Delta_max at every K up to 1e15"
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if not ok(mid) else (lo, mid)
+    applies = K >= lo
+    return applies, float(lo), "" if applies else (f"vacuous at K = {K}: the bound is above the trivial K Delta_max "
+                                                   f"(or its ln K terms below its constant ones) until K = {lo:.3g}")
+
+
+def _bandit_row(a: str, label: str, inst: str, model, cum: np.ndarray, ls, bound_curves: dict) -> dict:
+    """The report row of a bandit learner: its instance-dependent bound (Auer et al. 2002 for UCB1, with constants;
+    KL-UCB and Thompson sampling rate only), judged on the mean over seeds since the theorems bound the *expected*
+    pseudo-regret: FAILED only if the lower end of the mean's 95% CI lies above the bound. No slope verdict: the
+    bounds grow like ln K, whose log-log slope 1/ln K is no fixed exponent to test. ``regret / LB rate`` is the
+    Lai-Robbins ratio regret / (C ln K), reported, never judged (the lower bound is asymptotic)."""
+    K = cum.shape[1]
+    final = cum[:, -1]
+    mean, half = mean_ci(final)
+    slope = loglog_slope(cum, burn_in=K // 10)
+    bound = bandit_upper_bound(a, model, K)
+    applies, K_from, reason = bandit_speaks(a, model, K)
+    if bound.has_constants and label == PAPER:
+        bound_curves[f"{a} bound"] = np.array([bandit_upper_bound(a, model, k).value for k in range(1, K + 1)])
+    judged = label == PAPER and applies and bound.has_constants
+    why = (f"outside the theorem ({label.split(' (')[0]}): reported, not judged" if label != PAPER else
+           "; ".join(r for r in (reason, "" if bound.has_constants else
+                                 "rate only (the paper hides its constants): no bound verdict",
+                                 "slope: a ln K bound has no fixed log-log exponent to test") if r))
+    return {
+        "algorithm": a, "configuration": label, "instance": inst, "K": K,
+        "regret (95% CI)": f"{mean:.1f} +/- {half:.1f}",
+        "bound": f"{bound.value:.3g}" if bound.has_constants else "O(ln K) (rate only)",
+        "bound / (H K)": f"{bound.value / K:.3g}" if bound.has_constants else "-",
+        "held": f"{int(np.sum(final <= bound.value))}/{len(final)}" if judged else "-",
+        "slope (95% CI)": f"{slope.slope:.3f} [{slope.low:.3f}, {slope.high:.3f}]",
+        "exponent": "ln K",
+        "regret / LB rate": f"{lai_robbins_ratio(mean, model, K):.3f} (Lai-Robbins)",
+        "hidden choice played": "-",
+        **_burn_in_columns(ls, K),
+        "theorem speaks from K": "beyond 1e15" if K_from is None else f"{K_from:.3g}",
+        "verdict bound": _verdict(mean - half <= bound.value if judged else None),
+        "verdict slope": "n/a",
+        "why n/a": why,
+    }
+
+
 def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results", executor=None,
               progress: bool = True, episodes: int | None = None, seeds: int | None = None,
               practical: bool = True, bonus_scale: float | None = None) -> pd.DataFrame:
@@ -231,6 +304,13 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
     rows, curves, bound_curves, local = [], {}, {}, {}  # the last three: instance -> curve name -> values
     for label, a, params in configs:
         for inst, model in models[a].items():
+            if a in BANDITS:
+                cum = cumulative_regret(df[(df.algorithm == a) & (df.configuration == label) & (df.instance == inst)])
+                name = _curve_name(label, a, params)
+                curves.setdefault(inst, {})[name] = cum
+                ls = local.setdefault(inst, {})[name] = local_slopes(cum)
+                rows.append(_bandit_row(a, label, inst, model, cum, ls, bound_curves.setdefault(inst, {})))
+                continue
             H = model.H
             S, A = model.phi.shape[:2] if a in LINEAR else (model.S, model.A)
             d = model.d if a in LINEAR else None
@@ -288,9 +368,9 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         figures += [out / f"regret_fixed_{inst}.png", out / f"local_slopes_{inst}.png"]
 
     hard = dict(cfg.hard)
-    hard_configs = [c for c in configs if c[1] not in LINEAR]
+    hard_configs = [c for c in configs if c[1] not in LINEAR | BANDITS]
     totals_by_K, lower, found = [], [], None  # one sweep per K over all learners and all members
-    for K_h in cfg.hard_K:
+    for K_h in cfg.hard_K if hard_configs else ():
         instances, eps, reward_steps = hard_instances(K_h, hard, cfg.eps_factor)
         d = _sweep_configs(hard_configs, lambda group, inst=instances: [(inst, group)], [0], K_h, executor=executor,
                            store=store, progress=progress)
@@ -300,7 +380,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
         found = (late.regret < reward_steps * eps / 2).groupby([late.configuration, late.algorithm]).mean()
         lower.append(hard_family_lower_bound(K=K_h, epsilon=eps, n_choices=len(instances),
                                              reward_steps=reward_steps).value)
-    n_choices = len(instances)
+    n_choices = len(instances) if hard_configs else 0
     lb_rate = lower_bound(S=hard["S"], A=hard["A"], H=hard["H"], K=cfg.hard_K[-1]).rate
     hard_curves = {}
     family = (f"minimax-hard family {' '.join(f'{k}={v}' for k, v in hard.items())} (all {n_choices} members, "
@@ -335,7 +415,7 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
                                       else None),
             "why n/a": "; ".join(r for r in (why, vacuous) if r),
         })
-    if hard_curves:
+    if hard_configs and hard_curves:
         plot_regret(hard_curves, K=np.array(cfg.hard_K), bounds={"family lower bound": np.array(lower)}, loglog=True,
                     title="minimax hard family: family-average regret at K (epsilon rebuilt per K)",
                     path=out / "regret_hard")
@@ -368,10 +448,16 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path, figures: list[Pat
         "## Sources of the bounds", "",
     ]
     for a in table.algorithm.unique():
+        if a in BANDITS:
+            lines.append(f"- `{a}`: {bandit_upper_bound(a, list(BANDIT_MEANS), cfg.episodes).source}")
+            continue
         try:
             lines.append(f"- `{a}`: {upper_bound(a, S=6, A=3, H=10, K=cfg.episodes, d=4).source}")
         except ValueError:
             lines.append(f"- `{a}`: no regret bound (baseline)")
+    if BANDITS & set(table.algorithm):
+        lines.append(f"- bandit lower bound (`regret / LB rate` of the bandit rows): "
+                     f"{lai_robbins(list(BANDIT_MEANS), cfg.episodes).source}")
     lines += [f"- lower bound (rate): {lb.source}",
               f"- lower bound (hard family, explicit constants): "
               f"{hard_family_lower_bound(K=1, epsilon=0.1, n_choices=2, reward_steps=1).source}", "",

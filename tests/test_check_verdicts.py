@@ -216,3 +216,37 @@ def test_burn_in_is_where_the_slope_stays_below_not_where_it_first_dips():
     ls = LocalSlopes(K=K, slope=high - 0.05, low=high - 0.1, high=high)
     assert ls.burn_in(0.9) == 80 and ls.burn_in(0.6) == 80 and ls.burn_in(0.52) == 160 and ls.burn_in(0.45) is None
     assert LocalSlopes(K=K, slope=K * 0.0, low=K * 0.0, high=K * 0.0 + 0.1).burn_in(0.6) == 10
+
+
+def test_bandit_theorem_speaks_from_the_least_K_a_linear_scan_finds():
+    """The bisection in bandit_speaks against a plain scan of K (both conditions checked directly)."""
+    from boundlab import bandits
+    from boundlab.bounds.bandit_bounds import bandit_upper_bound
+    from boundlab.bounds.check import bandit_speaks
+
+    for means in ([0.9, 0.6, 0.5, 0.2], [0.5, 0.45], [0.3, 0.2, 0.1]):
+        model = bandits.bernoulli_bandit(means)
+        for a in ("ucb1", "kl-ucb", "thompson"):
+            def ok(k):
+                b = bandit_upper_bound(a, model, k)
+                lead = sum(t.value for t in b.terms if t.leading)
+                low = sum(t.value for t in b.terms if not t.leading)
+                return (b.value if b.has_constants else lead + low) < k * (max(means) - min(means)) and lead >= low
+            first = next(k for k in range(2, 200_000) if ok(k))
+            applies, K_from, reason = bandit_speaks(a, model, 1000)
+            assert K_from == first and applies == (1000 >= first) and bool(reason) == (not applies)
+
+
+def test_bandit_learners_are_checked_on_the_bandit_and_skip_the_hard_family(tmp_path):
+    from boundlab.bounds.check import BANDIT_MEANS, run_check
+
+    table = run_check(["ucb1", "thompson"], quick=True, out=tmp_path, progress=False, episodes=600, seeds=3)
+    assert list(table.instance) == ["bernoulli-bandit-4arms"] * 2  # no hard-family rows
+    ucb1, ts = table.iloc[0], table.iloc[1]
+    # UCB1: Auer et al. Theorem 1 with its constants speaks at K = 600 on this instance: a verdict, not n/a
+    assert ucb1["verdict bound"] in ("HELD", "FAILED") and ucb1["verdict slope"] == "n/a"
+    assert "rate only" in ts["why n/a"] and ts["verdict bound"] == "n/a"
+    assert "Lai-Robbins" in ts["regret / LB rate"]
+    report = (tmp_path / "report.md").read_text()
+    assert "Auer, Cesa-Bianchi & Fischer 2002" in report and "Lai & Robbins 1985" in report
+    assert len(BANDIT_MEANS) == 4
