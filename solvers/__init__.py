@@ -15,6 +15,7 @@ from .policy_iteration import policy_iteration
 from .pomcp import ParticleBelief, ParticleDeprivation, POMCPResult, pomcp, pomcp_update, pouct
 from .pomdp_bounds import POMDPBound, fib, pbvi, qmdp
 from .pomdp_value_iteration import POMDPValueFunction, pomdp_value_iteration
+from .relu_milp import ReluMilpResult, add_relu_network, maximize_relu_network, relu_layers_from_params
 from .result import PlanningResult
 from .search import SearchResult, astar, qstar
 from .select import solve
@@ -25,10 +26,12 @@ __all__ = [
     "POMCPResult",
     "POMDPBound",
     "POMDPValueFunction",
+    "ReluMilpResult",
     "ParticleBelief",
     "ParticleDeprivation",
     "PlanningResult",
     "SearchResult",
+    "add_relu_network",
     "astar",
     "backward_induction",
     "evaluate_policies",
@@ -36,6 +39,7 @@ __all__ = [
     "finite_horizon_evaluation",
     "hsvi",
     "linear_programming",
+    "maximize_relu_network",
     "modified_policy_iteration",
     "pbvi",
     "policy_evaluation",
@@ -46,6 +50,7 @@ __all__ = [
     "pouct",
     "qmdp",
     "qstar",
+    "relu_layers_from_params",
     "solve",
     "value_iteration",
 ]

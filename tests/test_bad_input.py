@@ -14,6 +14,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+import pyscipopt
 import pytest
 import scipy.sparse as sp
 from hypothesis import given
@@ -116,6 +117,23 @@ def _bad_real(shape):
 def _bad_policy():
     return st.sampled_from([PI.astype(np.float64) + 0.5, PI[:-1], np.full(S, A), np.full(S, -1), PI[None, None],
                             np.full((S, A), 0.7), np.full((S, A), np.nan), np.full((0, S), 0), "pi", None])
+
+
+RELU_W = [np.array([[1.0, -1.0, 0.5, 0.0], [0.0, 1.0, 1.0, -2.0], [-1.0, 0.0, 0.0, 1.0]]), np.array([[1.0, 2.0, -1.0]])]
+RELU_B = [np.array([0.5, -0.5, 0.0]), np.array([0.1])]
+RELU_MODEL = pyscipopt.Model()
+RELU_X = [RELU_MODEL.addVar(f"x{j}", vtype="B") for j in range(4)]
+RELU_FREE = RELU_MODEL.addVar("free", lb=None)  # unbounded: no big-M constant
+
+
+def _bad_layers(valid, name):
+    """Layer lists gone wrong: not a list, empty, one layer short, a NaN / complex / 3-d / mis-chained layer."""
+    nan, cplx = [v.copy() for v in valid], [v.copy() for v in valid]
+    nan[0].flat[0] = np.nan
+    cplx[-1] = cplx[-1] + 1j
+    wrong = [valid[0], valid[1][..., :2]] if name == "weights" else [valid[0][:2], valid[1]]
+    return st.sampled_from([None, name, valid[0], [], valid[:1], nan, cplx, [valid[0][..., None], valid[1]], wrong,
+                            [valid[0], np.vstack([valid[1]] * 2)] if name == "weights" else [valid[0], np.zeros(2)]])
 
 
 # ---- the public functions, one valid call each, and the kinds of their arguments ---------------------------------
@@ -291,6 +309,30 @@ CASES: dict[str, tuple] = {
                                        starts=st.sampled_from([np.array([0, S]), np.array([-1, 0]), np.zeros(2),
                                                                np.zeros(3, np.int64), None]),
                                        epsilon=in_unit_interval(closed_right=True))),
+    # MILP with an embedded ReLU network (issue 18): 4 binary inputs -> 3 -> 1
+    "solvers.maximize_relu_network": (solvers.maximize_relu_network,
+                                      dict(weights=RELU_W, biases=RELU_B, A_ub=[[1, 1, 1, 1]], b_ub=[2],
+                                           A_eq=[[1, 1, 0, 0]], b_eq=[1]),
+                                      dict(weights=_bad_layers(RELU_W, "weights"), biases=_bad_layers(RELU_B, "biases"),
+                                           A_ub=st.one_of(_bad_real((1, 4)), st.just(np.ones((1, 3)))),
+                                           b_ub=st.one_of(_bad_real((1,)), st.just(np.ones(2)), st.just([-1.0])),
+                                           A_eq=st.one_of(_bad_real((1, 4)), st.just(np.ones((1, 5)))),
+                                           b_eq=st.one_of(_bad_real((1,)), st.just([3.0]), st.just([0.5])),
+                                           c=st.one_of(optional(_bad_real((4,))), st.just(np.ones(3))),
+                                           time_limit=optional(positive_float()), gap=nonnegative_float())),
+    "solvers.add_relu_network": (solvers.add_relu_network, dict(model=RELU_MODEL, x_vars=RELU_X, weights=RELU_W,
+                                                                biases=RELU_B),
+                                 dict(model=st.sampled_from([None, "model", 3]),
+                                      x_vars=st.sampled_from([None, "x", RELU_X[:3], [0.5, np.nan, 0.0, 1.0],
+                                                              ["1", 0, 0, 0], RELU_X[:3] + [RELU_FREE]]),
+                                      weights=_bad_layers(RELU_W, "weights"), biases=_bad_layers(RELU_B, "biases"))),
+    "solvers.relu_layers_from_params": (solvers.relu_layers_from_params,
+                                        dict(params=[(W.T, b) for W, b in zip(RELU_W, RELU_B)]),
+                                        dict(params=st.sampled_from([
+                                            None, [], "params", [(RELU_W[0].T,)], [RELU_W[0].T, RELU_B[0]],
+                                            [(RELU_W[0].T * np.nan, RELU_B[0]), (RELU_W[1].T, RELU_B[1])],
+                                            [(RELU_W[0].T, RELU_B[0][:2]), (RELU_W[1].T, RELU_B[1])],
+                                            [(RELU_W[0].T, RELU_B[0]), (RELU_W[1], RELU_B[1])]]))),
     # learners
     **{f"learners.{name}": (getattr(learners, name), dict(model=EPISODIC, K=K, seed=0, **valid), dict(
         model=st.sampled_from([None, "riverswim", (P, R), tabular.riverswim()]), K=positive_int(), seed=seed(),
