@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import rel_entr
+from scipy.special import xlogy
 
 from boundlab.bandits import bandit_means
 from boundlab.bandits.models import check_means
@@ -55,10 +55,14 @@ LAI_ROBBINS = ("Lai & Robbins 1985 (Adv. Appl. Math. 6), Theorem 2: every unifor
 
 
 def bernoulli_kl(p: np.ndarray | float, q: np.ndarray | float) -> np.ndarray:
-    """``d(p, q) = p ln(p/q) + (1 - p) ln((1 - p)/(1 - q))`` elementwise (``scipy.special.rel_entr``: ``0 ln 0 = 0``,
-    ``+inf`` where ``q`` is 0 or 1 and ``p`` is not)."""
+    """``d(p, q) = p ln(p/q) + (1 - p) ln((1 - p)/(1 - q))`` elementwise, ``0 ln 0 = 0``, ``+inf`` where ``q`` is 0
+    or 1 and ``p`` is not. The second term is taken as ``(1 - p)(log1p(-p) - log1p(-q))``, so tiny means keep their
+    digits (``1 - q`` would round to 1 and give ``d(0, q) = 0`` instead of ``-ln(1 - q) ~ q``)."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
-    return rel_entr(p, q) + rel_entr(1.0 - p, 1.0 - q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = xlogy(p, p) - xlogy(p, q)
+        second = np.where(p < 1.0, (1.0 - p) * (np.log1p(-p) - np.log1p(-q)), 0.0)
+    return np.where(p == q, 0.0, np.maximum(first + second, 0.0))
 
 
 def gaps(model_or_means: EpisodicMDP | object) -> np.ndarray:

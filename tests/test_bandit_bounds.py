@@ -93,3 +93,18 @@ def test_lai_robbins_ratio_is_regret_over_the_rate():
     m = bandits.bernoulli_bandit([0.6, 0.3])
     assert math.isclose(bounds.lai_robbins_ratio(12.0, m, 100),
                         12.0 / (0.3 / float(bounds.bernoulli_kl(0.3, 0.6)) * math.log(100)), rel_tol=1e-12)
+
+
+def test_bernoulli_kl_keeps_the_digits_of_tiny_means():
+    """d(0, q) = -ln(1 - q) ~ q; d(p, q) for tiny p, q ~ p ln(p/q) + q - p; moderate values as scipy's rel_entr."""
+    from scipy.special import rel_entr
+
+    from boundlab.bounds.bandit_bounds import bernoulli_kl
+
+    assert bernoulli_kl(0.0, 5.5e-81) == pytest.approx(5.5e-81, rel=1e-12)
+    p, q = 4.6e-43, 5.5e-81
+    assert bernoulli_kl(p, q) == pytest.approx(p * np.log(p / q) + q - p, rel=1e-12)
+    rng = np.random.default_rng(0)
+    p, q = rng.uniform(0.01, 0.99, 100), rng.uniform(0.01, 0.99, 100)
+    np.testing.assert_allclose(bernoulli_kl(p, q), rel_entr(p, q) + rel_entr(1 - p, 1 - q), rtol=1e-9, atol=1e-15)
+    assert bernoulli_kl(0.3, 0.0) == np.inf and bernoulli_kl(0.3, 1.0) == np.inf and bernoulli_kl(1.0, 1.0) == 0
