@@ -20,23 +20,25 @@ from boundlab.tabular._checks import check_real, check_reward_range, plain
 MAX_ARMS = int(np.iinfo(np.int16).max)
 
 
-def check_means(means: object, low: float = 0.0, high: float = 1.0, what: str = "") -> np.ndarray:
+def check_means(means: object, low: float = 0.0, high: float = 1.0, what: str = "", name: str = "means"
+                ) -> np.ndarray:
     """``means`` as a float64 vector of one or more finite reals in ``[low, high]`` (``what`` says why, for the
-    message); bools, strings and complex numbers are refused (``TypeError``), not coerced."""
+    message; ``name`` is the argument as the caller calls it); bools, strings and complex numbers are refused
+    (``TypeError``), not coerced."""
     if isinstance(means, (str, bytes)):
-        raise TypeError(f"means must be a sequence of real numbers, got str {means!r}")
-    arr = check_real_array(means, "means")
+        raise TypeError(f"{name} must be a sequence of real numbers, got str {means!r}")
+    arr = check_real_array(means, name)
     if arr.dtype.kind == "b":
-        raise TypeError(f"means must hold real numbers, got booleans {plain(arr.tolist())}")
+        raise TypeError(f"{name} must hold real numbers, got booleans {plain(arr.tolist())}")
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim != 1:
-        raise ValueError(f"means must be a 1-d sequence (one mean per arm), got shape {arr.shape}")
+        raise ValueError(f"{name} must be a 1-d sequence (one mean per arm), got shape {arr.shape}")
     if not 1 <= arr.size <= MAX_ARMS:
-        raise ValueError(f"means must hold between 1 and {MAX_ARMS} arms, got {arr.size}")
+        raise ValueError(f"{name} must hold between 1 and {MAX_ARMS} arms, got {arr.size}")
     bad = ~np.isfinite(arr) | (arr < low) | (arr > high)
     if bad.any():
         a = int(np.argmax(bad))
-        raise ValueError(f"means[{a}] = {float(arr[a])!r} must be a finite number in [{low:g}, {high:g}]{what}")
+        raise ValueError(f"{name}[{a}] = {float(arr[a])!r} must be a finite number in [{low:g}, {high:g}]{what}")
     return arr
 
 

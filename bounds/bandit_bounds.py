@@ -74,17 +74,17 @@ def gaps(model_or_means: EpisodicMDP | object) -> np.ndarray:
 def _means(model_or_means: object, premise: str | None) -> np.ndarray:
     """The arm means; for a model, also its premise: ``"unit"`` (every draw in [0, 1]) or ``"bernoulli"``."""
     if not isinstance(model_or_means, EpisodicMDP):
-        return check_means(model_or_means)
+        return check_means(model_or_means, name="model_or_means")
     mu = bandit_means(model_or_means)
     if premise == "unit":
         lo, hi = draw_support(model_or_means.reward_noise, model_or_means.reward_range) or (mu.min(), mu.max())
         if lo < 0.0 or hi > 1.0:
-            raise ValueError(f"the theorem assumes rewards in [0, 1], but the model draws rewards in [{lo:g}, {hi:g}]"
-                             " (its regret, in the model's unit, is not the one the theorem bounds)")
+            raise ValueError(f"model_or_means: the theorem assumes rewards in [0, 1], but the model draws rewards in "
+                             f"[{lo:g}, {hi:g}] (its regret, in the model's unit, is not the one the theorem bounds)")
     if premise == "bernoulli" and not isinstance(model_or_means.reward_noise, BernoulliRewards):
-        raise ValueError("the Lai-Robbins constant sum Delta_a / d(mu_a, mu*) is that of Bernoulli arms, but the "
-                         f"model's reward_noise is {model_or_means.reward_noise!r} (another family has another "
-                         "constant)")
+        raise ValueError("model_or_means: the Lai-Robbins constant sum Delta_a / d(mu_a, mu*) is that of Bernoulli "
+                         f"arms, but the model's reward_noise is {model_or_means.reward_noise!r} (another family has "
+                         "another constant)")
     return mu
 
 

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boundlab import bounds, solvers, tabular
+from boundlab import bandits, bounds, solvers, tabular
 from boundlab.tabular import jax_env, learners, pomdp_jax
 
 S, A, H, K = 3, 2, 3, 4
@@ -333,6 +333,30 @@ CASES: dict[str, tuple] = {
                                             [(RELU_W[0].T * np.nan, RELU_B[0]), (RELU_W[1].T, RELU_B[1])],
                                             [(RELU_W[0].T, RELU_B[0][:2]), (RELU_W[1].T, RELU_B[1])],
                                             [(RELU_W[0].T, RELU_B[0]), (RELU_W[1], RELU_B[1])]]))),
+    # bandits (issue 18)
+    "bandits.bernoulli_bandit": (bandits.bernoulli_bandit, dict(means=[0.2, 0.7]),
+                                 dict(means=st.sampled_from([[0.2, 1.2], [-0.1], [0.2, np.nan], [], [[0.1, 0.2]],
+                                                             0.5, "0.5", [True, False], [0.5 + 0j], None]))),
+    "bandits.gaussian_bandit": (bandits.gaussian_bandit, dict(means=[0.2, 0.7], sigma=0.3),
+                                dict(means=st.sampled_from([[1.5], [np.inf], "0.5", [True]]), sigma=positive_float(),
+                                     reward_range=st.sampled_from([(1, 0), (0,), "01", (0, np.nan)]))),
+    **{f"bandits.{fn.__name__}": (fn, dict(model=bandits.bernoulli_bandit([0.5, 0.2]), K=20, seed=0),
+                                  dict(model=st.sampled_from([tabular.EpisodicMDP(P, R, H),
+                                                              tabular.FiniteMDP(P, R, 0.9), None]),
+                                       K=positive_int(), seed=seed(),
+                                       record_q=st.sampled_from([1, "yes", None])))
+       for fn in (bandits.ucb1, bandits.kl_ucb, bandits.thompson)},
+    "bandits.kl_ucb-c_loglog": (bandits.kl_ucb, dict(model=bandits.bernoulli_bandit([0.5, 0.2]), K=20, seed=0),
+                                dict(c_loglog=st.sampled_from([-1.0, np.nan, "3", True, None]))),
+    "bounds.bandit_upper_bound": (bounds.bandit_upper_bound, dict(algorithm="ucb1", model_or_means=[0.5, 0.2], n=100),
+                                  dict(algorithm=st.sampled_from(["ucbvi-ch", "", None, 3]), n=positive_int(),
+                                       model_or_means=st.sampled_from([[0.5, 1.2], "0.5", None]))),
+    "bounds.lai_robbins": (bounds.lai_robbins, dict(model_or_means=[0.5, 0.2], n=100),
+                           dict(n=positive_int(), model_or_means=st.sampled_from(
+                               [bandits.gaussian_bandit([0.5, 0.2], 0.2), [1.5], None]))),
+    "bounds.lai_robbins_ratio": (bounds.lai_robbins_ratio, dict(regret=10.0, model_or_means=[0.5, 0.2], n=100),
+                                 dict(regret=st.sampled_from([-1.0, np.nan, "1", None]),
+                                      n=positive_int(minimum=2))),
     # learners
     **{f"learners.{name}": (getattr(learners, name), dict(model=EPISODIC, K=K, seed=0, **valid), dict(
         model=st.sampled_from([None, "riverswim", (P, R), tabular.riverswim()]), K=positive_int(), seed=seed(),
