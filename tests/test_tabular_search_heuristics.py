@@ -158,3 +158,12 @@ def test_network_output_does_not_depend_on_the_batch_it_comes_in(trained):
 def test_a_bad_temperature_is_refused_by_name(bad):
     with pytest.raises((TypeError, ValueError), match="temperature"):
         tabular.train_qnetwork(tabular.lights_out(3), temperature=bad, steps=1)
+
+
+@pytest.mark.parametrize("bad, kind", [(np.array([0.0, 1.0]), TypeError), ([0, 1], TypeError),
+                                       (np.array([0]), ValueError), (np.array([0, 9]), ValueError),
+                                       (np.array([-1, 0]), ValueError), (np.array([True, False]), TypeError)])
+def test_apply_refuses_bad_actions_by_name(bad, kind):
+    dom = tabular.lights_out(3)
+    with pytest.raises(kind, match="actions"):
+        dom.apply(dom.scramble(2, 3, seed=0), bad)
