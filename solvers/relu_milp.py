@@ -116,7 +116,7 @@ def interval_bounds(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
     ``[lower, upper]``, by interval arithmetic (exact for the first layer over the box's vertices)."""
     out = []
     lo, hi = np.asarray(lower, np.float64), np.asarray(upper, np.float64)
-    for i, (W, b) in enumerate(zip(weights, biases)):
+    for W, b in zip(weights, biases):
         Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
         L, U = Wp @ lo + Wn @ hi + b, Wp @ hi + Wn @ lo + b
         out.append((L, U))
@@ -125,7 +125,8 @@ def interval_bounds(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
 
 
 def _affine(W_row: np.ndarray, b: float, h: list) -> tuple[Any, float]:
-    """``W_row @ h + b`` with ``h`` a mix of pyscipopt variables and numbers: (expression in the variables, constant)."""
+    """``W_row @ h + b`` with ``h`` a mix of pyscipopt variables and numbers: (expression in the variables,
+    constant)."""
     import pyscipopt
     const = b + sum(w * v for w, v in zip(W_row, h) if w != 0.0 and not isinstance(v, pyscipopt.Variable))
     expr = pyscipopt.quicksum(w * v for w, v in zip(W_row, h) if w != 0.0 and isinstance(v, pyscipopt.Variable))

@@ -227,7 +227,7 @@ def test_bandit_theorem_speaks_from_the_least_K_a_linear_scan_finds():
     for means in ([0.9, 0.6, 0.5, 0.2], [0.5, 0.45], [0.3, 0.2, 0.1]):
         model = bandits.bernoulli_bandit(means)
         for a in ("ucb1", "kl-ucb", "thompson"):
-            def ok(k):
+            def ok(k, a=a, model=model, means=means):
                 b = bandit_upper_bound(a, model, k)
                 lead = sum(t.value for t in b.terms if t.leading)
                 low = sum(t.value for t in b.terms if not t.leading)

@@ -234,7 +234,8 @@ def test_same_input_same_result():
 @given(seed=st.integers(0, 2**31 - 1), sizes=st.lists(st.integers(1, 8), min_size=2, max_size=4).map(lambda s: s + [1]))
 def test_relu_layers_from_params_match_networks_mlp(seed, sizes):
     params = networks.mlp_init(jax.random.PRNGKey(seed), sizes)
-    params = [(W, b + 0.1 * jax.random.normal(jax.random.PRNGKey(seed + i), b.shape)) for i, (W, b) in enumerate(params)]
+    params = [(W, b + 0.1 * jax.random.normal(jax.random.PRNGKey(seed + i), b.shape))
+              for i, (W, b) in enumerate(params)]
     weights, biases = solvers.relu_layers_from_params(params)
     assert all(W.dtype == np.float64 and W.shape == (p[0].shape[1], p[0].shape[0]) for W, p in zip(weights, params))
     X = np.random.default_rng(seed).random((16, sizes[0]))
