@@ -1,9 +1,9 @@
 """Numba kernels of the best-first search loop in :mod:`solvers.search`: a node table (each state's bytes as a row of
 8-byte words, found through an open-addressing hash table) and a binary heap of OPEN entries ordered by (priority,
-push order). An entry's node, action and g are written once at push (entry id = push order); the heap moves only
-(priority, entry id) pairs. The driver in ``search.py`` calls them once per iteration, between its batched domain and
-heuristic calls, so no Python runs per node or per child. ``tests/reference_search.py`` is the ``heapq``/dict loop
-they reproduce."""
+larger g, push order). An entry's node, action and g are written once at push (entry id = push order); the heap moves
+only (priority, entry id) pairs. The driver in ``search.py`` calls them once per iteration, between its batched
+domain and heuristic calls, so no Python runs per node or per child. ``tests/reference_search.py`` is the
+``heapq``/dict loop they reproduce."""
 
 from __future__ import annotations
 
@@ -105,8 +105,13 @@ def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, 
 
 # ------------------------------------------------------------------------------------------------------------ heap
 @njit(cache=True, nogil=True)
-def _before(prio, ids, a, b) -> bool:
-    return prio[a] < prio[b] or (prio[a] == prio[b] and ids[a] < ids[b])
+def _before(prio, ids, e_g, a, b) -> bool:
+    """Heap order: smaller priority; among equal priorities the larger g (the deeper node, nearer a goal under an
+    informed heuristic); then push order."""
+    if prio[a] != prio[b]:
+        return prio[a] < prio[b]
+    ga, gb = e_g[ids[a]], e_g[ids[b]]
+    return ga > gb or (ga == gb and ids[a] < ids[b])
 
 
 @njit(cache=True, nogil=True)
@@ -116,37 +121,37 @@ def _swap(prio, ids, a, b) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _sift_up(prio, ids, k) -> None:
+def _sift_up(prio, ids, e_g, k) -> None:
     while k > 0:
         up = (k - 1) >> 1
-        if not _before(prio, ids, k, up):
+        if not _before(prio, ids, e_g, k, up):
             return
         _swap(prio, ids, k, up)
         k = up
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(prio, ids, k, size) -> None:
+def _sift_down(prio, ids, e_g, k, size) -> None:
     while True:
         c = 2 * k + 1
         if c >= size:
             return
-        if c + 1 < size and _before(prio, ids, c + 1, c):
+        if c + 1 < size and _before(prio, ids, e_g, c + 1, c):
             c += 1
-        if not _before(prio, ids, c, k):
+        if not _before(prio, ids, e_g, c, k):
             return
         _swap(prio, ids, k, c)
         k = c
 
 
 @njit(cache=True, nogil=True)
-def _remove(prio, ids, k, size) -> int:
+def _remove(prio, ids, e_g, k, size) -> int:
     """Move heap slot ``k`` to slot ``size - 1`` (outside the heap) and restore the heap; returns the new size."""
     size -= 1
     if k != size:
         _swap(prio, ids, k, size)
-        _sift_down(prio, ids, k, size)
-        _sift_up(prio, ids, k)
+        _sift_down(prio, ids, e_g, k, size)
+        _sift_up(prio, ids, e_g, k)
     return size
 
 
@@ -163,7 +168,7 @@ def push(prio, ids, size, e_node, e_act, e_g, n_entries, g, weight, nodes, score
             e_g[n_entries] = g[i]
             prio[size] = base + scores[r, a]
             ids[size] = n_entries
-            _sift_up(prio, ids, size)
+            _sift_up(prio, ids, e_g, size)
             size += 1
             n_entries += 1
     return size, n_entries
@@ -173,7 +178,7 @@ def push(prio, ids, size, e_node, e_act, e_g, n_entries, g, weight, nodes, score
 def drop_stale(prio, ids, size, e_node, e_g, g) -> int:
     """Pop stale entries (their node was reopened with a smaller g) off the top; returns the new size."""
     while size > 0 and e_g[ids[0]] > g[e_node[ids[0]]]:
-        size = _remove(prio, ids, 0, size)
+        size = _remove(prio, ids, e_g, 0, size)
     return size
 
 
@@ -196,7 +201,7 @@ def pop_batch(prio, ids, size, e_node, e_act, e_g, g, batch, epsilon, uniforms):
             if uniforms[used] < epsilon:
                 k = min(int(uniforms[used + 1] * size), size - 1)
             used += 2
-        size = _remove(prio, ids, k, size)
+        size = _remove(prio, ids, e_g, k, size)
         e = ids[size]
         if e_g[e] > g[e_node[e]]:
             continue

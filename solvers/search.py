@@ -32,8 +32,11 @@ Counting, the same for both: ``expanded`` = OPEN entries popped and acted on (no
 ``generated`` = children created, ``evaluations`` = rows passed to the heuristic.
 
 The loop runs in Numba kernels (``_search_kernels``: a hash table of state rows, an array binary heap ordered by
-(priority, push order)) called once per iteration between the batched domain and heuristic calls; no Python runs per
-node or per child. Ties pop in push order.
+(priority, larger g, push order)) called once per iteration between the batched domain and heuristic calls; no
+Python runs per node or per child. Ties in priority pop the larger g first (the deeper entry: with an informed
+heuristic, nearer a goal; our choice, the paper does not say), then in push order. ``qstar(..., apply=f)`` with
+``f(states, actions) -> (next_states, costs)`` builds only the popped children instead of reading them off
+``successors``.
 """
 
 from __future__ import annotations
@@ -85,11 +88,17 @@ def astar(start: np.ndarray, successors: Callable, is_goal: Callable, h: Callabl
 
 def qstar(start: np.ndarray, successors: Callable, is_goal: Callable, q: Callable, *, weight: float = 1.0,
           batch: int = 1, epsilon: float = 0.0, seed: int | np.random.Generator = 0,
-          max_expansions: int | None = None, time_limit: float | None = None, record: bool = False) -> SearchResult:
+          max_expansions: int | None = None, time_limit: float | None = None, record: bool = False,
+          apply: Callable | None = None) -> SearchResult:
     """Q* search (arXiv 2102.04518): priority ``weight * g(s) + q(s, a)`` on (node, action) pairs; see the module
-    docstring for the rules."""
+    docstring for the rules. ``apply(states, actions) -> (next_states [n, ...], costs [n])``, where given (e.g.
+    ``SearchDomain.apply``), builds only the popped children; else they are read off ``successors``, which builds
+    all ``A`` children of each popped node (the same search, more work per iteration)."""
+    if apply is not None:
+        _check_callable(apply, "apply")
     return _search(start, successors, is_goal, q, per_pair=True, weight=weight, batch=batch,
-                   epsilon=epsilon, seed=seed, max_expansions=max_expansions, time_limit=time_limit, record=record)
+                   epsilon=epsilon, seed=seed, max_expansions=max_expansions, time_limit=time_limit, record=record,
+                   apply=apply)
 
 
 # ----------------------------------------------------------------------------------------------------------- checks
@@ -135,6 +144,23 @@ def _call_successors(successors, states: np.ndarray, A: int | None):
         bad = _first_bad(~(np.isfinite(costs) & (costs >= 0)))
         raise ValueError(f"successors' costs must be finite and >= 0, got {costs[bad]} at [state {bad[0]}, "
                          f"action {bad[1]}]")
+    return np.ascontiguousarray(nxt), costs
+
+
+def _call_apply(apply, states: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    out = apply(states, actions)
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"apply must return a tuple (next_states, costs), got {type(out).__name__}")
+    nxt, costs = np.asarray(out[0]), check_real_array(out[1], "apply's costs").astype(np.float64)
+    if nxt.dtype != states.dtype:
+        raise TypeError(f"apply's next_states must have the states' dtype {states.dtype}, got {nxt.dtype}")
+    if nxt.shape != states.shape or costs.shape != (len(states),):
+        raise ValueError(f"apply must return next_states of shape {states.shape} and costs of shape "
+                         f"({len(states)},), got {nxt.shape} and {costs.shape}")
+    if not np.all(np.isfinite(costs)) or np.any(costs < 0):
+        bad = int(np.argmax(~(np.isfinite(costs) & (costs >= 0))))
+        raise ValueError(f"apply's costs must be finite and >= 0, got {costs[bad]} at [state {bad}, action "
+                         f"{int(actions[bad])}]")
     return np.ascontiguousarray(nxt), costs
 
 
@@ -235,7 +261,7 @@ def _grown(a: np.ndarray, cap: int, fill=0) -> np.ndarray:
 
 def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch, epsilon=0.0, seed=0,
             max_expansions=None, time_limit=None, record=False, stop_at_first_goal: bool = False,
-            reopen: bool = True) -> SearchResult:
+            reopen: bool = True, apply: Callable | None = None) -> SearchResult:
     """The loop both searches share. ``stop_at_first_goal`` and ``reopen=False`` are the broken variants the tests
     use to show why the rules matter; they are not public."""
     start = _check_start(start)
@@ -315,13 +341,16 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
             pops.extend(zip(st.states(parents), acts.tolist(), prios.tolist()))
         iterations += 1
         expanded += len(parents)
-        nxt, costs = _call_successors(successors, st.states(parents), A)
-        A = nxt.shape[1]
-        if per_pair:
-            rows = np.arange(len(parents))
-            kids, kid_cost = nxt[rows, acts], costs[rows, acts]
+        if apply is not None:  # Q* with an apply: only the popped children are built
+            kids, kid_cost = _call_apply(apply, st.states(parents), acts)
         else:
-            kids, kid_cost, acts = nxt.reshape((-1,) + st.shape), costs.reshape(-1), no_acts
+            nxt, costs = _call_successors(successors, st.states(parents), A)
+            A = nxt.shape[1]
+            if per_pair:
+                rows = np.arange(len(parents))
+                kids, kid_cost = nxt[rows, acts], costs[rows, acts]
+            else:
+                kids, kid_cost, acts = nxt.reshape((-1,) + st.shape), costs.reshape(-1), no_acts
         generated += len(kids)
         goals = _call_goal(is_goal, kids)
         st.reserve_nodes(len(kids))

@@ -61,7 +61,7 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
         for i, row in zip(ids, vals):
             base = weight * g[i]
             for a, v in (enumerate(row) if per_pair else ((-1, row),)):
-                heapq.heappush(heap, (base + float(v), tick, i, a, g[i]))
+                heapq.heappush(heap, (base + float(v), -g[i], tick, i, a, g[i]))  # ties: larger g first
                 tick += 1
 
     if _call_goal(is_goal, start[None])[0]:
@@ -70,7 +70,7 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
         push([0])
     status = "solved"
     while True:
-        while heap and heap[0][4] > g[heap[0][2]]:  # stale: the node was reopened with a smaller g
+        while heap and heap[0][5] > g[heap[0][3]]:  # stale: the node was reopened with a smaller g
             heapq.heappop(heap)
         lb = heap[0][0] if heap else np.inf
         if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
@@ -94,18 +94,18 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
                 heapq.heapify(heap)
             else:
                 entry = heapq.heappop(heap)
-            if entry[4] > g[entry[2]]:
+            if entry[5] > g[entry[3]]:
                 continue
             popped.append(entry)
             if record:
-                pops.append((states[entry[2]], entry[3], entry[0]))
+                pops.append((states[entry[3]], entry[4], entry[0]))
         iterations += 1
         expanded += len(popped)
-        parents = np.array([e[2] for e in popped])
+        parents = np.array([e[3] for e in popped])
         nxt, costs = _call_successors(successors, np.stack([states[i] for i in parents]), A)
         A = nxt.shape[1]
         if per_pair:
-            acts = np.array([e[3] for e in popped])
+            acts = np.array([e[4] for e in popped])
             rows = np.arange(len(popped))
             kids, kid_cost, kid_parent, kid_act = nxt[rows, acts], costs[rows, acts], parents, acts
         else:

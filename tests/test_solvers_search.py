@@ -318,3 +318,48 @@ def test_optimal_on_the_puzzles_with_admissible_heuristics(make):
             res = search(start, domain.successors, domain.is_goal, heur)
             assert res.status == "solved" and res.cost == pytest.approx(best, abs=1e-9)
             assert len(res.actions) == len(res.path) - 1 and domain.is_goal(res.path[-1:])[0]
+
+
+@pytest.mark.parametrize("make", [lambda: tabular.lights_out(3), lambda: tabular.sliding_puzzle(3),
+                                  lambda: tabular.meta_actions(tabular.pancake(5), 2, include_shorter=True)])
+def test_exact_heuristic_with_deeper_first_ties_expands_one_optimal_path(make):
+    """Ties in priority pop the larger g first, so with the exact h (or q) every pop continues the same optimal path:
+    A* and Q* expand exactly as many entries as the path has steps (Lights Out's presses commute, so push order alone
+    would wander through the tied orderings)."""
+    dom = make()
+    for s in dom.scramble(6, 12, seed=2):
+        for res in (solvers.astar(s, dom.successors, dom.is_goal, dom.h_exact),
+                    solvers.qstar(s, dom.successors, dom.is_goal, dom.q_exact)):
+            assert res.cost == dom.h_exact(s[None])[0] and res.expanded == len(res.actions)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), batch=st.integers(1, 6), meta=st.booleans())
+def test_qstar_with_apply_is_the_same_search(seed, batch, meta):
+    """``apply`` builds only the popped children: the same pops, counts and path as reading them off successors."""
+    dom = tabular.lights_out(3)
+    dom = tabular.meta_actions(dom, 2) if meta else dom
+    start = dom.scramble(1, 6, seed=seed)[0]
+    noise = np.random.default_rng(seed).random((dom.n_states, dom.n_actions))
+    q = lambda s: dom.q_exact(s) * (0.5 + noise[dom.rank(s)])  # noqa: E731 - inconsistent, so reopening happens
+    a = solvers.qstar(start, dom.successors, dom.is_goal, q, batch=batch, record=True)
+    b = solvers.qstar(start, dom.successors, dom.is_goal, q, batch=batch, record=True, apply=dom.apply)
+    assert (a.cost, a.generated, a.expanded, a.evaluations, a.iterations) == (
+        b.cost, b.generated, b.expanded, b.evaluations, b.iterations)
+    np.testing.assert_array_equal(a.path, b.path)
+    assert [(x[1], x[2]) for x in a.pops] == [(x[1], x[2]) for x in b.pops]
+
+
+@pytest.mark.parametrize("bad, kind, words", [
+    (lambda s, a: s, TypeError, "tuple"),
+    (lambda s, a: (s.astype(np.int64), np.ones(len(s))), TypeError, "dtype"),
+    (lambda s, a: (s[:, :-1], np.ones(len(s))), ValueError, "shape"),
+    (lambda s, a: (s, -np.ones(len(s))), ValueError, ">= 0"),
+    (lambda s, a: (s, np.full(len(s), np.nan)), ValueError, "finite"),
+    ("apply", TypeError, "callable"),
+])
+def test_qstar_refuses_a_bad_apply_by_name(bad, kind, words):
+    dom = tabular.lights_out(3)
+    with pytest.raises(kind, match=words) as info:
+        solvers.qstar(dom.scramble(1, 3, seed=0)[0], dom.successors, dom.is_goal, dom.q_exact, apply=bad)
+    assert "apply" in str(info.value)
