@@ -11,12 +11,15 @@ the arms' initial distributions, under ``sum_j a_jt <= B`` at every step (:mod:`
 - **Whittle index** (Whittle 1988, section 3): ``W_j(s)`` is the charge at which both actions are optimal in state
   ``s``, a root of ``f(lam) = Q_j(lam)(s, 1) - Q_j(lam)(s, 0)``. With rewards in [0, 1], ``f >= 0`` at ``lam =
   -1/(1 - gamma)`` (all-active is optimal there) and ``f <= 0`` at ``+1/(1 - gamma)``, so bisection on that bracket,
-  all ``(j, s)`` pairs in one solve per step, finds a root: each midpoint's sign is certified (``|f| > e``, ``e``
-  from the solver's error bound) or, where ``|f| <= e``, the midpoint is a root to within what float64 certifies.
+  all ``(j, s)`` pairs in one solve per step, finds a root. A computed ``f`` is within ``e`` of the exact one (``e``
+  from the solver's certified error bound), so each test with ``|f| > e`` has a certified sign; the bracket holds
+  a root wherever its end tests were certified, and an end with ``|f| <= e`` is itself a root to within what
+  float64 certifies (``e`` is about ``1e-8`` at ``gamma = 0.99``: the linear solves' residual over ``1 - gamma``).
 - **Indexability** (Whittle 1988): the set of states where passive is optimal grows monotonically from empty to
   all as the charge grows; then the passive set at ``lam`` is ``{s: W(s) <= lam}``. Checked per arm at test
-  charges (a grid over the bracket, a grid over the arm's range of indices, and each index ``+- 4 tol``): a state
-  where an action is optimal by more than the certified error must agree with its index's side of ``lam``. An arm
+  charges (a grid over the bracket, a grid over the arm's range of indices, and each index ``+- margin``,
+  :func:`indexability_margin`): a state where an action is optimal by more than the certified error must agree
+  with its index's side of ``lam`` (within ``margin / 2``). An arm
   that fails is flagged (``indexable[j] = False``, a ``RuntimeWarning``); its "indices" are one root each, and the
   Whittle policy there a heuristic.
 - **Relaxation bound** (Whittle 1988, section 2): relaxing ``sum_j a_jt <= B`` at every ``t`` to its discounted
@@ -89,19 +92,21 @@ def charge_bracket(gamma: float) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class WhittleIndices:
-    """``indices[j, s]``: the Whittle index (within ``tol``, certified bracket ``[lower, upper]`` of a root);
+    """``indices[j, s]``: the Whittle index, the middle of the final bisection bracket ``[lower, upper]`` (width at
+    most ``tol``); ``error``: the certified bound on every computed ``Q(s, 1) - Q(s, 0)`` (module docstring);
     ``indexable[j]``: whether arm ``j`` passed the indexability check; ``steps``: bisection steps (one
     ``solvers.policy_iteration`` each)."""
 
     indices: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    error: float
     indexable: np.ndarray
     tol: float
     steps: int
 
 
-def whittle_indices(model: RestlessBandit, *, tol: float = 1e-9, grid: int = 64) -> WhittleIndices:
+def whittle_indices(model: RestlessBandit, *, tol: float = 1e-9, grid: int = 32) -> WhittleIndices:
     """The Whittle index of every arm and state by bisection on the charge (module docstring), with the
     indexability check on ``grid`` charges over the bracket and ``grid`` over each arm's range of indices.
 
@@ -117,15 +122,13 @@ def whittle_indices(model: RestlessBandit, *, tol: float = 1e-9, grid: int = 64)
     arms = np.repeat(np.arange(J), S)  # block (j, s): arm j, read at state s
     at = (np.arange(J * S), np.tile(np.arange(S), J))
     lo, hi = np.full(J * S, lo_edge), np.full(J * S, hi_edge)
-    operator, policy, steps = _block_operator(model.P[arms]), None, 0
+    operator, policy, steps, error = _block_operator(model.P[arms]), None, 0, 0.0
     while (hi - lo).max() > tol:
         mid = 0.5 * (lo + hi)
         sol = solve_charged(model, arms, mid, policy, operator)
-        policy, steps = sol.policy, steps + 1
-        f = sol.Q[at[0], at[1], 1] - sol.Q[at[0], at[1], 0]
-        active, passive = f > 2 * sol.error, f < -2 * sol.error
-        lo = np.where(active, mid, np.where(passive, lo, mid))
-        hi = np.where(passive, mid, np.where(active, hi, mid))
+        policy, steps, error = sol.policy, steps + 1, max(error, 2 * sol.error)
+        active = sol.Q[at[0], at[1], 1] > sol.Q[at[0], at[1], 0]
+        lo, hi = np.where(active, mid, lo), np.where(active, hi, mid)
     index = (0.5 * (lo + hi)).reshape(J, S)
     indexable = _indexability(model, index, tol, grid)
     if not indexable.all():
@@ -133,26 +136,33 @@ def whittle_indices(model: RestlessBandit, *, tol: float = 1e-9, grid: int = 64)
         warnings.warn(f"arms {bad} of {model.name!r} are not indexable (the passive set does not grow monotonically "
                       f"with the charge); their indices are one root each of Q(s, 1) = Q(s, 0) and the Whittle policy "
                       f"is a heuristic on them", RuntimeWarning, stacklevel=2)
-    return WhittleIndices(index, lo.reshape(J, S), hi.reshape(J, S), indexable, tol, steps)
+    return WhittleIndices(index, lo.reshape(J, S), hi.reshape(J, S), error, indexable, tol, steps)
+
+
+def indexability_margin(gamma: float, tol: float) -> float:
+    """Charge margin of the indexability check: ``max(4 tol, 1e-7 / (1 - gamma))``, above the index's error (the
+    bracket ``tol`` plus the solver's error over the slope of ``f``: about ``1e-8`` at ``gamma = 0.99``)."""
+    return max(4 * tol, 1e-7 / (1.0 - gamma))
 
 
 def _indexability(model: RestlessBandit, index: np.ndarray, tol: float, grid: int) -> np.ndarray:
-    """Per arm: at every test charge, states strictly active (passive) by more than the certified error have an
-    index at least (at most) the charge, within ``tol``."""
+    """Per arm: at every test charge (two grids, each index ``+- margin``), states strictly active (passive) by more
+    than the certified error have an index at least (at most) the charge, within ``margin / 2``."""
     J, S = model.J, model.S
     lo_edge, hi_edge = charge_bracket(model.gamma)
+    margin = indexability_margin(model.gamma, tol)
     span = np.linspace(0.0, 1.0, grid)
     lo_j, hi_j = index.min(axis=1, keepdims=True), index.max(axis=1, keepdims=True)
     charges = np.concatenate([np.broadcast_to(lo_edge + (hi_edge - lo_edge) * span, (J, grid)),
-                              lo_j - 4 * tol + (hi_j - lo_j + 8 * tol) * span, index - 4 * tol, index + 4 * tol],
+                              lo_j - margin + (hi_j - lo_j + 2 * margin) * span, index - margin, index + margin],
                              axis=1)  # (J, n_test)
     n_test = charges.shape[1]
     arms = np.repeat(np.arange(J), n_test)
     sol = solve_charged(model, arms, charges.ravel())
     f = (sol.Q[:, :, 1] - sol.Q[:, :, 0]).reshape(J, n_test, S)
     lam = charges[:, :, None]
-    wrong_active = (f > 2 * sol.error) & (index[:, None, :] < lam - tol)
-    wrong_passive = (f < -2 * sol.error) & (index[:, None, :] > lam + tol)
+    wrong_active = (f > 2 * sol.error) & (index[:, None, :] < lam - margin / 2)
+    wrong_passive = (f < -2 * sol.error) & (index[:, None, :] > lam + margin / 2)
     return ~(wrong_active | wrong_passive).any(axis=(1, 2))
 
 
@@ -195,10 +205,8 @@ def relaxation_bound(model: RestlessBandit, B: int) -> RelaxationBound:
     _check_model(model)
     B = check_budget(B)
     J, S, g = model.J, model.S, model.gamma
-    blocks = []
-    for j in range(J):  # flow of arm j: (sum over actions) - gamma P_j^T, on x_j(s, a) in order (s, a)
-        blocks.append(sp.kron(sp.identity(S), np.ones((1, 2))) - g * sp.csr_matrix(model.P[j].reshape(S * 2, S).T))
-    A_eq = sp.block_diag(blocks, format="csr")
+    # flow: (sum over actions) - gamma P^T on x[j, s, a] in (j, s, a) order, all arms at once (block diagonal)
+    A_eq = (sp.kron(sp.identity(J * S), np.ones((1, 2))) - g * _block_operator(model.P).T).tocsr()
     A_ub = sp.csr_matrix(np.tile([0.0, 1.0], J * S)[None, :])
     res = linprog(-model.R.ravel(), A_ub=A_ub, b_ub=[B / (1.0 - g)], A_eq=A_eq, b_eq=model.initial.ravel(),
                   bounds=(0, None), method="highs")
