@@ -62,7 +62,7 @@ class ChargedArms:
 
 
 def _block_operator(P: np.ndarray) -> sp.csr_matrix:
-    """The block-diagonal ``(nb S 2, nb S)`` row operator (row ``(b S + s) 2 + a``) of ``nb`` arms ``P[b, s, a, s']``."""
+    """The block-diagonal ``(nb S 2, nb S)`` row operator (row ``(b S + s) 2 + a``) of arms ``P[b, s, a, s']``."""
     nb, S = P.shape[:2]
     cols = (np.arange(nb) * S)[:, None, None, None] + np.arange(S)
     indices = np.broadcast_to(cols, P.shape).ravel()
