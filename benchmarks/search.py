@@ -129,8 +129,9 @@ def mlp_heuristic(dom, n_out: int, bound, seed: int = 0):
 
 def run_ours(search, starts, dom, score, batch, weight):
     """Total seconds, generated, expanded and the costs of ``search`` over ``starts``."""
+    extra = {"apply": dom.apply} if search is solvers.qstar else {}  # Q* builds only its popped children
     t0 = time.perf_counter()
-    res = [search(s, dom.successors, dom.is_goal, score, batch=batch, weight=weight) for s in starts]
+    res = [search(s, dom.successors, dom.is_goal, score, batch=batch, weight=weight, **extra) for s in starts]
     return (time.perf_counter() - t0, sum(r.generated for r in res), sum(r.expanded for r in res),
             np.array([r.cost for r in res]))
 

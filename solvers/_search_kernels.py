@@ -17,10 +17,16 @@ _FNV_BASIS = np.uint64(0xCBF29CE484222325)
 # ------------------------------------------------------------------------------------------------------ node table
 @njit(cache=True, nogil=True)
 def _hash(row) -> np.uint64:
+    """FNV-style mixing of the row's words, then MurmurHash3's 64-bit finaliser (fmix64), so that states differing
+    only in high bits do not share low bits (the table's slot is the low bits)."""
     h = _FNV_BASIS
     for w in row:
         h = (h ^ w) * _FNV_PRIME
-        h ^= h >> np.uint64(29)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
     return h
 
 
@@ -55,15 +61,17 @@ def rehash(keys, n_nodes: int, n_slots: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, parents, acts, per_pair, goals,
-                    reopen, stamp, ub, goal_id, chain):
-    """Record a batch of generated children, in order. Child ``j`` comes from node ``parents[j]`` by action
-    ``acts[j]`` (Q*: one child per popped pair) or from ``parents[j // A]`` by action ``j % A`` (A*: all ``A``
-    children of each popped node, ``A = len(kids) / len(parents)``). A child already known with ``g <= g_new`` (or
-    known at all when ``reopen`` is False) is dropped; a new one is added, a known one reopened (g, parent and action
-    replaced). A goal child that beats the incumbent ``ub`` becomes it, and its chain of node ids from the start is
-    written to ``chain`` at that moment. Returns ``(n_nodes, fresh node ids in first-seen order, ub, goal_id, chain
-    length)``; chain length 0 when the incumbent did not change. Capacity (rows, slots) is the caller's job."""
+def insert_children(keys, g, parent, via, edge, mark, slots, n_nodes, kids, kid_cost, parents, acts, per_pair,
+                    goals, reopen, stamp, ub, goal_id, chain, chain_act):
+    """Record a batch of generated children, in order. Child ``j`` comes from node ``parents[j]`` by action ``acts[j]``
+    (Q*: one child per popped pair) or from ``parents[j // A]`` by action ``j % A`` (A*: all ``A`` children of each
+    popped node, ``A = len(kids) / len(parents)``). A child already known with ``g <= g_new`` (or known at all when
+    ``reopen`` is False) is dropped; a new one is added, a known one reopened (g, parent and action replaced). A
+    goal child whose g beats the incumbent ``ub`` becomes it: its chain of node ids (goal first) and their actions
+    are written to ``chain``/``chain_act`` at that moment, and ``ub`` becomes the chain's own cost (the sum of its
+    edges, at most the goal's g: an ancestor reopened since is cheaper now). Returns ``(n_nodes, fresh node ids in
+    first-seen order, ub, goal_id, chain length)``; chain length 0 when the incumbent did not change. Capacity
+    (rows, slots) is the caller's job."""
     m = kids.shape[0]
     A = 1 if per_pair else m // max(parents.shape[0], 1)
     fresh = np.empty(m, dtype=np.int64)
@@ -86,14 +94,18 @@ def insert_children(keys, g, parent, via, mark, slots, n_nodes, kids, kid_cost, 
         g[i] = gn
         parent[i] = p
         via[i] = a
+        edge[i] = kid_cost[j]
         if goals[j]:
             if gn < ub:
-                ub = gn
                 goal_id = i
                 chain_len = 0
+                ub = 0.0
                 k = i
                 while k >= 0:
                     chain[chain_len] = k
+                    chain_act[chain_len] = via[k]
+                    if parent[k] >= 0:
+                        ub += edge[k]
                     chain_len += 1
                     k = parent[k]
         elif mark[i] != stamp:

@@ -23,10 +23,13 @@ OPEN and our rule stops no later; both are lower bounds on the optimum there.)
 A node reached again with a smaller ``g`` is reopened (its entries are pushed again; older entries are skipped when
 popped). Goal nodes are not expanded (costs are ``>= 0``).
 With ``weight = 1``, ``batch = 1`` and an admissible heuristic (``h <= h*``; for Q* ``q(s, a) <= c(s, a) +
-h*(T(s, a))``, the v2/v3 admissibility condition) the returned cost is optimal; ``weight < 1`` (DeepCubeA's lambda on
-``g``) and ``batch > 1`` trade optimality for speed, as does the optional epsilon-random pop (``epsilon > 0``:
-each of the ``batch`` pops takes, with probability ``epsilon``, a uniformly random live entry of OPEN instead of the
-best; our reading of the paper's option, drawn from ``seed``).
+h*(T(s, a))``, the condition as v3 and the PRL 2024 version state it; v2's abstract says the heuristic may neither
+overestimate the cost-to-go nor underestimate the transition cost) the returned cost is optimal; ``weight < 1``
+(DeepCubeA's lambda on ``g``) and ``batch > 1`` trade optimality for speed, as does the optional epsilon-random pop
+(``epsilon > 0``: each of the ``batch`` pops takes, with probability ``epsilon``, a uniformly random entry of OPEN
+instead of the best -- a stale entry so drawn is discarded and the pop repeats, coin included; our reading of the
+paper's option, drawn from ``seed``). The returned ``cost`` is the returned path's own cost, summed when it became
+the incumbent.
 
 Counting, the same for both: ``expanded`` = OPEN entries popped and acted on (nodes for A*, pairs for Q*),
 ``generated`` = children created, ``evaluations`` = rows passed to the heuristic.
@@ -111,6 +114,8 @@ def _check_start(start) -> np.ndarray:
     if start.dtype.kind not in "biu":
         raise TypeError(f"start must be an integer or bool array (states are hashed by their bytes), got dtype "
                         f"{start.dtype}")
+    if start.size == 0:
+        raise ValueError(f"start must have at least one entry, got shape {start.shape}")
     return start.copy(order="C")  # (ascontiguousarray would turn a 0-d state into 1-d)
 
 
@@ -175,7 +180,10 @@ def _call_goal(is_goal, states: np.ndarray) -> np.ndarray:
 
 def _call_score(score, states: np.ndarray, per_pair: bool, A: int | None) -> np.ndarray:
     name = "q" if per_pair else "h"
-    out = check_real_array(score(states), f"{name}'s output").astype(np.float64)
+    raw = score(states)
+    if getattr(raw, "dtype", None) == np.bool_:
+        raise TypeError(f"{name} must return real numbers, got a bool array")
+    out = check_real_array(raw, f"{name}'s output").astype(np.float64)
     n = states.shape[0]
     want = (n, A) if per_pair and A is not None else (n,)
     if per_pair and (out.ndim != 2 or out.shape[0] != n or out.shape[1] < 1 or A is not None and out.shape != want):
@@ -210,8 +218,9 @@ class _Store:
         self.g = np.zeros(cap)
         self.parent = np.full(cap, -1, dtype=np.int64)
         self.via = np.full(cap, -1, dtype=np.int64)
+        self.edge = np.zeros(cap)
         self.mark = np.full(cap, -1, dtype=np.int64)
-        self.chain = np.empty(cap, dtype=np.int64)
+        self.chain, self.chain_act = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         self.n = 1
         self.slots = kernels.rehash(self.keys, 1, 1 << (2 * cap - 1).bit_length())
         self.prio, self.ids = np.empty(cap), np.empty(cap, dtype=np.int64)
@@ -237,7 +246,8 @@ class _Store:
             cap = max(4 * cap, need)
             self.keys = _grown(self.keys, cap)
             self.g, self.parent, self.via = _grown(self.g, cap), _grown(self.parent, cap), _grown(self.via, cap)
-            self.mark, self.chain = _grown(self.mark, cap, -1), np.empty(cap, dtype=np.int64)
+            self.edge, self.mark = _grown(self.edge, cap), _grown(self.mark, cap, -1)
+            self.chain, self.chain_act = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         if 2 * need > self.slots.shape[0]:
             self.slots = kernels.rehash(self.keys, self.n, 1 << (4 * need - 1).bit_length())
 
@@ -355,11 +365,11 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         goals = _call_goal(is_goal, kids)
         st.reserve_nodes(len(kids))
         st.n, fresh, ub, goal_id, chain_len = kernels.insert_children(
-            st.keys, st.g, st.parent, st.via, st.mark, st.slots, st.n, st.rows(kids), kid_cost, parents, acts,
-            per_pair, goals, reopen, iterations, ub, goal_id, st.chain)
-        if chain_len:
+            st.keys, st.g, st.parent, st.via, st.edge, st.mark, st.slots, st.n, st.rows(kids), kid_cost, parents,
+            acts, per_pair, goals, reopen, iterations, ub, goal_id, st.chain, st.chain_act)
+        if chain_len:  # the incumbent's path as it was when found (later reopenings in the batch cannot change it)
             best = st.chain[:chain_len][::-1].copy()
-            best_actions = st.via[best[1:]].copy()
+            best_actions = st.chain_act[:chain_len - 1][::-1].copy()
         if len(fresh):
             push(fresh)
 

@@ -1,6 +1,7 @@
 """The slow, obvious reference for ``solvers.search``: the same loop with Python's ``heapq`` and a dict of state
-bytes. The fast loop (Numba heap and hash table) must reproduce it exactly: same pops in the same order (ties broken by
-push order), same counts, same path. Not part of the package."""
+bytes. The fast loop (Numba heap and hash table) must reproduce it exactly: same pops in the same order (ties in
+priority broken by larger g, then push order), same counts, same path. Random (epsilon) pops draw their numbers
+differently here, so they are compared only at epsilon = 0. Not part of the package."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
     t0 = time.perf_counter()
     shape = start.shape
 
-    states, g, parent, via = [start], [0.0], [-1], [-1]
+    states, g, parent, via, edge = [start], [0.0], [-1], [-1], [0.0]
     index = {start.tobytes(): 0}
     heap: list = []
     pops: list | None = [] if record else None
@@ -127,11 +128,15 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
                 g.append(gn)
                 parent.append(p)
                 via.append(int(kid_act[j]))
+                edge.append(float(kid_cost[j]))
             else:
-                g[i], parent[i], via[i] = gn, p, int(kid_act[j])
+                g[i], parent[i], via[i], edge[i] = gn, p, int(kid_act[j]), float(kid_cost[j])
             if goals[j]:
                 if gn < ub:
-                    ub, goal_id, best = gn, i, _chain(i, parent, via)
+                    goal_id, best = i, _chain(i, parent, via)
+                    ub = 0.0
+                    for k in reversed(best[0][1:]):  # the chain's own cost, summed from the goal back
+                        ub += edge[k]
             else:
                 fresh[i] = None
         if fresh:
@@ -147,7 +152,9 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
 
 def _chain(i: int, parent: list[int], via: list[int]) -> tuple[list[int], list[int]]:
     """The node ids from the start to ``i`` and the actions between them, as the parent pointers say now (taken when
-    a goal becomes the incumbent, so a later reopening of an ancestor cannot change the returned path's cost)."""
+    a goal becomes the incumbent, so a later reopening of an ancestor cannot change the returned path). Its cost is
+    the sum of its edges then, which is at most the goal's ``g`` (an ancestor reopened after ``g`` was set is
+    cheaper now)."""
     ids = [i]
     while parent[ids[-1]] >= 0:
         ids.append(parent[ids[-1]])
