@@ -116,95 +116,113 @@ def insert_children(keys, g, parent, via, edge, mark, slots, n_nodes, kids, kid_
 
 
 # ------------------------------------------------------------------------------------------------------------ heap
+# OPEN is a binary heap of (priority, block, rank) entries. A block is one pushed node: its g, its push tick and its
+# heuristic row, sorted (``s_act[b]``: the actions by increasing score, ties by action index; ``s_q[b]``: the scores).
+# Entry (b, k) stands for the pair (node of b, action s_act[b, k]); its order key is (priority, larger g, tick of b +
+# that action), exactly the order in which pushing every pair one by one (the reference) would pop them. Lazy mode
+# keeps only each block's best remaining entry in the heap and puts the block's next one in its place when it is
+# popped (the heap minimum is the same, so the pops are the same, without A heap insertions per node); eager mode
+# (for random pops, which draw among all pairs) pushes every entry.
 @njit(cache=True, nogil=True)
-def _before(prio, ids, e_g, a, b) -> bool:
-    """Heap order: smaller priority; among equal priorities the larger g (the deeper node, nearer a goal under an
-    informed heuristic); then push order."""
-    if prio[a] != prio[b]:
-        return prio[a] < prio[b]
-    ga, gb = e_g[ids[a]], e_g[ids[b]]
-    return ga > gb or (ga == gb and ids[a] < ids[b])
+def _before(prio, hb, hr, b_g, b_tick, s_act, x, y) -> bool:
+    if prio[x] != prio[y]:
+        return prio[x] < prio[y]
+    bx, by = hb[x], hb[y]
+    if b_g[bx] != b_g[by]:
+        return b_g[bx] > b_g[by]
+    return b_tick[bx] + s_act[bx, hr[x]] < b_tick[by] + s_act[by, hr[y]]
 
 
 @njit(cache=True, nogil=True)
-def _swap(prio, ids, a, b) -> None:
-    prio[a], prio[b] = prio[b], prio[a]
-    ids[a], ids[b] = ids[b], ids[a]
+def _swap(prio, hb, hr, x, y) -> None:
+    prio[x], prio[y] = prio[y], prio[x]
+    hb[x], hb[y] = hb[y], hb[x]
+    hr[x], hr[y] = hr[y], hr[x]
 
 
 @njit(cache=True, nogil=True)
-def _sift_up(prio, ids, e_g, k) -> None:
+def _sift_up(prio, hb, hr, b_g, b_tick, s_act, k) -> None:
     while k > 0:
         up = (k - 1) >> 1
-        if not _before(prio, ids, e_g, k, up):
+        if not _before(prio, hb, hr, b_g, b_tick, s_act, k, up):
             return
-        _swap(prio, ids, k, up)
+        _swap(prio, hb, hr, k, up)
         k = up
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(prio, ids, e_g, k, size) -> None:
+def _sift_down(prio, hb, hr, b_g, b_tick, s_act, k, size) -> None:
     while True:
         c = 2 * k + 1
         if c >= size:
             return
-        if c + 1 < size and _before(prio, ids, e_g, c + 1, c):
+        if c + 1 < size and _before(prio, hb, hr, b_g, b_tick, s_act, c + 1, c):
             c += 1
-        if not _before(prio, ids, e_g, c, k):
+        if not _before(prio, hb, hr, b_g, b_tick, s_act, c, k):
             return
-        _swap(prio, ids, k, c)
+        _swap(prio, hb, hr, k, c)
         k = c
 
 
 @njit(cache=True, nogil=True)
-def _remove(prio, ids, e_g, k, size) -> int:
+def _remove(prio, hb, hr, b_g, b_tick, s_act, k, size) -> int:
     """Move heap slot ``k`` to slot ``size - 1`` (outside the heap) and restore the heap; returns the new size."""
     size -= 1
     if k != size:
-        _swap(prio, ids, k, size)
-        _sift_down(prio, ids, e_g, k, size)
-        _sift_up(prio, ids, e_g, k)
+        _swap(prio, hb, hr, k, size)
+        _sift_down(prio, hb, hr, b_g, b_tick, s_act, k, size)
+        _sift_up(prio, hb, hr, b_g, b_tick, s_act, k)
     return size
 
 
 @njit(cache=True, nogil=True)
-def push(prio, ids, size, e_node, e_act, e_g, n_entries, g, weight, nodes, scores, per_pair):
-    """Push OPEN entries for ``nodes`` with heuristic ``scores`` (``[m, A]`` for Q*: one entry per action; ``[m, 1]``
-    for A*: action -1), priority ``weight * g + score``, in row-major order. Returns (size, n_entries)."""
+def push_blocks(prio, hb, hr, size, b_node, b_g, b_base, b_tick, s_act, s_q, n_blocks, next_tick, g, weight, nodes,
+                order, scores, lazy):
+    """One block per node of ``nodes`` with its heuristic row ``scores[r]`` taken in ``order[r]`` (sorted in lazy
+    mode), priority ``weight * g + score``; pushes each block's first entry (lazy) or all of them (eager). Returns
+    (size, n_blocks, next_tick)."""
+    A = scores.shape[1]
     for r in range(nodes.shape[0]):
+        b = n_blocks + r
         i = nodes[r]
-        base = weight * g[i]
-        for a in range(scores.shape[1]):
-            e_node[n_entries] = i
-            e_act[n_entries] = a if per_pair else -1
-            e_g[n_entries] = g[i]
-            prio[size] = base + scores[r, a]
-            ids[size] = n_entries
-            _sift_up(prio, ids, e_g, size)
+        b_node[b] = i
+        b_g[b] = g[i]
+        b_base[b] = weight * g[i]
+        b_tick[b] = next_tick
+        next_tick += A
+        for k in range(A):
+            s_act[b, k] = order[r, k]
+            s_q[b, k] = scores[r, order[r, k]]
+        for k in range(1 if lazy else A):
+            prio[size] = b_base[b] + s_q[b, k]
+            hb[size] = b
+            hr[size] = k
+            _sift_up(prio, hb, hr, b_g, b_tick, s_act, size)
             size += 1
-            n_entries += 1
-    return size, n_entries
+    return size, n_blocks + nodes.shape[0], next_tick
 
 
 @njit(cache=True, nogil=True)
-def drop_stale(prio, ids, size, e_node, e_g, g) -> int:
+def drop_stale(prio, hb, hr, size, b_node, b_g, b_tick, s_act, g) -> int:
     """Pop stale entries (their node was reopened with a smaller g) off the top; returns the new size."""
-    while size > 0 and e_g[ids[0]] > g[e_node[ids[0]]]:
-        size = _remove(prio, ids, e_g, 0, size)
+    while size > 0 and b_g[hb[0]] > g[b_node[hb[0]]]:
+        size = _remove(prio, hb, hr, b_g, b_tick, s_act, 0, size)
     return size
 
 
 @njit(cache=True, nogil=True)
-def pop_batch(prio, ids, size, e_node, e_act, e_g, g, batch, epsilon, uniforms):
-    """Pop up to ``batch`` live entries: each pop takes the best entry, or with probability ``epsilon`` a uniformly
-    random one (two numbers from ``uniforms`` per pop when ``epsilon > 0``); stale entries are discarded.
-    Returns (size, popped node ids, actions, priorities, uniforms used); it stops early when ``uniforms`` runs out
-    (the caller draws more and calls again)."""
+def pop_batch(prio, hb, hr, size, b_node, b_g, b_base, b_tick, s_act, s_q, g, batch, per_pair, lazy, epsilon,
+              uniforms):
+    """Pop up to ``batch`` live entries: each pop takes the best entry, or (eager mode only) with probability
+    ``epsilon`` a uniformly random one (two numbers from ``uniforms`` per pop); stale entries are discarded. In lazy
+    mode a popped block's next entry takes its place. Returns (size, popped node ids, actions (-1 for A*),
+    priorities, uniforms used); it stops early when ``uniforms`` runs out (the caller draws more and calls again)."""
     out_n = np.empty(batch, dtype=np.int64)
     out_a = np.empty(batch, dtype=np.int64)
     out_p = np.empty(batch, dtype=np.float64)
     count = 0
     used = 0
+    A = s_act.shape[1]
     while size > 0 and count < batch:
         k = 0
         if epsilon > 0:
@@ -213,12 +231,18 @@ def pop_batch(prio, ids, size, e_node, e_act, e_g, g, batch, epsilon, uniforms):
             if uniforms[used] < epsilon:
                 k = min(int(uniforms[used + 1] * size), size - 1)
             used += 2
-        size = _remove(prio, ids, e_g, k, size)
-        e = ids[size]
-        if e_g[e] > g[e_node[e]]:
+        b, r, p = hb[k], hr[k], prio[k]
+        stale = b_g[b] > g[b_node[b]]
+        if lazy and not stale and r + 1 < A:  # the block's next entry replaces it (its priority is not smaller)
+            prio[0] = b_base[b] + s_q[b, r + 1]
+            hr[0] = r + 1
+            _sift_down(prio, hb, hr, b_g, b_tick, s_act, 0, size)
+        else:
+            size = _remove(prio, hb, hr, b_g, b_tick, s_act, k, size)
+        if stale:
             continue
-        out_n[count] = e_node[e]
-        out_a[count] = e_act[e]
-        out_p[count] = prio[size]
+        out_n[count] = b_node[b]
+        out_a[count] = s_act[b, r] if per_pair else -1
+        out_p[count] = p
         count += 1
     return size, out_n[:count], out_a[:count], out_p[:count], used

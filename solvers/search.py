@@ -223,9 +223,11 @@ class _Store:
         self.chain, self.chain_act = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         self.n = 1
         self.slots = kernels.rehash(self.keys, 1, 1 << (2 * cap - 1).bit_length())
-        self.prio, self.ids = np.empty(cap), np.empty(cap, dtype=np.int64)
-        self.e_node, self.e_act, self.e_g = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64), np.empty(cap)
-        self.size = self.entries = 0
+        self.prio, self.hb, self.hr = np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+        self.b_node, self.b_tick = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+        self.b_g, self.b_base = np.empty(cap), np.empty(cap)
+        self.s_act, self.s_q = np.empty((cap, 1), dtype=np.int64), np.empty((cap, 1))
+        self.size = self.blocks = self.tick = 0
 
     def rows(self, states: np.ndarray) -> np.ndarray:
         """``states [n, *shape]`` as key rows ``uint64 [n, words]`` (their bytes, zero-padded)."""
@@ -251,16 +253,24 @@ class _Store:
         if 2 * need > self.slots.shape[0]:
             self.slots = kernels.rehash(self.keys, self.n, 1 << (4 * need - 1).bit_length())
 
-    def reserve_entries(self, extra: int) -> None:
-        need = self.entries + extra
-        if need > self.e_node.shape[0]:
-            cap = max(4 * self.e_node.shape[0], need)
-            self.prio, self.ids = _grown(self.prio, cap), _grown(self.ids, cap)
-            self.e_node, self.e_act, self.e_g = _grown(self.e_node, cap), _grown(self.e_act, cap), _grown(self.e_g, cap)
+    def reserve_blocks(self, blocks: int, A: int, entries: int) -> None:
+        """Room for ``blocks`` more blocks of ``A`` scores and ``entries`` more heap entries."""
+        if self.s_act.shape[1] != A:  # the first push fixes A (before it, no block exists)
+            self.s_act, self.s_q = np.empty((len(self.b_node), A), dtype=np.int64), np.empty((len(self.b_node), A))
+        need = self.blocks + blocks
+        if need > len(self.b_node):
+            cap = max(4 * len(self.b_node), need)
+            self.b_node, self.b_tick = _grown(self.b_node, cap), _grown(self.b_tick, cap)
+            self.b_g, self.b_base = _grown(self.b_g, cap), _grown(self.b_base, cap)
+            self.s_act, self.s_q = _grown(self.s_act, cap), _grown(self.s_q, cap)
+        need = self.size + entries
+        if need > len(self.prio):
+            cap = max(4 * len(self.prio), need)
+            self.prio, self.hb, self.hr = _grown(self.prio, cap), _grown(self.hb, cap), _grown(self.hr, cap)
 
     @property
     def heap(self) -> tuple:
-        return self.prio, self.ids, self.size
+        return self.prio, self.hb, self.hr, self.size
 
 
 def _grown(a: np.ndarray, cap: int, fill=0) -> np.ndarray:
@@ -302,6 +312,8 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
     generated = expanded = evaluations = iterations = 0
     no_acts = np.zeros(0, dtype=np.int64)
 
+    lazy = epsilon == 0  # random pops draw among all pairs, so they need every entry in the heap
+
     def push(ids: np.ndarray) -> None:
         nonlocal evaluations, A
         vals = _call_score(score, st.states(ids), per_pair, A)
@@ -309,21 +321,25 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         if per_pair:
             A = vals.shape[1]
         vals = vals.reshape(len(ids), -1)
-        st.reserve_entries(vals.size)
-        st.size, st.entries = kernels.push(st.prio, st.ids, st.size, st.e_node, st.e_act, st.e_g, st.entries, st.g,
-                                           weight, ids, vals, per_pair)
+        order = np.argsort(vals, axis=1, kind="stable") if lazy else np.broadcast_to(
+            np.arange(vals.shape[1]), vals.shape)
+        st.reserve_blocks(len(ids), vals.shape[1], len(ids) if lazy else vals.size)
+        st.size, st.blocks, st.tick = kernels.push_blocks(
+            *st.heap, st.b_node, st.b_g, st.b_base, st.b_tick, st.s_act, st.s_q, st.blocks, st.tick, st.g, weight,
+            ids, order, vals, lazy)
+
+    def pop_some(count: int, uniforms: np.ndarray) -> list:
+        st.size, *out, used = kernels.pop_batch(*st.heap, st.b_node, st.b_g, st.b_base, st.b_tick, st.s_act,
+                                                st.s_q, st.g, count, per_pair, lazy, epsilon, uniforms)
+        return out
 
     def pop() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if epsilon == 0:
-            st.size, *out, _ = kernels.pop_batch(st.prio, st.ids, st.size, st.e_node, st.e_act, st.e_g, st.g, batch,
-                                                 0.0, _NO_UNIFORMS)
-            return tuple(out)
+            return tuple(pop_some(batch, _NO_UNIFORMS))
         parts, count = [], 0
         while count < batch and st.size:  # each pop may need two uniforms; draw more when they run out
-            st.size, *part, _ = kernels.pop_batch(st.prio, st.ids, st.size, st.e_node, st.e_act, st.e_g, st.g,
-                                                  batch - count, epsilon, rng.random(4 * batch))
-            parts.append(part)
-            count += len(part[0])
+            parts.append(pop_some(batch - count, rng.random(4 * batch)))
+            count += len(parts[-1][0])
         return tuple(np.concatenate(x) for x in zip(*parts))
 
     if _call_goal(is_goal, start[None])[0]:
@@ -332,7 +348,7 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         push(np.zeros(1, dtype=np.int64))
     status = "solved"
     while True:
-        st.size = kernels.drop_stale(st.prio, st.ids, st.size, st.e_node, st.e_g, st.g)
+        st.size = kernels.drop_stale(*st.heap, st.b_node, st.b_g, st.b_tick, st.s_act, st.g)
         lb = st.prio[0] if st.size else np.inf
         if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
             break
