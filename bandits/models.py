@@ -20,25 +20,34 @@ from boundlab.tabular._checks import check_real, check_reward_range, plain
 MAX_ARMS = int(np.iinfo(np.int16).max)
 
 
-def check_means(means: object, low: float = 0.0, high: float = 1.0, what: str = "", name: str = "means"
-                ) -> np.ndarray:
-    """``means`` as a float64 vector of one or more finite reals in ``[low, high]`` (``what`` says why, for the
-    message; ``name`` is the argument as the caller calls it); bools, strings and complex numbers are refused
-    (``TypeError``), not coerced."""
-    if isinstance(means, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of real numbers, got str {means!r}")
-    arr = check_real_array(means, name)
+def real_array(x: object, name: str, ndim: int) -> np.ndarray:
+    """``x`` as a float64 array of ``ndim`` dimensions with finite entries; booleans, complex numbers and strings are
+    refused (``TypeError``), not coerced."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got str {x!r}")
+    arr = check_real_array(x, name)
     if arr.dtype.kind == "b":
         raise TypeError(f"{name} must hold real numbers, got booleans {plain(arr.tolist())}")
     arr = np.asarray(arr, dtype=np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-d sequence (one mean per arm), got shape {arr.shape}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{name}{list(idx)} = {float(arr[idx])} is not finite")
+    return arr
+
+
+def check_means(means: object, low: float = 0.0, high: float = 1.0, what: str = "", name: str = "means"
+                ) -> np.ndarray:
+    """``means`` as a float64 vector of one or more finite reals in ``[low, high]`` (``what`` says why, for the
+    message; ``name`` is the argument as the caller calls it), checked by :func:`real_array`."""
+    arr = real_array(means, name, 1)
     if not 1 <= arr.size <= MAX_ARMS:
         raise ValueError(f"{name} must hold between 1 and {MAX_ARMS} arms, got {arr.size}")
-    bad = ~np.isfinite(arr) | (arr < low) | (arr > high)
+    bad = (arr < low) | (arr > high)
     if bad.any():
         a = int(np.argmax(bad))
-        raise ValueError(f"{name}[{a}] = {float(arr[a])!r} must be a finite number in [{low:g}, {high:g}]{what}")
+        raise ValueError(f"{name}[{a}] = {float(arr[a])!r} must lie in [{low:g}, {high:g}]{what}")
     return arr
 
 

@@ -24,31 +24,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from boundlab.solvers.validation import ROW_SUM_ATOL, check_gamma, check_real_array
+from boundlab.solvers.validation import ROW_SUM_ATOL, check_gamma
 from boundlab.tabular import Trajectories
 from boundlab.tabular._checks import Seed, check_flag, check_int, check_real, plain
 from boundlab.tabular._rng import next_uniform
 from boundlab.tabular.instances import as_generator
 
+from .models import real_array
+
 #: States are stored in int16 arrays by the simulator.
 MAX_STATES = int(np.iinfo(np.int16).max)
-
-
-def _real_array(x, name: str, ndim: int) -> np.ndarray:
-    """``x`` as a float64 array of ``ndim`` dimensions with finite entries; booleans, complex numbers and strings are
-    refused (``TypeError``), not coerced."""
-    if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got str {x!r}")
-    arr = check_real_array(x, name)
-    if arr.dtype.kind == "b":
-        raise TypeError(f"{name} must hold real numbers, got booleans")
-    arr = np.asarray(arr, dtype=np.float64)
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name}{list(idx)} is not finite ({float(arr[idx])})")
-    return arr
 
 
 def _check_distributions(x: np.ndarray, name: str) -> None:
@@ -85,7 +70,7 @@ class RestlessBandit:
     name: str = field(default="restless", compare=False)
 
     def __post_init__(self):
-        P = _real_array(self.P, "P", 4)
+        P = real_array(self.P, "P", 4)
         J, S = P.shape[:2]
         if J < 1 or S < 1 or P.shape[2:] != (2, S):
             raise ValueError(f"P must have shape (J, S, 2, S) with J, S >= 1 (arm, state, action 0/1, next state), "
@@ -93,7 +78,7 @@ class RestlessBandit:
         if S > MAX_STATES:
             raise ValueError(f"P has S = {S} states per arm, more than {MAX_STATES}")
         _check_distributions(P, "P")
-        R = _real_array(self.R, "R", 3)
+        R = real_array(self.R, "R", 3)
         if R.shape != (J, S, 2):
             raise ValueError(f"R must have shape (J, S, 2) = ({J}, {S}, 2) to match P, got {R.shape}")
         out = (R < 0) | (R > 1)
@@ -104,7 +89,7 @@ class RestlessBandit:
             mu = np.zeros((J, S))
             mu[:, 0] = 1.0
         else:
-            mu = _real_array(self.initial, "initial", np.ndim(self.initial) if np.ndim(self.initial) in (1, 2) else 2)
+            mu = real_array(self.initial, "initial", np.ndim(self.initial) if np.ndim(self.initial) in (1, 2) else 2)
             if mu.shape not in ((S,), (J, S)):
                 raise ValueError(f"initial must have shape (J, S) = ({J}, {S}) or (S,) = ({S},), got {mu.shape}")
             _check_distributions(mu, "initial")
@@ -171,7 +156,7 @@ def _check_model(model) -> RestlessBandit:
 
 def check_priority(priority, J: int, S: int, name: str = "policy") -> np.ndarray:
     """A priority table ``(J, S)`` of finite reals as a contiguous float64 array."""
-    p = _real_array(priority, name, 2)
+    p = real_array(priority, name, 2)
     if p.shape != (J, S):
         raise ValueError(f"{name} must be a priority table of shape (J, S) = ({J}, {S}), got {p.shape}")
     return np.ascontiguousarray(p)
@@ -215,7 +200,7 @@ def budget_actions(priority, states, B: int) -> np.ndarray:
     J = st.shape[-1]
     if J < 1:
         raise ValueError("states must hold at least one arm")
-    p = _real_array(priority, "priority", 2)
+    p = real_array(priority, "priority", 2)
     if p.shape[0] != J:
         raise ValueError(f"priority has {p.shape[0]} arms (rows) but states has {J}")
     if st.size and (st.min() < 0 or st.max() >= p.shape[1]):

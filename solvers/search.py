@@ -203,6 +203,48 @@ def _check_weight(weight) -> float:
     return w
 
 
+def _check_arguments(start, successors, is_goal, score, per_pair, weight, batch, epsilon, seed, max_expansions,
+                     time_limit, record) -> tuple:
+    """The search's arguments checked: ``(start, weight, batch, epsilon, rng, max_expansions, time_limit)``."""
+    start = _check_start(start)
+    for f, name in ((successors, "successors"), (is_goal, "is_goal"), (score, "q" if per_pair else "h")):
+        _check_callable(f, name)
+    weight = _check_weight(weight)
+    batch = check_int(batch, "batch", minimum=1)
+    epsilon = check_real(epsilon, "epsilon")
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    if not isinstance(seed, np.random.Generator):
+        check_int(seed, "seed", minimum=0)
+    if max_expansions is not None:
+        max_expansions = check_int(max_expansions, "max_expansions", minimum=1)
+    if time_limit is not None:
+        time_limit = check_real(time_limit, "time_limit")
+        if not time_limit > 0:
+            raise ValueError(f"time_limit must be > 0, got {time_limit}")
+    if not isinstance(record, (bool, np.bool_)):
+        raise TypeError(f"record must be a bool, got {type(record).__name__}")
+    return start, weight, batch, epsilon, np.random.default_rng(seed), max_expansions, time_limit
+
+
+def _stop(found: bool, lb: float, ub: float, weight: float, empty: bool, expanded: int, max_expansions, t0: float,
+          time_limit, first_goal: bool, per_pair: bool) -> str:
+    """The stop rule, before each iteration: ``"solved"`` once a goal is known and the smallest priority left in OPEN
+    (``lb``) reaches ``weight * ub`` (or at once, for the broken ``first_goal`` variant), ``"unreachable"`` when OPEN
+    is empty, ``"budget"`` (with a warning) when ``max_expansions`` or ``time_limit`` is spent; else ``""``."""
+    if found and (first_goal or lb >= weight * ub):
+        return "solved"
+    if empty:
+        return "unreachable"
+    if (max_expansions is not None and expanded >= max_expansions) or (
+            time_limit is not None and time.perf_counter() - t0 > time_limit):
+        warnings.warn(f"{'Q*' if per_pair else 'A*'} stopped on its budget after {expanded} expansions "
+                      f"({'incumbent cost ' + str(ub) if found else 'no goal found'}; lower bound {lb})",
+                      RuntimeWarning, stacklevel=4)
+        return "budget"
+    return ""
+
+
 # -------------------------------------------------------------------------------------------------------- the loop
 class _Store:
     """The growable arrays the kernels work on: node rows (each state's bytes as 8-byte words) with g/parent/action,
@@ -284,25 +326,8 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
             reopen: bool = True, apply: Callable | None = None) -> SearchResult:
     """The loop both searches share. ``stop_at_first_goal`` and ``reopen=False`` are the broken variants the tests
     use to show why the rules matter; they are not public."""
-    start = _check_start(start)
-    for f, name in ((successors, "successors"), (is_goal, "is_goal"), (score, "q" if per_pair else "h")):
-        _check_callable(f, name)
-    weight = _check_weight(weight)
-    batch = check_int(batch, "batch", minimum=1)
-    epsilon = check_real(epsilon, "epsilon")
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
-    if not isinstance(seed, np.random.Generator):
-        check_int(seed, "seed", minimum=0)
-    rng = np.random.default_rng(seed)
-    if max_expansions is not None:
-        max_expansions = check_int(max_expansions, "max_expansions", minimum=1)
-    if time_limit is not None:
-        time_limit = check_real(time_limit, "time_limit")
-        if not time_limit > 0:
-            raise ValueError(f"time_limit must be > 0, got {time_limit}")
-    if not isinstance(record, (bool, np.bool_)):
-        raise TypeError(f"record must be a bool, got {type(record).__name__}")
+    start, weight, batch, epsilon, rng, max_expansions, time_limit = _check_arguments(
+        start, successors, is_goal, score, per_pair, weight, batch, epsilon, seed, max_expansions, time_limit, record)
     t0 = time.perf_counter()
     st = _Store(start, 4 * batch)
     pops: list | None = [] if record else None
@@ -346,21 +371,12 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         ub, goal_id = 0.0, 0
     else:
         push(np.zeros(1, dtype=np.int64))
-    status = "solved"
     while True:
         st.size = kernels.drop_stale(*st.heap, st.b_node, st.b_g, st.b_tick, st.s_act, st.g)
         lb = st.prio[0] if st.size else np.inf
-        if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
-            break
-        if not st.size:
-            status = "unreachable"
-            break
-        if (max_expansions is not None and expanded >= max_expansions) or (
-                time_limit is not None and time.perf_counter() - t0 > time_limit):
-            status = "budget"
-            warnings.warn(f"{'Q*' if per_pair else 'A*'} stopped on its budget after {expanded} expansions "
-                          f"({'incumbent cost ' + str(ub) if goal_id >= 0 else 'no goal found'}; lower bound {lb})",
-                          RuntimeWarning, stacklevel=3)
+        status = _stop(goal_id >= 0, lb, ub, weight, st.size == 0, expanded, max_expansions, t0, time_limit,
+                       stop_at_first_goal, per_pair)
+        if status:
             break
         parents, acts, prios = pop()
         if record:

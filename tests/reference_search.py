@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import heapq
 import time
-import warnings
 
 import numpy as np
 
 from boundlab.solvers.search import (
-    SearchResult, _call_goal, _call_score, _call_successors, _check_callable, _check_start, _check_weight,
+    SearchResult, _call_goal, _call_score, _call_successors, _check_arguments, _stop,
 )
-from boundlab.solvers.validation import check_int, check_real
 
 # -------------------------------------------------------------------------------------------------------- the loop
 def search_reference(start, successors, is_goal, score, *, per_pair: bool, weight, batch, epsilon=0.0, seed=0,
@@ -22,25 +20,8 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
             reopen: bool = True) -> SearchResult:
     """The loop both searches share. ``stop_at_first_goal`` and ``reopen=False`` are the broken variants the tests
     use to show why the rules matter; they are not public."""
-    start = _check_start(start)
-    for f, name in ((successors, "successors"), (is_goal, "is_goal"), (score, "q" if per_pair else "h")):
-        _check_callable(f, name)
-    weight = _check_weight(weight)
-    batch = check_int(batch, "batch", minimum=1)
-    epsilon = check_real(epsilon, "epsilon")
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
-    if not isinstance(seed, np.random.Generator):
-        check_int(seed, "seed", minimum=0)
-    rng = np.random.default_rng(seed)
-    if max_expansions is not None:
-        max_expansions = check_int(max_expansions, "max_expansions", minimum=1)
-    if time_limit is not None:
-        time_limit = check_real(time_limit, "time_limit")
-        if not time_limit > 0:
-            raise ValueError(f"time_limit must be > 0, got {time_limit}")
-    if not isinstance(record, (bool, np.bool_)):
-        raise TypeError(f"record must be a bool, got {type(record).__name__}")
+    start, weight, batch, epsilon, rng, max_expansions, time_limit = _check_arguments(
+        start, successors, is_goal, score, per_pair, weight, batch, epsilon, seed, max_expansions, time_limit, record)
     t0 = time.perf_counter()
     shape = start.shape
 
@@ -69,22 +50,13 @@ def search_reference(start, successors, is_goal, score, *, per_pair: bool, weigh
         ub, goal_id = 0.0, 0
     else:
         push([0])
-    status = "solved"
     while True:
         while heap and heap[0][5] > g[heap[0][3]]:  # stale: the node was reopened with a smaller g
             heapq.heappop(heap)
         lb = heap[0][0] if heap else np.inf
-        if goal_id >= 0 and (stop_at_first_goal or lb >= weight * ub):
-            break
-        if not heap:
-            status = "unreachable"
-            break
-        if (max_expansions is not None and expanded >= max_expansions) or (
-                time_limit is not None and time.perf_counter() - t0 > time_limit):
-            status = "budget"
-            warnings.warn(f"{'Q*' if per_pair else 'A*'} stopped on its budget after {expanded} expansions "
-                          f"({'incumbent cost ' + str(ub) if goal_id >= 0 else 'no goal found'}; lower bound {lb})",
-                          RuntimeWarning, stacklevel=3)
+        status = _stop(goal_id >= 0, lb, ub, weight, not heap, expanded, max_expansions, t0, time_limit,
+                       stop_at_first_goal, per_pair)
+        if status:
             break
         popped = []
         while heap and len(popped) < batch:
