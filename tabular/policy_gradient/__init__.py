@@ -1,0 +1,37 @@
+"""Stochastic policy gradient for Fisher-non-degenerate policies (Fatkhullin, Barakat, Kireeva & He, ICML 2023,
+arXiv 2302.01734) in JAX: policies, pure JAX environments, the truncated one-trajectory gradient and
+Hessian-vector-product estimators, the methods (vanilla PG, N-PG-IGT, (N)-HARPG, the normalised-momentum ablation)
+and exact objectives of tabular MDPs. Imports JAX (load it as ``boundlab.tabular.policy_gradient``)."""
+
+from .envs import BanditParams, ContextualBandit, TabularEnv, bandit_params, bandit_value
+from .estimators import (
+    PGProblem,
+    Trajectory,
+    bandit_problem,
+    gradient,
+    hvp,
+    rollout,
+    surrogate,
+    tabular_problem,
+    truncation_horizon,
+)
+from .exact import J, J_H
+from .methods import (
+    METHODS,
+    PGRun,
+    harpg,
+    n_harpg,
+    n_pg_igt,
+    n_pg_momentum,
+    over_seeds,
+    schedule,
+    vanilla_pg,
+)
+from .policies import LinearCauchy, LinearGaussian, Softmax
+
+__all__ = [
+    "BanditParams", "ContextualBandit", "J", "J_H", "LinearCauchy", "LinearGaussian", "METHODS", "PGProblem", "PGRun",
+    "Softmax", "TabularEnv", "Trajectory", "bandit_params", "bandit_problem", "bandit_value", "gradient", "harpg",
+    "hvp", "n_harpg", "n_pg_igt", "n_pg_momentum", "over_seeds", "rollout", "schedule", "surrogate",
+    "tabular_problem", "truncation_horizon", "vanilla_pg",
+]
