@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import gymnasium as gym
+import jax
 import numpy as np
 import pyscipopt
 import pytest
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from boundlab import bandits, bounds, solvers, tabular
 from boundlab.tabular import jax_env, learners, pomdp_jax
+from boundlab.tabular import policy_gradient as pg
 
 S, A, H, K = 3, 2, 3, 4
 _rng = np.random.default_rng(0)
@@ -39,6 +41,7 @@ SMALL_ROCKSAMPLE = tabular.rocksample(2, 1, rock_positions=[[0, 0]])  # stored s
 LIGHTS_OUT = tabular.lights_out(3)
 LIGHTS_START = LIGHTS_OUT.scramble(1, 3, seed=0)[0]  # not the goal: the heuristic is called
 RESTLESS = bandits.random_restless_bandit(2, 3, gamma=0.9, seed=0)
+PG_PROBLEM = pg.tabular_problem(tabular.FiniteMDP(P, R, 0.9), H=3)
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
 NOT_A_NUMBER = st.sampled_from(["0.5", None, [0.5], 0.5 + 0.5j, b"1"])
@@ -219,6 +222,18 @@ CASES: dict[str, tuple] = {
     "jax_env.params_from_model": (jax_env.params_from_model, dict(model=EPISODIC, horizon=None),
                                   dict(model=st.sampled_from([None, (P, R), "riverswim"]),
                                        horizon=optional(positive_int()))),
+    "policy_gradient.n_pg_igt": (pg.n_pg_igt, dict(key=jax.random.key(0), problem=PG_PROBLEM,
+                                                   theta0=np.zeros((S, A)), T=2, gamma_0=0.1),
+                                 dict(T=positive_int(), gamma_0=positive_float(), theta0=_bad_real((S, A)),
+                                      key=st.sampled_from([None, 0, "key", np.zeros(2, np.uint32)]))),
+    "policy_gradient.truncation_horizon": (pg.truncation_horizon, dict(T=10, gamma=0.9),
+                                           dict(T=positive_int(), gamma=in_unit_interval())),
+    "policy_gradient.tabular_problem": (pg.tabular_problem, dict(model=tabular.FiniteMDP(P, R, 0.9), H=3),
+                                        dict(model=st.sampled_from([None, EPISODIC, "mdp"]),
+                                             H=optional(positive_int()))),
+    "policy_gradient.bandit_params": (pg.bandit_params, dict(contexts=np.ones((2, 2)), w_star=np.ones(2)),
+                                      dict(contexts=_bad_real((2, 2)), w_star=_bad_real((2,)))),
+    "policy_gradient.LinearCauchy": (pg.LinearCauchy, dict(scale=1.0), dict(scale=positive_float())),
     "tabular.POMDP-sparse": (tabular.POMDP, dict(P=TIGER_SPARSE_P, O=TIGER.O, R=TIGER.R, gamma=0.95),
                              dict(P=_bad_sparse_P(), O=_bad_stochastic(TIGER.O.shape), R=_bad_real(TIGER.R.shape),
                                   gamma=in_unit_interval(), initial=optional(_bad_stochastic((2,))),
