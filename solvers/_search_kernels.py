@@ -116,71 +116,81 @@ def insert_children(keys, g, parent, via, edge, mark, slots, n_nodes, kids, kid_
 
 
 # ------------------------------------------------------------------------------------------------------------ heap
-# OPEN is a binary heap of (priority, block, rank) entries. A block is one pushed node: its g, its push tick and its
-# heuristic row, sorted (``s_act[b]``: the actions by increasing score, ties by action index; ``s_q[b]``: the scores).
-# Entry (b, k) stands for the pair (node of b, action s_act[b, k]); its order key is (priority, larger g, tick of b +
-# that action), exactly the order in which pushing every pair one by one (the reference) would pop them. Lazy mode
-# keeps only each block's best remaining entry in the heap and puts the block's next one in its place when it is
-# popped (the heap minimum is the same, so the pops are the same, without A heap insertions per node); eager mode
-# (for random pops, which draw among all pairs) pushes every entry.
+# OPEN is a binary heap of (priority, block, action) entries. A block is one pushed node: its g, its push tick and its
+# heuristic row ``s_q[b]`` as given. Entry (b, a) stands for the pair (node of b, action a); its order key is
+# (priority, larger g, tick of b + a), exactly the order in which pushing every pair one by one (the reference) would
+# pop them. Lazy mode keeps only each block's best remaining pair in the heap; when it is popped, the block's next
+# pair (the smallest (score, action) after it, found by one scan of the row) takes its place. The heap minimum is the
+# same, so the pops are the same, without |A| heap insertions (or a sort) per node. Eager mode (for random pops, which
+# draw among all pairs) pushes every pair.
 @njit(cache=True, nogil=True)
-def _before(prio, hb, hr, b_g, b_tick, s_act, x, y) -> bool:
+def _before(prio, hb, ha, b_g, b_tick, x, y) -> bool:
     if prio[x] != prio[y]:
         return prio[x] < prio[y]
     bx, by = hb[x], hb[y]
     if b_g[bx] != b_g[by]:
         return b_g[bx] > b_g[by]
-    return b_tick[bx] + s_act[bx, hr[x]] < b_tick[by] + s_act[by, hr[y]]
+    return b_tick[bx] + ha[x] < b_tick[by] + ha[y]
 
 
 @njit(cache=True, nogil=True)
-def _swap(prio, hb, hr, x, y) -> None:
+def _swap(prio, hb, ha, x, y) -> None:
     prio[x], prio[y] = prio[y], prio[x]
     hb[x], hb[y] = hb[y], hb[x]
-    hr[x], hr[y] = hr[y], hr[x]
+    ha[x], ha[y] = ha[y], ha[x]
 
 
 @njit(cache=True, nogil=True)
-def _sift_up(prio, hb, hr, b_g, b_tick, s_act, k) -> None:
+def _sift_up(prio, hb, ha, b_g, b_tick, k) -> None:
     while k > 0:
         up = (k - 1) >> 1
-        if not _before(prio, hb, hr, b_g, b_tick, s_act, k, up):
+        if not _before(prio, hb, ha, b_g, b_tick, k, up):
             return
-        _swap(prio, hb, hr, k, up)
+        _swap(prio, hb, ha, k, up)
         k = up
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(prio, hb, hr, b_g, b_tick, s_act, k, size) -> None:
+def _sift_down(prio, hb, ha, b_g, b_tick, k, size) -> None:
     while True:
         c = 2 * k + 1
         if c >= size:
             return
-        if c + 1 < size and _before(prio, hb, hr, b_g, b_tick, s_act, c + 1, c):
+        if c + 1 < size and _before(prio, hb, ha, b_g, b_tick, c + 1, c):
             c += 1
-        if not _before(prio, hb, hr, b_g, b_tick, s_act, c, k):
+        if not _before(prio, hb, ha, b_g, b_tick, c, k):
             return
-        _swap(prio, hb, hr, k, c)
+        _swap(prio, hb, ha, k, c)
         k = c
 
 
 @njit(cache=True, nogil=True)
-def _remove(prio, hb, hr, b_g, b_tick, s_act, k, size) -> int:
+def _remove(prio, hb, ha, b_g, b_tick, k, size) -> int:
     """Move heap slot ``k`` to slot ``size - 1`` (outside the heap) and restore the heap; returns the new size."""
     size -= 1
     if k != size:
-        _swap(prio, hb, hr, k, size)
-        _sift_down(prio, hb, hr, b_g, b_tick, s_act, k, size)
-        _sift_up(prio, hb, hr, b_g, b_tick, s_act, k)
+        _swap(prio, hb, ha, k, size)
+        _sift_down(prio, hb, ha, b_g, b_tick, k, size)
+        _sift_up(prio, hb, ha, b_g, b_tick, k)
     return size
 
 
 @njit(cache=True, nogil=True)
-def push_blocks(prio, hb, hr, size, b_node, b_g, b_base, b_tick, s_act, s_q, n_blocks, next_tick, g, weight, nodes,
-                order, scores, lazy):
-    """One block per node of ``nodes`` with its heuristic row ``scores[r]`` taken in ``order[r]`` (sorted in lazy
-    mode), priority ``weight * g + score``; pushes each block's first entry (lazy) or all of them (eager). Returns
-    (size, n_blocks, next_tick)."""
+def _next_after(row, v, a) -> int:
+    """The action with the smallest (score, action) strictly after (``v``, ``a``) in ``row``; -1 if none."""
+    best = -1
+    for k in range(row.shape[0]):
+        x = row[k]
+        if (x > v or (x == v and k > a)) and (best < 0 or x < row[best]):
+            best = k
+    return best
+
+
+@njit(cache=True, nogil=True)
+def push_blocks(prio, hb, ha, size, b_node, b_g, b_base, b_tick, s_q, n_blocks, next_tick, g, weight, nodes, scores,
+                lazy):
+    """One block per node of ``nodes`` with its heuristic row ``scores[r]``, priority ``weight * g + score``; pushes
+    each block's best pair (lazy) or all of them (eager). Returns (size, n_blocks, next_tick)."""
     A = scores.shape[1]
     for r in range(nodes.shape[0]):
         b = n_blocks + r
@@ -190,39 +200,39 @@ def push_blocks(prio, hb, hr, size, b_node, b_g, b_base, b_tick, s_act, s_q, n_b
         b_base[b] = weight * g[i]
         b_tick[b] = next_tick
         next_tick += A
-        for k in range(A):
-            s_act[b, k] = order[r, k]
-            s_q[b, k] = scores[r, order[r, k]]
-        for k in range(1 if lazy else A):
-            prio[size] = b_base[b] + s_q[b, k]
+        s_q[b] = scores[r]
+        for a in range(A):
+            if lazy:
+                a = _next_after(s_q[b], -np.inf, -1)
+            prio[size] = b_base[b] + s_q[b, a]
             hb[size] = b
-            hr[size] = k
-            _sift_up(prio, hb, hr, b_g, b_tick, s_act, size)
+            ha[size] = a
+            _sift_up(prio, hb, ha, b_g, b_tick, size)
             size += 1
+            if lazy:
+                break
     return size, n_blocks + nodes.shape[0], next_tick
 
 
 @njit(cache=True, nogil=True)
-def drop_stale(prio, hb, hr, size, b_node, b_g, b_tick, s_act, g) -> int:
+def drop_stale(prio, hb, ha, size, b_node, b_g, b_tick, g) -> int:
     """Pop stale entries (their node was reopened with a smaller g) off the top; returns the new size."""
     while size > 0 and b_g[hb[0]] > g[b_node[hb[0]]]:
-        size = _remove(prio, hb, hr, b_g, b_tick, s_act, 0, size)
+        size = _remove(prio, hb, ha, b_g, b_tick, 0, size)
     return size
 
 
 @njit(cache=True, nogil=True)
-def pop_batch(prio, hb, hr, size, b_node, b_g, b_base, b_tick, s_act, s_q, g, batch, per_pair, lazy, epsilon,
-              uniforms):
+def pop_batch(prio, hb, ha, size, b_node, b_g, b_base, b_tick, s_q, g, batch, per_pair, lazy, epsilon, uniforms):
     """Pop up to ``batch`` live entries: each pop takes the best entry, or (eager mode only) with probability
     ``epsilon`` a uniformly random one (two numbers from ``uniforms`` per pop); stale entries are discarded. In lazy
-    mode a popped block's next entry takes its place. Returns (size, popped node ids, actions (-1 for A*),
+    mode a popped block's next pair takes its place. Returns (size, popped node ids, actions (-1 for A*),
     priorities, uniforms used); it stops early when ``uniforms`` runs out (the caller draws more and calls again)."""
     out_n = np.empty(batch, dtype=np.int64)
     out_a = np.empty(batch, dtype=np.int64)
     out_p = np.empty(batch, dtype=np.float64)
     count = 0
     used = 0
-    A = s_act.shape[1]
     while size > 0 and count < batch:
         k = 0
         if epsilon > 0:
@@ -231,18 +241,19 @@ def pop_batch(prio, hb, hr, size, b_node, b_g, b_base, b_tick, s_act, s_q, g, ba
             if uniforms[used] < epsilon:
                 k = min(int(uniforms[used + 1] * size), size - 1)
             used += 2
-        b, r, p = hb[k], hr[k], prio[k]
+        b, a, p = hb[k], ha[k], prio[k]
         stale = b_g[b] > g[b_node[b]]
-        if lazy and not stale and r + 1 < A:  # the block's next entry replaces it (its priority is not smaller)
-            prio[0] = b_base[b] + s_q[b, r + 1]
-            hr[0] = r + 1
-            _sift_down(prio, hb, hr, b_g, b_tick, s_act, 0, size)
+        nxt = _next_after(s_q[b], s_q[b, a], a) if lazy and not stale else -1
+        if nxt >= 0:  # lazy: the block's next pair replaces it (its priority is not smaller)
+            prio[0] = b_base[b] + s_q[b, nxt]
+            ha[0] = nxt
+            _sift_down(prio, hb, ha, b_g, b_tick, 0, size)
         else:
-            size = _remove(prio, hb, hr, b_g, b_tick, s_act, k, size)
+            size = _remove(prio, hb, ha, b_g, b_tick, k, size)
         if stale:
             continue
         out_n[count] = b_node[b]
-        out_a[count] = s_act[b, r] if per_pair else -1
+        out_a[count] = a if per_pair else -1
         out_p[count] = p
         count += 1
     return size, out_n[:count], out_a[:count], out_p[:count], used

@@ -265,10 +265,10 @@ class _Store:
         self.chain, self.chain_act = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         self.n = 1
         self.slots = kernels.rehash(self.keys, 1, 1 << (2 * cap - 1).bit_length())
-        self.prio, self.hb, self.hr = np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+        self.prio, self.hb, self.ha = np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         self.b_node, self.b_tick = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         self.b_g, self.b_base = np.empty(cap), np.empty(cap)
-        self.s_act, self.s_q = np.empty((cap, 1), dtype=np.int64), np.empty((cap, 1))
+        self.s_q = np.empty((cap, 1))
         self.size = self.blocks = self.tick = 0
 
     def rows(self, states: np.ndarray) -> np.ndarray:
@@ -296,28 +296,32 @@ class _Store:
             self.slots = kernels.rehash(self.keys, self.n, 1 << (4 * need - 1).bit_length())
 
     def reserve_blocks(self, blocks: int, A: int, entries: int) -> None:
-        """Room for ``blocks`` more blocks of ``A`` scores and ``entries`` more heap entries."""
-        if self.s_act.shape[1] != A:  # the first push fixes A (before it, no block exists)
-            self.s_act, self.s_q = np.empty((len(self.b_node), A), dtype=np.int64), np.empty((len(self.b_node), A))
+        """Room for ``blocks`` more blocks of ``A`` scores and ``entries`` more heap entries (blocks grow 2x: each
+        holds a row of ``A`` scores)."""
+        if self.s_q.shape[1] != A:  # the first push fixes A (before it, no block exists)
+            self.s_q = np.empty((len(self.b_node), A))
         need = self.blocks + blocks
         if need > len(self.b_node):
-            cap = max(4 * len(self.b_node), need)
+            cap = max(2 * len(self.b_node), need)
             self.b_node, self.b_tick = _grown(self.b_node, cap), _grown(self.b_tick, cap)
-            self.b_g, self.b_base = _grown(self.b_g, cap), _grown(self.b_base, cap)
-            self.s_act, self.s_q = _grown(self.s_act, cap), _grown(self.s_q, cap)
+            self.b_g, self.b_base, self.s_q = _grown(self.b_g, cap), _grown(self.b_base, cap), _grown(self.s_q, cap)
         need = self.size + entries
         if need > len(self.prio):
             cap = max(4 * len(self.prio), need)
-            self.prio, self.hb, self.hr = _grown(self.prio, cap), _grown(self.hb, cap), _grown(self.hr, cap)
+            self.prio, self.hb, self.ha = _grown(self.prio, cap), _grown(self.hb, cap), _grown(self.ha, cap)
 
     @property
     def heap(self) -> tuple:
-        return self.prio, self.hb, self.hr, self.size
+        return self.prio, self.hb, self.ha, self.size
 
 
-def _grown(a: np.ndarray, cap: int, fill=0) -> np.ndarray:
-    out = np.full((cap,) + a.shape[1:], fill, dtype=a.dtype)
+def _grown(a: np.ndarray, cap: int, fill=None) -> np.ndarray:
+    """``a`` in a larger array of ``cap`` rows; the new rows are ``fill`` where given, else left unset (the kernels
+    write a row before they read it)."""
+    out = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
     out[:a.shape[0]] = a
+    if fill is not None:
+        out[a.shape[0]:] = fill
     return out
 
 
@@ -346,16 +350,14 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
         if per_pair:
             A = vals.shape[1]
         vals = vals.reshape(len(ids), -1)
-        order = np.argsort(vals, axis=1, kind="stable") if lazy else np.broadcast_to(
-            np.arange(vals.shape[1]), vals.shape)
         st.reserve_blocks(len(ids), vals.shape[1], len(ids) if lazy else vals.size)
         st.size, st.blocks, st.tick = kernels.push_blocks(
-            *st.heap, st.b_node, st.b_g, st.b_base, st.b_tick, st.s_act, st.s_q, st.blocks, st.tick, st.g, weight,
-            ids, order, vals, lazy)
+            *st.heap, st.b_node, st.b_g, st.b_base, st.b_tick, st.s_q, st.blocks, st.tick, st.g, weight, ids, vals,
+            lazy)
 
     def pop_some(count: int, uniforms: np.ndarray) -> list:
-        st.size, *out, used = kernels.pop_batch(*st.heap, st.b_node, st.b_g, st.b_base, st.b_tick, st.s_act,
-                                                st.s_q, st.g, count, per_pair, lazy, epsilon, uniforms)
+        st.size, *out, used = kernels.pop_batch(*st.heap, st.b_node, st.b_g, st.b_base, st.b_tick, st.s_q, st.g,
+                                                count, per_pair, lazy, epsilon, uniforms)
         return out
 
     def pop() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -372,7 +374,7 @@ def _search(start, successors, is_goal, score, *, per_pair: bool, weight, batch,
     else:
         push(np.zeros(1, dtype=np.int64))
     while True:
-        st.size = kernels.drop_stale(*st.heap, st.b_node, st.b_g, st.b_tick, st.s_act, st.g)
+        st.size = kernels.drop_stale(*st.heap, st.b_node, st.b_g, st.b_tick, st.g)
         lb = st.prio[0] if st.size else np.inf
         status = _stop(goal_id >= 0, lb, ub, weight, st.size == 0, expanded, max_expansions, t0, time_limit,
                        stop_at_first_goal, per_pair)
