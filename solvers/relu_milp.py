@@ -226,7 +226,7 @@ def _check_rows(A: np.ndarray, b: np.ndarray, A_name: str, b_name: str, equality
 
 
 def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None,
-                          c=None, time_limit: float | None = None, gap: float = 0.0) -> ReluMilpResult:
+                          c=None, time_limit: float | None = None, gap: float = 0.0, x0=None) -> ReluMilpResult:
     """Maximise ``f(x) + c @ x`` over binary ``x`` with ``A_ub @ x <= b_ub`` and ``A_eq @ x == b_eq``, where ``f`` is
     the ReLU network ``(weights, biases)`` (module docstring: big-M with interval bounds, solved by SCIP).
 
@@ -239,6 +239,9 @@ def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_u
         time_limit: seconds of SCIP wall time (``None``: none). Reached with an incumbent, the incumbent is returned
             with its gap and a ``RuntimeWarning``; with none, ``RuntimeError``.
         gap: stop once SCIP's relative gap is at most this (0: solve to optimality; the authors' code uses 0.02).
+        x0: a feasible binary ``x`` to start from (e.g. the previous step's action): given to SCIP as a partial
+            solution (it completes the network's variables), so the search starts with an incumbent at least as good
+            as ``x0`` and a time limit always has one to return.
 
     Raises ``ValueError`` naming ``A_ub``/``A_eq`` when no binary ``x`` meets the constraints.
     """
@@ -260,6 +263,8 @@ def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_u
     for pair, names, equality in ((ub, ("A_ub", "b_ub"), False), (eq, ("A_eq", "b_eq"), True)):
         if pair is not None:
             _check_rows(pair[0], pair[1], *names, equality)
+    if x0 is not None:
+        x0 = _check_start(x0, J, ub, eq)
 
     model = pyscipopt.Model("relu_milp")
     model.hideOutput()
@@ -277,9 +282,28 @@ def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_u
             model.addCons(lhs <= rhs if kind == "ub" else lhs == rhs, name=f"{kind}{r}")
     out = add_relu_network(model, x, Ws, bs)
     model.setObjective(out + pyscipopt.quicksum(cj * xj for cj, xj in zip(c, x) if cj != 0.0), "maximize")
+    if x0 is not None:
+        start = model.createPartialSol()
+        for var, value in zip(x, x0):
+            model.setSolVal(start, var, float(value))
+        model.addSol(start)
     model.optimize()
     given = " and ".join(name for name, pair in (("A_ub x <= b_ub", ub), ("A_eq x = b_eq", eq)) if pair is not None)
     return _result(model, x, given or "(none)", time_limit)
+
+
+def _check_start(x0, J: int, ub, eq) -> np.ndarray:
+    """``x0`` as a binary int vector of length ``J`` meeting the constraints (else an error naming ``x0``)."""
+    arr = _finite_array(x0, "x0", 1)
+    if arr.shape[0] != J or not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"x0 must be a binary vector of length {J} (the network's input size), got {arr.tolist()}")
+    for pair, name, equality in ((ub, "A_ub x0 <= b_ub", False), (eq, "A_eq x0 = b_eq", True)):
+        if pair is not None:
+            lhs = pair[0] @ arr
+            bad = ~np.isclose(lhs, pair[1], atol=1e-9) if equality else lhs > pair[1] + 1e-9
+            if np.any(bad):
+                raise ValueError(f"x0 is not feasible: row {int(np.argmax(bad))} of {name} fails")
+    return arr.astype(np.int64)
 
 
 def _result(model, x: list, given: str, time_limit: float | None) -> ReluMilpResult:

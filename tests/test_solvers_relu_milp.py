@@ -241,3 +241,29 @@ def test_relu_layers_from_params_match_networks_mlp(seed, sizes):
     X = np.random.default_rng(seed).random((16, sizes[0]))
     np.testing.assert_allclose(forward(weights, biases, X), np.asarray(networks.mlp(params, X))[:, 0],
                                rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.integers(0, 2**32 - 1))
+def test_a_feasible_start_leaves_the_optimum_unchanged(instance, seed):
+    """Any feasible x0 as SCIP's starting solution: the same optimum as brute force, never below f(x0)."""
+    weights, biases, kw = instance
+    X = all_binary(weights[0].shape[1])
+    ok = feasible(X, **kw)
+    if not ok.any():
+        return
+    x0 = X[ok][np.random.default_rng(seed).integers(ok.sum())]
+    best = objective(weights, biases, X[ok], **kw).max()
+    result = solvers.maximize_relu_network(weights, biases, x0=x0, **kw)
+    assert result.status == "optimal" and close(result.value, best)
+    assert result.value >= objective(weights, biases, x0[None], **kw)[0] - 1e-6 * max(1.0, abs(best))
+
+
+@pytest.mark.parametrize("x0, words", [([1, 1, 1], "row 0 of A_ub"), ([1, 0], "length 3"), ([0.5, 0, 0], "binary"),
+                                       ("x", "x0"), ([np.nan, 0, 0], "x0")])
+def test_an_infeasible_or_malformed_start_is_refused_by_name(x0, words):
+    rng = np.random.default_rng(0)
+    weights, biases = random_network(rng, 3, [4])
+    with pytest.raises((ValueError, TypeError), match=words) as info:
+        solvers.maximize_relu_network(weights, biases, A_ub=np.ones((1, 3)), b_ub=np.array([2.0]), x0=x0)
+    assert "x0" in str(info.value)
