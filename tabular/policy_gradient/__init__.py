@@ -3,7 +3,21 @@ arXiv 2302.01734) in JAX: policies, pure JAX environments, the truncated one-tra
 Hessian-vector-product estimators, the methods (vanilla PG, N-PG-IGT, (N)-HARPG, the normalised-momentum ablation)
 and exact objectives of tabular MDPs. Imports JAX (load it as ``boundlab.tabular.policy_gradient``)."""
 
-from .envs import BanditParams, ContextualBandit, TabularEnv, bandit_params, bandit_value
+from .envs import (
+    BanditParams,
+    CartPole,
+    CartPoleParams,
+    ContextualBandit,
+    LinearParams,
+    LinearSystem,
+    TabularEnv,
+    bandit_params,
+    bandit_value,
+    cartpole_problem,
+    linear_params,
+    linear_problem,
+    lqr_value,
+)
 from .estimators import (
     PGProblem,
     Trajectory,
@@ -27,11 +41,12 @@ from .methods import (
     schedule,
     vanilla_pg,
 )
-from .policies import LinearCauchy, LinearGaussian, Softmax
+from .policies import LinearCauchy, LinearGaussian, MLPSoftmax, Softmax
 
 __all__ = [
-    "BanditParams", "ContextualBandit", "J", "J_H", "LinearCauchy", "LinearGaussian", "METHODS", "PGProblem", "PGRun",
-    "Softmax", "TabularEnv", "Trajectory", "bandit_params", "bandit_problem", "bandit_value", "gradient", "harpg",
-    "hvp", "n_harpg", "n_pg_igt", "n_pg_momentum", "over_seeds", "rollout", "schedule", "surrogate",
-    "tabular_problem", "truncation_horizon", "vanilla_pg",
+    "BanditParams", "CartPole", "CartPoleParams", "ContextualBandit", "J", "J_H", "LinearCauchy", "LinearGaussian",
+    "LinearParams", "LinearSystem", "METHODS", "MLPSoftmax", "PGProblem", "PGRun", "Softmax", "TabularEnv",
+    "Trajectory", "bandit_params", "bandit_problem", "bandit_value", "cartpole_problem", "gradient", "harpg", "hvp",
+    "linear_params", "linear_problem", "lqr_value", "n_harpg", "n_pg_igt", "n_pg_momentum", "over_seeds", "rollout",
+    "schedule", "surrogate", "tabular_problem", "truncation_horizon", "vanilla_pg",
 ]

@@ -9,6 +9,9 @@ and ``sample(theta, s, key)``.
 - :class:`LinearCauchy`: ``a ~ Cauchy(s @ theta, scale)`` per action coordinate; the score
   ``2 u / (scale^2 + u^2) s`` (``u = a - s @ theta``) is bounded by ``|s| / scale``, as the paper's regularity
   assumption asks.
+- :class:`MLPSoftmax`: ``pi(.|s) = softmax(mlp(theta, s))``, a ReLU MLP of :mod:`boundlab.solvers.networks`
+  (the small network policy for CartPole-like control); ``theta`` its layers as one flat vector, so the methods'
+  arithmetic (``theta + gamma_t d_t``, norms) applies unchanged.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
-from .._checks import check_real
+from boundlab.solvers import networks
 
-__all__ = ["LinearCauchy", "LinearGaussian", "Policy", "Softmax"]
+from .._checks import check_int, check_real
+
+__all__ = ["LinearCauchy", "LinearGaussian", "MLPSoftmax", "Policy", "Softmax"]
 
 
 @dataclass(frozen=True)
@@ -78,4 +83,43 @@ class LinearCauchy:
         return mean + self.scale * jax.random.cauchy(key, mean.shape, mean.dtype)
 
 
-Policy = Softmax | LinearGaussian | LinearCauchy
+@dataclass(frozen=True)
+class MLPSoftmax:
+    """``pi(a|s) = softmax(mlp(layers(theta), s))[a]``: layer widths ``sizes`` (inputs, hidden..., actions);
+    ``theta`` is the flat vector of the layers ``(W, b)`` in order (:meth:`init` draws one, :meth:`layers` unpacks
+    it for :func:`boundlab.solvers.networks.mlp`)."""
+
+    sizes: tuple[int, ...]
+    discrete = True
+
+    def __post_init__(self):
+        if not isinstance(self.sizes, tuple) or len(self.sizes) < 2:
+            raise TypeError(f"sizes must be a tuple of >= 2 layer widths, got {self.sizes!r}")
+        for i, n in enumerate(self.sizes):
+            check_int(n, f"sizes[{i}]")
+
+    @property
+    def theta_shape(self) -> tuple[int]:
+        """``(number of parameters,)``."""
+        return (sum((m + 1) * n for m, n in zip(self.sizes[:-1], self.sizes[1:])),)
+
+    def init(self, key: jax.Array) -> jax.Array:
+        """A flat ``theta`` from :func:`~boundlab.solvers.networks.mlp_init` (He-normal weights, zero biases)."""
+        return jnp.concatenate([jnp.concatenate([W.ravel(), b]) for W, b in networks.mlp_init(key, self.sizes)])
+
+    def layers(self, theta: jax.Array) -> list[tuple[jax.Array, jax.Array]]:
+        """The ``(W[m, n], b[n])`` layers held in the flat ``theta``."""
+        out, i = [], 0
+        for m, n in zip(self.sizes[:-1], self.sizes[1:]):
+            out.append((theta[i:i + m * n].reshape(m, n), theta[i + m * n:i + m * n + n]))
+            i += (m + 1) * n
+        return out
+
+    def log_prob(self, theta: jax.Array, s: jax.Array, a: jax.Array) -> jax.Array:
+        return jax.nn.log_softmax(networks.mlp(self.layers(theta), s))[a]
+
+    def sample(self, theta: jax.Array, s: jax.Array, key: jax.Array) -> jax.Array:
+        return jax.random.categorical(key, networks.mlp(self.layers(theta), s)).astype(jnp.int32)
+
+
+Policy = Softmax | LinearGaussian | LinearCauchy | MLPSoftmax
