@@ -240,8 +240,9 @@ def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_u
             with its gap and a ``RuntimeWarning``; with none, ``RuntimeError``.
         gap: stop once SCIP's relative gap is at most this (0: solve to optimality; the authors' code uses 0.02).
         x0: a feasible binary ``x`` to start from (e.g. the previous step's action): given to SCIP as a partial
-            solution (it completes the network's variables), so the search starts with an incumbent at least as good
-            as ``x0`` and a time limit always has one to return.
+            solution (SCIP completes the network's variables when it gets to it), and returned, with its value
+            ``f(x0) + c @ x0`` and SCIP's bound, if the time limit comes before SCIP has any incumbent; so a time
+            limit always returns something at least as good as ``x0``.
 
     Raises ``ValueError`` naming ``A_ub``/``A_eq`` when no binary ``x`` meets the constraints.
     """
@@ -289,7 +290,16 @@ def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_u
         model.addSol(start)
     model.optimize()
     given = " and ".join(name for name, pair in (("A_ub x <= b_ub", ub), ("A_eq x = b_eq", eq)) if pair is not None)
-    return _result(model, x, given or "(none)", time_limit)
+    fallback = None if x0 is None else (x0, float(_forward(Ws, bs, x0) + c @ x0))
+    return _result(model, x, given or "(none)", time_limit, fallback)
+
+
+def _forward(Ws: list, bs: list, x: np.ndarray) -> float:
+    """The network's output at ``x`` (PyTorch layout, ReLU between layers)."""
+    h = x.astype(np.float64)
+    for W, b in zip(Ws[:-1], bs[:-1]):
+        h = np.maximum(W @ h + b, 0.0)
+    return float((Ws[-1] @ h + bs[-1])[0])
 
 
 def _check_start(x0, J: int, ub, eq) -> np.ndarray:
@@ -306,14 +316,23 @@ def _check_start(x0, J: int, ub, eq) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _result(model, x: list, given: str, time_limit: float | None) -> ReluMilpResult:
-    """Read the solve's outcome from ``model``: the best solution, or the error/warning its status calls for."""
+def _result(model, x: list, given: str, time_limit: float | None, fallback: tuple | None = None) -> ReluMilpResult:
+    """Read the solve's outcome from ``model``: the best solution, or the error/warning its status calls for.
+    ``fallback = (x0, value)``: what to return when a limit came before SCIP had any solution."""
     scip_status = model.getStatus()
     if scip_status in ("infeasible", "inforunbd"):
         raise ValueError(f"the constraints {given} admit no binary x (SCIP proved them infeasible)")
     status = "optimal" if scip_status == "optimal" else _LIMITS.get(scip_status)
     if status is None:
         raise RuntimeError(f"SCIP stopped with status {scip_status!r}")
+    if model.getNSols() == 0 and fallback is not None:
+        bound = float(model.getDualbound())
+        value = fallback[1]
+        gap = abs(bound - value) / min(abs(bound), abs(value)) if min(abs(bound), abs(value)) > 0 else math.inf
+        warnings.warn(f"maximize_relu_network stopped at its {status.replace('_', ' ')} (time_limit={time_limit}) "
+                      f"before SCIP had any solution: returning the start x0 (value {value:.6g}, relative gap "
+                      f"{gap:.3g} to the bound {bound:.6g})", RuntimeWarning, stacklevel=3)
+        return ReluMilpResult(x=fallback[0].copy(), value=value, status=status, gap=gap, bound=bound)
     if model.getNSols() == 0:
         raise RuntimeError(f"SCIP reached its {status.replace('_', ' ')} (time_limit={time_limit}) before finding any "
                            f"feasible x; raise time_limit")

@@ -267,3 +267,38 @@ def test_an_infeasible_or_malformed_start_is_refused_by_name(x0, words):
     with pytest.raises((ValueError, TypeError), match=words) as info:
         solvers.maximize_relu_network(weights, biases, A_ub=np.ones((1, 3)), b_ub=np.array([2.0]), x0=x0)
     assert "x0" in str(info.value)
+
+
+def test_a_time_limit_with_a_start_always_returns_at_least_the_start():
+    """Review of issue 18: x0 was only a partial solution, so a short limit raised with no incumbent. Now the start
+    (or better) comes back whatever the limit, with a warning; the forced fallback path is checked exactly."""
+    rng = np.random.default_rng(1)
+    weights, biases = random_network(rng, 40, [64, 64])
+    x0 = np.zeros(40, dtype=np.int64)
+    f0 = forward(weights, biases, x0[None])[0]
+    for limit in (1e-3, 0.05):
+        with pytest.warns(RuntimeWarning):
+            res = solvers.maximize_relu_network(weights, biases, A_ub=np.ones((1, 40)), b_ub=np.array([10.0]),
+                                                x0=x0, time_limit=limit)
+        assert res.status == "time_limit" and res.value >= f0 - 1e-6 * max(1.0, abs(f0))
+        assert close(forward(weights, biases, res.x[None])[0], res.value) and res.x.sum() <= 10
+
+
+def test_the_start_fallback_on_a_forced_status():
+    from boundlab.solvers.relu_milp import _result
+
+    class NoSolution:  # SCIP stopped on its time limit before finding anything
+        def getStatus(self):
+            return "timelimit"
+
+        def getNSols(self):
+            return 0
+
+        def getDualbound(self):
+            return 4.0
+
+    with pytest.warns(RuntimeWarning, match="start x0"):
+        res = _result(NoSolution(), [], "(none)", 0.1, (np.array([1, 0]), 2.0))
+    assert res.x.tolist() == [1, 0] and res.value == 2.0 and res.bound == 4.0 and res.gap == 1.0
+    with pytest.raises(RuntimeError, match="time_limit"):
+        _result(NoSolution(), [], "(none)", 0.1)
