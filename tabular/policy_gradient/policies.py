@@ -45,42 +45,50 @@ class Softmax:
         return jax.nn.softmax(theta, axis=-1)
 
 
+class _LinearLocationScale:
+    """``a = s @ theta + width * e`` with ``e`` i.i.d. per action coordinate from a standard density; a subclass
+    names its width field (``_width``) and gives ``_log_density(u)`` (per coordinate) and ``_noise``."""
+
+    _width: str
+    discrete = False
+
+    def __post_init__(self):
+        name = self._width
+        object.__setattr__(self, name, check_real(getattr(self, name), name, low=0.0, low_open=True))
+
+    def log_prob(self, theta: jax.Array, s: jax.Array, a: jax.Array) -> jax.Array:
+        w = getattr(self, self._width)
+        return jnp.sum(self._log_density((a - s @ theta) / w) - jnp.log(w))
+
+    def sample(self, theta: jax.Array, s: jax.Array, key: jax.Array) -> jax.Array:
+        mean = s @ theta
+        return mean + getattr(self, self._width) * self._noise(key, mean.shape, mean.dtype)
+
+
 @dataclass(frozen=True)
-class LinearGaussian:
+class LinearGaussian(_LinearLocationScale):
     """``a ~ N(s @ theta, sigma^2 I)``: features ``s[k]``, ``theta[k, m]``, actions ``a[m]``; ``sigma`` fixed."""
 
     sigma: float = 1.0
-    discrete = False
+    _width = "sigma"
+    _noise = staticmethod(jax.random.normal)
 
-    def __post_init__(self):
-        object.__setattr__(self, "sigma", check_real(self.sigma, "sigma", low=0.0, low_open=True))
-
-    def log_prob(self, theta: jax.Array, s: jax.Array, a: jax.Array) -> jax.Array:
-        u = (a - s @ theta) / self.sigma
-        return jnp.sum(-0.5 * u**2 - jnp.log(self.sigma) - 0.5 * jnp.log(2 * jnp.pi))
-
-    def sample(self, theta: jax.Array, s: jax.Array, key: jax.Array) -> jax.Array:
-        mean = s @ theta
-        return mean + self.sigma * jax.random.normal(key, mean.shape, mean.dtype)
+    @staticmethod
+    def _log_density(u: jax.Array) -> jax.Array:
+        return -0.5 * u**2 - 0.5 * jnp.log(2 * jnp.pi)
 
 
 @dataclass(frozen=True)
-class LinearCauchy:
+class LinearCauchy(_LinearLocationScale):
     """``a ~ Cauchy(s @ theta, scale)`` independently per action coordinate; bounded score (module docstring)."""
 
     scale: float = 1.0
-    discrete = False
+    _width = "scale"
+    _noise = staticmethod(jax.random.cauchy)
 
-    def __post_init__(self):
-        object.__setattr__(self, "scale", check_real(self.scale, "scale", low=0.0, low_open=True))
-
-    def log_prob(self, theta: jax.Array, s: jax.Array, a: jax.Array) -> jax.Array:
-        u = (a - s @ theta) / self.scale
-        return jnp.sum(-jnp.log1p(u**2) - jnp.log(jnp.pi * self.scale))
-
-    def sample(self, theta: jax.Array, s: jax.Array, key: jax.Array) -> jax.Array:
-        mean = s @ theta
-        return mean + self.scale * jax.random.cauchy(key, mean.shape, mean.dtype)
+    @staticmethod
+    def _log_density(u: jax.Array) -> jax.Array:
+        return -jnp.log1p(u**2) - jnp.log(jnp.pi)
 
 
 @dataclass(frozen=True)
