@@ -1,0 +1,337 @@
+"""Action-wise similar MDPs and grouped RL (Li, Ju & Shroff, ICLR 2024): the model against its decomposition by a
+loop, Algorithm 1's kernels against slow references, the exact claims (delta = 0, singletons, refinement), the loss
+against the bound, the trade-off's U-shape and minimiser, and the selection methods."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boundlab import solvers
+from boundlab.bounds.grouping import (
+    _approximation_exact,
+    _approximation_fast,
+    _estimation_terms,
+    approximation_error,
+    grouping_bound,
+    grouping_check_rows,
+    grouping_loss,
+    grouping_trade_off,
+    select_grouping,
+    select_grouping_fast,
+    summarise_trade_off,
+    trade_off_verdicts,
+)
+from boundlab.tabular import FiniteMDP
+from boundlab.tabular._rng import next_uniform
+from boundlab.tabular.grouping import (
+    ActionGroupedMDP,
+    action_grouped_mdp,
+    action_grouped_mdps,
+    check_grouping,
+    group_policy,
+    grouped_rl,
+    grouping_of,
+    grouping_sizes,
+    lift,
+    nested_groupings,
+    plan_lifted,
+    sample_lifted,
+)
+
+
+def test_model_is_its_decomposition():
+    m = action_grouped_mdp(4, 7, 3, 0.7, 0, d=2)
+    for s in range(m.S):
+        for a in range(m.A):
+            k = m.groups[a]
+            P = m.P_bar[s, k] + m.delta * sum(m.phi[a, i] * (m.P_dir[s, k, i] - m.P_bar[s, k]) for i in range(m.d))
+            r = m.R_bar[s, k] + m.delta * sum(m.phi[a, i] * (m.R_dir[s, k, i] - m.R_bar[s, k]) for i in range(m.d))
+            np.testing.assert_allclose(m.P[s, a], P, atol=1e-12)
+            assert m.R[s, a] == pytest.approx(r, abs=1e-12)
+    assert isinstance(m.to_finite(), FiniteMDP) and m.to_finite().gamma == m.gamma
+    assert m.groups.tolist() == [0, 0, 0, 1, 1, 2, 2]
+    assert m.group_sizes.tolist() == [3, 2, 2]
+
+
+@given(action_grouped_mdps())
+def test_intra_group_difference_scale(m):
+    """Two actions of one group differ by at most delta in total variation and in reward."""
+    for k in range(m.K):
+        P, R = m.P[:, m.groups == k], m.R[:, m.groups == k]
+        tv = 0.5 * np.abs(P[:, :, None] - P[:, None]).sum(-1)
+        assert tv.max() <= m.delta + 1e-9
+        assert np.abs(R[:, :, None] - R[:, None]).max() <= m.delta + 1e-9
+
+
+def test_same_seed_same_model_and_loss():
+    a, b = action_grouped_mdp(5, 12, 3, 0.4, 7), action_grouped_mdp(5, 12, 3, 0.4, 7)
+    np.testing.assert_array_equal(a.P, b.P)
+    g = grouping_of(a, 6)
+    assert grouping_loss(a, g, 3, None, 11) == grouping_loss(b, g, 3, None, 11)
+
+
+def test_lift_is_the_group_mean():
+    m = action_grouped_mdp(3, 6, 2, 0.9, 1)
+    g = np.array([2, 0, 0, 2, 5, 5])
+    P_g, R_g = lift(m.P, m.R, g)
+    labels = check_grouping(g, 6)
+    for j in range(3):
+        np.testing.assert_allclose(P_g[:, j], m.P[:, labels == j].mean(1), atol=1e-12)
+        np.testing.assert_allclose(R_g[:, j], m.R[:, labels == j].mean(1), atol=1e-12)
+
+
+def _sample_reference(P, R, labels, n, seed_int, bernoulli):
+    """A plain loop with the kernel's SplitMix64 stream: action uniform in the group, next state by inverse cdf."""
+    S, G = P.shape[0], labels.max() + 1
+    members = [np.flatnonzero(labels == j) for j in range(G)]
+    counts, rsum, state = np.zeros((S, G, S)), np.zeros((S, G)), np.uint64(seed_int)
+
+    def next_uniform_(state):  # called from Python, the state comes back as an int: keep it uint64
+        state, u = next_uniform(state)
+        return np.uint64(state), u
+
+    for s in range(S):
+        for j in range(G):
+            for _ in range(n):
+                state, u = next_uniform_(state)
+                a = members[j][min(int(u * len(members[j])), len(members[j]) - 1)]
+                state, v = next_uniform_(state)
+                t = min(int(np.searchsorted(np.cumsum(P[s, a]), v, side="right")), S - 1)
+                counts[s, j, t] += 1
+                if bernoulli:
+                    state, w = next_uniform_(state)
+                    rsum[s, j] += w < R[s, a]
+                else:
+                    rsum[s, j] += R[s, a]
+    return counts / n, rsum / n
+
+
+@pytest.mark.parametrize("rewards", ["bernoulli", "mean"])
+def test_sampler_matches_reference(rewards):
+    m = action_grouped_mdp(4, 9, 3, 0.5, 2)
+    g = grouping_of(m, 3)
+    seed_int = int(np.random.default_rng(5).integers(2**63))
+    P_hat, R_hat = sample_lifted(m.P, m.R, g, 7, 5, rewards=rewards)
+    P_ref, R_ref = _sample_reference(m.P, m.R, g, 7, seed_int, rewards == "bernoulli")
+    np.testing.assert_allclose(P_hat, P_ref, atol=1e-12)
+    np.testing.assert_allclose(R_hat, R_ref, atol=1e-12)
+
+
+def test_sampler_is_unbiased():
+    """Many samples: the estimate is within 5 standard errors of the exact lifted model."""
+    m = action_grouped_mdp(3, 8, 2, 0.8, 3)
+    g = grouping_of(m, 4)
+    n = 20000
+    P_hat, R_hat = sample_lifted(m.P, m.R, g, n, 0)
+    P_g, R_g = lift(m.P, m.R, g)
+    assert np.all(np.abs(P_hat - P_g) <= 5 * np.sqrt(P_g * (1 - P_g) / n) + 1e-12)
+    assert np.all(np.abs(R_hat - R_g) <= 5 * np.sqrt(R_g * (1 - R_g) / n) + 1e-12)
+
+
+def test_planning_backups_and_exact():
+    m = action_grouped_mdp(5, 10, 5, 0.3, 4)
+    P_g, R_g = lift(m.P, m.R, m.groups)
+    V = np.zeros(m.S)
+    for _ in range(6):
+        Q = np.array([[R_g[s, j] + m.gamma * P_g[s, j] @ V for j in range(m.K)] for s in range(m.S)])
+        V = Q.max(1)
+    pol, Q6 = plan_lifted(P_g, R_g, m.gamma, 6)
+    np.testing.assert_allclose(Q6, Q, atol=1e-12)
+    exact, _ = plan_lifted(P_g, R_g, m.gamma, None)
+    assert np.array_equal(exact, solvers.policy_iteration(P_g, R_g, m.gamma).policy)
+    long, _ = plan_lifted(P_g, R_g, m.gamma, 400)
+    V_long = solvers.policy_evaluation(P_g, R_g, m.gamma, long).V
+    V_star = solvers.policy_iteration(P_g, R_g, m.gamma).V
+    np.testing.assert_allclose(V_long, V_star, atol=1e-8)
+
+
+@given(action_grouped_mdps(), st.integers(0, 2**16), st.integers(1, 5))
+def test_executing_a_group_policy_is_the_lifted_chain(m, seed, n):
+    """The loss is evaluated in the original MDP; the same policy evaluated in the exact lifted MDP agrees."""
+    g = grouping_of(m, m.K)
+    plan = grouped_rl(m, g, n, None, seed)
+    V = solvers.policy_evaluation(m.P, m.R, m.gamma, plan.pi).V
+    V_g = solvers.policy_evaluation(*lift(m.P, m.R, g), m.gamma, plan.policy_g).V
+    np.testing.assert_allclose(V, V_g, atol=1e-8)
+    assert np.allclose(group_policy(plan.policy_g, g).sum(1), 1.0)
+
+
+@given(action_grouped_mdps().map(lambda m: action_grouped_mdp(m.S, m.A, int(m.K), 0.0, 1, gamma=m.gamma)))
+def test_delta_zero_true_grouping_zero_approximation(m):
+    assert abs(approximation_error(m, m.groups)) <= 1e-9
+    assert _approximation_exact(m, m.groups) == pytest.approx(0.0, abs=1e-12)
+    assert grouping_loss(m, m.groups, np.inf) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_singletons_loss_vanishes_with_samples():
+    m = action_grouped_mdp(5, 8, 2, 0.8, 6, gamma=0.7)
+    single = np.arange(m.A)
+    assert grouping_loss(m, single, np.inf) == pytest.approx(0.0, abs=1e-9)
+    means = [np.mean([grouping_loss(m, single, n, None, s) for s in range(20)]) for n in (1, 30, 1000, 30000)]
+    assert means[-1] < 1e-3 and means[-1] < means[0] / 50
+
+
+@given(action_grouped_mdps(max_A=10), st.integers(0, 2**16))
+def test_refinement_never_lowers_the_lifted_optimum(m, seed):
+    """Argument: under the uniform lower-level policy a coarse group j splits into subgroups j_1..j_n; the refined
+    lifted MDP's stochastic policy that picks j_i with probability |j_i| / |j| plays every action of j with
+    probability 1 / |j|, the coarse action's distribution, so every coarse policy's value is attained by a refined
+    policy, and the refined optimum (over stochastic policies = over deterministic ones) is at least the coarse one."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, max(1, m.A // 2), m.A)
+    fine = coarse * m.A + rng.integers(0, 3, m.A)  # splits every coarse group at random
+    V_c = solvers.policy_iteration(*lift(m.P, m.R, coarse), m.gamma).V
+    V_f = solvers.policy_iteration(*lift(m.P, m.R, fine), m.gamma).V
+    assert np.all(V_f >= V_c - 1e-9)
+
+
+def test_nested_family_refines_and_values_grow():
+    m = action_grouped_mdp(5, 40, 4, 0.6, 8)
+    family = nested_groupings(m)
+    assert list(family) == sorted(family) and list(family)[0] == 1 and list(family)[-1] == m.A
+    grouping_list = list(family.values())
+    for coarse, fine in zip(grouping_list, grouping_list[1:]):
+        # each fine group lies inside one coarse group
+        assert all(len(np.unique(coarse[fine == j])) == 1 for j in np.unique(fine))
+    approx = [approximation_error(m, g) for g in grouping_list]
+    assert all(b <= a + 1e-9 for a, b in zip(approx, approx[1:]))
+    assert approx[-1] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("iterations", [None, 6, 12])
+def test_loss_never_exceeds_the_bound(iterations):
+    """With N large enough that the bound is below the trivial (hi - lo) / (1 - gamma), on 20 seeds each."""
+    m = action_grouped_mdp(4, 16, 4, 0.5, 9, gamma=0.5)
+    w = 1 / (1 - m.gamma)
+    judged = 0
+    for size in (4, 8, 16):
+        g = grouping_of(m, size)
+        for N in (3000, 30000):
+            bound = grouping_bound(m, g, N, iterations)
+            if bound.total >= w:
+                continue
+            judged += 1
+            losses = [grouping_loss(m, g, N, iterations, s) for s in range(20)]
+            assert max(losses) <= bound.total, (size, N, max(losses), bound)
+            assert min(losses) >= -1e-9
+    assert judged >= 4
+
+
+def test_bound_terms_move_the_right_way():
+    m = action_grouped_mdp(4, 16, 4, 0.5, 9, gamma=0.5)
+    fam = list(nested_groupings(m).values())
+    approx = [_approximation_exact(m, g) for g in fam]
+    assert all(b <= a + 1e-12 for a, b in zip(approx[m.K.bit_length() - 1:], approx[m.K.bit_length():]))
+    est = [_estimation_terms(m, G, 100, 5, 0.05) for G in (1, 4, 16)]
+    assert est[0][0] < est[1][0] < est[2][0] and est[0][1] == est[2][1] > 0
+
+
+def test_trade_off_is_u_shaped_and_its_minimiser_grows():
+    """The headline claim at a fixed total budget: loss against the number of groups (nested partitions) has an
+    interior, CI-separated minimum, and the minimiser at the largest budget is finer than at the smallest."""
+    m = action_grouped_mdp(6, 32, 4, 0.6, 1, gamma=0.5)
+    frame = grouping_trade_off(m, (300, 3000, 30000), seeds=range(16))
+    assert set(frame.columns) == {"budget", "m", "groups", "samples", "seed", "loss"}
+    assert (frame["samples"] * frame["groups"] * m.S <= frame["budget"]).all()
+    verdicts = trade_off_verdicts(summarise_trade_off(frame))
+    assert any(verdicts["u_shape"].values()), verdicts
+    assert verdicts["moves"], verdicts
+
+
+def test_exact_selection_minimises_the_bound_over_candidates():
+    m = action_grouped_mdp(5, 40, 4, 0.6, 3, gamma=0.5)
+    for budget, compute in ((2000, None), (50000, 20000)):
+        sel = select_grouping(m, budget, compute)
+        values = []
+        for size in grouping_sizes(m):
+            g = grouping_of(m, size)
+            G = g.max() + 1
+            N = budget // (m.S * G)
+            T = None if compute is None else compute // (m.S ** 2 * G)
+            if N >= 1 and (T is None or T >= 1):
+                values.append(grouping_bound(m, g, N, T).total)
+        assert sel.bound == pytest.approx(min(values), rel=1e-12)
+        assert m.S * (sel.grouping.max() + 1) * sel.samples <= budget
+
+
+@given(action_grouped_mdps(max_A=24, max_d=3))
+def test_fast_approximation_term_is_an_upper_bound(m):
+    for size in grouping_sizes(m):
+        assert _approximation_fast(m, size) >= _approximation_exact(m, grouping_of(m, size)) - 1e-9
+
+
+def test_fast_selection_is_near_optimal():
+    m = action_grouped_mdp(6, 64, 4, 0.6, 5, gamma=0.5)
+    for budget in (1000, 10000, 100000):
+        exact, fast = select_grouping(m, budget), select_grouping_fast(m, budget)
+        chosen = grouping_bound(m, fast.grouping, fast.samples).total
+        assert exact.bound <= chosen <= 1.5 * exact.bound
+        assert m.S * fast.m * fast.samples <= budget
+
+
+def test_check_rows():
+    rows = grouping_check_rows(quick=True)
+    assert {tuple(sorted(r)) for r in rows} == {("algorithm", "check", "detail", "instance", "verdict")}
+    assert all(r["verdict"] == "HELD" for r in rows), [r for r in rows if r["verdict"] != "HELD"]
+
+
+@pytest.mark.parametrize("call, err, match", [
+    (lambda: action_grouped_mdp(2.5, 4, 2, 0.1), TypeError, "S"),
+    (lambda: action_grouped_mdp(3, 4, 5, 0.1), ValueError, "groups"),
+    (lambda: action_grouped_mdp(3, 4, 2, 1.5), ValueError, "delta"),
+    (lambda: action_grouped_mdp(3, 4, 2, "0.5"), TypeError, "delta"),
+    (lambda: action_grouped_mdp(3, 4, np.array([0.0, 1, 1, 0]), 0.1), TypeError, "groups"),
+    (lambda: action_grouped_mdp(3, 4, np.array([0, 1, 1]), 0.1), ValueError, "groups"),
+    (lambda: action_grouped_mdp(3, 4, 2, 0.1, gamma=1.0), ValueError, "gamma"),
+    (lambda: action_grouped_mdp(3, 4, 2, 0.1, d=0), ValueError, "d"),
+    (lambda: action_grouped_mdp(3, 4, 2, 0.1, concentration=0.0), ValueError, "concentration"),
+])
+def test_bad_generator_input(call, err, match):
+    with pytest.raises(err, match=match):
+        call()
+
+
+def _parts(m):
+    return dict(P_bar=m.P_bar, R_bar=m.R_bar, P_dir=m.P_dir, R_dir=m.R_dir, phi=m.phi, groups=m.groups,
+                delta=m.delta, gamma=m.gamma)
+
+
+@pytest.mark.parametrize("change, err, match", [
+    (dict(phi=np.full((4, 1), 0.7) * [[1], [1], [1], [2]]), ValueError, r"phi\[3\]"),
+    (dict(phi=-np.ones((4, 1))), ValueError, "phi"),
+    (dict(groups=np.array([0, 0, 0, 0])), ValueError, "every label"),
+    (dict(groups=np.array([0, 1, 2, 1])), ValueError, "every label"),
+    (dict(R_bar=np.full((3, 2), 1.5)), ValueError, r"R_bar\[0, 0\]"),
+    (dict(P_bar=np.full((3, 2, 3), 0.5)), ValueError, "P_bar"),
+    (dict(P_dir=np.full((3, 2, 2, 3), 1 / 3)), ValueError, "P_dir must have shape"),
+    (dict(R_dir=np.array([[[1j]] * 2] * 3)), TypeError, "R_dir"),
+    (dict(delta=True), TypeError, "delta"),
+])
+def test_bad_model_input(change, err, match):
+    m = action_grouped_mdp(3, 4, 2, 0.1, 0)
+    with pytest.raises(err, match=match):
+        ActionGroupedMDP(**{**_parts(m), **change})
+
+
+@pytest.mark.parametrize("call, err, match", [
+    (lambda m: grouping_loss(m, np.zeros(6), 3), TypeError, "grouping"),
+    (lambda m: grouping_loss(m, np.zeros(5, dtype=int), 3), ValueError, "grouping"),
+    (lambda m: grouping_loss(m, -np.ones(6, dtype=int), 3), ValueError, "grouping"),
+    (lambda m: grouping_loss(m, m.groups, 2.5), TypeError, "samples"),
+    (lambda m: grouping_loss(m, m.groups, 0), ValueError, "samples"),
+    (lambda m: grouping_loss(m, m.groups, 3, 0), ValueError, "iterations"),
+    (lambda m: grouping_loss(m, m.groups, 3, 2.0), TypeError, "iterations"),
+    (lambda m: grouping_loss(m.to_finite(), m.groups, 3), TypeError, "model"),
+    (lambda m: grouping_bound(m, m.groups, 3, delta=1.0), ValueError, "delta"),
+    (lambda m: grouped_rl(m, m.groups, 3, rewards="gauss"), ValueError, "rewards"),
+    (lambda m: select_grouping(m, 2), ValueError, "sample_budget"),
+    (lambda m: select_grouping(m, 2.0), TypeError, "sample_budget"),
+    (lambda m: select_grouping_fast(m, 1000, 1.5), TypeError, "compute_budget"),
+    (lambda m: grouping_of(m, 5), ValueError, "m"),
+    (lambda m: grouping_trade_off(m, [100.0]), TypeError, "budgets"),
+])
+def test_bad_call_input(call, err, match):
+    m = action_grouped_mdp(3, 6, 2, 0.4, 0)
+    with pytest.raises(err, match=match):
+        call(m)
