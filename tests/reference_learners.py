@@ -349,3 +349,75 @@ def lsvi_ucb(env_arrays, K, phi, beta, lam=1.0):
             s = s2
         returns.append(total)
     return np.array(policies), np.array(starts), np.array(returns), np.array(qs)
+
+
+def actor_critic(env_arrays, K, phi, beta, eta, switch_ratio=2.0, lam=1.0, behaviour=None, N_off=0):
+    """Tan, Fan & Wei 2025 as reconstructed in ``tabular/learners/actor_critic.py``, written out: regressions over
+    the list of past transitions with an explicit inverse (recomputed only at switches), the switch test on
+    ``slogdet`` of the explicit ``Lambda_h``, the actor as a product of exponential weights, its draws by inverse
+    CDF. Returns ``(policies, starts, returns, critics, actors, switches)``."""
+    S, A, H = env_arrays.S, env_arrays.A, env_arrays.H
+    d = phi.shape[2]
+    stream = Stream(env_arrays.seed)
+    env = Env(env_arrays, stream)
+    data = [[] for _ in range(H)]  # (s, a, r, s')
+
+    def draw(probs):
+        pol = np.zeros((H, S), dtype=int)
+        for h in range(H):
+            for s in range(S):
+                u, c, pol[h, s] = stream.uniform(), 0.0, A - 1
+                for a in range(A):
+                    c += probs[h][s][a]
+                    if u < c:
+                        pol[h, s] = a
+                        break
+        return pol
+
+    def play(pol):
+        s = env.initial()
+        start, total = s, 0.0
+        for h in range(H):
+            a = pol[h, s]
+            r = env.reward(h, s, a)
+            total += r
+            s2 = env.step(h, s, a)
+            data[h].append((s, a, r, s2))
+            s = s2
+        return start, total
+
+    def gram(h):
+        return lam * np.eye(d) + sum((np.outer(phi[s, a], phi[s, a]) for s, a, _, _ in data[h]), np.zeros((d, d)))
+
+    if behaviour is None:
+        behaviour = np.full((H, S, A), 1.0 / A)
+    for _ in range(N_off):
+        play(draw(behaviour))
+    policies, starts, returns, critics, actors, switches = [], [], [], [], [], []
+    weights, at_switch, Q = None, [0.0] * H, None
+    for k in range(K):
+        logdets = [np.linalg.slogdet(gram(h))[1] for h in range(H)]
+        if k == 0 or max(logdets[h] - at_switch[h] for h in range(H)) > math.log(switch_ratio) + 1e-9:
+            at_switch = logdets
+            Q = np.zeros((H + 1, S, A))
+            for h in reversed(range(H)):
+                Lam_inv = np.linalg.inv(gram(h))
+                rhs = sum((phi[s, a] * (r + Q[h + 1, s2].max()) for s, a, r, s2 in data[h]), np.zeros(d))
+                w = Lam_inv @ rhs
+                for s in range(S):
+                    for a in range(A):
+                        f = phi[s, a]
+                        Q[h, s, a] = min(w @ f + beta * math.sqrt(f @ Lam_inv @ f), H)
+            weights = np.ones((H, S, A))  # the reset: uniform
+            switches.append(k)
+        probs = weights / weights.sum(axis=2, keepdims=True)
+        critics.append(Q[:H].copy())
+        actors.append(probs)
+        pol = draw(probs)
+        policies.append(pol)
+        start, total = play(pol)
+        starts.append(start)
+        returns.append(total)
+        weights = probs * np.exp(eta * Q[:H])  # pi <- pi exp(eta f), normalised at the next episode
+    return (np.array(policies), np.array(starts), np.array(returns), np.array(critics), np.array(actors),
+            np.array(switches))

@@ -9,7 +9,8 @@ One vocabulary for the knobs: every optimism-based learner (UCBVI-CH/BF, MVP, UC
 ``bonus_scale`` (the bonus is ``bonus_scale`` times the paper's, with the absolute constants a paper leaves free set
 to documented defaults; 1, the default, is where the theorem holds) and ``delta`` (the confidence level; the
 Q-learning and LSVI-UCB papers call it ``p``). Learner-specific extras keep their papers' names (PSRL's ``alpha0``,
-eps-greedy's ``epsilon``, LSVI-UCB's ``phi`` and ``lam``). Each learner's ``params`` attribute lists its keyword
+eps-greedy's ``epsilon``, LSVI-UCB's ``phi`` and ``lam``, the actor-critic's ``eta``, ``switch_ratio``, ``N_off``,
+``behaviour``). Each learner's ``params`` attribute lists its keyword
 parameters (:class:`Param`: name, default, meaning, source); ``bounds.learner_params(name)`` returns it. The old
 names ``p``, ``c``, ``c1``, ``c2`` are accepted for one release with a ``DeprecationWarning``.
 
@@ -22,6 +23,7 @@ is checked (type and range) and bad values are refused, naming the parameter.
 """
 
 from ._common import LearnerRun, Param
+from .actor_critic import ActorCriticRun, ac_hybrid, ac_hybrid_pessimistic, ac_optimistic
 from .greedy import eps_greedy, greedy
 from .lsvi_ucb import lsvi_ucb
 from .mvp import mvp
@@ -29,5 +31,5 @@ from .psrl import psrl
 from .qlearning import ucb_b, ucb_h
 from .ucbvi import ucbvi_bf, ucbvi_ch
 
-__all__ = ["LearnerRun", "Param", "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf",
-           "ucbvi_ch"]
+__all__ = ["ActorCriticRun", "LearnerRun", "Param", "ac_hybrid", "ac_hybrid_pessimistic", "ac_optimistic",
+           "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf", "ucbvi_ch"]

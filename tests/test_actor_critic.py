@@ -1,0 +1,205 @@
+"""The optimistic actor-critic (Tan, Fan & Wei 2025; tabular/learners/actor_critic.py): step-for-step agreement with
+the plain reference, optimism of the critic, the switch count, valid actors, c*_off, the combination lock, bad
+input."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import reference_learners as ref
+from boundlab import solvers, tabular
+from boundlab.bounds import regret_of_run
+from boundlab.tabular.learners import _common
+from boundlab.tabular.learners.actor_critic import (ac_hybrid, ac_hybrid_pessimistic, ac_optimistic, actor_regret,
+                                                    behaviour_probs, concentrability, default_eta,
+                                                    one_hot_features, occupancy, switch_bound)
+from boundlab.tabular.lock import combination_lock
+from conftest import episodic
+
+
+def model_from(drawn, noise=None):
+    P, R, H = drawn
+    return tabular.EpisodicMDP(P, R, H, initial=np.full(np.shape(R)[-2], 1.0 / np.shape(R)[-2]), reward_noise=noise)
+
+
+def assert_same(run, reference):
+    policies, starts, returns, critics, actors, switches = reference
+    assert np.array_equal(run.switches, switches)
+    assert np.array_equal(run.policies, policies)
+    assert np.array_equal(run.starts, starts)
+    assert np.allclose(run.returns, returns, rtol=0, atol=1e-12)
+    assert np.allclose(run.q_values, critics, rtol=1e-7, atol=1e-9)
+    assert np.allclose(run.actor, actors, rtol=1e-7, atol=1e-12)
+
+
+# --- the Numba kernel equals the plain reference, step for step ------------------------------------------------------
+
+@settings(max_examples=8, deadline=None)
+@given(episodic(max_S=4, max_A=3, max_H=4), st.sampled_from([None, "bernoulli"]), st.integers(0, 6),
+       st.sampled_from([0.0, 0.05, 1.0]), st.integers(0, 2**31))
+def test_tabular_matches_reference(drawn, noise, N_off, scale, seed):
+    model = model_from(drawn, noise)
+    K = 30
+    rng = np.random.default_rng(seed)
+    behaviour = rng.dirichlet(np.ones(model.A), size=(model.H, model.S))
+    run = ac_hybrid(model, K, seed, N_off=N_off, behaviour=behaviour, bonus_scale=scale, record_q=True, eta=0.3)
+    env = _common.interaction(model, seed)
+    phi = one_hot_features(model.S, model.A)
+    beta = scale * phi.shape[2] * model.H * math.sqrt(math.log(2 * phi.shape[2] * K * model.H / 0.1))
+    assert_same(run, ref.actor_critic(env, K, phi, beta, 0.3, behaviour=behaviour, N_off=N_off))
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(2, 4), st.integers(1, 3), st.integers(2, 3), st.integers(1, 4), st.integers(0, 2**31))
+def test_linear_matches_reference(S, A, d, H, seed):
+    lin = tabular.random_linear_mdp(S, A, d, H, seed=seed)
+    K = 25
+    run = ac_optimistic(lin, K, seed, bonus_scale=0.05, record_q=True)
+    env = _common.interaction(lin.to_episodic(), seed)
+    beta = 0.05 * d * H * math.sqrt(math.log(2 * d * K * H / 0.1))
+    eta = default_eta(A, H, K, switch_bound(d, H, K, 1.0, 2.0, float(np.linalg.norm(lin.phi, axis=2).max())))
+    assert_same(run, ref.actor_critic(env, K, lin.phi, beta, eta))
+
+
+def test_pessimistic_variant_is_the_hybrid_without_bonus():
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=4, A=2, seed=3).to_arrays(), H=4)
+    a = ac_hybrid_pessimistic(model, 200, 5, N_off=20, record_q=True)
+    b = ac_hybrid(model, 200, 5, N_off=20, bonus_scale=0.0, record_q=True)
+    assert np.array_equal(a.policies, b.policies) and np.array_equal(a.q_values, b.q_values)
+
+
+def test_reproducible_and_seed_sensitive():
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=5, A=2, seed=1).to_arrays(), H=5)
+    a, b, c = (ac_optimistic(model, 300, s, bonus_scale=0.05) for s in (7, 7, 8))
+    assert np.array_equal(a.policies, b.policies) and np.array_equal(a.returns, b.returns)
+    assert not np.array_equal(a.returns, c.returns)
+
+
+# --- the key lemma: the critic is optimistic at every episode --------------------------------------------------------
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 3), st.integers(2, 3), st.integers(2, 3), st.integers(0, 2**31))
+def test_critic_optimistic_at_every_episode(S, A, H, seed):
+    """``max_a f_1(s, a) >= V*_1(s)`` for every start ``s`` and episode, with the theorem's constant (bonus_scale 1,
+    delta 0.1) on drawn linear MDPs (d = 2) and tabular MDPs (one-hot). The critic must lie below its clip ``H``
+    somewhere by the last episode, or the check would be vacuous."""
+    lin = tabular.random_linear_mdp(S, A, 2, H, seed=seed)
+    tab = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=min(S, 2), A=2, seed=seed).to_arrays(), H=2)
+    for model, K in ((lin, 1500), (tab, 4000)):
+        run = ac_optimistic(model, K, seed, record_q=True)
+        epi = model.to_episodic() if isinstance(model, tabular.LinearMDP) else model
+        V_star = solvers.backward_induction(epi.P, epi.R, epi.H).V[0]
+        f1 = run.q_values[:, 0].max(axis=2)  # (K, S)
+        assert (f1 - V_star[None] >= -1e-9).all(), f"optimism violated by {(V_star[None] - f1).max():.3g}"
+        assert (run.q_values[-1] < epi.H - 1e-6).any(), "critic clipped everywhere: the check says nothing"
+
+
+# --- rare switching and the actor -------------------------------------------------------------------------------------
+
+def test_switch_count_grows_like_log_K_and_actors_are_distributions():
+    """Switches <= switch_bound (the determinant-doubling count) at every K; the count fits a + b log K (R^2 >= 0.9)
+    and grows by far less than K; every actor row is a distribution, and the actor is uniform right after a switch."""
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=4, A=3, seed=2).to_arrays(), H=3)
+    d = model.S * model.A
+    Ks = np.array([250, 500, 1000, 2000, 4000, 8000])
+    counts = []
+    for K in Ks:
+        run = ac_optimistic(model, int(K), 1, bonus_scale=0.05, record_q=K <= 1000)
+        counts.append(len(run.switches))
+        assert run.switches[0] == 0 and len(run.switches) <= switch_bound(d, model.H, int(K))
+        if run.actor is not None:
+            assert (run.actor >= 0).all() and np.allclose(run.actor.sum(axis=3), 1.0, atol=1e-12)
+            assert np.allclose(run.actor[run.switches], 1.0 / model.A)
+    fit = np.polyfit(np.log(Ks), counts, 1)
+    residual = np.asarray(counts) - np.polyval(fit, np.log(Ks))
+    r2 = 1 - residual.var() / np.var(counts)
+    assert fit[0] > 0 and r2 >= 0.9, (counts, r2)
+    assert counts[-1] / counts[0] < 0.2 * Ks[-1] / Ks[0]
+
+
+def test_actor_regret_matches_the_drawn_policies_on_average():
+    """The regret of the drawn deterministic policies is an unbiased estimate of the actors' exact regret."""
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=3, A=3, seed=4).to_arrays(), H=3)
+    run = ac_optimistic(model, 4000, 3, bonus_scale=0.05, record_q=True)
+    exact, drawn = actor_regret(model, run), regret_of_run(model, run)
+    se = drawn.std() / math.sqrt(len(drawn))
+    assert abs(drawn.mean() - exact.mean()) <= 4 * se + 1e-12
+
+
+# --- c*_off and the occupancy --------------------------------------------------------------------------------------
+
+def test_occupancy_and_concentrability_by_enumeration():
+    S, A, H = 2, 2, 3
+    model = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=S, A=A, seed=5).to_arrays(), H=H, initial=np.array([.3, .7]))
+    pi = np.random.default_rng(0).dirichlet(np.ones(A), size=(H, S))
+    brute = np.zeros((H, S, A))
+    for path in itertools.product(range(2), repeat=2 * H):  # (s_0, a_0, ..., s_{H-1}, a_{H-1}); S = A = 2
+        s, a = path[0::2], path[1::2]
+        p = model.initial[s[0]] * np.prod([pi[h, s[h], a[h]] for h in range(H)])
+        p *= np.prod([model.P[s[h], a[h], s[h + 1]] for h in range(H - 1)])
+        for h in range(H):
+            brute[h, s[h], a[h]] += p
+    assert np.allclose(occupancy(model, pi), brute)
+    pi_star = solvers.backward_induction(model.P, model.R, H).policy
+    d_star = occupancy(model, np.asarray(pi_star, dtype=np.int64))
+    mu = occupancy(model, None)
+    assert math.isclose(concentrability(model), (d_star[d_star > 0] / mu[d_star > 0]).max())
+    assert concentrability(model, np.asarray(pi_star, dtype=np.int64)) == pytest.approx(1.0)
+    never = np.zeros((H, S), dtype=np.int64) + (1 - np.asarray(pi_star)[0, 0])
+    assert concentrability(model, never) == math.inf
+
+
+# --- the combination lock -------------------------------------------------------------------------------------------
+
+def test_lock():
+    m = combination_lock(6, 3, seed=1)
+    V = solvers.backward_induction(m.P, m.R, m.H).V[0]
+    assert V[0] == pytest.approx(1.0) and V[1] == pytest.approx(0.5)
+    code = m.P[:, 0, :, 0].argmax(axis=1)
+    assert (m.P[np.arange(6), 0, code, 0] == 1).all() and m.P[:, 0, :, 0].sum() == 6
+    assert m.R[-1, 0].argmax() == code[-1] and m.R[:-1, 0].max() == 0
+    uniform = occupancy(m, None)
+    assert uniform[-1, 0].sum() == pytest.approx(3.0**-5)
+
+
+# --- bad input ------------------------------------------------------------------------------------------------------
+
+MODEL = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=3, A=2, seed=0).to_arrays(), H=3)
+
+
+@pytest.mark.parametrize("learner, kwargs, error, match", [
+    (ac_hybrid, dict(N_off=-1), ValueError, "N_off"),
+    (ac_hybrid, dict(N_off=2.5), TypeError, "N_off"),
+    (ac_hybrid, dict(behaviour=np.ones((3, 3, 2))), ValueError, "behaviour"),
+    (ac_hybrid, dict(behaviour=np.zeros((3, 4), dtype=int)), ValueError, "behaviour"),
+    (ac_hybrid, dict(behaviour=np.full((3, 3), 2)), ValueError, "behaviour"),
+    (ac_hybrid, dict(behaviour=np.full((3, 3), 0.5)), ValueError, "behaviour"),
+    (ac_hybrid, dict(behaviour=np.zeros(3)), TypeError, "behaviour"),
+    (ac_optimistic, dict(eta=-0.1), ValueError, "eta"),
+    (ac_optimistic, dict(eta="0.1"), TypeError, "eta"),
+    (ac_optimistic, dict(switch_ratio=1.0), ValueError, "switch_ratio"),
+    (ac_optimistic, dict(bonus_scale=-1.0), ValueError, "bonus_scale"),
+    (ac_optimistic, dict(delta=1.0), ValueError, "delta"),
+    (ac_optimistic, dict(lam=0.0), ValueError, "lam"),
+    (ac_optimistic, dict(phi=np.ones((3, 3, 2))), ValueError, "phi"),
+    (ac_optimistic, dict(phi=np.full((3, 2, 2), np.nan)), ValueError, "phi"),
+    (ac_hybrid_pessimistic, dict(record_q=1), TypeError, "record_q"),
+])
+def test_bad_input(learner, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        learner(MODEL, 5, 0, **kwargs)
+
+
+def test_bad_model_and_episodes():
+    with pytest.raises(TypeError, match="model"):
+        ac_optimistic(tabular.dirichlet_mdp(S=3, A=2, seed=0), 5, 0)
+    with pytest.raises(TypeError, match="K"):
+        ac_optimistic(MODEL, 5.0, 0)
+    with pytest.raises(ValueError, match="distractor"):
+        combination_lock(4, 2, distractor=1.0)
+    with pytest.raises(ValueError, match="behaviour"):
+        behaviour_probs(np.full((3, 3, 2), 0.7), 3, 2, 3)
