@@ -1,4 +1,11 @@
-"""Names of the learners that ``measure_regret`` and ``sweep`` run, and how a learner travels to a worker."""
+"""Names of the algorithms that ``measure_regret``, ``measure_gap`` and ``sweep`` run, their kind, and how a learner
+travels to a worker.
+
+Two kinds share one registry (:func:`algorithms` lists both): regret learners (``fn(model, K, seed, **params) ->
+LearnerRun``, measured by ``measure_regret``) and the policy-gradient methods of Fatkhullin et al. (ICML 2023) whose
+optimality gap ``measure_gap`` measures (:data:`GAP_ALGORITHMS`; :func:`kind` tells them apart). A gap method is
+registered as a light function ``fn(problem, iterations, seeds, *, gamma_0, theta0=None) -> DataFrame`` that calls
+``measure_gap``, so importing the registry does not import JAX."""
 
 from __future__ import annotations
 
@@ -9,6 +16,34 @@ from typing import Callable
 from boundlab import bandits
 from boundlab.tabular import learners
 from boundlab.tabular.learners import Param
+
+#: The policy-gradient methods ``measure_gap`` runs, by name (the paper's order; the last is its normalised-momentum
+#: ablation).
+GAP_ALGORITHMS = ("vanilla-pg", "n-pg-igt", "harpg", "n-harpg", "n-pg-momentum")
+KINDS = ("regret", "gap")
+
+
+def _gap_method(name: str) -> Callable:
+    """The registry entry of the policy-gradient method ``name``: ``measure_gap(name, ...)`` with ``kind = "gap"``
+    and its parameter list."""
+    def run(problem, iterations: int, seeds=(0,), *, gamma_0: float, theta0=None):
+        from .gap import measure_gap
+
+        return measure_gap(name, problem, iterations, seeds, gamma_0=gamma_0, theta0=theta0)
+
+    run.__name__ = run.__qualname__ = name.replace("-", "_")
+    run.__doc__ = f"``measure_gap({name!r}, problem, iterations, seeds, gamma_0=..., theta0=...)``."
+    run.kind = "gap"
+    source = ("Fatkhullin, Barakat, Kireeva & He (ICML 2023), Theorem 1 (N-PG-IGT: gamma_t ~ 1/t) / Theorem 2 "
+              "((N)-HARPG: gamma_t ~ t^-1/2, 1/t); the constant is left free there and tuned in their experiments; "
+              "vanilla-pg and n-pg-momentum: the authors' code's schedules")
+    run.params = [
+        Param("gamma_0", inspect.Parameter.empty, "step-size constant of the schedule gamma_t = gamma_0 f(t) "
+              "(tabular.policy_gradient.schedule); no default: the paper tunes it per problem", source),
+        Param("theta0", None, "the start theta_0 (default zeros: the uniform softmax policy, or the Cauchy policy "
+              "centred at 0)", "Algorithms 1-2 (theta_0 is an input)"),
+    ]
+    return run
 
 _REGISTRY: dict[str, Callable] = {
     "ucbvi-ch": learners.ucbvi_ch,
@@ -23,12 +58,23 @@ _REGISTRY: dict[str, Callable] = {
     "ucb1": bandits.ucb1,
     "kl-ucb": bandits.kl_ucb,
     "thompson": bandits.thompson,
+    **{name: _gap_method(name) for name in GAP_ALGORITHMS},
 }
 
 
-def algorithms() -> list[str]:
-    """The registered learner names."""
-    return sorted(_REGISTRY)
+def algorithms(kind: str | None = None) -> list[str]:
+    """The registered names: all of them, or those of one ``kind`` (``"regret"``: learners for ``measure_regret``;
+    ``"gap"``: policy-gradient methods for ``measure_gap``)."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)} or None, got {kind!r}")
+    return sorted(n for n, f in _REGISTRY.items() if kind is None or getattr(f, "kind", "regret") == kind)
+
+
+def kind(algorithm: str | Callable) -> str:
+    """``"regret"`` (a learner, measured by ``measure_regret``) or ``"gap"`` (a policy-gradient method, measured by
+    ``measure_gap``) for a registered name or function; a function registered nowhere is a learner unless it carries
+    ``kind = "gap"``."""
+    return getattr(resolve(algorithm)[1], "kind", "regret")
 
 
 def learner(name: str) -> Callable:
@@ -77,6 +123,20 @@ def resolve(algorithm: str | Callable) -> tuple[str, Callable]:
         names = [n for n, f in _REGISTRY.items() if f is algorithm]
         return (names[0] if len(names) == 1 else getattr(algorithm, "__name__", type(algorithm).__name__)), algorithm
     return algorithm, learner(algorithm)
+
+
+_MEASURE = {"regret": "bounds.measure_regret (a regret learner)", "gap": "bounds.measure_gap (a policy-gradient "
+            "method: optimality gap J* - J(theta_t))"}
+
+
+def resolve_kind(algorithm: str | Callable, wanted: str, caller: str) -> tuple[str, Callable]:
+    """:func:`resolve`, refusing an algorithm of the other kind with a ``ValueError`` that names the function which
+    measures it."""
+    label, fn = resolve(algorithm)
+    have = getattr(fn, "kind", "regret")
+    if have != wanted:
+        raise ValueError(f"algorithm {label!r} is of kind {have!r}, which {caller} does not run: use {_MEASURE[have]}")
+    return label, fn
 
 
 class Portable:

@@ -16,7 +16,7 @@ from boundlab.tabular import EpisodicMDP, LinearMDP
 from boundlab.tabular.learners import LearnerRun
 
 from .executors import run_all
-from .registry import Portable, resolve
+from .registry import Portable, resolve_kind
 
 
 def optimal_values(model: EpisodicMDP | LinearMDP) -> np.ndarray:
@@ -122,7 +122,7 @@ def measure_regret(algorithm: str | Callable, model: EpisodicMDP | LinearMDP, ep
     Returns a DataFrame with columns ``seed, episode, regret, return``: ``regret`` is the exact regret of the policy
     committed to in that episode, from that episode's initial state; ``return`` the realised return.
     """
-    label, fn = resolve(algorithm)
+    label, fn = resolve_kind(algorithm, "regret", "measure_regret")
     check_model(model)
     episodes, seeds = check_episodes(episodes), check_seeds(seeds)
     V_star = optimal_values(model)  # once for all seeds

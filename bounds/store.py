@@ -10,6 +10,11 @@ real output (``benchmarks/store.py``) it gives about 5 bytes per episode against
 layout; byte shuffling or XOR-delta coding made it larger (regrets repeat whole 8-byte values, which zlib finds
 as they are), and lzma saved a further 18% at four times zlib's encoding and decoding time.
 
+Gap runs (the policy-gradient methods of ``bounds.measure_gap``) live in a second table, ``gap_runs``, keyed by the
+same ``KEY`` (``episodes`` holds the iterations ``T``), with the per-iteration ``trajectories`` and ``gap`` (``T + 1``
+values each, iteration 0 the start) packed the same way. It is created by the first gap run written
+(:meth:`Store.add_gap`), so an older store opens unchanged and reads as holding no gap runs.
+
 A store written by the per-episode layout (an ``episodes`` table with one row per episode) is converted on open,
 in one transaction. Its runs had no model hash; they get ``model = ""``: ``frame()`` still reads them, but no sweep's
 content key matches them, so a sweep re-runs them.
@@ -39,6 +44,11 @@ _RUNS = f"""CREATE TABLE runs (
     algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
     episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, regret BLOB NOT NULL,
     return BLOB NOT NULL, PRIMARY KEY ({', '.join(KEY)}))"""
+_GAP_ARRAYS = ("trajectories", "gap")
+_GAP_RUNS = f"""CREATE TABLE IF NOT EXISTS gap_runs (
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
+    episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, trajectories BLOB NOT NULL,
+    gap BLOB NOT NULL, PRIMARY KEY ({', '.join(KEY)}))"""
 _F8 = np.dtype("<f8")
 
 
@@ -83,14 +93,17 @@ def _unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype=_F8)
 
 
-def _run_row(key: tuple, episode, regret, ret, seconds: float) -> tuple:
-    """The ``runs`` row of one run, after checking that its episodes are ``1..episodes`` and its values real."""
+def _run_row(key: tuple, episode, regret, ret, seconds: float, *, start: int = 1, index: str = "episode",
+             names: tuple[str, str] = _ARRAYS) -> tuple:
+    """The row of one run, after checking that its ``index`` runs ``start..episodes`` (``runs``: episodes from 1;
+    ``gap_runs``: iterations from 0) and its values are real."""
     n = key[KEY.index("episodes")]
     episode = np.asarray(episode)
-    if episode.dtype.kind not in "iu" or not np.array_equal(episode, np.arange(1, n + 1)):
-        raise ValueError(f"run {key}: episode must be the integers 1..{n} in order (the key's episodes)")
+    if episode.dtype.kind not in "iu" or not np.array_equal(episode, np.arange(start, n + 1)):
+        raise ValueError(f"run {key}: {index} must be the integers {start}..{n} in order (the key's episodes)")
+    n += 1 - start
     arrays = []
-    for name, values in zip(_ARRAYS, (regret, ret)):
+    for name, values in zip(names, (regret, ret)):
         values = np.asarray(values)
         if values.dtype.kind not in "iuf" or values.shape != (n,):
             raise ValueError(f"run {key}: {name} must be {n} real numbers, got dtype {values.dtype} "
@@ -190,34 +203,71 @@ class Store:
         """The stored episodes as a DataFrame (the ``KEY`` columns, then ``episode, regret, return``), sorted by key
         and episode: all of them, or those of the runs whose full ``keys`` are given (read through the primary-key
         index, so the cost does not grow with the rest of the store; keys not stored are skipped)."""
-        select = f"SELECT {', '.join(f'runs.{c}' for c in (*KEY, *_ARRAYS))}"
-        order = f"ORDER BY {', '.join(f'runs.{c}' for c in KEY)}"
+        return _frame(self._rows("runs", _ARRAYS, keys))
+
+    def gap_done(self) -> set[tuple]:
+        """Keys of the finished gap runs (``episodes`` = iterations)."""
         with self._connect() as con:
-            if keys is None:
-                rows = con.execute(f"{select} FROM runs {order}").fetchall()
-            else:
-                wanted = {_check_key(k, f"keys[{n}]") for n, k in enumerate(keys)}
-                con.execute("DROP TABLE IF EXISTS temp.wanted")  # left by an earlier call on a held connection
-                con.execute(f"CREATE TEMP TABLE wanted ({', '.join(KEY)})")
-                con.executemany(f"INSERT INTO wanted VALUES ({', '.join('?' * len(KEY))})", wanted)
-                rows = con.execute(f"{select} FROM wanted JOIN runs USING ({', '.join(KEY)}) {order}").fetchall()
-        return _frame(rows)
+            if not _has_gap_table(con):
+                return set()
+            return set(con.execute(f"SELECT {', '.join(KEY)} FROM gap_runs"))
+
+    def add_gap(self, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
+        """Commit one finished gap run: its key (``episodes`` = iterations ``T``), ``seconds`` and the
+        ``iteration, trajectories, gap`` columns of ``frame`` (iterations ``0..T``; one seed of a
+        ``measure_gap`` frame), in one transaction; creates the ``gap_runs`` table if missing. A key already stored
+        is left as it is."""
+        key = _check_key(key, "key")
+        row = _run_row(key, frame["iteration"], frame["trajectories"], frame["gap"], seconds, start=0,
+                       index="iteration", names=_GAP_ARRAYS)
+        with self._connect() as con:
+            con.execute(_GAP_RUNS)
+            con.execute(f"INSERT OR IGNORE INTO gap_runs VALUES ({', '.join('?' * (len(KEY) + 3))})", row)
+
+    def gap_frame(self, keys: Iterable[tuple] | None = None) -> pd.DataFrame:
+        """The stored gap runs as a DataFrame (the ``KEY`` columns, then ``iteration, trajectories, gap``, as
+        ``measure_gap`` returns them), sorted by key and iteration: all, or those whose full ``keys`` are given
+        (keys not stored are skipped; a store without gap runs gives no rows)."""
+        return _frame(self._rows("gap_runs", _GAP_ARRAYS, keys), _GAP_ARRAYS, start=0, index="iteration")
+
+    def _rows(self, table: str, arrays: tuple[str, ...], keys: Iterable[tuple] | None) -> list[tuple]:
+        """The rows (key fields, then ``arrays``) of ``table``, all or those of ``keys``, sorted by key."""
+        select = f"SELECT {', '.join(f'{table}.{c}' for c in (*KEY, *arrays))}"
+        order = f"ORDER BY {', '.join(f'{table}.{c}' for c in KEY)}"
+        wanted = None if keys is None else {_check_key(k, f"keys[{n}]") for n, k in enumerate(keys)}
+        with self._connect() as con:
+            if table == "gap_runs" and not _has_gap_table(con):
+                return []
+            if wanted is None:
+                return con.execute(f"{select} FROM {table} {order}").fetchall()
+            con.execute("DROP TABLE IF EXISTS temp.wanted")  # left by an earlier call on a held connection
+            con.execute(f"CREATE TEMP TABLE wanted ({', '.join(KEY)})")
+            con.executemany(f"INSERT INTO wanted VALUES ({', '.join('?' * len(KEY))})", wanted)
+            return con.execute(f"{select} FROM wanted JOIN {table} USING ({', '.join(KEY)}) {order}").fetchall()
 
 
-def _frame(rows: list[tuple]) -> pd.DataFrame:
-    """Runs' rows (key fields, then the packed arrays) as one per-episode DataFrame."""
-    n = np.array([row[KEY.index("episodes")] for row in rows], dtype=np.int64)
+def _has_gap_table(con: sqlite3.Connection) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gap_runs'").fetchone() is not None
+
+
+def _frame(rows: list[tuple], arrays: tuple[str, ...] = _ARRAYS, *, start: int = 1, index: str = "episode"
+           ) -> pd.DataFrame:
+    """Runs' rows (key fields, then the packed ``arrays``) as one DataFrame with one row per ``index`` value
+    ``start..episodes`` of each run (gap runs: ``trajectories`` back as int64)."""
+    n = np.array([row[KEY.index("episodes")] + 1 - start for row in rows], dtype=np.int64)
     columns = {name: pd.Series(np.repeat(np.array([row[j] for row in rows], dtype=object if kind is str else
                                                   np.int64), n), dtype=kind)
                for j, (name, kind) in enumerate(zip(KEY, _TYPES))}
     starts = np.repeat(np.cumsum(n) - n, n)
-    columns["episode"] = np.arange(1, n.sum() + 1, dtype=np.int64) - starts
-    for j, name in enumerate(_ARRAYS, start=len(KEY)):
+    columns[index] = np.arange(start, n.sum() + start, dtype=np.int64) - starts
+    for j, name in enumerate(arrays, start=len(KEY)):
         values = [_unpack(row[j]) for row in rows]
-        for row, v in zip(rows, values):
-            if len(v) != row[KEY.index("episodes")]:
-                raise ValueError(f"run {row[:len(KEY)]}: {name} holds {len(v)} values, not its episodes")
+        for row, v, m in zip(rows, values, n):
+            if len(v) != m:
+                raise ValueError(f"run {row[:len(KEY)]}: {name} holds {len(v)} values, not its {m} {index}s")
         columns[name] = np.concatenate([np.empty(0, _F8), *values]).astype(np.float64, copy=False)
+    if "trajectories" in columns:
+        columns["trajectories"] = columns["trajectories"].astype(np.int64)
     return pd.DataFrame(columns)
 
 
