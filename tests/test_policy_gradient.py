@@ -4,6 +4,7 @@ IGT's transport on quadratics, the schedules and normalised steps, reproducibili
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -167,16 +168,36 @@ def test_momentum_transports_the_gradient_exactly_on_quadratics(method):
     assert float(jnp.abs(lag.directions - jax.vmap(problem.grad)(lag.thetas[:-1])).max()) > 0.1
 
 
-def test_schedules_are_the_theorems_formulas():
+def test_schedules_are_the_paper_forms_and_the_code_forms():
+    """Default: the paper's forms (Theorem 1: eta_t = (t+1)^(-4/5), gamma_t ~ 1/t; Theorem 2: eta_t = 1/(t+1),
+    gamma_t ~ t^(-1/2) (HARPG) or 1/t (N-HARPG)); "code": the authors' experiment code's base 2/(t+2)."""
     g0 = 0.7
     for t in (0, 1, 5, 99):
-        b = 2 / (t + 2)
-        assert pg.schedule("n-pg-igt", t, g0) == pytest.approx((g0 * b, b ** 0.8))         # Theorem 1
-        assert pg.schedule("n-harpg", t, g0) == pytest.approx((g0 * b, b))                # Theorem 2
-        assert pg.schedule("harpg", t, g0) == pytest.approx((g0 * b ** 0.5, b))           # Theorem 2
-        assert pg.schedule("n-pg-momentum", t, g0) == pytest.approx((g0 * b, b ** (2 / 3)))
-        assert pg.schedule("vanilla-pg", t, g0)[0] == pytest.approx(g0 * b ** (2 / 3))
-    assert all(pg.schedule(m, 0, 1.0)[1] in (None, 1.0) for m in pg.METHODS)  # eta_0 = 1: d_0 = g_0
+        for source, b in (("paper", 1 / (t + 1)), ("code", 2 / (t + 2))):
+            assert pg.schedule("n-pg-igt", t, g0, source) == pytest.approx((g0 * b, b ** 0.8))     # Theorem 1
+            assert pg.schedule("n-harpg", t, g0, source) == pytest.approx((g0 * b, b))            # Theorem 2
+            assert pg.schedule("harpg", t, g0, source) == pytest.approx((g0 * b ** 0.5, b))       # Theorem 2
+            assert pg.schedule("n-pg-momentum", t, g0, source) == pytest.approx((g0 * b, b ** (2 / 3)))
+            assert pg.schedule("vanilla-pg", t, g0, source)[0] == pytest.approx(g0 * b ** (2 / 3))
+        assert pg.schedule("n-pg-igt", t, g0) == pg.schedule("n-pg-igt", t, g0, "paper")          # the default
+    assert pg.schedule("n-harpg", 1, 1.0) == pytest.approx((0.5, 0.5))  # 1/(t+1), not 2/(t+2) = 2/3
+    for source in pg.SCHEDULES:  # eta_0 = 1: d_0 = g_0
+        assert all(pg.schedule(m, 0, 1.0, source)[1] in (None, 1.0) for m in pg.METHODS)
+    with pytest.raises(ValueError, match="schedule must be one of paper, code"):
+        pg.n_harpg(jax.random.key(0), _quadratic(), jnp.zeros(4), T=2, gamma_0=0.1, schedule="theory")
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        pg.schedule("harpg", 1, 0.1, "Paper")
+
+
+def test_code_schedule_runs_its_igt_extrapolation():
+    """schedule="code" steps with 2/(t+2) and N-PG-IGT extrapolates with eta_{t-1} (the authors' code), so its
+    transport is no longer exact on a quadratic; the paper's eta_t keeps it exact (checked above)."""
+    problem = _quadratic()
+    run = pg.n_pg_igt(jax.random.key(0), problem, jnp.zeros(4), T=30, gamma_0=0.5, schedule="code")
+    steps = np.linalg.norm(np.asarray(run.thetas[1:] - run.thetas[:-1]), axis=1)
+    np.testing.assert_allclose(steps, [0.5 * 2 / (t + 2) for t in range(30)], rtol=1e-5)
+    lag = np.abs(np.asarray(run.directions - jax.vmap(problem.grad)(run.thetas[:-1]))).max()
+    assert lag > 1e-2, lag
 
 
 PROBLEM = pg.tabular_problem(MODEL, H=10)
@@ -253,3 +274,59 @@ def test_cauchy_bandit_value_and_gradient():
                    for e in np.eye(2)[:, :, None]])
     z, threshold = _z_max(np.asarray(g), fd)
     assert z < threshold, (z, fd, np.asarray(g).mean(axis=0))
+
+
+def test_code_estimator_is_biased_for_grad_J_H_and_the_default_is_not():
+    """The authors' code's weighting (reward-to-go discounted from step k, the gamma^k dropped) differs from grad J_H
+    in expectation on the same trajectories (z-test rejects), while the paper's GPOMDP default does not; both agree
+    with gamma = 0 weights at k = 0, so the bias comes from the later steps only."""
+    H = 5  # as in the unbiasedness test above, so the default's samples (same key, same n) reuse its compilation
+    paper = pg.tabular_problem(MODEL, H=H)
+    code = pg.tabular_problem(MODEL, H=H, estimator="code")
+    truth = jax.grad(pg.J_H)(THETA, MODEL, H)
+    key = jax.random.key(0)  # the same trajectories for both estimators
+    z_paper, threshold = _z_max(np.asarray(_gradient_samples(key, paper, THETA, N)), truth)
+    z_code, _ = _z_max(np.asarray(_gradient_samples(key, code, THETA, N)), truth)
+    assert z_paper < threshold < z_code, (z_paper, threshold, z_code)
+    r = jnp.asarray([1.0, 2.0, 3.0])  # the two weightings by hand: sum_{h>=k} g^h r_h and sum_{h>=k} g^(h-k) r_h
+    np.testing.assert_allclose(pg.reward_to_go(r, 0.5), [1 + 1 + 0.75, 1 + 0.75, 0.75])
+    np.testing.assert_allclose(pg.reward_to_go(r, 0.5, "code"), [1 + 1 + 0.75, 2 + 1.5, 3])
+    assert dataclasses.replace(paper, estimator="code").estimator == "code"
+    with pytest.raises(ValueError, match="estimator must be one of gpomdp, code"):
+        pg.tabular_problem(MODEL, H=H, estimator="garage")
+
+
+@pytest.mark.parametrize("name", ["n_pg_igt"])  # N-HARPG on a pytree: tests/test_policy_gradient_envs.py (MLP)
+def test_pytree_theta_runs_like_the_flat_array(name):
+    """theta as a nested pytree (here {"w": theta[0], "rest": [theta[1:]]}) gives the same run as the flat array, up
+    to the structure; normalised steps have length exactly gamma_t in the flattened norm."""
+    T, g0 = 8, 0.3
+    flat = RUNS[name](jax.random.key(5), PROBLEM, THETA, T=T, gamma_0=g0)
+
+    @functools.partial(jax.tree_util.register_dataclass, data_fields=["inner"], meta_fields=[])
+    @dataclass(frozen=True)
+    class Tree:  # PROBLEM seen through a tree-valued theta
+        inner: object
+
+        def _theta(self, tree):
+            return jnp.concatenate([tree["w"][None], tree["rest"][0]])
+
+        def _tree(self, theta):
+            return {"w": theta[0], "rest": [theta[1:]]}
+
+        def gradient(self, key, tree):
+            g, ret = self.inner.gradient(key, self._theta(tree))
+            return self._tree(g), ret
+
+        def hvp(self, key, tree, v):
+            return self._tree(self.inner.hvp(key, self._theta(tree), self._theta(v)))
+
+    tree0 = {"w": THETA[0], "rest": [THETA[1:]]}
+    run = RUNS[name](jax.random.key(5), Tree(PROBLEM), tree0, T=T, gamma_0=g0)
+    assert jax.tree_util.tree_structure(run.thetas) == jax.tree_util.tree_structure(tree0)
+    stacked = np.concatenate([np.asarray(run.thetas["w"])[:, None], np.asarray(run.thetas["rest"][0])], axis=1)
+    np.testing.assert_allclose(stacked, flat.thetas, rtol=1e-5, atol=1e-6)
+    steps = np.linalg.norm(np.diff(stacked.reshape(T + 1, -1), axis=0), axis=1)
+    if name.startswith("n_"):
+        np.testing.assert_allclose(steps, [pg.schedule(name.replace("_", "-"), t, g0)[0] for t in range(T)],
+                                   rtol=1e-5)

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.flatten_util import ravel_pytree
 
 from boundlab.solvers import networks
 from boundlab.tabular import policy_gradient as pg
@@ -97,9 +98,29 @@ def test_method_runs_on_cartpole_and_is_reproducible():
     assert np.all(np.asarray(a.returns) >= 1.0 - 1e-6) and np.all(np.asarray(a.returns) <= (1 - 0.95**40) / 0.05 + 1e-4)
     np.testing.assert_array_equal(np.asarray(a.thetas), np.asarray(b.thetas))
     assert not np.array_equal(np.asarray(a.thetas), np.asarray(c.thetas))
-    # normalised steps: |theta_{t+1} - theta_t| = gamma_t = 0.1 * 2/(t+2)
+    # normalised steps: |theta_{t+1} - theta_t| = gamma_t = 0.1/(t+1) (the paper's form, the default)
     steps = np.linalg.norm(np.diff(np.asarray(a.thetas, np.float64), axis=0), axis=1)
-    np.testing.assert_allclose(steps, 0.1 * 2 / (np.arange(5) + 2), rtol=1e-4)
+    np.testing.assert_allclose(steps, 0.1 / (np.arange(5) + 1), rtol=1e-4)
+
+
+def test_mlp_softmax_takes_its_layers_as_a_pytree():
+    """MLPSoftmax with theta = [(W, b), ...]: N-HARPG (gradient and HVP through the pytree) runs on CartPole as on the
+    flat theta (same key, same run; the flat run is the one above), and every step has length gamma_t over all
+    layers together."""
+    pol = pg.MLPSoftmax((4, 8, 2))
+    prob = pg.cartpole_problem(pol, gamma=0.95, H=40)
+    a = pg.n_harpg(jax.random.key(3), prob, pol.init(jax.random.key(0)), T=5, gamma_0=0.1)
+    tree0 = pol.init_tree(jax.random.key(0))
+    b = pg.n_harpg(jax.random.key(3), prob, tree0, T=5, gamma_0=0.1)
+    assert jax.tree_util.tree_structure(b.thetas) == jax.tree_util.tree_structure(tree0)
+    flat_b = jax.vmap(lambda tr: ravel_pytree(tr)[0])(b.thetas)
+    np.testing.assert_allclose(flat_b, a.thetas, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(np.diff(np.asarray(flat_b, np.float64), axis=0), axis=1),
+                               [pg.schedule("n-harpg", t, 0.1)[0] for t in range(5)], rtol=1e-4)
+    with pytest.raises(ValueError, match="theta0 must hold 58 parameters"):
+        pg.n_harpg(jax.random.key(1), prob, tree0[:1], T=2, gamma_0=0.1)
+    with pytest.raises(TypeError, match="theta0 leaf 1 must be a real array"):
+        pg.n_harpg(jax.random.key(1), prob, [(tree0[0][0], "b")], T=2, gamma_0=0.1)
 
 
 def test_cartpole_bad_input():

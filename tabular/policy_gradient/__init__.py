@@ -19,11 +19,13 @@ from .envs import (
     lqr_value,
 )
 from .estimators import (
+    ESTIMATORS,
     PGProblem,
     Trajectory,
     bandit_problem,
     gradient,
     hvp,
+    reward_to_go,
     rollout,
     surrogate,
     tabular_problem,
@@ -33,6 +35,7 @@ from .exact import J, J_H
 from .methods import (
     METHODS,
     PGRun,
+    SCHEDULES,
     harpg,
     n_harpg,
     n_pg_igt,
@@ -44,9 +47,10 @@ from .methods import (
 from .policies import LinearCauchy, LinearGaussian, MLPSoftmax, Softmax
 
 __all__ = [
-    "BanditParams", "CartPole", "CartPoleParams", "ContextualBandit", "J", "J_H", "LinearCauchy", "LinearGaussian",
-    "LinearParams", "LinearSystem", "METHODS", "MLPSoftmax", "PGProblem", "PGRun", "Softmax", "TabularEnv",
-    "Trajectory", "bandit_params", "bandit_problem", "bandit_value", "cartpole_problem", "gradient", "harpg", "hvp",
-    "linear_params", "linear_problem", "lqr_value", "n_harpg", "n_pg_igt", "n_pg_momentum", "over_seeds", "rollout",
-    "schedule", "surrogate", "tabular_problem", "truncation_horizon", "vanilla_pg",
+    "BanditParams", "CartPole", "CartPoleParams", "ContextualBandit", "ESTIMATORS", "J", "J_H", "LinearCauchy",
+    "LinearGaussian", "LinearParams", "LinearSystem", "METHODS", "MLPSoftmax", "PGProblem", "PGRun", "SCHEDULES",
+    "Softmax", "TabularEnv", "Trajectory", "bandit_params", "bandit_problem", "bandit_value", "cartpole_problem",
+    "gradient", "harpg", "hvp", "linear_params", "linear_problem", "lqr_value", "n_harpg", "n_pg_igt",
+    "n_pg_momentum", "over_seeds", "reward_to_go", "rollout", "schedule", "surrogate", "tabular_problem",
+    "truncation_horizon", "vanilla_pg",
 ]

@@ -11,8 +11,13 @@ Theorems 1-2, so that the truncation bias ``O(gamma^H)`` is ``O(1/T)``). With th
   differentiates the trajectory's distribution; Shen et al. 2019, as used by (N)-HARPG). One ``jax.jvp`` of
   ``jax.grad``: no Hessian is formed.
 
-The paper's exact formula for ``g`` was not found by the notes; this is the GPOMDP form they infer [I]. Not offered
-yet: the authors' experiment code's estimator (garage advantages, which drop the ``gamma^t`` weight; biased).
+This is the truncated GPOMDP form (Baxter & Bartlett 2001) of the paper's single-trajectory estimators (the notes
+infer the form from the paper's notation and Yuan et al. 2022 [I]; the full text was not readable to us).
+``estimator="gpomdp"`` (the default) is it. ``estimator="code"`` is the authors' experiment code's weighting: garage's
+``compute_advantages`` (``gae_lambda = 1``) weights ``log pi(a_k|s_k)`` by the reward-to-go discounted from step
+``k``, ``sum_{h>=k} gamma^(h-k) r_h``, dropping the ``gamma^k`` of the policy-gradient theorem; it is biased for
+``grad J_H`` (later steps weigh ``gamma^-k`` too much). It changes ``Phi``, so both ``g`` and ``B v``; the code's
+baseline, advantage standardisation and batches are not reproduced. ``theta`` may be any pytree of arrays.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from ..models import FiniteMDP
 from .envs import BanditParams, ContextualBandit, TabularEnv, tabular_params
 from .policies import LinearCauchy, LinearGaussian, Softmax
 
-__all__ = ["PGProblem", "Trajectory", "bandit_problem", "gradient", "hvp", "rollout", "surrogate",
-           "tabular_problem", "truncation_horizon"]
+__all__ = ["ESTIMATORS", "PGProblem", "Trajectory", "bandit_problem", "gradient", "hvp", "reward_to_go", "rollout",
+           "surrogate", "tabular_problem", "truncation_horizon"]
 
 
 def truncation_horizon(T: int, gamma: float) -> int:
@@ -48,19 +53,30 @@ class Trajectory(NamedTuple):
     mask: jax.Array     # [H], 1.0 while the episode runs (its actions count)
 
 
+#: the gradient estimators: the paper's (default) and the authors' experiment code's (module docstring)
+ESTIMATORS = ("gpomdp", "code")
+
+
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["params"],
-                   meta_fields=["env", "policy", "gamma", "H"])
+                   meta_fields=["env", "policy", "gamma", "H", "estimator"])
 @dataclass(frozen=True)
 class PGProblem:
-    """An environment with its ``params``, a policy, the discount ``gamma`` and the truncation ``H``; a pytree
-    (``params`` its data), so it passes through ``jit``. Its ``gradient`` and ``hvp`` are what the methods call:
-    any object with these two methods (unbiased estimates of ``grad J`` and ``hess J v``) can stand in."""
+    """An environment with its ``params``, a policy, the discount ``gamma``, the truncation ``H`` and the gradient
+    ``estimator`` (``"gpomdp"``, the paper's, or ``"code"``, module docstring; ``dataclasses.replace(problem,
+    estimator="code")`` switches any problem); a pytree (``params`` its data), so it passes through ``jit``. Its
+    ``gradient`` and ``hvp`` are what the methods call: any object with these two methods (unbiased estimates of
+    ``grad J`` and ``hess J v``) can stand in."""
 
     env: Any
     params: Any
     policy: Any
     gamma: float
     H: int
+    estimator: str = "gpomdp"
+
+    def __post_init__(self):
+        if not isinstance(self.estimator, str) or self.estimator not in ESTIMATORS:
+            raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {self.estimator!r}")
 
     @property
     def theta_shape(self) -> tuple[int, ...]:
@@ -103,10 +119,23 @@ def _log_probs(theta: jax.Array, tau: Trajectory, policy) -> jax.Array:
     return jax.vmap(policy.log_prob, in_axes=(None, 0, 0))(theta, tau.obs, tau.actions) * tau.mask
 
 
-def surrogate(theta: jax.Array, tau: Trajectory, problem: PGProblem) -> jax.Array:
-    """``Phi(theta; tau) = sum_k log pi(a_k|s_k) sum_{h>=k} gamma^h r_h`` (the GPOMDP surrogate, module docstring)."""
-    weighted = problem.gamma ** jnp.arange(tau.rewards.shape[0]) * tau.rewards
-    to_go = jnp.cumsum(weighted[::-1])[::-1]
+def reward_to_go(rewards: jax.Array, gamma: float, estimator: str = "gpomdp") -> jax.Array:
+    """The weight of ``log pi(a_k|s_k)`` in ``Phi``: ``sum_{h>=k} gamma^h r_h`` (``"gpomdp"``) or
+    ``sum_{h>=k} gamma^(h-k) r_h`` (``"code"``: garage's advantage with ``gae_lambda = 1`` and no baseline)."""
+    def back(G, r):
+        G = r + gamma * G
+        return G, G
+
+    if estimator == "code":
+        return jax.lax.scan(back, jnp.zeros((), rewards.dtype), rewards, reverse=True)[1]
+    weighted = gamma ** jnp.arange(rewards.shape[0]) * rewards
+    return jnp.cumsum(weighted[::-1])[::-1]
+
+
+def surrogate(theta: Any, tau: Trajectory, problem: PGProblem) -> jax.Array:
+    """``Phi(theta; tau) = sum_k log pi(a_k|s_k) sum_{h>=k} gamma^h r_h`` (the GPOMDP surrogate, module docstring;
+    ``estimator="code"``: ``gamma^(h-k)``)."""
+    to_go = reward_to_go(tau.rewards, problem.gamma, problem.estimator)
     return jnp.sum(_log_probs(theta, tau, problem.policy) * to_go)
 
 
@@ -121,25 +150,26 @@ def hvp(theta: jax.Array, v: jax.Array, tau: Trajectory, problem: PGProblem) -> 
     def both(th):
         return gradient(th, tau, problem), jnp.sum(_log_probs(th, tau, problem.policy))
 
-    (g, _), (hess_v, score_v) = jax.jvp(both, (theta,), (jnp.asarray(v, theta.dtype),))
-    return hess_v + g * score_v
+    v = jax.tree_util.tree_map(lambda th, x: jnp.asarray(x, th.dtype), theta, v)
+    (g, _), (hess_v, score_v) = jax.jvp(both, (theta,), (v,))
+    return jax.tree_util.tree_map(lambda h, gg: h + gg * score_v, hess_v, g)
 
 
 def tabular_problem(model: FiniteMDP, *, T: int | None = None, H: int | None = None,
-                    policy: Softmax | None = None) -> PGProblem:
-    """A :class:`~boundlab.tabular.FiniteMDP` with a tabular softmax policy (``theta[S, A]``), its discount, and
-    ``H`` given or ``truncation_horizon(T, model.gamma)``."""
+                    policy: Softmax | None = None, estimator: str = "gpomdp") -> PGProblem:
+    """A :class:`~boundlab.tabular.FiniteMDP` with a tabular softmax policy (``theta[S, A]``), its discount, ``H``
+    given or ``truncation_horizon(T, model.gamma)``, and the gradient ``estimator`` (module docstring)."""
     if not isinstance(model, FiniteMDP):
         raise TypeError(f"model must be a FiniteMDP, got {type(model).__name__}")
     policy = Softmax() if policy is None else policy
     if not isinstance(policy, Softmax):
         raise TypeError(f"policy must be a Softmax policy for a tabular model, got {type(policy).__name__}")
     H = _horizon(T, H, model.gamma)
-    return PGProblem(TabularEnv(), tabular_params(model, H), policy, float(model.gamma), H)
+    return PGProblem(TabularEnv(), tabular_params(model, H), policy, float(model.gamma), H, estimator)
 
 
 def bandit_problem(params: BanditParams, policy: LinearCauchy | LinearGaussian, *, gamma: float = 0.0,
-                   H: int = 1) -> PGProblem:
+                   H: int = 1, estimator: str = "gpomdp") -> PGProblem:
     """The one-step :class:`~.envs.ContextualBandit` (``params`` from :func:`~.envs.bandit_params`) under a linear
     policy with ``theta[k, 1]``; one step is the whole episode, so ``H = 1`` loses nothing."""
     if not isinstance(params, BanditParams):
@@ -147,7 +177,7 @@ def bandit_problem(params: BanditParams, policy: LinearCauchy | LinearGaussian, 
     if not isinstance(policy, (LinearCauchy, LinearGaussian)):
         raise TypeError(f"policy must be LinearCauchy or LinearGaussian, got {type(policy).__name__}")
     gamma = check_real(gamma, "gamma", low=0.0, high=1.0, high_open=True)
-    return PGProblem(ContextualBandit(), params, policy, gamma, check_int(H, "H"))
+    return PGProblem(ContextualBandit(), params, policy, gamma, check_int(H, "H"), estimator)
 
 
 def _horizon(T, H, gamma) -> int:

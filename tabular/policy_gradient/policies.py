@@ -10,8 +10,8 @@ and ``sample(theta, s, key)``.
   ``2 u / (scale^2 + u^2) s`` (``u = a - s @ theta``) is bounded by ``|s| / scale``, as the paper's regularity
   assumption asks.
 - :class:`MLPSoftmax`: ``pi(.|s) = softmax(mlp(theta, s))``, a ReLU MLP of :mod:`boundlab.solvers.networks`
-  (the small network policy for CartPole-like control); ``theta`` its layers as one flat vector, so the methods'
-  arithmetic (``theta + gamma_t d_t``, norms) applies unchanged.
+  (the small network policy for CartPole-like control); ``theta`` its layers as one flat vector or as the nested
+  list ``[(W, b), ...]`` itself (the methods flatten any pytree, so their norms are the same either way).
 """
 
 from __future__ import annotations
@@ -115,8 +115,15 @@ class MLPSoftmax:
         """A flat ``theta`` from :func:`~boundlab.solvers.networks.mlp_init` (He-normal weights, zero biases)."""
         return jnp.concatenate([jnp.concatenate([W.ravel(), b]) for W, b in networks.mlp_init(key, self.sizes)])
 
-    def layers(self, theta: jax.Array) -> list[tuple[jax.Array, jax.Array]]:
-        """The ``(W[m, n], b[n])`` layers held in the flat ``theta``."""
+    def init_tree(self, key: jax.Array) -> list[tuple[jax.Array, jax.Array]]:
+        """The same draw as :meth:`init` as the nested list ``[(W, b), ...]`` (a pytree ``theta``)."""
+        return self.layers(self.init(key))
+
+    def layers(self, theta) -> list[tuple[jax.Array, jax.Array]]:
+        """The ``(W[m, n], b[n])`` layers held in the flat ``theta`` (a nested ``[(W, b), ...]`` is returned as
+        it is)."""
+        if isinstance(theta, (list, tuple)):
+            return list(theta)
         out, i = [], 0
         for m, n in zip(self.sizes[:-1], self.sizes[1:]):
             out.append((theta[i:i + m * n].reshape(m, n), theta[i + m * n:i + m * n + n]))
