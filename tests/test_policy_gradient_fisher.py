@@ -118,7 +118,7 @@ def test_mlp_softmax_fisher_exact_sum_matches_monte_carlo_and_takes_a_pytree():
     theta = pol.init(jax.random.key(0))
     states = jnp.asarray(RNG.normal(size=(4, 3)), jnp.float32)
     F = fisher_matrix(pol, theta, states)
-    samples = _score_outer(jax.random.key(3), pol, theta, states, jnp.full(4, 0.25), N)
+    samples = _score_outer(jax.random.key(3), pol, theta, states, jnp.full(4, 0.25), N // 4)
     z, threshold = _z_test(np.asarray(samples), F)
     assert z < threshold, (z, threshold)
     np.testing.assert_allclose(fisher_matrix(pol, pol.init_tree(jax.random.key(0)), states), F, atol=1e-6)
@@ -185,3 +185,29 @@ def test_bad_input_is_refused_by_name():
         bandit_lemma1(np.zeros((2,)), PARAMS, 0.5)
     with pytest.raises(TypeError, match="params must be BanditParams"):
         bandit_gradient(np.zeros((2, 1)), {"contexts": states}, 0.5)
+
+
+def test_linear_system_fisher_matches_monte_carlo_over_the_occupancy():
+    """LinearGaussian on the linear system: F = (1 - gamma) sum_t gamma^t E[x_t x_t^T] (x) I / sigma^2 (discounted
+    Lyapunov) against sum_{h<H} (1 - gamma) gamma^h score_h score_h^T over simulated trajectories (z-test; H = 80,
+    gamma^H ~ 2e-4 of the mass left out, far below the noise)."""
+    params = pg.linear_params([[0.9, 0.2], [0.0, 0.7]], [[0.0], [1.0]], noise_std=0.3, init_std=1.0)
+    sigma, gamma, H = 0.8, 0.9, 80
+    theta = jnp.asarray([[-0.2], [-0.3]], jnp.float32)
+    prob = pg.linear_problem(params, pg.LinearGaussian(sigma), reward="bounded", gamma=gamma, H=H)
+    F = pg.linear_system_fisher(theta, params, sigma, gamma)
+
+    @jax.jit
+    def weighted_outer(key):
+        tau = pg.rollout(key, prob, theta)
+        scores = jax.vmap(jax.grad(prob.policy.log_prob), (None, 0, 0))(theta, tau.obs, tau.actions).reshape(H, -1)
+        w = (1 - gamma) * gamma ** jnp.arange(H)
+        return jnp.einsum("h,hi,hj->ij", w, scores, scores) / (1 - gamma**H)
+
+    samples = np.asarray(jax.vmap(weighted_outer)(jax.random.split(jax.random.key(4), 4000)))
+    z, threshold = _z_test(samples, F)
+    assert z < threshold, (z, threshold)
+    assert _z_test(samples, np.eye(2) / sigma**2)[0] > threshold  # power: the start state's moment alone is rejected
+    assert np.linalg.eigvalsh(F)[0] >= (1 - gamma) * 1.0 / sigma**2 - 1e-9
+    with pytest.raises(ValueError, match="stable"):
+        pg.linear_system_fisher(np.array([[0.0], [5.0]]), params, sigma, gamma)

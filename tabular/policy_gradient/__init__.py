@@ -33,7 +33,7 @@ from .estimators import (
     truncation_horizon,
 )
 from .exact import J, J_H, occupancy
-from .fisher import Lemma1, bandit_gradient, bandit_lemma1, fisher_matrix, mu_F
+from .fisher import Lemma1, bandit_gradient, bandit_lemma1, fisher_matrix, linear_system_fisher, mu_F
 from .methods import (
     METHODS,
     PGRun,
@@ -53,7 +53,7 @@ __all__ = [
     "LinearCauchy", "LinearGaussian", "LinearParams", "LinearSystem", "METHODS", "MLPSoftmax", "PGProblem", "PGRun",
     "SCHEDULES", "Softmax", "TabularEnv", "Trajectory", "bandit_gradient", "bandit_lemma1", "bandit_params",
     "bandit_problem", "bandit_value", "cartpole_problem", "fisher_matrix", "gradient", "harpg", "hvp",
-    "linear_params", "linear_problem", "lqr_value", "mu_F", "n_harpg", "n_pg_igt", "n_pg_momentum", "occupancy",
-    "over_seeds", "reward_to_go", "rollout", "schedule", "surrogate", "tabular_problem", "truncation_horizon",
-    "vanilla_pg",
+    "linear_params", "linear_problem", "linear_system_fisher", "lqr_value", "mu_F", "n_harpg", "n_pg_igt",
+    "n_pg_momentum", "occupancy", "over_seeds", "reward_to_go", "rollout", "schedule", "surrogate",
+    "tabular_problem", "truncation_horizon", "vanilla_pg",
 ]

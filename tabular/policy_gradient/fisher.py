@@ -19,6 +19,12 @@
     (``mu_F = 0``: one zero eigenvalue per state) at every ``theta``, and its other eigenvalues vanish as the policy
     turns deterministic.
 
+  * :func:`linear_system_fisher`: :class:`~.policies.LinearGaussian` on :class:`~.envs.LinearSystem` under the
+    occupancy: ``F = (1 - gamma) Sigma (x) I_m / sigma^2`` with ``Sigma = sum_t gamma^t E[x_t x_t^T]``, the discounted
+    Lyapunov solution ``Sigma = init_std^2 I + gamma M Sigma M^T + gamma W/(1 - gamma)`` (``M = A + B theta^T``,
+    ``W = noise_std^2 I + sigma^2 B B^T``), so ``mu_F >= (1 - gamma) init_std^2/sigma^2`` at every stabilising
+    ``theta``; the score is unbounded there (no ``M_g``), so Lemma 1 does not apply as stated.
+
 - Lemma 1 (relaxed weak gradient domination; Ding, Zhang & Lavaei 2022, as the paper uses it): under Assumption 1,
   the score bound ``|score| <= M_g`` and Assumption 2 (compatible function approximation,
   ``E_{s ~ d_rho^{pi*}, a ~ pi*}[(A^theta(s, a) - (1 - gamma) w*(theta)^T score)^2] <= eps_bias`` with ``w*(theta) =
@@ -48,10 +54,12 @@ from jax.flatten_util import ravel_pytree
 from numpy.typing import ArrayLike
 from scipy.special import wofz
 
-from .envs import BanditParams
+from scipy.linalg import solve_discrete_lyapunov
+
+from .envs import BanditParams, LinearParams
 from .policies import LinearCauchy, LinearGaussian, MLPSoftmax, Softmax
 
-__all__ = ["Lemma1", "bandit_gradient", "bandit_lemma1", "fisher_matrix", "mu_F"]
+__all__ = ["Lemma1", "bandit_gradient", "bandit_lemma1", "fisher_matrix", "linear_system_fisher", "mu_F"]
 
 
 def fisher_matrix(policy: Any, theta: Any, states: ArrayLike, weights: ArrayLike | None = None) -> np.ndarray:
@@ -89,6 +97,26 @@ def mu_F(policy: Any, theta: Any, states: ArrayLike, weights: ArrayLike | None =
     """The smallest eigenvalue of :func:`fisher_matrix` (Assumption 1's ``mu_F`` at this ``theta``; 0 up to
     rounding for the tabular softmax)."""
     return float(np.linalg.eigvalsh(fisher_matrix(policy, theta, states, weights))[0])
+
+
+def linear_system_fisher(theta: ArrayLike, params: LinearParams, sigma: float, gamma: float) -> np.ndarray:
+    """``F_rho(theta)`` of ``LinearGaussian(sigma)`` on the linear system ``params`` with discount ``gamma`` under
+    the normalised discounted occupancy (module docstring; float64 ``[n m, n m]``); ``theta`` must make ``sqrt(gamma)
+    (A + B theta^T)`` stable."""
+    if not isinstance(params, LinearParams):
+        raise TypeError(f"params must be LinearParams (see linear_params), got {type(params).__name__}")
+    A, B = np.asarray(params.A, np.float64), np.asarray(params.B, np.float64)
+    th = np.asarray(theta, np.float64)
+    if th.shape != (A.shape[0], B.shape[1]):
+        raise ValueError(f"theta must have shape {(A.shape[0], B.shape[1])}, got {th.shape}")
+    M = A + B @ th.T
+    if np.max(np.abs(np.linalg.eigvals(np.sqrt(gamma) * M))) >= 1:
+        raise ValueError("theta must make sqrt(gamma) (A + B theta^T) stable (spectral radius < 1)")
+    n = A.shape[0]
+    W = float(params.noise_std) ** 2 * np.eye(n) + sigma**2 * B @ B.T
+    S0 = float(params.init_std) ** 2 * np.eye(n)
+    Sigma = solve_discrete_lyapunov(np.sqrt(gamma) * M, S0 + gamma * W / (1 - gamma))
+    return np.kron((1 - gamma) * Sigma, np.eye(B.shape[1])) / sigma**2
 
 
 def _weights(weights, n: int) -> np.ndarray:
