@@ -271,3 +271,19 @@ def test_lock_needs_optimism():
     _, _, high = bootstrap_slope(Ks, np.array(rows["opt"]))
     assert low > 0.95 and min(tails["nonopt"]) > 0.55
     assert high < low and max(tails["opt"]) < min(tails["nonopt"])
+
+
+def test_offline_data_replace_optimism_on_the_lock():
+    """Hybrid transition: on a 6-step, 3-action lock with behaviour = the code w.p. 1/2 (else uniform), the
+    non-optimistic hybrid's last actor is never 0.1-optimal after 500 online episodes without offline data, and
+    always with 300 offline trajectories (c*_off = 1.5^6 exactly for this behaviour)."""
+    small = combination_lock(6, 3)
+    code = small.P[:, 0, :, 0].argmax(axis=1)
+    behaviour = np.full((6, 2, 3), 1.0 / 3)
+    behaviour[:, 0] = 0.5 / 3
+    behaviour[np.arange(6), 0, code] += 0.5
+    assert concentrability(small, behaviour) == pytest.approx(1.5**6)
+    success = {N_off: [actor_regret(small, ac_hybrid_pessimistic(small, 500, s, N_off=N_off, behaviour=behaviour,
+                                                                 record_q=True))[-1] <= 0.1 for s in range(4)]
+               for N_off in (0, 300)}
+    assert not any(success[0]) and all(success[300])
