@@ -314,6 +314,11 @@ def plan_lifted(P_g: np.ndarray, R_g: np.ndarray, gamma: float, iterations: int 
     """Algorithm 1, step 2: ``(policy[s], Q[s, j])`` after ``iterations`` = T value-iteration backups from
     ``V = 0`` (greedy in the T-th ``Q``; vectorised over states and groups), or exactly (Howard's policy iteration,
     :func:`boundlab.solvers.policy_iteration`) when ``iterations`` is None."""
+    R_g = check_rewards(R_g, "R_g", ndim=2)
+    P_g = check_rewards(P_g, "P_g", ndim=3)
+    if P_g.shape != R_g.shape + (R_g.shape[0],):
+        raise ValueError(f"P_g must have shape (S, G, S) = {R_g.shape + (R_g.shape[0],)} from R_g, got {P_g.shape}")
+    _check_distributions(P_g, "P_g")
     if iterations is None:
         res = policy_iteration(P_g, R_g, gamma)
         return np.asarray(res.policy, dtype=np.int64), np.asarray(res.Q)
@@ -329,8 +334,15 @@ def plan_lifted(P_g: np.ndarray, R_g: np.ndarray, gamma: float, iterations: int 
 def group_policy(policy_g: np.ndarray, grouping) -> np.ndarray:
     """Algorithm 1, step 3: the original-MDP policy ``pi[s, a]`` of a group-level policy ``policy_g[s]`` with the
     uniform lower-level policy inside each group."""
-    g = check_grouping(grouping, np.asarray(grouping).shape[0])
-    chosen = g[None, :] == np.asarray(policy_g)[:, None]
+    g = check_grouping(grouping, np.shape(grouping)[0] if np.ndim(grouping) == 1 else -1)
+    pol = np.asarray(policy_g)
+    if pol.dtype.kind not in "iu" or pol.dtype == np.bool_ or pol.ndim != 1:
+        raise TypeError(f"policy_g must be a 1-d integer array of group indices, got dtype {pol.dtype}, shape "
+                        f"{pol.shape}")
+    if pol.size and (pol.min() < 0 or pol.max() > g.max()):
+        s = int(np.argmax((pol < 0) | (pol > g.max())))
+        raise ValueError(f"policy_g[{s}] = {int(pol[s])} is not a group index in 0..{int(g.max())}")
+    chosen = g[None, :] == pol[:, None]
     return chosen / chosen.sum(1, keepdims=True)
 
 

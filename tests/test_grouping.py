@@ -330,6 +330,10 @@ def test_bad_model_input(change, err, match):
     (lambda m: select_grouping_fast(m, 1000, 1.5), TypeError, "compute_budget"),
     (lambda m: grouping_of(m, 5), ValueError, "m"),
     (lambda m: grouping_trade_off(m, [100.0]), TypeError, "budgets"),
+    (lambda m: group_policy(np.array([0.0, 1.0, 0.0]), m.groups), TypeError, "policy_g"),
+    (lambda m: group_policy(np.array([0, 2, 0]), m.groups), ValueError, r"policy_g\[1\]"),
+    (lambda m: plan_lifted(np.full((3, 2, 3), 0.5), np.zeros((3, 2)), 0.9, 3), ValueError, "P_g"),
+    (lambda m: plan_lifted(np.full((3, 2, 2), 0.5), np.zeros((3, 2)), 0.9, 3), ValueError, "P_g must have shape"),
 ])
 def test_bad_call_input(call, err, match):
     m = action_grouped_mdp(3, 6, 2, 0.4, 0)
