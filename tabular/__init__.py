@@ -1,6 +1,15 @@
 """Finite models (MDP, episodic MDP, linear MDP, POMDP), built-in instances and simulators (Numba, JAX, gymnasium)."""
 
 from .convert import from_gymnasium, from_mdptoolbox
+from .grouping import (
+    ActionGroupedMDP,
+    action_grouped_mdp,
+    action_grouped_mdps,
+    grouped_rl,
+    grouping_of,
+    lift,
+    nested_groupings,
+)
 from .instances import (
     ENVS,
     chain,
@@ -61,13 +70,14 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards", "LinearMDP",
-    "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RockSampleArrays",
-    "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "belief_update", "belief_update_batch",
-    "belief_update_nb", "chain", "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox",
-    "garnet", "garnet_transitions", "gridworld", "lights_out", "make", "meta_actions", "minimax_hard_family",
-    "minimax_hard_instance", "pancake", "parse_pomdp", "q_learning_targets", "random_digraph", "random_linear_mdp",
-    "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate", "simulate_alpha_policy",
-    "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network",
-    "value_targets",
+    "ActionGroupedMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards",
+    "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS",
+    "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "action_grouped_mdp",
+    "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "crying_baby",
+    "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
+    "grouped_rl", "grouping_of", "lift", "lights_out", "make", "meta_actions", "minimax_hard_family",
+    "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp", "q_learning_targets", "random_digraph",
+    "random_linear_mdp", "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate",
+    "simulate_alpha_policy", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger", "train_qnetwork",
+    "train_value_network", "value_targets",
 ]

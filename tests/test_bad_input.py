@@ -41,6 +41,9 @@ SMALL_ROCKSAMPLE = tabular.rocksample(2, 1, rock_positions=[[0, 0]])  # stored s
 LIGHTS_OUT = tabular.lights_out(3)
 LIGHTS_START = LIGHTS_OUT.scramble(1, 3, seed=0)[0]  # not the goal: the heuristic is called
 RESTLESS = bandits.random_restless_bandit(2, 3, gamma=0.9, seed=0)
+GROUPED = tabular.action_grouped_mdp(3, 4, 2, 0.3, 0)
+BAD_GROUPING = st.sampled_from([np.zeros(4), np.zeros(3, dtype=np.int64), -np.ones(4, dtype=np.int64),
+                                np.zeros((4, 1), dtype=np.int64), np.zeros(4, dtype=np.complex128), "g", None, True])
 PG_PROBLEM = pg.tabular_problem(tabular.FiniteMDP(P, R, 0.9), H=3)
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
@@ -458,6 +461,29 @@ CASES: dict[str, tuple] = {
                                        dict(K=100, epsilon=0.1, n_choices=4, reward_steps=2),
                                        dict(K=positive_int(), epsilon=in_unit_interval(), n_choices=positive_int(),
                                             reward_steps=positive_int())),
+    "tabular.action_grouped_mdp": (
+        tabular.action_grouped_mdp, dict(S=3, A=4, groups=2, delta=0.3, seed=0, gamma=0.9),
+        dict(S=positive_int(), A=positive_int(), groups=positive_int(), delta=in_unit_interval(closed_right=True),
+             seed=seed(), gamma=in_unit_interval(), d=positive_int(),
+             concentration=st.one_of(NOT_A_NUMBER, st.sampled_from([0.0, -1.0, float("nan"), float("inf")])))),
+    "bounds.grouping_loss": (
+        bounds.grouping_loss, dict(model=GROUPED, grouping=GROUPED.groups, samples=3, iterations=5, seed=0),
+        dict(model=st.sampled_from([None, "m", GROUPED.to_finite()]), grouping=BAD_GROUPING, samples=positive_int(),
+             iterations=optional(positive_int()), seed=seed())),
+    "bounds.grouping_bound": (
+        bounds.grouping_bound, dict(model=GROUPED, grouping=GROUPED.groups, samples=3, iterations=5, delta=0.05),
+        dict(grouping=BAD_GROUPING, samples=positive_int(), iterations=optional(positive_int()),
+             delta=in_unit_interval())),
+    "bounds.select_grouping": (
+        bounds.select_grouping, dict(model=GROUPED, sample_budget=1000, compute_budget=1000, delta=0.05),
+        dict(sample_budget=positive_int(), compute_budget=optional(positive_int()), delta=in_unit_interval())),
+    "bounds.select_grouping_fast": (
+        bounds.select_grouping_fast, dict(model=GROUPED, sample_budget=1000, compute_budget=1000),
+        dict(model=st.sampled_from([None, GROUPED.to_finite()]), sample_budget=positive_int(),
+             compute_budget=optional(positive_int()))),
+    "bounds.grouping_trade_off": (
+        bounds.grouping_trade_off, dict(model=GROUPED, budgets=[100], seeds=[0]),
+        dict(budgets=st.sampled_from([[2.5], ["100"], [None], [0], [-1]]))),
 }
 
 
