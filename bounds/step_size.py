@@ -89,15 +89,19 @@ def step_size_sweep(methods: Sequence[str], problem: Any, gamma_0s: Sequence[flo
 
 def step_size_summary(sweep: pd.DataFrame) -> pd.DataFrame:
     """Per ``(method, gamma_0)`` of a :func:`step_size_sweep` frame: ``median`` samples with censored runs counted
-    as never reaching (infinite; the median is NaN when half the seeds or more never reach), ``reached`` the
-    fraction of seeds that reach the threshold, ``seeds`` and ``budget``."""
+    as never reaching (infinite; the median is NaN when half the seeds or more never reach), ``capped_mean`` the mean
+    with censored runs counted at the budget (a lower bound on what they would need; one number that ranks every
+    ``gamma_0``, e.g. to tune it), ``reached`` the fraction of seeds that reach the threshold, ``seeds`` and
+    ``budget``."""
     if not isinstance(sweep, pd.DataFrame) or not {"method", "gamma_0", "samples", "censored", "budget"} <= set(sweep):
         raise TypeError("sweep must be a DataFrame from step_size_sweep (columns method, gamma_0, seed, samples, "
                         f"censored, budget), got {type(sweep).__name__}")
 
     def one(g: pd.DataFrame) -> pd.Series:
         med = float(np.median(np.where(g.censored, np.inf, g.samples)))
-        return pd.Series({"median": med if np.isfinite(med) else np.nan, "reached": float(np.mean(~g.censored)),
+        capped = float(np.mean(np.where(g.censored, g.budget, g.samples)))
+        return pd.Series({"median": med if np.isfinite(med) else np.nan, "capped_mean": capped,
+                          "reached": float(np.mean(~g.censored)),
                           "seeds": len(g), "budget": int(g.budget.max())})
 
     out = sweep.groupby(["method", "gamma_0"], sort=False)[["samples", "censored", "budget"]].apply(one)

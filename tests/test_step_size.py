@@ -102,6 +102,7 @@ def test_summary_counts_censored_runs_as_never():
     assert s["median"].iloc[0] == 25.0 and s.reached.iloc[0] == 0.75  # median of 10, 20, 30, inf
     assert np.isnan(s["median"].iloc[1]) and s.reached.iloc[1] == pytest.approx(1 / 3)
     assert list(s.seeds) == [4, 3] and list(s.budget) == [100, 100]
+    assert s.capped_mean.iloc[0] == 40.0 and s.capped_mean.iloc[1] == pytest.approx(205 / 3)  # censored at 100
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
