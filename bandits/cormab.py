@@ -45,9 +45,9 @@ from scipy.spatial import Delaunay
 from boundlab.tabular._checks import Seed, check_flag, check_int, check_real, plain
 from boundlab.tabular.instances import as_generator
 
-__all__ = ["ActionConstraints", "BirthDeathArms", "CapacityDomain", "CoRMABEnv", "RoutingDomain", "ScheduleDomain",
-           "SigmoidDomain", "capacity_domain", "maximize", "routing_domain", "schedule_domain", "sigmoid_domain",
-           "transit_network"]
+__all__ = ["ActionConstraints", "BirthDeathArms", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "RoutingDomain",
+           "ScheduleDomain", "SigmoidDomain", "budget_domain", "capacity_domain", "maximize", "routing_domain",
+           "schedule_domain", "sigmoid_domain", "transit_network"]
 
 #: States per arm (the reward table's columns in the authors' code).
 N_STATES = 4
@@ -233,7 +233,7 @@ def _milp_feasible(constraints: ActionConstraints, action: np.ndarray) -> bool:
 def _check_domain(domain):
     if not isinstance(domain, _Domain):
         raise TypeError(f"domain must be a coRMAB domain (SigmoidDomain, CapacityDomain, ScheduleDomain, "
-                        f"RoutingDomain), got {type(domain).__name__}")
+                        f"RoutingDomain, BudgetDomain), got {type(domain).__name__}")
     return domain
 
 
@@ -279,6 +279,30 @@ class _Domain:
         s = _check_states(states, self.J)
         out = self.arms.expected_reward(s, self.up_probability(action))
         return float(out) if s.ndim == 1 else out
+
+    def _up_batch(self, actions: np.ndarray) -> np.ndarray:
+        """Up-probabilities ``(n, J)`` for checked 0/1 actions ``(n, n_actions)``."""
+        return np.where(actions == 1, self.arms.p_active, self.arms.p_passive)
+
+    def expected_rewards(self, states, actions) -> np.ndarray:
+        """``E[r | s_k, a_k]`` for paired ``states (n, J)`` and ``actions (n, n_actions)`` (any 0/1 actions,
+        feasible or not: the one-step reward is defined for all)."""
+        s, a = self._pairs(states, actions)
+        return self.arms.expected_reward(s, self._up_batch(a))
+
+    def sample_next(self, states, actions, seed: Seed = None) -> np.ndarray:
+        """One sampled next joint state per pair (``(n, J)``)."""
+        s, a = self._pairs(states, actions)
+        up = as_generator(seed).random(s.shape) < self._up_batch(a)
+        return np.clip(s + np.where(up, 1, -1), 0, N_STATES - 1)
+
+    def _pairs(self, states, actions):
+        s = np.atleast_2d(_check_states(states, self.J))
+        a = np.atleast_2d(np.asarray(actions))
+        if a.dtype.kind not in "iub" or a.shape != (s.shape[0], self.n_actions) or ((a != 0) & (a != 1)).any():
+            raise ValueError(f"actions must be a 0/1 integer array of shape ({s.shape[0]}, {self.n_actions}), got "
+                             f"{a.dtype} {a.shape}")
+        return s, a.astype(np.int8)
 
     def null_action(self) -> np.ndarray:
         return np.zeros(self.n_actions, dtype=np.int8)
@@ -344,6 +368,44 @@ class CoRMABEnv:
         self.t += 1
         reward = float(d.arms.rewards[np.arange(d.J), self.states].sum())
         return self.states.copy(), reward, expected, self.t >= self.horizon
+
+
+# --- budget only (the code's base domain) ----------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class BudgetDomain(_Domain):
+    """Budget only (``environment/base_envs.py``, ``MultiStateRMAB``): at most ``budget`` arms pulled, nothing else
+    couples them; the classical restless bandit, where the Whittle-index policy applies (a reference point for the
+    four coupled domains, not one of the paper's)."""
+
+    arms: BirthDeathArms
+    budget: int
+    name: str = "budget"
+
+    def __post_init__(self):
+        object.__setattr__(self, "budget", check_int(self.budget, "budget"))
+
+    def _feasible(self, a: np.ndarray) -> bool:
+        return int(a.sum()) <= self.budget
+
+    def _constraints(self) -> ActionConstraints:
+        rows = _Rows()
+        rows.add(list(range(self.J)), 1.0, self.budget)
+        return ActionConstraints(self.J, 0, *rows.matrices(self.J), name=self.name)
+
+    def random_action(self, seed: Seed = None) -> np.ndarray:
+        """``B`` arms uniformly without replacement (the code's random action)."""
+        a = self.null_action()
+        a[as_generator(seed).choice(self.J, min(self.budget, self.J), replace=False)] = 1
+        return a
+
+
+def budget_domain(J: int = 20, B: int = 5, *, seed: Seed = None) -> BudgetDomain:
+    """The code's base instance (``multistate_rmab``): the arms of :func:`random_arms`, budget ``B``."""
+    J, B = check_int(J, "J"), check_int(B, "B")
+    if B > J:
+        raise ValueError(f"B (the budget, also the number of good arms) must be <= J, got B = {B}, J = {J}")
+    return BudgetDomain(random_arms(J, B, as_generator(seed)), B)
 
 
 # --- multiple interventions (sigmoid link) -------------------------------------------------------------------------
@@ -429,6 +491,9 @@ class SigmoidDomain(_Domain):
     def up_probability(self, action) -> np.ndarray:
         a = self.check_action(action)
         return self.link_value(self.theta + self.weights @ a)
+
+    def _up_batch(self, actions: np.ndarray) -> np.ndarray:
+        return self.link_value(self.theta + actions @ self.weights.T)
 
     def _feasible(self, a: np.ndarray) -> bool:
         return int(a.sum()) == self.budget if self.budget_equality else int(a.sum()) <= self.budget
@@ -740,7 +805,7 @@ def transit_network(J: int, *, n_edges: int | None = None, seed: Seed = None) ->
     pts = pts[np.argsort(np.linalg.norm(pts - 0.5, axis=1))]
     tri = Delaunay(pts).simplices
     pairs = np.unique(np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]]), axis=1), axis=0)
-    n_edges = J + 2 + round(J / 3) if n_edges is None else check_int(n_edges, "n_edges")
+    n_edges = min(J + 2 + round(J / 3), pairs.shape[0]) if n_edges is None else check_int(n_edges, "n_edges")
     if not J - 1 <= n_edges <= pairs.shape[0]:
         raise ValueError(f"n_edges must lie between J - 1 = {J - 1} (a tree) and {pairs.shape[0]} (the "
                          f"triangulation's edges), got {n_edges}")

@@ -1,4 +1,4 @@
-"""The ``boundlab`` command: ``envs``, ``solve``, ``simulate``, ``check`` and ``demo``."""
+"""The ``boundlab`` command: ``envs``, ``solve``, ``simulate``, ``check``, ``sequoia`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -251,6 +251,22 @@ def cmd_check(args) -> None:
     print(f"wrote {Path(args.out) / 'report.md'}")
 
 
+def cmd_sequoia(args) -> None:
+    """Train SEQUOIA on one coRMAB instance and print the paper's table row (mean per-step expected reward and its
+    standard error over evaluation episodes, per method)."""
+    from boundlab.bandits.cormab_policies import compare, make_domain
+
+    domain = make_domain(args.domain, args.arms, args.budget, N=args.interventions, seed=args.seed)
+    options = {"episodes": args.episodes, "solver": args.solver}
+    if args.pretrain_epochs is not None:
+        options["pretrain_epochs"] = args.pretrain_epochs
+    row = compare(domain, seed=args.seed, eval_episodes=args.eval_episodes, K=args.samples, **options)
+    seconds = row.pop("train_seconds")
+    print(f"{args.domain} J={args.arms} B={args.budget} seed={args.seed} (SEQUOIA trained in {seconds:.1f} s)")
+    for name, (mean, sem) in row.items():
+        print(f"  {name:<17} {mean:8.3f} +- {sem:.3f}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="boundlab", description="RL-theory algorithms checked against their bounds.")
     parser.add_argument("--version", action="version", version=f"boundlab {boundlab.__version__}")
@@ -293,6 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-practical", dest="practical", action="store_false",
                        help="only the papers' constants: no outside-the-theorem configuration")
     check.set_defaults(func=cmd_check)
+    seq = sub.add_parser("sequoia", help="train SEQUOIA on a coRMAB domain and compare it with the baselines",
+                         description="Xu, Wilder, Khalil & Tambe (ICLR 2025): train SEQUOIA on one instance, evaluate "
+                                     "it and the baselines on the same episodes, print mean +- standard error.")
+    seq.add_argument("domain", choices=["sigmoid", "capacity", "scheduling", "routing", "budget"], metavar="DOMAIN",
+                     help="sigmoid, capacity, scheduling, routing or budget (budget-only, with Whittle)")
+    seq.add_argument("--arms", type=int, default=20, help="arms J (default 20)")
+    seq.add_argument("--budget", type=int, default=5, help="budget / workers B (default 5)")
+    seq.add_argument("--interventions", type=int, default=10, help="sigmoid: interventions N (default 10)")
+    seq.add_argument("--seed", type=int, default=0, help="seed of the instance, training and evaluation (default 0)")
+    seq.add_argument("--episodes", type=int, default=100, help="DQN training episodes (default 100, the paper's)")
+    seq.add_argument("--pretrain-epochs", type=int, help="one-step pretraining epochs (default 300, the code's)")
+    seq.add_argument("--eval-episodes", type=int, default=50, help="evaluation episodes (default 50, the paper's)")
+    seq.add_argument("--samples", type=int, default=100, help="sampling baseline's K (default 100)")
+    seq.add_argument("--solver", choices=["auto", "milp", "enumerate"], default="auto",
+                     help="argmax of Q: MILP, enumeration of the feasible set, or auto (enumerate when small)")
+    seq.set_defaults(func=cmd_sequoia)
     demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure",
                           description="Solve built-in models exactly, simulate their optimal and uniform policies, "
                                       "and plot exact values against Monte-Carlo returns.")

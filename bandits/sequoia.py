@@ -1,0 +1,479 @@
+"""SEQUOIA (Xu, Wilder, Khalil & Tambe, "Reinforcement learning with combinatorial actions for coupled restless
+bandits", ICLR 2025, arXiv 2503.01919, Algorithm 1): deep Q-learning on a coRMAB domain (:mod:`.cormab`) with a
+Q-network on ``[action; state]`` whose every greedy action and every target max is a MILP over the domain's feasible
+actions with the network embedded (``solvers.add_relu_network``).
+
+Settings, from the authors' code (GitHub lily-x/combinatorial-rmab, commit 895a382, ``algos/dqn_estimator.py``),
+all fields of :class:`SequoiaConfig`:
+
+* network: ``[n_actions + J] -> 16 -> 32 -> 1``, ReLU, PyTorch's default initialisation; input the action vector
+  then the raw integer state (no scaling). It predicts the discounted return (the code predicts its negative, a cost,
+  and minimises; the same thing);
+* stage A, data: starter states (all 0, all 1, each unit vector and its complement) times starter actions (all 0,
+  all 1, each unit vector and its complement, plus 10 random feasible actions each), then ``50 H`` "strategic" states
+  (``B`` arms in state 3, the rest uniform; sigmoid: 0/1 states) with the indicator of those arms (sigmoid: ``B``
+  random interventions), 10 random feasible actions and the starters; every pair is labelled with ``E[r | s, a]`` (the
+  expected reward, the code's variance reduction; starter actions need not be feasible, as in the code);
+* stage B, pretraining: a network regressed (MSE) on those one-step rewards, ``300`` epochs of ``|D| / 32``
+  minibatches of 32 drawn with replacement, AdamW (lr 2.5e-4, eps 1.5e-4, AMSGrad, weight decay 0.01, PyTorch's
+  default), learning rate times 0.9 per epoch;
+* stage C, DQN: policy and target networks start from the pretrained one; replay of capacity 1e4 seeded with 1000
+  stage-A samples; 100 episodes of ``H = 20`` steps from Bernoulli(0.5) states; epsilon-greedy with
+  ``eps = 0.05 + 0.85 exp(-t / 1000)`` (``t`` the global step; a random feasible action, else the MILP's greedy
+  action); after each step one update on 32 transitions: target ``r + 0.99 max_a' Q_target(s', a')`` (the max by the
+  MILP, one per next state, memoised while the target network is unchanged), Huber loss, gradients clipped at 5 by
+  value, learning rate times 0.9 per episode.
+
+Departures of the code from the paper, each behind an option here (defaults: the paper / standard DQN):
+``target_update=300`` hard copies every 300 steps (the code defines ``TARGET_UPDATE_FREQ = 300`` but only
+soft-updates with ``tau = 1e-6``, so its targets stay the pretrained one-step network: ``code_target=True``);
+``done_mask=True`` (no bootstrap past the last step; the code bootstraps: ``done_mask=False``); replay is uniform
+(the code's prioritised buffer never updates its priorities, which is uniform sampling with equal weights).
+
+MILP speed (:class:`QNetworkMilp`): one SCIP model per network, the state as fixed continuous inputs whose bounds
+are changed per solve (``freeTransform``, then new bounds), a warm start (the previous action, or any feasible
+action) given as a partial solution; ``solver="enumerate"`` instead scores every feasible action in one batched
+forward pass, exact and much faster where the feasible set is small (``"auto"``: when it has at most
+``max_enumerate`` actions).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from boundlab.tabular._checks import Seed, check_flag, check_int, check_real
+from boundlab.tabular.instances import as_generator
+
+from . import cormab
+
+__all__ = ["QNetworkMilp", "Sequoia", "SequoiaConfig", "feasible_actions", "pretraining_data", "train_sequoia"]
+
+
+@dataclass(frozen=True)
+class SequoiaConfig:
+    """SEQUOIA's settings (module docstring; defaults: the paper's / the authors' code's values)."""
+
+    hidden: tuple = (16, 32)
+    gamma: float = 0.99
+    lr: float = 2.5e-4
+    adam_eps: float = 1.5e-4
+    weight_decay: float = 0.01
+    grad_clip: float = 5.0
+    lr_decay: float = 0.9
+    batch_size: int = 32
+    memory_size: int = 10_000
+    replay_seed: int = 1000
+    eps_start: float = 0.9
+    eps_end: float = 0.05
+    eps_decay: float = 1000.0
+    episodes: int = 100
+    horizon: int = 20
+    pretrain_epochs: int = 300
+    strategic_states: int | None = None  # default 50 * horizon
+    random_actions: int = 10
+    target_update: int = 300
+    code_target: bool = False
+    tau: float = 1e-6
+    done_mask: bool = True
+    solver: str = "auto"
+    max_enumerate: int = 4096
+    gap: float = 0.0
+    time_limit: float | None = None
+
+    def __post_init__(self):
+        for name in ("batch_size", "memory_size", "horizon", "target_update", "max_enumerate"):
+            object.__setattr__(self, name, check_int(getattr(self, name), name))
+        for name in ("episodes", "pretrain_epochs", "random_actions", "replay_seed"):
+            object.__setattr__(self, name, check_int(getattr(self, name), name, minimum=0))
+        if self.strategic_states is not None:
+            object.__setattr__(self, "strategic_states", check_int(self.strategic_states, "strategic_states",
+                                                                   minimum=0))
+        for name, lo, hi in (("gamma", 0.0, 1.0), ("lr", 0.0, math.inf), ("adam_eps", 0.0, math.inf),
+                             ("weight_decay", 0.0, math.inf), ("grad_clip", 0.0, math.inf),
+                             ("lr_decay", 0.0, 1.0), ("eps_start", 0.0, 1.0), ("eps_end", 0.0, 1.0),
+                             ("eps_decay", 0.0, math.inf), ("tau", 0.0, 1.0), ("gap", 0.0, math.inf)):
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=lo, high=hi))
+        for name in ("code_target", "done_mask"):
+            check_flag(getattr(self, name), name)
+        if self.solver not in ("auto", "milp", "enumerate"):
+            raise ValueError(f"solver must be 'auto', 'milp' or 'enumerate', got {self.solver!r}")
+        h = self.hidden
+        if not isinstance(h, tuple) or not h or any(isinstance(w, bool) or not isinstance(w, int) or w < 1
+                                                    for w in h):
+            raise ValueError(f"hidden must be a non-empty tuple of positive ints, got {h!r}")
+        if self.time_limit is not None:
+            object.__setattr__(self, "time_limit", check_real(self.time_limit, "time_limit", low=0.0,
+                                                              low_open=True))
+
+
+# --- the network (JAX) ---------------------------------------------------------------------------------------------
+
+def torch_init(key, sizes) -> list:
+    """PyTorch's default ``nn.Linear`` initialisation: weights and biases ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``;
+    layers ``(W: [d_in, d_out], b)`` as in ``solvers.networks``."""
+    import jax
+    keys = jax.random.split(key, 2 * (len(sizes) - 1))
+    out = []
+    for k, (m, n) in enumerate(zip(sizes[:-1], sizes[1:])):
+        r = 1.0 / math.sqrt(m)
+        out.append((jax.random.uniform(keys[2 * k], (m, n), minval=-r, maxval=r),
+                    jax.random.uniform(keys[2 * k + 1], (n,), minval=-r, maxval=r)))
+    return out
+
+
+def _optimizer(cfg: SequoiaConfig, steps_per_decay: int):
+    """AdamW with AMSGrad and clipping by value, the learning rate times ``lr_decay`` every ``steps_per_decay``."""
+    import optax
+    schedule = optax.exponential_decay(cfg.lr, max(steps_per_decay, 1), cfg.lr_decay, staircase=True)
+    return optax.chain(optax.clip(cfg.grad_clip), optax.scale_by_amsgrad(eps=cfg.adam_eps),
+                       optax.add_decayed_weights(cfg.weight_decay), optax.scale_by_learning_rate(schedule))
+
+
+def _q(params, x):
+    from boundlab.solvers.networks import mlp
+    return mlp(params, x)[..., 0]
+
+
+_Q_JIT = []
+
+
+def _q_numpy(params, x: np.ndarray) -> np.ndarray:
+    """``Q`` on a numpy batch through one jitted forward pass, the batch padded to a power of two (few shapes)."""
+    import jax
+    import jax.numpy as jnp
+    if not _Q_JIT:
+        _Q_JIT.append(jax.jit(_q))
+    n = x.shape[0]
+    m = 1 << max(n - 1, 0).bit_length()
+    pad = np.zeros((m,) + x.shape[1:], np.float32)
+    pad[:n] = x
+    return np.asarray(_Q_JIT[0](params, jnp.asarray(pad)))[:n].astype(np.float64)
+
+
+# --- feasible actions, data --------------------------------------------------------------------------------------
+
+_FEASIBLE: dict = {}
+
+
+def feasible_actions(domain, limit: int | None = None) -> np.ndarray | None:
+    """Every feasible action of ``domain`` (``(F, n_actions)`` int8), by the combinatorial check over all subsets of
+    at most the domain's budget; ``None`` when there are more than ``limit`` candidate subsets."""
+    n = domain.n_actions
+    cap = getattr(domain, "budget", n)
+    n_sub = sum(math.comb(n, k) for k in range(min(cap, n) + 1))
+    if limit is not None and n_sub > limit:
+        return None
+    key = id(domain)
+    if key not in _FEASIBLE or _FEASIBLE[key][0] is not domain:
+        rows = []
+        for k in range(min(cap, n) + 1):
+            for sub in itertools.combinations(range(n), k):
+                a = np.zeros(n, dtype=np.int8)
+                a[list(sub)] = 1
+                if domain._feasible(a):
+                    rows.append(a)
+        _FEASIBLE[key] = (domain, np.array(rows, dtype=np.int8))
+    return _FEASIBLE[key][1]
+
+
+def pretraining_data(domain, cfg: SequoiaConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
+                                                                                      np.ndarray, np.ndarray]:
+    """Stage A (module docstring): ``(states, actions, next_states, rewards)``, rewards ``E[r | s, a]``, next states
+    sampled."""
+    J, n = domain.J, domain.n_actions
+    sigmoid = isinstance(domain, cormab.SigmoidDomain)
+    B = getattr(domain, "budget", None) or getattr(domain, "capacity", np.zeros(1)).size
+
+    def starters(m):
+        eye = np.eye(m, dtype=np.int64)
+        return np.concatenate([np.ones((1, m), np.int64), np.zeros((1, m), np.int64), eye, 1 - eye])
+
+    S, A = [], []
+    start_actions = starters(n)
+    for s in starters(J):
+        acts = np.concatenate([start_actions, [domain.random_action(rng) for _ in range(cfg.random_actions)]])
+        S.append(np.repeat(s[None], len(acts), 0))
+        A.append(acts)
+    n_strategic = 50 * cfg.horizon if cfg.strategic_states is None else cfg.strategic_states
+    for _ in range(n_strategic):
+        chosen = rng.choice(J, min(B, J), replace=False)
+        s = rng.integers(0, 2 if sigmoid else cormab.N_STATES, J)
+        s[chosen] = 1 if sigmoid else cormab.N_STATES - 1
+        if sigmoid:
+            ind = np.zeros(n, np.int64)
+            ind[rng.choice(n, min(domain.budget, n), replace=False)] = 1
+        else:
+            ind = np.zeros(n, np.int64)
+            ind[chosen] = 1
+        acts = np.concatenate([ind[None], [domain.random_action(rng) for _ in range(cfg.random_actions)],
+                               start_actions])
+        S.append(np.repeat(s[None], len(acts), 0))
+        A.append(acts)
+    S, A = np.concatenate(S).astype(np.int64), np.concatenate(A).astype(np.int8)
+    r = domain.expected_rewards(S, A)
+    return S, A, domain.sample_next(S, A, rng), r
+
+
+# --- the MILP, built once per network ----------------------------------------------------------------------------
+
+class QNetworkMilp:
+    """``argmax_a Q([a; s])`` over ``domain``'s feasible actions, for one network and many states: one SCIP model
+    (domain rows, the network over the action variables and continuous state variables on ``[0, 3]``); each
+    :meth:`solve` frees the transformed problem, fixes the state variables' bounds to ``s`` and re-solves, with an
+    optional warm start ``x0``. The big-M constants are interval bounds over the state box (SCIP's presolve tightens
+    them once the state is fixed)."""
+
+    def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None):
+        from boundlab.solvers.relu_milp import add_relu_network, relu_layers_from_params
+        self.domain = domain
+        self.weights, self.biases = relu_layers_from_params(params)
+        m = cormab._scip(f"sequoia_{domain.name}")
+        m.setParam("limits/gap", gap)
+        if time_limit is not None:
+            m.setParam("limits/time", time_limit)
+        self.time_limit = time_limit
+        self.a = [m.addVar(f"a{j}", vtype="B") for j in range(domain.n_actions)]
+        domain.constraints.add_to_model(m, self.a)
+        self.s = [m.addVar(f"s{j}", lb=0.0, ub=float(cormab.N_STATES - 1)) for j in range(domain.J)]
+        out = add_relu_network(m, self.a + self.s, self.weights, self.biases)
+        m.setObjective(out, "maximize")
+        self.model = m
+        self.solves = 0
+
+    def solve(self, state, x0=None) -> np.ndarray:
+        """The best action for ``state`` (int8); ``x0``: a feasible action to start from."""
+        from boundlab.solvers.relu_milp import _result
+        m = self.model
+        if self.solves:
+            m.freeTransform()
+        for v, x in zip(self.s, np.asarray(state, dtype=np.float64)):
+            m.chgVarLb(v, 0.0)
+            m.chgVarUb(v, float(x))
+            m.chgVarLb(v, float(x))
+        if x0 is not None:
+            start = m.createPartialSol()
+            for var, value in zip(self.a, x0):
+                m.setSolVal(start, var, float(value))
+            m.addSol(start)
+        m.optimize()
+        self.solves += 1
+        return _result(m, self.a, f"of the {self.domain.name} domain", self.time_limit).x.astype(np.int8)
+
+
+class _Argmax:
+    """``argmax_a Q(s, a)`` for one network: enumeration over the feasible set or the MILP (:class:`QNetworkMilp`,
+    built lazily), with a memo keyed by the state."""
+
+    def __init__(self, domain, params, cfg: SequoiaConfig, feasible: np.ndarray | None):
+        self.domain, self.params, self.cfg, self.feasible = domain, params, cfg, feasible
+        self.milp = None
+        self.memo: dict = {}
+
+    def __call__(self, states: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
+        states = np.atleast_2d(states)
+        out = np.empty((states.shape[0], self.domain.n_actions), np.int8)
+        todo = []
+        for k, s in enumerate(states):
+            hit = self.memo.get(s.tobytes())
+            if hit is None:
+                todo.append(k)
+            else:
+                out[k] = hit
+        if todo:
+            if self.feasible is not None:
+                out[todo] = self._enumerate(states[todo])
+            else:
+                if self.milp is None:
+                    self.milp = QNetworkMilp(self.domain, self.params, gap=self.cfg.gap,
+                                             time_limit=self.cfg.time_limit)
+                for k in todo:
+                    out[k] = self.milp.solve(states[k], x0)
+            for k in todo:
+                self.memo[states[k].tobytes()] = out[k]
+        return out
+
+    def _enumerate(self, states: np.ndarray) -> np.ndarray:
+        F = self.feasible
+        x = np.concatenate([np.broadcast_to(F[None], (len(states),) + F.shape),
+                            np.broadcast_to(states[:, None, :], (len(states), len(F), states.shape[1]))], axis=2)
+        q = _q_numpy(self.params, x)
+        return F[np.argmax(q, axis=1)]
+
+
+# --- training ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Sequoia:
+    """A trained SEQUOIA agent: ``params`` (the policy network, ``solvers.networks`` layout), ``pretrained`` (the
+    one-step network of stage B), the config, losses and wall times (``times``: seconds per stage). Call it on a
+    joint state for its action (the MILP / enumeration argmax of the Q-network; a warm start from its last action)."""
+
+    domain: object
+    params: list
+    pretrained: list
+    config: SequoiaConfig
+    pretrain_loss: np.ndarray
+    dqn_loss: np.ndarray
+    times: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._argmax = _Argmax(self.domain, self.params, self.config, _feasible_for(self.domain, self.config))
+        self._last = None
+
+    def q_values(self, states, actions) -> np.ndarray:
+        """``Q(s, a)`` for ``states (n, J)`` and ``actions (n, n_actions)``."""
+        return _q_numpy(self.params, np.concatenate([np.asarray(actions), np.asarray(states)], axis=-1))
+
+    def __call__(self, state) -> np.ndarray:
+        a = self._argmax(np.asarray(state, np.int64), self._last)[0]
+        self._last = a
+        return a
+
+
+def _feasible_for(domain, cfg: SequoiaConfig):
+    if cfg.solver == "milp":
+        return None
+    limit = None if cfg.solver == "enumerate" else cfg.max_enumerate
+    return feasible_actions(domain, limit)
+
+
+def _pretrain(X: np.ndarray, y: np.ndarray, params, cfg: SequoiaConfig, rng: np.random.Generator):
+    import jax
+    import jax.numpy as jnp
+    import optax
+    n_mb = max(len(X) // cfg.batch_size, 1)
+    opt = _optimizer(cfg, n_mb)
+    state = opt.init(params)
+    Xj, yj = jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.float32)
+
+    def loss(p, idx):
+        return jnp.mean((_q(p, Xj[idx]) - yj[idx]) ** 2)
+
+    @jax.jit
+    def epoch(p, s, idx):
+        def body(carry, i):
+            p, s = carry
+            value, g = jax.value_and_grad(loss)(p, i)
+            u, s = opt.update(g, s, p)
+            return (optax.apply_updates(p, u), s), value
+        (p, s), values = jax.lax.scan(body, (p, s), idx)
+        return p, s, values.mean()
+
+    losses = []
+    for _ in range(cfg.pretrain_epochs):
+        params, state, value = epoch(params, state, jnp.asarray(rng.integers(0, len(X), (n_mb, cfg.batch_size))))
+        losses.append(float(value))
+    return params, np.array(losses)
+
+
+def _dqn_step(cfg: SequoiaConfig, opt):
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    def loss(p, x, target):
+        return jnp.mean(optax.huber_loss(_q(p, x), target, delta=1.0))
+
+    @jax.jit
+    def step(p, s, target_params, x, r, x_next, not_done):
+        y = r + cfg.gamma * not_done * _q(target_params, x_next)
+        value, g = jax.value_and_grad(loss)(p, x, jax.lax.stop_gradient(y))
+        u, s = opt.update(g, s, p)
+        return optax.apply_updates(p, u), s, value
+
+    return step
+
+
+def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = None, **overrides) -> Sequoia:
+    """Train SEQUOIA on ``domain`` (stages A-C of the module docstring); ``config`` fields may be overridden by
+    keyword. Same seed, same agent (JAX on CPU; the MILP solved to optimality)."""
+    import jax
+    import jax.numpy as jnp
+    cormab._check_domain(domain)
+    cfg = replace(config or SequoiaConfig(), **overrides) if overrides else (config or SequoiaConfig())
+    if not isinstance(cfg, SequoiaConfig):
+        raise TypeError(f"config must be a SequoiaConfig, got {type(cfg).__name__}")
+    rng = as_generator(seed)
+    key = jax.random.PRNGKey(int(rng.integers(2 ** 31)))
+    times = {}
+    t0 = time.perf_counter()
+    S, A, S2, R = pretraining_data(domain, cfg, rng)
+    X = np.concatenate([A, S], axis=1)
+    times["data"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    sizes = [domain.n_actions + domain.J, *cfg.hidden, 1]
+    params, pre_loss = _pretrain(X, R, torch_init(key, sizes), cfg, rng)
+    pretrained = params
+    times["pretrain"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    feasible = _feasible_for(domain, cfg)
+    H = cfg.horizon
+    opt = _optimizer(cfg, H)
+    opt_state = opt.init(params)
+    step = _dqn_step(cfg, opt)
+    target = params
+    target_argmax = _Argmax(domain, target, cfg, feasible)
+    cap = cfg.memory_size
+    mem_s = np.zeros((cap, domain.J), np.int64)
+    mem_a = np.zeros((cap, domain.n_actions), np.int8)
+    mem_s2 = np.zeros((cap, domain.J), np.int64)
+    mem_r = np.zeros(cap)
+    mem_d = np.zeros(cap)
+    seed_idx = rng.choice(len(S), min(cfg.replay_seed, len(S), cap), replace=False)
+    n_mem = len(seed_idx)
+    mem_s[:n_mem], mem_a[:n_mem], mem_s2[:n_mem], mem_r[:n_mem] = S[seed_idx], A[seed_idx], S2[seed_idx], R[seed_idx]
+    head = n_mem % cap
+    env = domain.simulator(seed=rng, horizon=H)
+    losses, t_global, last = [], 0, None
+    for _ in range(cfg.episodes):
+        s = env.reset(p_up=0.5)
+        policy_argmax = None
+        for _ in range(H):
+            eps = cfg.eps_end + (cfg.eps_start - cfg.eps_end) * math.exp(-t_global / cfg.eps_decay)
+            if rng.random() < eps:
+                a = domain.random_action(rng)
+            else:
+                if policy_argmax is None or policy_argmax.params is not params:
+                    policy_argmax = _Argmax(domain, params, cfg, feasible)
+                a = policy_argmax(s, last)[0]
+                last = a
+            s2, _, r, done = env.step(a)
+            mem_s[head], mem_a[head], mem_s2[head], mem_r[head] = s, a, s2, r
+            mem_d[head] = float(done and cfg.done_mask)
+            head, n_mem = (head + 1) % cap, min(n_mem + 1, cap)
+            idx = rng.integers(0, n_mem, cfg.batch_size)
+            a_next = target_argmax(mem_s2[idx])
+            x = jnp.asarray(np.concatenate([mem_a[idx], mem_s[idx]], 1), jnp.float32)
+            x_next = jnp.asarray(np.concatenate([a_next, mem_s2[idx]], 1), jnp.float32)
+            params, opt_state, value = step(params, opt_state, target, x, jnp.asarray(mem_r[idx], jnp.float32),
+                                            x_next, jnp.asarray(1.0 - mem_d[idx], jnp.float32))
+            losses.append(float(value))
+            t_global += 1
+            if cfg.code_target:  # the code: soft update at rate tau every step, no hard copy
+                target = jax.tree_util.tree_map(lambda p, q: cfg.tau * p + (1.0 - cfg.tau) * q, params, target)
+                memo = target_argmax.memo
+                target_argmax = _Argmax(domain, target, cfg, feasible)
+                target_argmax.memo = memo  # the code memoises target solves across its (tiny) updates
+            elif t_global % cfg.target_update == 0:
+                target = params
+                target_argmax = _Argmax(domain, target, cfg, feasible)
+            s = s2
+    times["dqn"] = time.perf_counter() - t0
+    return Sequoia(domain, params, pretrained, cfg, pre_loss, np.array(losses), times)
+
+
+def pretrained_agent(agent: Sequoia) -> Sequoia:
+    """The same agent acting with its stage-B (one-step) network: the code's ``-F`` run, a MILP-based myopic."""
+    return Sequoia(agent.domain, agent.pretrained, agent.pretrained, agent.config, agent.pretrain_loss,
+                   np.zeros(0), dict(agent.times))
+
+
+Policy = Callable[[np.ndarray], np.ndarray]
