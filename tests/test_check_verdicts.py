@@ -250,3 +250,99 @@ def test_bandit_learners_are_checked_on_the_bandit_and_skip_the_hard_family(tmp_
     report = (tmp_path / "report.md").read_text()
     assert "Auer, Cesa-Bianchi & Fischer 2002" in report and "Lai & Robbins 1985" in report
     assert len(BANDIT_MEANS) == 4
+
+
+# --- rate rows: policy gradient (Fatkhullin et al. 2023) ------------------------------------------------------------
+
+def test_rate_verdict_is_one_sided_and_only_where_the_theorems_speak():
+    from boundlab.bounds.check import TOL, rate_verdict
+
+    assert rate_verdict("n-pg-igt", -0.6, -0.7, -0.4 + TOL)[0] == "HELD"
+    assert rate_verdict("n-pg-igt", -0.4, -0.45, -0.4 + TOL + 0.01)[0] == "FAILED"
+    assert rate_verdict("n-harpg", -0.45, -0.5, -0.39)[0] == "FAILED"  # -0.5 + 0.1 = -0.4 < -0.39
+    held, _, note = rate_verdict("harpg", -1.0, -1.1, -0.9)
+    assert held == "HELD" and "faster" in note  # reported as faster, not as confirmation
+    assert rate_verdict("n-harpg", np.nan, np.nan, np.nan)[0] == "FAILED"  # a diverged run is a finding
+    verdict, why, _ = rate_verdict("vanilla-pg", -1.0, -1.1, -0.9)
+    assert verdict == "n/a" and "earlier result" in why
+    verdict, why, note = rate_verdict("n-harpg", -0.1, -0.2, 0.0, "not Fisher-non-degenerate")
+    assert verdict == "n/a" and "Fisher" in why and "slower" in note
+
+
+@pytest.mark.parametrize("exponent", [-1 / 3, -0.4, -0.5])
+def test_slope_machinery_recovers_a_known_exponent(exponent):
+    """Synthetic gaps 3 n^exponent times log-normal noise on 20 seeds over n = 1e2..1e5: the bootstrap CI of the
+    fitted slope contains the exponent and is narrow; a steeper truth is excluded."""
+    from boundlab.bounds.slopes import bootstrap_slope
+
+    rng = np.random.default_rng(0)
+    n = np.geomspace(100, 1e5, 7)
+    gaps = 3 * n ** exponent * np.exp(0.3 * rng.standard_normal((20, 7)))
+    slope, low, high = bootstrap_slope(n, gaps)
+    assert low <= exponent <= high and high - low < 0.1
+    assert not low <= exponent - 0.2 <= high
+
+
+def _bandit():
+    from boundlab.bounds.gap import CauchyBandit
+
+    return CauchyBandit(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]), np.array([0.3, -0.7]), scale=0.5,
+                        name="tiny-bandit")
+
+
+def test_rate_rows_tune_measure_and_fit_from_separate_runs(tmp_path, monkeypatch):
+    """gamma_0 is the grid's argmin of the mean last gap on the tuning seeds, each T is its own run (its last gap
+    equals measure_gap's at that T), the slope is bootstrap_slope of those gaps, and a second call reuses every run
+    from the store."""
+    import importlib
+    from dataclasses import replace
+
+    from boundlab.bounds import check
+    from boundlab.bounds.gap import measure_gap
+    from boundlab.bounds.slopes import bootstrap_slope
+
+    bandit = _bandit()
+    # rate_seeds = len(TUNE_SEEDS) and tune_T in rate_T: the tuning and measuring runs share their compilation
+    cfg = replace(check.Config.quick(), rate_T=(40, 80), rate_seeds=4, tune_T=80, gamma_grid=(0.05, 0.5))
+    rows, figures, text = check.rate_checks(["n-pg-igt", "vanilla-pg"], cfg, tmp_path, tmp_path / "s.sqlite",
+                                            instances={"tiny": (bandit, "")})
+    for a, row in zip(["n-pg-igt", "vanilla-pg"], rows.to_dict("records")):
+        scores = {g: measure_gap(a, bandit, 80, check.TUNE_SEEDS, gamma_0=g).query("iteration == 80").gap.mean()
+                  for g in cfg.gamma_grid}
+        g = min(scores, key=scores.get)
+        assert row["configuration"] == f"gamma_0 = {g:g} (tuned)"
+        gaps = np.array([measure_gap(a, bandit, T, range(4), gamma_0=g).query(f"iteration == {T}").gap.to_numpy()
+                         for T in cfg.rate_T]).T
+        slope, low, high = bootstrap_slope(np.array(cfg.rate_T, float), gaps)
+        assert row["slope (95% CI)"] == f"{slope:.3f} [{low:.3f}, {high:.3f}]"
+        assert row["verdict slope"] == check.rate_verdict(a, slope, low, high)[0]
+    assert sorted(rows["rank (gap at equal trajectories)"]) == [1, 2]
+    assert all(f.exists() for f in figures) and "tiny" in text[0]
+    sweep_module = importlib.import_module("boundlab.bounds.sweep")
+    monkeypatch.setattr(sweep_module, "measure_gap", lambda *a, **k: pytest.fail("a stored run was run again"))
+    again, _, _ = check.rate_checks(["n-pg-igt", "vanilla-pg"], cfg, tmp_path, tmp_path / "s.sqlite",
+                                    instances={"tiny": (bandit, "")})
+    assert again.equals(rows)
+
+
+def test_boundlab_check_reports_rate_rows(tmp_path, monkeypatch):
+    """run_check with a gap method alone: the rate rows in the returned table (with the columns the CLI prints) and
+    in report.md's rate section; the tabular control row is n/a with its reason."""
+    from boundlab import tabular
+    from boundlab.bounds import check
+
+    small = check.Config(episodes=10, seeds=2, hard_K=(10,), rate_T=(20, 40), rate_T_tabular=(20, 40), rate_seeds=4,
+                         tune_T=20, gamma_grid=(0.3,))
+    monkeypatch.setattr(check.Config, "quick", classmethod(lambda cls: small))
+    P, R = tabular.dirichlet_mdp(S=2, A=2, seed=0).to_arrays()[:2]
+    monkeypatch.setattr(check, "rate_instances", lambda: {"tiny": (_bandit(), ""), "softmax": (
+        tabular.FiniteMDP(P, R, gamma=0.5), check.NOT_FND)})
+    table = check.run_check(["n-pg-igt"], quick=True, out=tmp_path, progress=False)
+    assert list(table.instance) == ["tiny", "softmax"]
+    assert {"algorithm", "configuration", "instance", "regret (95% CI)", "slope (95% CI)", "verdict bound",
+            "verdict slope"} <= set(table.columns)
+    assert table.iloc[0]["verdict slope"] in ("HELD", "FAILED") and table.iloc[1]["verdict slope"] == "n/a"
+    assert "Fisher-non-degenerate" in table.iloc[1]["why n/a"]
+    report = (tmp_path / "report.md").read_text()
+    assert "## Rates" in report and "Theorem 1" in report and "No regret learner was checked" in report
+    assert (tmp_path / "report.html").exists()
