@@ -181,6 +181,7 @@ def measure_gap(algorithm: str, problem: FiniteMDP | CauchyBandit, iterations: i
     check_problem(problem)
     T = check_int(iterations, "iterations")
     seeds = check_seeds(seeds)
+    gamma_0 = check_real(gamma_0, "gamma_0", low=0.0, low_open=True)
     method = getattr(pg, label.replace("-", "_"))
     if isinstance(problem, CauchyBandit):
         prob, shape = problem.problem(), (problem.w_star.shape[0], 1)

@@ -168,3 +168,27 @@ def test_rates_as_sample_complexity_and_gap_exponent_agree():
         gb.gap_rate("n-pg-momentum")
     with pytest.raises(ValueError, match="eps_bias"):
         gb.bias_floor(-1.0, 0.5)
+
+
+@pytest.mark.parametrize("call, kind, words", [
+    (lambda gb: gb.gap_bound("nope", 10.0), ValueError, "algorithm"),
+    (lambda gb: gb.gap_bound(None, 10.0), TypeError, "algorithm"),
+    (lambda gb: gb.gap_bound("n-harpg", 0.5), ValueError, "trajectories"),
+    (lambda gb: gb.gap_bound("n-harpg", "100"), TypeError, "trajectories"),
+    (lambda gb: gb.gap_bound("n-harpg", 100.0, gamma=1.0), ValueError, "gamma"),
+    (lambda gb: gb.sample_complexity("n-pg-igt", 0.0), ValueError, "eps"),
+    (lambda gb: gb.sample_complexity("n-pg-igt", float("nan")), ValueError, "eps"),
+    (lambda gb: gb.bias_floor(0.1, -0.5), ValueError, "gamma"),
+])
+def test_bad_rate_arguments_are_refused_by_name(call, kind, words):
+    from boundlab.bounds import gap_bounds
+
+    with pytest.raises(kind, match=words):
+        call(gap_bounds)
+
+
+@pytest.mark.parametrize("gamma_0, kind", [(0.0, ValueError), (float("nan"), ValueError), ("0.1", TypeError),
+                                           (True, TypeError)])
+def test_bad_gamma_0_is_refused_before_running(gamma_0, kind):
+    with pytest.raises(kind, match="gamma_0"):
+        measure_gap("n-pg-igt", BANDIT, 3, gamma_0=gamma_0)
