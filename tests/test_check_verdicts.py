@@ -315,6 +315,7 @@ def test_rate_rows_tune_measure_and_fit_from_separate_runs(tmp_path, monkeypatch
                          for T in cfg.rate_T]).T
         slope, low, high = bootstrap_slope(np.array(cfg.rate_T, float), gaps)
         assert row["slope (95% CI)"] == f"{slope:.3f} [{low:.3f}, {high:.3f}]"
+        assert row["slope, last decade of T (95% CI)"] == row["slope (95% CI)"]  # T_max / 10 < 40: the same runs
         assert row["verdict slope"] == check.rate_verdict(a, slope, low, high)[0]
     assert sorted(rows["rank (gap at equal trajectories)"]) == [1, 2]
     assert all(f.exists() for f in figures) and "tiny" in text[0]
