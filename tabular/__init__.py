@@ -24,6 +24,7 @@ from .instances import (
     riverswim,
     six_arms,
 )
+from .lock import combination_lock
 from .models import EpisodicMDP, FiniteMDP, LinearMDP
 from .pomdp import (
     POMDP,
@@ -73,9 +74,9 @@ __all__ = [
     "ActionGroupedMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards",
     "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS",
     "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "action_grouped_mdp",
-    "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "crying_baby",
-    "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
-    "grouped_rl", "grouping_of", "lift", "lights_out", "make", "meta_actions", "minimax_hard_family",
+    "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "combination_lock",
+    "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions",
+    "gridworld", "grouped_rl", "grouping_of", "lift", "lights_out", "make", "meta_actions", "minimax_hard_family",
     "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp", "q_learning_targets", "random_digraph",
     "random_linear_mdp", "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate",
     "simulate_alpha_policy", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger", "train_qnetwork",

@@ -22,7 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boundlab import bandits, bounds, solvers, tabular
+from boundlab.bounds import actor_critic_bounds as acb
 from boundlab.tabular import jax_env, learners, pomdp_jax
+from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
 
 S, A, H, K = 3, 2, 3, 4
@@ -144,6 +146,11 @@ def _bad_layers(valid, name):
 
 
 # ---- the public functions, one valid call each, and the kinds of their arguments ---------------------------------
+AC_PARAMS = dict(phi=optional(_bad_real((S, A, S * A))), lam=positive_float(), eta=optional(nonnegative_float()),
+                 switch_ratio=st.one_of(NOT_A_NUMBER, st.sampled_from([1.0, 0.5, -1.0, float("nan"), float("inf")])))
+OPTIMISM = dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())
+HYBRID = dict(N_off=positive_int(minimum=0), behaviour=optional(_bad_policy()))
+
 CASES: dict[str, tuple] = {
     # solvers
     "solvers.value_iteration": (solvers.value_iteration, dict(P=P, R=R, gamma=0.9, tol=1e-6, max_iter=100),
@@ -425,10 +432,27 @@ CASES: dict[str, tuple] = {
         "psrl": ({}, dict(alpha0=positive_float())),
         "greedy": ({}, dict()),
         "eps_greedy": ({}, dict(epsilon=in_unit_interval(closed_right=True))),
+        "ac_optimistic": ({}, {**AC_PARAMS, **OPTIMISM}),
+        "ac_hybrid": ({}, {**AC_PARAMS, **OPTIMISM, **HYBRID}),
+        "ac_hybrid_pessimistic": ({}, {**AC_PARAMS, **HYBRID}),
         "lsvi_ucb": (dict(phi=np.eye(S * A).reshape(S, A, S * A)),
                      dict(delta=in_unit_interval(), bonus_scale=nonnegative_float(), lam=positive_float(),
                           phi=_bad_real((S, A, S * A)))),
     }.items()},
+    "tabular.combination_lock": (tabular.combination_lock, dict(H=4, A=2, distractor=0.5, seed=0),
+                                 dict(H=positive_int(), A=positive_int(), seed=seed(), distractor=in_unit_interval())),
+    "actor_critic.concentrability": (concentrability, dict(model=EPISODIC),
+                                     dict(model=st.sampled_from([None, "riverswim", (P, R), tabular.riverswim()]),
+                                          behaviour=optional(_bad_policy()))),
+    "bounds.actor_critic_bounds.upper_bound": (
+        acb.upper_bound, dict(algorithm="ac-optimistic", S=S, A=A, H=H, K=100),
+        dict(algorithm=st.sampled_from(["lsvi-ucb", "", None, 3]), S=positive_int(), A=positive_int(),
+             H=positive_int(), K=positive_int(), delta=in_unit_interval(), d=optional(positive_int()),
+             log_F=optional(nonnegative_float()))),
+    "bounds.actor_critic_bounds.offline_size": (
+        acb.offline_size, dict(c_off=2.0, d=4, H=3, eps=0.1),
+        dict(c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", None]), d=positive_int(), H=positive_int(),
+             eps=positive_float(), constant=positive_float())),
     # bounds
     "bounds.measure_regret": (bounds.measure_regret, dict(algorithm="ucb-h", model=EPISODIC, episodes=K, seeds=[0]),
                               dict(algorithm=st.sampled_from(["nope", "", None, 3]),
