@@ -223,16 +223,21 @@ def pretraining_data(domain, cfg: SequoiaConfig, rng: np.random.Generator) -> tu
 # --- the MILP, built once per network ----------------------------------------------------------------------------
 
 class QNetworkMilp:
-    """``argmax_a Q([a; s])`` over ``domain``'s feasible actions, for one network and many states: one SCIP model
-    (domain rows, the network over the action variables and continuous state variables on ``[0, 3]``); each
-    :meth:`solve` frees the transformed problem, fixes the state variables' bounds to ``s`` and re-solves, with an
-    optional warm start ``x0``. The big-M constants are interval bounds over the state box (SCIP's presolve tightens
-    them once the state is fixed)."""
+    """``argmax_a Q([a; s])`` over ``domain``'s feasible actions, for one network and many states, with an optional
+    warm start ``x0`` (a feasible action, given as a partial solution). Default: one model per state
+    (``cormab.maximize``), its big-M bounds exact for the first layer at that state and tightened by the domain's
+    largest number of pulled arms. ``reuse=True``: one SCIP model (domain rows, the network over the action variables
+    and continuous state variables on ``[0, 3]``); each :meth:`solve` frees the transformed problem, fixes the state
+    variables' bounds to ``s`` and re-solves: no rebuild, but big-M bounds over the whole state box, which measured
+    slower (``benchmarks/sequoia.py``)."""
 
-    def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None):
+    def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None, reuse: bool = False):
         from boundlab.solvers.relu_milp import add_relu_network, relu_layers_from_params
         self.domain = domain
         self.weights, self.biases = relu_layers_from_params(params)
+        self.gap, self.time_limit, self.reuse, self.solves = gap, time_limit, reuse, 0
+        if not reuse:
+            return
         m = cormab._scip(f"sequoia_{domain.name}")
         m.setParam("limits/gap", gap)
         if time_limit is not None:
@@ -241,14 +246,17 @@ class QNetworkMilp:
         self.a = [m.addVar(f"a{j}", vtype="B") for j in range(domain.n_actions)]
         domain.constraints.add_to_model(m, self.a)
         self.s = [m.addVar(f"s{j}", lb=0.0, ub=float(cormab.N_STATES - 1)) for j in range(domain.J)]
-        out = add_relu_network(m, self.a + self.s, self.weights, self.biases)
+        out = add_relu_network(m, self.a + self.s, self.weights, self.biases, max_active=domain.max_pulled)
         m.setObjective(out, "maximize")
         self.model = m
-        self.solves = 0
 
     def solve(self, state, x0=None) -> np.ndarray:
         """The best action for ``state`` (int8); ``x0``: a feasible action to start from."""
         from boundlab.solvers.relu_milp import _result
+        if not self.reuse:
+            self.solves += 1
+            return cormab.maximize(self.domain, weights=self.weights, biases=self.biases, state=state, gap=self.gap,
+                                   time_limit=self.time_limit, x0=x0).x.astype(np.int8)
         m = self.model
         if self.solves:
             m.freeTransform()
@@ -433,7 +441,9 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
     head = n_mem % cap
     env = domain.simulator(seed=rng, horizon=H)
     losses, t_global, last = [], 0, None
-    for _ in range(cfg.episodes):
+    for episode in range(cfg.episodes):
+        if cfg.code_target and episode % 5 == 0:  # the code's memoiser forgets solves older than 5 episodes
+            target_argmax.memo = {}
         s = env.reset(p_up=0.5)
         policy_argmax = None
         for _ in range(H):
@@ -461,7 +471,7 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
                 target = jax.tree_util.tree_map(lambda p, q: cfg.tau * p + (1.0 - cfg.tau) * q, params, target)
                 memo = target_argmax.memo
                 target_argmax = _Argmax(domain, target, cfg, feasible)
-                target_argmax.memo = memo  # the code memoises target solves across its (tiny) updates
+                target_argmax.memo = memo  # the code reuses target solves across its (tiny) soft updates
             elif t_global % cfg.target_update == 0:
                 target = params
                 target_argmax = _Argmax(domain, target, cfg, feasible)

@@ -156,13 +156,16 @@ def _input_box(model, x_vars) -> tuple[list, np.ndarray, np.ndarray]:
 
 
 def add_relu_network(model: pyscipopt.Model, x_vars: Sequence, weights: Sequence, biases: Sequence, *,
-                     name: str = "relu") -> pyscipopt.Variable:
+                     name: str = "relu", max_active: int | None = None) -> pyscipopt.Variable:
     """Embed the ReLU network ``(weights, biases)`` into ``model`` over the inputs ``x_vars`` and return a continuous
     variable equal to its (scalar) output, to use in the model's objective or constraints.
 
     ``x_vars[j]`` is a pyscipopt variable of ``model`` with finite bounds (binary, integer or continuous) or a number
     (a fixed input, e.g. a Q-network's state). Hidden neurons are written in the big-M form of the module docstring,
     with bounds from interval arithmetic over the inputs' bounds; ``name`` prefixes the variables and constraints.
+    ``max_active``: the caller's constraints let at most this many of the binary ``x_vars`` be 1 (a budget); the
+    first layer's bounds then add only the ``max_active`` largest positive (negative) weights of those inputs, a
+    tighter big-M (the deeper layers follow by interval arithmetic).
     """
     import pyscipopt
     if not isinstance(model, pyscipopt.Model):
@@ -172,6 +175,8 @@ def add_relu_network(model: pyscipopt.Model, x_vars: Sequence, weights: Sequence
     if len(h) != Ws[0].shape[1]:
         raise ValueError(f"x_vars must hold {Ws[0].shape[1]} inputs (the columns of weights[0]), got {len(h)}")
     bounds = interval_bounds(Ws, bs, lo, hi)
+    if max_active is not None:
+        bounds = _cardinality_bounds(model, Ws, bs, h, lo, hi, bounds, int(max_active))
     for k, (W, b, (L, U)) in enumerate(zip(Ws[:-1], bs[:-1], bounds[:-1])):
         nxt = []
         for i in range(W.shape[0]):
@@ -196,6 +201,24 @@ def add_relu_network(model: pyscipopt.Model, x_vars: Sequence, weights: Sequence
     out = model.addVar(f"{name}_out", lb=L[0], ub=U[0])
     model.addCons(out - expr_const[0] == expr_const[1], name=f"{name}_output")
     return out
+
+
+def _cardinality_bounds(model, Ws, bs, h, lo, hi, bounds, k: int):
+    """Interval bounds with the first layer tightened by ``sum(binary inputs) <= k`` (see ``add_relu_network``)."""
+    import pyscipopt
+    binary = np.array([isinstance(v, pyscipopt.Variable) and v.vtype() == "BINARY" for v in h])
+    W = Ws[0]
+    rest_lo = np.where(binary, 0.0, lo)
+    rest_hi = np.where(binary, 0.0, hi)
+    Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
+    base_L = Wp @ rest_lo + Wn @ rest_hi + bs[0]
+    base_U = Wp @ rest_hi + Wn @ rest_lo + bs[0]
+    kk = min(k, int(binary.sum()))
+    top = -np.sort(-Wp[:, binary], axis=1)[:, :kk].sum(axis=1) if kk else 0.0
+    bottom = np.sort(Wn[:, binary], axis=1)[:, :kk].sum(axis=1) if kk else 0.0
+    L, U = np.maximum(bounds[0][0], base_L + bottom), np.minimum(bounds[0][1], base_U + top)
+    return [(L, U)] + interval_bounds(Ws[1:], bs[1:], np.maximum(L, 0.0), np.maximum(U, 0.0)) if len(Ws) > 1 \
+        else [(L, U)]
 
 
 def _constraint_pair(A, b, J: int, A_name: str, b_name: str):

@@ -32,12 +32,13 @@ def test_feasible_actions_are_the_feasible_subset_of_all_actions(d):
     assert {a.tobytes() for a in got} == expected and len(got) == len(expected)
 
 
+@pytest.mark.parametrize("reuse", [False, True], ids=["per-state", "reused"])
 @pytest.mark.parametrize("d", TINY, ids=lambda d: d.name)
-def test_reused_milp_equals_enumeration(d):
-    """One SCIP model re-solved for several states (warm start or not) finds the enumeration optimum of a random
-    network over the feasible actions."""
+def test_qnetwork_milp_equals_enumeration(d, reuse):
+    """Per-state models (tightened bounds) or one SCIP model re-solved for several states, with a warm start or not,
+    find the enumeration optimum of a random network over the feasible actions."""
     params = torch_init(jax.random.PRNGKey(3), [d.n_actions + d.J, 16, 32, 1])
-    milp = QNetworkMilp(d, params)
+    milp = QNetworkMilp(d, params, reuse=reuse)
     F = feasible_actions(d)
     rng = np.random.default_rng(0)
     for k in range(4):
@@ -157,8 +158,10 @@ def test_same_seed_same_agent_and_evaluation():
 def test_milp_solver_path_trains_and_acts_feasibly():
     """solver='milp' (the reusable SCIP model for every greedy action and target max) on a tiny instance."""
     d = TINY[0]
-    agent = train_sequoia(d, seed=0, episodes=1, pretrain_epochs=2, strategic_states=10, solver="milp")
-    enum = train_sequoia(d, seed=0, episodes=1, pretrain_epochs=2, strategic_states=10, solver="enumerate")
+    kw = dict(episodes=1, horizon=4, batch_size=4, pretrain_epochs=2, strategic_states=10)
+    agent = train_sequoia(d, seed=0, solver="milp", **kw)
+    enum = train_sequoia(d, seed=0, solver="enumerate", **kw)
+    assert agent._argmax.feasible is None and enum._argmax.feasible is not None
     for (W1, _), (W2, _) in zip(agent.params, enum.params):
         np.testing.assert_allclose(np.asarray(W1), np.asarray(W2), atol=1e-5)
     s = np.array([0, 1, 2, 3, 0, 1])
