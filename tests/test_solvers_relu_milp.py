@@ -302,3 +302,41 @@ def test_the_start_fallback_on_a_forced_status():
     assert res.x.tolist() == [1, 0] and res.value == 2.0 and res.bound == 4.0 and res.gap == 1.0
     with pytest.raises(RuntimeError, match="time_limit"):
         _result(NoSolution(), [], "(none)", 0.1)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), J=st.integers(2, 8), k=st.integers(0, 4))
+def test_max_active_bounds_keep_the_optimum_and_contain_every_preactivation(seed, J, k):
+    """add_relu_network(max_active=k) with sum(x) <= k in the model: the optimum equals brute force over the binary
+    x with at most k ones (plus a fixed input), and the tightened first-layer bounds contain every such x's
+    pre-activation while never being looser than interval arithmetic."""
+    rng = np.random.default_rng(seed)
+    sizes = [J + 1, 5, 4, 1]
+    W = [rng.normal(size=(o, i)) for i, o in zip(sizes[:-1], sizes[1:])]
+    b = [rng.normal(size=o) for o in sizes[1:]]
+    fixed = float(rng.uniform(0, 3))
+    model = pyscipopt.Model()
+    model.hideOutput()
+    x = [model.addVar(f"x{j}", vtype="B") for j in range(J)]
+    model.addCons(pyscipopt.quicksum(x) <= k)
+    out = relu_milp.add_relu_network(model, x + [fixed], W, b, max_active=k)
+    model.setObjective(out, "maximize")
+    model.optimize()
+    xs = [np.array(v + (fixed,)) for v in itertools.product([0, 1], repeat=J) if sum(v) <= k]
+
+    def f(v):
+        h = v
+        for i, (w, c) in enumerate(zip(W, b)):
+            h = w @ h + c
+            if i < len(W) - 1:
+                h = np.maximum(h, 0.0)
+        return h[0]
+
+    assert model.getObjVal() == pytest.approx(max(f(v) for v in xs), abs=1e-6)
+    box = relu_milp.interval_bounds(W, b, np.r_[np.zeros(J), fixed], np.r_[np.ones(J), fixed])
+    tight = relu_milp._cardinality_bounds(model, W, b, x + [fixed], np.r_[np.zeros(J), fixed],
+                                          np.r_[np.ones(J), fixed], box, k)
+    pre = np.array([W[0] @ v + b[0] for v in xs])
+    assert (pre >= tight[0][0] - 1e-9).all() and (pre <= tight[0][1] + 1e-9).all()
+    for (L, U), (L0, U0) in zip(tight, box):
+        assert (L >= L0 - 1e-9).all() and (U <= U0 + 1e-9).all()
