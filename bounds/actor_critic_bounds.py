@@ -18,6 +18,7 @@ is ``O~(S A)``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from boundlab.tabular._checks import check_int, check_real
 from boundlab.tabular.learners.lsvi_ucb import lsvi_beta
@@ -45,13 +46,23 @@ def linear_log_covering(d: int, H: int, K: int, *, delta: float = 0.1, bonus_sca
 
 
 def _complexity(d: int, H: int, A: int, log_F: float) -> tuple[Term, Term]:
-    return (Term("d H^5 log|A|", d * H**5 * max(math.log(A), 1.0), True),
-            Term("d H^4 log|F|", d * H**4 * max(log_F, 1.0), True))
+    """The two terms as stated, ``d H^5 log|A|`` and ``d H^4 log|F|`` (no floor: one action makes the actor's term
+    0, as it should; the covering term is positive for every class this module computes)."""
+    return (Term("d H^5 log|A|", d * H**5 * math.log(A), True),
+            Term("d H^4 log|F|", d * H**4 * log_F, True))
+
+
+@dataclass(frozen=True)
+class NotApplicable(Bound):
+    """A :class:`~boundlab.bounds.theorems.Bound` where the theorem says nothing (``rate`` and ``exponent`` NaN,
+    ``value`` None): ``reason`` says why, for a check's ``n/a`` verdict."""
+
+    reason: str = ""
 
 
 def sample_complexity(algorithm: str, *, d: int, H: int, A: int, eps: float, log_F: float) -> Bound:
-    """Trajectories until an eps-optimal policy, rate only: ``(d H^5 log|A| + d H^4 log|F|) / eps^2`` (log factors
-    taken as at least 1). ``exponent`` is the power of ``1/eps`` (2). The hybrid rates were not reachable: for
+    """Trajectories until an eps-optimal policy, rate only: ``(d H^5 log|A| + d H^4 log|F|) / eps^2``.
+    ``exponent`` is the power of ``1/eps`` (2). The hybrid rates were not reachable: for
     ``ac-hybrid`` this is the online rate the paper says offline data improve on, for ``ac-hybrid-pessimistic`` the
     rate once :func:`offline_size` holds."""
     _algorithm(algorithm)
@@ -64,15 +75,32 @@ def sample_complexity(algorithm: str, *, d: int, H: int, A: int, eps: float, log
 
 
 def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float = 0.1, d: int | None = None,
-                log_F: float | None = None) -> Bound:
+                log_F: float | None = None, N_off: int | None = None, c_off: float | None = None,
+                eps: float | None = None, constant: float = 1.0) -> Bound:
     """Regret rate after ``K`` episodes, ``sqrt((d H^5 log|A| + d H^4 log|F|) K)`` [D: module docstring], exponent
     0.5, constants hidden (``value`` None). ``d`` defaults to ``S A`` (one-hot features); ``log_F`` to
     :func:`linear_log_covering` (bonus radius zero for the non-optimistic variant). The signature follows
-    ``bounds.upper_bound``."""
+    ``bounds.upper_bound``.
+
+    ``ac-hybrid-pessimistic`` has this rate only under its offline condition: it needs ``N_off``, ``c_off``
+    (:func:`~boundlab.tabular.learners.actor_critic.concentrability`) and the target ``eps`` (and the
+    experimenter's ``constant``, :func:`offline_size`); without them, or where :func:`offline_condition` fails, the
+    answer is a :class:`NotApplicable` bound whose ``reason`` says which (a check reports it as n/a)."""
     _algorithm(algorithm)
     S, A, H, K = (check_int(v, n) for v, n in ((S, "S"), (A, "A"), (H, "H"), (K, "K")))
     check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
     d = S * A if d is None else check_int(d, "d")
+    if algorithm == "ac-hybrid-pessimistic":
+        missing = [n for n, v in (("N_off", N_off), ("c_off", c_off), ("eps", eps)) if v is None]
+        if missing:
+            return NotApplicable(algorithm, None, math.nan, math.nan, SOURCE, (),
+                                 f"the non-optimistic variant's rate needs its offline condition N_off >= "
+                                 f"c*_off d H^4 / eps^2: pass {', '.join(missing)}")
+        need = offline_size(c_off, d=d, H=H, eps=eps, constant=constant)
+        if not offline_condition(N_off, c_off, d=d, H=H, eps=eps, constant=constant):
+            return NotApplicable(algorithm, None, math.nan, math.nan, SOURCE, (),
+                                 f"offline condition fails: N_off = {N_off} < {constant:g} c*_off d H^4 / eps^2 = "
+                                 f"{need:.4g} (c*_off = {c_off:.4g}, d = {d}, H = {H}, eps = {eps:g})")
     if log_F is None:
         scale = 0.0 if algorithm == "ac-hybrid-pessimistic" else 1.0
         log_F = linear_log_covering(d, H, K, delta=delta, bonus_scale=scale)

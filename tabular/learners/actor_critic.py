@@ -14,7 +14,8 @@ not checked against the text). Every step below marked [R] is a reconstruction, 
    intractable; its linear-MDP instance here is LSVI-UCB's, Jin et al. 2020, Algorithm 1]: for ``h = H..1``,
    ``f_h(s, a) = min(w_h^T phi(s, a) + beta ||phi(s, a)||_{Lambda_h^-1}, H)`` with ``w_h`` the ridge regression
    on **all** data (online and offline) to the optimality target ``r + max_a' f_{h+1}(s', a')`` - off-policy, so the
-   critic does not depend on which actor collected the data. ``beta = bonus_scale d H sqrt(log(2 d T / delta))``
+   critic does not depend on which actor collected the data. ``beta = bonus_scale d H sqrt(log(2 d T / delta))``,
+   ``T = (K + N_off) H``
    (Jin et al. 2020, Theorem 3.1; ``bonus_scale`` stands for its unspecified constant); shared code with
    :func:`~boundlab.tabular.learners.lsvi_ucb` (``optimistic_backup``, ``observe``).
 2. Rare switching [R: the rule of rare-switching LSVI-UCB, Wang, Zhou & Gu 2021, "Provably efficient RL with
@@ -29,11 +30,17 @@ not checked against the text). Every step below marked [R] is a reconstruction, 
 4. Policy reset [R: "rare-switching policy resets" in the abstract; uniform is the reset under which the mirror
    ascent regret bound ``log|A| / eta + eta n H^2 / 2`` of each epoch of ``n`` episodes holds]: at each critic
    switch the actor restarts from the uniform policy.
-5. Step size [R: tuning that per-epoch bound summed over at most ``M`` = :func:`switch_bound` epochs of ``K``
-   episodes in all, payoffs in ``[0, H]``]: ``eta = sqrt(2 M log|A| / (H^2 K))``; this is where ``log|A|`` enters.
+5. Step size [R: tuning that per-epoch bound summed over at most ``M`` epochs of ``K`` episodes in all, payoffs
+   in ``[0, H]``]: ``eta = sqrt(2 M log|A| / (H^2 K))``; this is where ``log|A|`` enters. ``M`` =
+   :func:`switch_bound` with ``n = K`` also with offline data: their growth is reset at the first switch, and the
+   online growth ``log det(Lambda_off + X) - log det Lambda_off <= log det(lambda I + X) - d log lambda`` (the
+   offline ``Lambda_off >= lambda I`` only shrinks it), so ``n = K`` bounds the online switches.
 6. Hybrid [R: the abstract's "initializing the critic with offline data"]: before the first online episode
    ``N_off`` trajectories of the behaviour policy (``behaviour``, default uniform) are drawn from the same
-   simulator and added to the critic's data (they count towards the first switch test, not towards ``K``).
+   simulator and added to the critic's data; the critic computed at the first online episode (``k = 0`` always
+   switches) already fits them. The switch test then counts only the determinant growth since that first switch,
+   i.e. online data (offline trajectories count towards neither ``K`` nor a later switch), and ``beta``'s union
+   bound covers all ``K + N_off`` regression trajectories (``T = (K + N_off) H`` in its log).
 7. Non-optimistic hybrid [R: "omitting optimism"]: the same with ``beta = 0`` (least-squares critic, no bonus, no
    pessimism).
 8. Acting [boundlab]: the actor is stochastic; each episode draws one action per ``(h, s)`` from ``pi_h(.|s)``
@@ -186,10 +193,12 @@ def default_eta(A: int, H: int, K: int, switches: float) -> float:
 def behaviour_probs(behaviour: ArrayLike | None, S: int, A: int, H: int) -> np.ndarray:
     """The behaviour policy as ``(H, S, A)`` probabilities: ``None`` is uniform; integer arrays are deterministic
     (``pi[h, s]``, or ``pi[s]`` at every step), float arrays stochastic (``pi[h, s, a]``, or ``pi[s, a]`` at every
-    step; rows on the simplex); checked by name."""
+    step; rows on the simplex); checked by name (boolean arrays are refused, not read as actions)."""
     if behaviour is None:
         return np.full((H, S, A), 1.0 / A)
     arr = np.asarray(behaviour)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"behaviour: must hold integer actions or float probabilities, got dtype {arr.dtype}")
     if arr.ndim == 1 and arr.dtype.kind not in "iu":
         raise TypeError(f"behaviour: a deterministic pi[s] must hold integer actions, got dtype {arr.dtype}")
     if arr.ndim == (1 if arr.dtype.kind in "iu" else 2):
@@ -230,11 +239,11 @@ def _run(name: str, model, K, seed, *, phi, delta, bonus_scale, lam, eta, switch
     d, H = phi.shape[2], env.H
     if eta is None:
         L = float(np.sqrt((phi**2).sum(axis=2)).max())
-        eta = default_eta(env.A, H, K, switch_bound(d, H, K + N_off, lam, switch_ratio, max(L, 1e-12)))
+        eta = default_eta(env.A, H, K, switch_bound(d, H, K, lam, switch_ratio, max(L, 1e-12)))  # item 5
     else:
         eta = check_real(eta, "eta", low=0.0)
     pi_b = behaviour_probs(behaviour, env.S, env.A, H)
-    beta = lsvi_beta(c, d, H, K, delta) if c > 0 else 0.0
+    beta = lsvi_beta(c, d, H, K + N_off, delta) if c > 0 else 0.0  # all regression data (item 6)
     policies, starts, returns, q, actor, switches = actor_critic_kernel(
         *env.tables, env.R3, env.noise, env.init_cdf, phi, env.S, env.A, H, K, lam, beta, float(eta),
         math.log(switch_ratio) + SWITCH_MARGIN, pi_b, N_off, env.seed, record_q)
@@ -249,7 +258,7 @@ _SRC = "Tan, Fan & Wei 2025 (arXiv:2505.03710)"
 _DESCRIBED = dict(
     phi=("the known feature map phi[s, a, d]; default: the LinearMDP's, or one-hot features (d = S A) for an "
          "EpisodicMDP", f"{_SRC}: linear MDP instance of the critic class; Jin et al. 2020, Assumption A"),
-    delta=("confidence level: beta = bonus_scale d H sqrt(log(2 d T / delta))",
+    delta=("confidence level: beta = bonus_scale d H sqrt(log(2 d T / delta)), T = (K + N_off) H",
            "Jin et al. 2020, Theorem 3.1 (reconstructed linear instance of the paper's confidence set)"),
     bonus_scale=("multiplies the critic's bonus beta ||phi||_{Lambda^-1} (1: LSVI-UCB's beta with c = 1)",
                  "Jin et al. 2020, Algorithm 1; the paper's optimism (reconstructed)"),
@@ -321,15 +330,24 @@ def occupancy(model: EpisodicMDP | LinearMDP, pi: ArrayLike) -> np.ndarray:
     return out
 
 
+#: Actions whose ``Q*_h(s, a)`` lies within this (relative to ``max(1, H)``) of ``V*_h(s)`` count as optimal ties.
+TIE_TOL = 1e-9
+
+
 def concentrability(model: EpisodicMDP | LinearMDP, behaviour: ArrayLike | None = None) -> float:
     """``c*_off = max_{h, s, a} d^{pi*}_h(s, a) / mu_h(s, a)``: the single-policy concentrability of the behaviour
-    policy's occupancy ``mu`` (default uniform behaviour) with respect to the optimal policy ``pi*`` (backward
-    induction, ties to the lowest action), exact; ``inf`` where ``pi*`` reaches a pair ``mu`` never does (Tan, Fan &
-    Wei 2025; the definition of Rashidinejad et al. 2021 per step)."""
+    policy's occupancy ``mu`` (default uniform behaviour) with respect to an optimal policy ``pi*``, exact; ``inf``
+    where ``pi*`` reaches a pair ``mu`` never does (Tan, Fan & Wei 2025; the definition of Rashidinejad et al. 2021
+    per step). ``pi*`` is deterministic and greedy in ``Q*`` (backward induction); where several actions are optimal
+    (``Q*_h(s, a) >= V*_h(s) - TIE_TOL max(1, H)``) it takes the one the behaviour plays most often at that
+    ``(h, s)`` (then the lowest index), so a tie is broken towards the behaviour's support, not by action order."""
     model = _episodic(model)
-    pi_star = solvers.backward_induction(model.P, model.R, model.H).policy
-    d_star = occupancy(model, np.asarray(pi_star, dtype=np.int64))
-    mu = occupancy(model, behaviour)
+    pi_b = behaviour_probs(behaviour, model.S, model.A, model.H)
+    Q = solvers.backward_induction(model.P, model.R, model.H).Q
+    optimal = Q >= Q.max(axis=2, keepdims=True) - TIE_TOL * max(1.0, model.H)
+    pi_star = np.where(optimal, pi_b, -1.0).argmax(axis=2)
+    d_star = occupancy(model, pi_star.astype(np.int64))
+    mu = occupancy(model, pi_b)
     reached = d_star > 0
     if np.any(reached & (mu <= 0)):
         return math.inf
@@ -351,3 +369,16 @@ def actor_regret(model: EpisodicMDP | LinearMDP, run: ActorCriticRun) -> np.ndar
         Q = R[h][None] + np.einsum("sat,kt->ksa", P[h], V)
         V = np.einsum("ksa,ksa->ks", run.actor[:, h], Q)
     return V_star - V @ model.initial
+
+
+def greedy_gap(model: EpisodicMDP | LinearMDP, run: ActorCriticRun, episode: int = -1) -> float:
+    """Exact gap ``V*_1 - V^{pi_f}_1`` (averaged over the initial distribution) of the policy greedy in the critic
+    ``f`` of ``episode`` (needs ``record_q=True``; ties to the lowest action): a judge of what the critic has
+    learned that the actor's reset at each switch does not make noisy."""
+    if run.q_values is None:
+        raise ValueError("run.q_values is None: run the learner with record_q=True")
+    model = _episodic(model)
+    greedy = np.asarray(run.q_values[episode].argmax(axis=2), dtype=np.int64)
+    V_star = solvers.backward_induction(model.P, model.R, model.H).V[0] @ model.initial
+    return float(V_star - solvers.finite_horizon_evaluation(model.P, model.R, greedy, model.H).V[0] @ model.initial)
+
