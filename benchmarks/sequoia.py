@@ -71,9 +71,12 @@ def main(argv=None) -> None:
     p.add_argument("--train-size", type=int, default=20)
     p.add_argument("--episodes", type=int, default=2)
     p.add_argument("--domains", nargs="+", default=DOMAINS)
+    p.add_argument("--skip-train", action="store_true", help="only the solve times")
     args = p.parse_args(argv)
     header("SEQUOIA: per-step MILP solve time")
     table([solve_times(name, J, args.states, args.pretrain_epochs) for J in args.sizes for name in args.domains])
+    if args.skip_train:
+        return
     header(f"SEQUOIA: training wall time, J = {args.train_size}, {args.episodes} DQN episodes (paper: 100)")
     rows = []
     for name in args.domains:
