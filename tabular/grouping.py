@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from boundlab.solvers import policy_iteration
-from boundlab.solvers.validation import check_gamma, check_rewards
+from boundlab.solvers.validation import check_distribution_rows, check_gamma, check_rewards
 
 from ._checks import Seed, check_int, check_real, plain
 from ._rng import next_uniform
@@ -37,17 +37,21 @@ from .instances import as_generator
 from .models import FiniteMDP
 
 __all__ = [
-    "ActionGroupedMDP", "GroupedPlan", "action_grouped_mdp", "action_grouped_mdps", "check_grouping", "group_policy",
-    "grouped_rl", "grouping_of", "grouping_sizes", "lift", "nested_groupings", "plan_lifted", "sample_lifted",
+    "ActionGroupedMDP", "GroupedPlan", "action_grouped_mdp", "action_grouped_mdps", "bin_counts", "check_grouping",
+    "check_size", "check_sizes", "coordinate_weights", "group_policy", "grouped_rl", "grouping_of", "grouping_sizes",
+    "lift", "nested_groupings", "plan_lifted", "refines", "sample_lifted",
 ]
 
 
-def check_grouping(grouping, A: int, name: str = "grouping") -> np.ndarray:
-    """A partition of ``A`` actions as integer labels ``grouping[a]`` (any non-negative integers; returned relabelled
-    ``0..G-1`` in order of first label value). Floats, bools and other lengths are refused by name."""
+def check_grouping(grouping, A: int | None, name: str = "grouping") -> np.ndarray:
+    """A partition of ``A`` actions (None: any number) as integer labels ``grouping[a]`` (any non-negative integers;
+    returned relabelled ``0..G-1`` in order of label value). Floats, bools, other shapes are refused by name."""
     g = np.asarray(grouping)
     if g.dtype.kind not in "iu" or g.dtype == np.bool_:
         raise TypeError(f"{name} must be an integer array of group labels, one per action, got dtype {g.dtype}")
+    if g.ndim != 1:
+        raise ValueError(f"{name} must be a 1-d array of group labels, one per action, got shape {g.shape}")
+    A = g.size if A is None else A
     if g.shape != (A,):
         raise ValueError(f"{name} must have shape (A,) = ({A},), one label per action, got {g.shape}")
     if A and g.min() < 0:
@@ -91,10 +95,11 @@ class ActionGroupedMDP:
     initial: np.ndarray | None = None
     name: str = field(default="action-grouped", compare=False)
     mdp: FiniteMDP = field(init=False, repr=False, compare=False)
-    #: per true group: its number of actions ``[k]``, the mean ``[k, i]`` and range ``[k, i]`` of its coefficients
-    #: (the K-level summaries :func:`boundlab.bounds.grouping.select_grouping_fast` works from)
+    #: per true group: its number of actions ``[k]``, the mean, minimum and range ``[k, i]`` of its coefficients
+    #: (the K-level summaries :func:`grouping_of` and :func:`boundlab.bounds.grouping.select_grouping_fast` use)
     group_sizes: np.ndarray = field(init=False, repr=False, compare=False)
     phi_mean: np.ndarray = field(init=False, repr=False, compare=False)
+    phi_min: np.ndarray = field(init=False, repr=False, compare=False)
     phi_range: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -138,7 +143,8 @@ class ActionGroupedMDP:
         np.minimum.at(lo, groups, phi)
         np.maximum.at(hi, groups, phi)
         np.add.at(total, groups, phi)
-        for nm, arr in (("group_sizes", sizes), ("phi_mean", total / sizes[:, None]), ("phi_range", hi - lo)):
+        for nm, arr in (("group_sizes", sizes), ("phi_mean", total / sizes[:, None]), ("phi_min", lo),
+                        ("phi_range", hi - lo)):
             arr.setflags(write=False)
             object.__setattr__(self, nm, arr)
 
@@ -213,11 +219,23 @@ def action_grouped_mdps(max_S: int = 6, max_A: int = 12, max_d: int = 2, max_gam
     return draw_model()
 
 
+def _chain(K: int) -> list[int]:
+    """Divisors of ``K`` each dividing the next: ``1``, then the prime factors of ``K`` multiplied in one by one
+    (smallest first), ending at ``K`` (12: 1, 2, 4, 12), so the coarsenings are nested for any ``K``."""
+    out, rest, p = [1], K, 2
+    while rest > 1:
+        while rest % p == 0:
+            out.append(out[-1] * p)
+            rest //= p
+        p += 1
+    return out
+
+
 def grouping_sizes(model: ActionGroupedMDP) -> list[int]:
-    """The nominal sizes of :func:`nested_groupings`' default family: every divisor ``m`` of ``K`` (coarsenings),
-    ``K 2^j`` below ``A`` (refinements) and ``A`` (singletons)."""
+    """The nominal sizes of :func:`nested_groupings`' default family, nested for every ``K``: a chain of divisors
+    of ``K`` (coarsenings, each dividing the next), ``K 2^j`` below ``A`` (refinements) and ``A`` (singletons)."""
     K, A = model.K, model.A
-    sizes = [m for m in range(1, K + 1) if K % m == 0]
+    sizes = _chain(K)
     m = 2 * K
     while m < A:
         sizes.append(m)
@@ -225,39 +243,123 @@ def grouping_sizes(model: ActionGroupedMDP) -> list[int]:
     return sizes if sizes[-1] == A else sizes + [A]
 
 
+def coordinate_weights(model: ActionGroupedMDP) -> np.ndarray:
+    """``c[k, i]``: how much coordinate ``i`` of ``phi`` can move an action of group ``k`` away from its group's
+    mean: ``delta * range_k(phi_i) * max_s (|R_dir - R_bar| + gamma w / 2 ||P_dir - P_bar||_1)`` with
+    ``w = (hi - lo) / (1 - gamma)``, the approximation term's weighting (:mod:`boundlab.bounds.grouping`). K-level."""
+    lo, hi = model.reward_range
+    w = (hi - lo) / (1.0 - model.gamma)
+    dP = np.abs(model.P_dir - model.P_bar[:, :, None]).sum(-1)  # [s, k, i]
+    dR = np.abs(model.R_dir - model.R_bar[:, :, None])
+    return model.delta * model.phi_range * (dR + model.gamma * w / 2 * dP).max(0)
+
+
+def bin_counts(model: ActionGroupedMDP, r: int) -> np.ndarray:
+    """``counts[k, i]``: into how many equal-width bins each true group's coefficient ``phi_i`` is cut so that the
+    group splits into ``r = prod_i counts[k, i]`` cells. Greedy on :func:`coordinate_weights`: each prime factor of
+    ``r`` (largest first) multiplies the count of the coordinate whose cell width times weight is largest, so the
+    split follows what controls the approximation term in every coordinate, and ``2r`` refines ``r``. K-level:
+    ``O(K d log r)``. [Own construction.]"""
+    c = coordinate_weights(model)
+    counts = np.ones(c.shape, dtype=np.int64)
+    factors, rest, p = [], r, 2
+    while rest > 1:
+        while rest % p == 0:
+            factors.append(p)
+            rest //= p
+        p += 1
+    rows = np.arange(c.shape[0])
+    for f in sorted(factors, reverse=True):
+        i = np.argmax(c / counts, axis=1)
+        counts[rows, i] *= f
+    return counts
+
+
+def check_size(model: ActionGroupedMDP, m, name: str = "m") -> int:
+    """``m`` as a nominal size :func:`grouping_of` knows: a divisor of ``K``, a multiple of ``K`` below ``A``, or
+    ``A``; else ``ValueError`` (``TypeError`` for a non-integer) naming ``name``."""
+    K, A = model.K, model.A
+    m = check_int(m, name)
+    if not (m == A or (m <= K and K % m == 0) or (m % K == 0 and m < A)):
+        raise ValueError(f"{name} must divide K = {K}, be a multiple of K below A = {A}, or equal A, got {m}")
+    return m
+
+
 def grouping_of(model: ActionGroupedMDP, m: int) -> np.ndarray:
     """The partition of nominal size ``m``: ``m`` dividing ``K``: blocks of ``K / m`` consecutive true groups merged;
-    ``m = A``: singletons; ``m = K r``: each true group split into ``r`` equal-width bins of its first coefficient
-    ``phi_0(a)`` (empty bins dropped, so it may have fewer than ``m`` groups). [Own construction: the paper's
-    candidate family is not known.]"""
+    ``m = A``: singletons; ``m = K r``: each true group cut into at most ``r`` cells, a product of equal-width bins
+    of its coefficients over their range in the group (:func:`bin_counts` per coordinate; empty cells dropped, so it
+    may have fewer than ``m`` groups). [Own construction: the paper's candidate family is not known.]"""
     K, A = model.K, model.A
-    m = check_int(m, "m")
+    m = check_size(model, m)
     if m == A:
         return np.arange(A, dtype=np.int64)
-    if m <= K and K % m == 0:
+    if m <= K:
         return model.groups * m // K
-    if m % K or m > A:
-        raise ValueError(f"m must divide K = {K}, be a multiple of K below A = {A}, or equal A, got {m}")
     r = m // K
-    bins = np.minimum((model.phi[:, 0] * r).astype(np.int64), r - 1)
-    return check_grouping(model.groups * r + bins, A)
+    counts = bin_counts(model, r)[model.groups]  # [a, i]
+    rng = model.phi_range[model.groups]
+    t = np.divide(model.phi - model.phi_min[model.groups], rng, out=np.zeros_like(rng), where=rng > 0)
+    bins = np.minimum((t * counts).astype(np.int64), counts - 1)
+    strides = np.cumprod(counts, axis=1) // counts
+    return check_grouping(model.groups * r + (bins * strides).sum(1), A)
+
+
+def refines(fine, coarse) -> bool:
+    """Whether every group of ``fine`` lies inside one group of ``coarse`` (label arrays over the same actions)."""
+    fine, coarse = check_grouping(fine, None, "fine"), check_grouping(coarse, None, "coarse")
+    if fine.size != coarse.size:
+        raise ValueError(f"fine and coarse must label the same actions, got {fine.size} and {coarse.size} labels")
+    return np.unique(np.stack([fine, coarse]), axis=1).shape[1] == int(fine.max(initial=-1)) + 1
 
 
 def nested_groupings(model: ActionGroupedMDP, sizes=None) -> dict[int, np.ndarray]:
     """Partitions keyed by their number of groups: :func:`grouping_of` at each nominal size in ``sizes`` (default
-    :func:`grouping_sizes`). They are nested (each refines the one before) where each coarsening size divides the
-    next, e.g. ``K`` a power of 2; every refinement refines the true grouping, and ``2r`` bins refine ``r``."""
+    :func:`grouping_sizes`, nested for every ``K``); two sizes giving the same partition count once. Raises
+    ``ValueError`` naming the sizes if the family is not nested (each refining the one before), e.g. ``sizes``
+    ``[2, 3]`` with ``K = 6``."""
+    sizes = grouping_sizes(model) if sizes is None else check_sizes(sizes)
     out = {}
-    for m in grouping_sizes(model) if sizes is None else sizes:
+    for m in sizes:
         labels = grouping_of(model, m)
         out[int(labels.max()) + 1] = labels
-    return dict(sorted(out.items()))
+    out = dict(sorted(out.items()))
+    family = list(out.items())
+    for (G0, coarse), (G1, fine) in zip(family, family[1:]):
+        if not refines(fine, coarse):
+            raise ValueError(f"sizes {sizes} do not give nested partitions: the one with {G1} groups does not refine "
+                             f"the one with {G0}")
+    return out
+
+
+def check_sizes(sizes) -> list[int]:
+    """A non-empty list of nominal sizes (integers >= 1), named ``sizes`` in errors."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a list of nominal group counts, got {plain(sizes)}")
+    out = [check_int(m, f"sizes[{i}]") for i, m in enumerate(sizes)]
+    if not out:
+        raise ValueError("sizes must hold at least one nominal group count, got an empty list")
+    return out
+
+
+def _check_model_arrays(P, R) -> tuple[np.ndarray, np.ndarray]:
+    """``(P[s, a, s'], R[s, a])`` as float64: real and finite, shapes agreeing, every ``P`` row a distribution."""
+    R = check_rewards(R, "R", ndim=2)
+    P = check_rewards(P, "P", ndim=3)
+    S, A = R.shape
+    if S < 1 or A < 1:
+        raise ValueError(f"R must have at least one state and one action, got shape {R.shape}")
+    if P.shape != (S, A, S):
+        raise ValueError(f"P must have shape (S, A, S) = {(S, A, S)} from R's shape {R.shape}, got {P.shape}")
+    check_distribution_rows(P.reshape(S * A, S), A, "P")
+    return P, R
 
 
 def lift(P: np.ndarray, R: np.ndarray, grouping) -> tuple[np.ndarray, np.ndarray]:
     """The exact lifted MDP of a grouping under the uniform lower-level policy: ``(P_g[s, j, s'], R_g[s, j])``,
-    each the mean over the group's actions (segment sums over the actions sorted by group: ``O(S^2 A)``)."""
-    P, R = np.asarray(P, dtype=np.float64), np.asarray(R, dtype=np.float64)
+    each the mean over the group's actions (segment sums over the actions sorted by group: ``O(S^2 A)``). ``P`` and
+    ``R`` are checked (real, finite, shapes ``(S, A, S)`` and ``(S, A)``, stochastic rows)."""
+    P, R = _check_model_arrays(P, R)
     g = check_grouping(grouping, R.shape[1])
     order = np.argsort(g, kind="stable")
     sizes = np.bincount(g)
@@ -294,14 +396,17 @@ def sample_lifted(P: np.ndarray, R: np.ndarray, grouping, samples: int, seed: Se
     a generative model per (state, group), each at an action drawn uniformly from the group, returning a next state
     and a reward: ``rewards="bernoulli"`` draws it from Bernoulli(``R[s, a]``) (``R`` in [0, 1]), ``"mean"`` returns
     ``R[s, a]`` itself [the paper's reward model is not known]. Numba kernel, SplitMix64 stream from ``seed``: same
-    seed, same estimate."""
-    P, R = np.asarray(P, dtype=np.float64), np.asarray(R, dtype=np.float64)
+    seed, same estimate. ``P`` and ``R`` are checked as in :func:`lift`."""
+    P, R = _check_model_arrays(P, R)
     g = check_grouping(grouping, R.shape[1])
     n = check_int(samples, "samples")
-    if rewards not in ("bernoulli", "mean"):
+    if not isinstance(rewards, str) or rewards not in ("bernoulli", "mean"):
         raise ValueError(f"rewards must be 'bernoulli' or 'mean', got {plain(rewards)}")
-    if rewards == "bernoulli" and (R.min() < 0 or R.max() > 1):
-        raise ValueError("rewards='bernoulli' needs R in [0, 1]")
+    out = (R < 0) | (R > 1)
+    if rewards == "bernoulli" and out.any():
+        s, a = (int(i) for i in np.argwhere(out)[0])
+        raise ValueError(f"R[{s}, {a}] = {float(R[s, a])} lies outside [0, 1]: rewards='bernoulli' draws "
+                         f"Bernoulli(R[s, a])")
     order = np.argsort(g, kind="stable")
     sizes = np.bincount(g)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -322,19 +427,33 @@ def plan_lifted(P_g: np.ndarray, R_g: np.ndarray, gamma: float, iterations: int 
     if iterations is None:
         res = policy_iteration(P_g, R_g, gamma)
         return np.asarray(res.policy, dtype=np.int64), np.asarray(res.Q)
-    T = check_int(iterations, "iterations")
-    gamma = check_gamma(gamma)
-    V = np.zeros(P_g.shape[0])
-    for _ in range(T):
-        Q = R_g + gamma * (P_g @ V)
-        V = Q.max(1)
+    Q = _backups(np.ascontiguousarray(P_g), np.ascontiguousarray(R_g), check_gamma(gamma),
+                 check_int(iterations, "iterations"))
     return Q.argmax(1).astype(np.int64), Q
+
+
+@njit(cache=True, nogil=True)
+def _backups(P, R, gamma, T):  # pragma: no cover - compiled
+    """``Q`` after ``T`` value-iteration backups from ``V = 0`` (``T >= 1``)."""
+    S, G = R.shape
+    V = np.zeros(S)
+    Q = np.empty((S, G))
+    for _ in range(T):
+        for s in range(S):
+            for j in range(G):
+                q = 0.0
+                for t in range(S):
+                    q += P[s, j, t] * V[t]
+                Q[s, j] = R[s, j] + gamma * q
+        for s in range(S):
+            V[s] = Q[s].max()
+    return Q
 
 
 def group_policy(policy_g: np.ndarray, grouping) -> np.ndarray:
     """Algorithm 1, step 3: the original-MDP policy ``pi[s, a]`` of a group-level policy ``policy_g[s]`` with the
     uniform lower-level policy inside each group."""
-    g = check_grouping(grouping, np.shape(grouping)[0] if np.ndim(grouping) == 1 else -1)
+    g = check_grouping(grouping, None)
     pol = np.asarray(policy_g)
     if pol.dtype.kind not in "iu" or pol.dtype == np.bool_ or pol.ndim != 1:
         raise TypeError(f"policy_g must be a 1-d integer array of group indices, got dtype {pol.dtype}, shape "
