@@ -360,3 +360,15 @@ def test_greedy_gap_is_the_exact_gap_of_the_critics_greedy_policy():
     assert greedy_gap(model, run, 10) == pytest.approx(V_star - V) and greedy_gap(model, run) >= -1e-12
     with pytest.raises(ValueError, match="record_q"):
         greedy_gap(model, ac_optimistic(model, 5, 0))
+
+
+def test_check_rows():
+    """The rows for ``boundlab check``: the schema, and the rows whose outcome the tests above already establish."""
+    from boundlab.bounds.actor_critic_check import actor_critic_check_rows
+
+    rows = actor_critic_check_rows(quick=True)
+    assert all(set(r) == {"algorithm", "instance", "check", "verdict", "detail"} for r in rows)
+    assert all(r["verdict"] in ("HELD", "FAILED", "n/a") for r in rows)
+    verdict = {r["check"].split(":")[0].split(" (")[0]: r["verdict"] for r in rows}
+    assert verdict["optimism lemma f_k,h(s, a) >= Q*_h(s, a) on unclipped entries"] == "HELD"
+    assert verdict["c*_off with two optimal actions, behaviour on the second"] == "HELD"
