@@ -131,6 +131,20 @@ def test_sampler_is_unbiased():
     assert np.all(np.abs(R_hat - R_g) <= 5 * np.sqrt(R_g * (1 - R_g) / n) + 1e-12)
 
 
+@pytest.mark.parametrize("T", [1, 2, 7, 40])
+def test_planning_kernel_matches_the_plain_loop(T):
+    """The Numba backups against the obvious numpy loop on a random lifted model with G != S."""
+    rng = np.random.default_rng(T)
+    P_g, R_g = rng.dirichlet(np.ones(5), size=(5, 3)), rng.random((5, 3))
+    V = np.zeros(5)
+    for _ in range(T):
+        Q = R_g + 0.8 * (P_g @ V)
+        V = Q.max(1)
+    pol, Q_T = plan_lifted(P_g, R_g, 0.8, T)
+    np.testing.assert_allclose(Q_T, Q, rtol=1e-13, atol=1e-13)
+    assert np.array_equal(pol, Q.argmax(1))
+
+
 def test_planning_backups_and_exact():
     m = action_grouped_mdp(5, 10, 5, 0.3, 4)
     P_g, R_g = lift(m.P, m.R, m.groups)
