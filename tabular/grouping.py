@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from boundlab.solvers import policy_iteration
 from boundlab.solvers.validation import check_distribution_rows, check_gamma, check_rewards
@@ -175,8 +176,8 @@ def _balanced(A: int, K: int) -> np.ndarray:
     return (np.arange(A) * K) // A
 
 
-def action_grouped_mdp(S: int, A: int, groups, delta: float, seed: Seed = None, *, d: int = 1, gamma: float = 0.9,
-                       concentration: float = 0.5) -> ActionGroupedMDP:
+def action_grouped_mdp(S: int, A: int, groups: int | ArrayLike, delta: float, seed: Seed = None, *, d: int = 1,
+                       gamma: float = 0.9, concentration: float = 0.5) -> ActionGroupedMDP:
     """A random action-wise similar MDP: ``S`` states, ``A`` actions in ``groups`` (an int ``K``: contiguous
     groups of near-equal size; or labels ``groups[a]``), intra-group scale ``delta`` in [0, 1].
 
@@ -204,7 +205,7 @@ def action_grouped_mdp(S: int, A: int, groups, delta: float, seed: Seed = None, 
     return ActionGroupedMDP(P_bar, R_bar, P_dir, R_dir, phi, labels, delta, gamma, name=f"grouped-S{S}-A{A}-K{K}")
 
 
-def action_grouped_mdps(max_S: int = 6, max_A: int = 12, max_d: int = 2, max_gamma: float = 0.95):
+def action_grouped_mdps(max_S: int = 6, max_A: int = 12, max_d: int = 2, max_gamma: float = 0.95) -> object:
     """Hypothesis strategy drawing :func:`action_grouped_mdp` instances (sizes, groups, delta, d, gamma, seed);
     hypothesis is imported on call (a test dependency)."""
     from hypothesis import strategies as st
@@ -313,7 +314,7 @@ def refines(fine, coarse) -> bool:
     return np.unique(np.stack([fine, coarse]), axis=1).shape[1] == int(fine.max(initial=-1)) + 1
 
 
-def nested_groupings(model: ActionGroupedMDP, sizes=None) -> dict[int, np.ndarray]:
+def nested_groupings(model: ActionGroupedMDP, sizes: ArrayLike | None = None) -> dict[int, np.ndarray]:
     """Partitions keyed by their number of groups: :func:`grouping_of` at each nominal size in ``sizes`` (default
     :func:`grouping_sizes`, nested for every ``K``); two sizes giving the same partition count once. Raises
     ``ValueError`` naming the sizes if the family is not nested (each refining the one before), e.g. ``sizes``
@@ -355,7 +356,7 @@ def _check_model_arrays(P, R) -> tuple[np.ndarray, np.ndarray]:
     return P, R
 
 
-def lift(P: np.ndarray, R: np.ndarray, grouping) -> tuple[np.ndarray, np.ndarray]:
+def lift(P: np.ndarray, R: np.ndarray, grouping: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """The exact lifted MDP of a grouping under the uniform lower-level policy: ``(P_g[s, j, s'], R_g[s, j])``,
     each the mean over the group's actions (segment sums over the actions sorted by group: ``O(S^2 A)``). ``P`` and
     ``R`` are checked (real, finite, shapes ``(S, A, S)`` and ``(S, A)``, stochastic rows)."""
@@ -475,8 +476,8 @@ class GroupedPlan(NamedTuple):
     R_hat: np.ndarray
 
 
-def grouped_rl(model: ActionGroupedMDP | FiniteMDP, grouping, samples: int | float, iterations: int | None = None,
-               seed: Seed = None, *, rewards: str = "bernoulli") -> GroupedPlan:
+def grouped_rl(model: ActionGroupedMDP | FiniteMDP, grouping: ArrayLike, samples: int | float,
+               iterations: int | None = None, seed: Seed = None, *, rewards: str = "bernoulli") -> GroupedPlan:
     """Algorithm 1 of Li, Ju & Shroff (as the reviews describe it): estimate the lifted MDP of ``grouping`` from
     ``samples`` = N generative-model queries per (state, group) (``numpy.inf``: the exact lifted model), plan with
     ``iterations`` = T value-iteration backups (None: exactly), act through the uniform lower-level policy;
