@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -279,21 +280,42 @@ def _bandit_row(a: str, label: str, inst: str, model, cum: np.ndarray, ls, bound
     }
 
 
+def _grouping_rows(quick: bool) -> list[dict]:
+    from .grouping import grouping_check_rows
+    return grouping_check_rows(quick)
+
+
+def _actor_critic_rows(quick: bool) -> list[dict]:
+    from .actor_critic_check import actor_critic_check_rows
+    return actor_critic_check_rows(quick)
+
+
+#: Checks with rows of their own (``algorithm, instance, check, verdict, detail``), beside the regret and rate rows.
+EXTRA_CHECKS = {"grouping": _grouping_rows, "actor-critic": _actor_critic_rows}
+
+
 def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results", executor=None,
               progress: bool = True, episodes: int | None = None, seeds: int | None = None,
-              practical: bool = True, bonus_scale: float | None = None) -> pd.DataFrame:
+              practical: bool = True, bonus_scale: float | None = None,
+              extras: Sequence[str] | None = None) -> pd.DataFrame:
     """Run the checks for ``algorithms`` (default: all with a bound, plus greedy) and write ``out/report.md``,
     ``out/report.html``, for each fixed instance ``out/regret_fixed_<instance>.{png,svg}`` and
     ``out/local_slopes_<instance>.{png,svg}``, and ``out/regret_hard.{png,svg}``; returns the report table (one
     fixed-instance row per configuration, learner and instance). ``episodes`` and ``seeds`` override the budget on the
     fixed instances (e.g. a longer run to see where the bonuses stop dominating); the hard-family grid stays that
     of ``quick``/full. ``practical``: also run each optimism learner at its :data:`PRACTICAL` ``bonus_scale``
-    (rows marked "outside the theorem"); ``bonus_scale``: that scale for every such learner instead."""
+    (rows marked "outside the theorem"); ``bonus_scale``: that scale for every such learner instead.
+    ``extras``: names in :data:`EXTRA_CHECKS` whose rows (their own checks, not regret curves) join the report and
+    the returned table; default: all of them when ``algorithms`` is None, none otherwise."""
     cfg = Config.quick() if quick else Config.full()
     for name, value, least in (("episodes", episodes, 10), ("seeds", seeds, 2)):
         if value is not None and (not isinstance(value, (int, np.integer)) or value < least):
             raise ValueError(f"{name} must be an integer >= {least} (a slope and a CI need them), got {value!r}")
     cfg = replace(cfg, episodes=episodes or cfg.episodes, seeds=seeds or cfg.seeds)
+    extras = list(EXTRA_CHECKS if extras is None and algorithms is None else extras or ())
+    for e in extras:
+        if e not in EXTRA_CHECKS:
+            raise ValueError(f"extras: unknown check {e!r}; choose from {', '.join(EXTRA_CHECKS)}")
     algorithms = list(algorithms or (*CHECKED, *RATE_METHODS))
     for a in algorithms:
         if a not in all_algorithms():
@@ -313,8 +335,12 @@ def run_check(algorithms=None, *, quick: bool = True, out: str | Path = "results
                                  if learners else (pd.DataFrame(columns=list(COLUMNS)), [], {}))
     rates, rate_figures, rate_text = rate_checks(methods, cfg, out, store, progress=progress) if methods else (
         pd.DataFrame(columns=list(COLUMNS)), [], [])
-    write_report(table, cfg, out / "report.md", figures + rate_figures, instances, rates=rates, rate_text=rate_text)
-    return pd.concat([t for t in (table, rates) if len(t)], ignore_index=True) if len(table) + len(rates) else table
+    extra = pd.DataFrame([row for e in extras for row in EXTRA_CHECKS[e](quick)],
+                         columns=["algorithm", "instance", "check", "verdict", "detail"])
+    write_report(table, cfg, out / "report.md", figures + rate_figures, instances, rates=rates, rate_text=rate_text,
+                 extra=extra)
+    parts = [t for t in (table, rates, extra) if len(t)]
+    return pd.concat(parts, ignore_index=True) if parts else table
 
 
 def _learner_checks(algorithms: list[str], cfg: Config, out: Path, store: Path, *, executor, progress: bool,
@@ -608,10 +634,11 @@ def rate_checks(methods: list[str], cfg: Config, out: Path, store: Path, *, prog
 
 def write_report(table: pd.DataFrame, cfg: Config, path: Path, figures: list[Path] | None = None,
                  instances: dict | None = None, *, rates: pd.DataFrame | None = None,
-                 rate_text: list[str] | None = None) -> None:
+                 rate_text: list[str] | None = None, extra: pd.DataFrame | None = None) -> None:
     """``report.md`` and ``report.html`` (``figures`` embedded; default: the PNGs beside ``path``) for ``table``;
     ``instances``: name -> model of the fixed instances, described in the header (their rewards included);
-    ``rates``, ``rate_text``: the rate rows of :func:`rate_checks` and their notes, in a section of their own."""
+    ``rates``, ``rate_text``: the rate rows of :func:`rate_checks` and their notes, in a section of their own;
+    ``extra``: the rows of :data:`EXTRA_CHECKS` (``algorithm, instance, check, verdict, detail``), in another."""
     hard = dict(cfg.hard)
     markdown = table.to_markdown(index=False)
     lb = lower_bound(S=hard["S"], A=hard["A"], H=hard["H"], K=cfg.hard_K[-1])
@@ -699,9 +726,17 @@ def write_report(table: pd.DataFrame, cfg: Config, path: Path, figures: list[Pat
                   rate_markdown, "", *(rate_text or []), "",
                   *(f"- `{a}`: {gap_rate(a).source}" for a in rates.algorithm.unique() if a in JUDGED | {"vanilla-pg"}),
                   ""]
+    extra_markdown = None
+    if extra is not None and not extra.empty:
+        extra_markdown = extra.to_markdown(index=False)
+        lines += ["## Other papers' checks", "",
+                  "Each row states its check, its constant and source in `detail`; grouping: Li, Ju & Shroff (ICLR "
+                  "2024), actor-critic: Tan, Fan & Wei (ICML 2025). Reconstructed steps are labelled in the modules' "
+                  "docstrings. FAILED is a finding; n/a says why.", "", extra_markdown, ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     if figures is None:
         figures = sorted(path.parent.glob("*.png"))
-    blocks = [table if line == markdown else rates if line is rate_markdown else line for line in lines[1:]]
+    blocks = [table if line == markdown else rates if line is rate_markdown else extra if line is extra_markdown
+              else line for line in lines[1:]]
     write_html(lines[0].lstrip("# "), blocks, [f for f in figures if f.exists()], path.with_suffix(".html"))

@@ -247,7 +247,10 @@ def cmd_check(args) -> None:
                       seeds=args.seeds, practical=args.practical, bonus_scale=args.bonus_scale)
     cols = ["algorithm", "configuration", "instance", "regret (95% CI)", "slope (95% CI)", "verdict bound",
             "verdict slope"]
-    print(table[cols].to_string(index=False))
+    main = table[table["check"].isna()] if "check" in table else table
+    print(main[cols].to_string(index=False))
+    if len(main) < len(table):  # the extra checks' rows (grouping, actor-critic): their own columns
+        print(table[table["check"].notna()][["algorithm", "instance", "check", "verdict"]].to_string(index=False))
     print(f"wrote {Path(args.out) / 'report.md'}")
 
 

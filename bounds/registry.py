@@ -58,6 +58,9 @@ _REGISTRY: dict[str, Callable] = {
     "ucb1": bandits.ucb1,
     "kl-ucb": bandits.kl_ucb,
     "thompson": bandits.thompson,
+    "ac-optimistic": learners.ac_optimistic,
+    "ac-hybrid": learners.ac_hybrid,
+    "ac-hybrid-pessimistic": learners.ac_hybrid_pessimistic,
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
 }
 

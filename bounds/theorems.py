@@ -58,6 +58,9 @@ def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float 
     """The regret upper bound the paper proves for ``algorithm`` after ``K`` episodes (probability ``1 - delta``;
     PSRL: Bayesian expected regret). For time-inhomogeneous models pass the layered size ``S = H * S`` to the
     stationary algorithms (UCBVI, MVP, PSRL), which then run on the layered MDP."""
+    if isinstance(algorithm, str) and algorithm.startswith("ac-"):  # Tan, Fan & Wei 2025: rate only
+        from .actor_critic_bounds import upper_bound as actor_critic_upper_bound  # it imports Bound from here
+        return actor_critic_upper_bound(algorithm, S=S, A=A, H=H, K=K, delta=delta, d=d)
     _check(S, A, H, K, delta)
     T = K * H
     if algorithm == "ucbvi-ch":

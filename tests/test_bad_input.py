@@ -46,6 +46,7 @@ RESTLESS = bandits.random_restless_bandit(2, 3, gamma=0.9, seed=0)
 GROUPED = tabular.action_grouped_mdp(3, 4, 2, 0.3, 0)
 BAD_GROUPING = st.sampled_from([np.zeros(4), np.zeros(3, dtype=np.int64), -np.ones(4, dtype=np.int64),
                                 np.zeros((4, 1), dtype=np.int64), np.zeros(4, dtype=np.complex128), "g", None, True])
+CAUCHY = bounds.CauchyBandit(np.eye(2), np.zeros(2), scale=0.5)
 PG_PROBLEM = pg.tabular_problem(tabular.FiniteMDP(P, R, 0.9), H=3)
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
@@ -453,6 +454,33 @@ CASES: dict[str, tuple] = {
         acb.offline_size, dict(c_off=2.0, d=4, H=3, eps=0.1),
         dict(c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", None]), d=positive_int(), H=positive_int(),
              eps=positive_float(), constant=positive_float())),
+    # bounds: policy-gradient rates and step sizes
+    "bounds.measure_gap": (
+        bounds.measure_gap, dict(algorithm="n-pg-igt", problem=CAUCHY, iterations=3, seeds=[0], gamma_0=0.1),
+        dict(algorithm=st.sampled_from(["nope", "", None, 3, "ucb-h"]),
+             problem=st.sampled_from([None, EPISODIC, (P, R)]),
+             iterations=positive_int(), seeds=st.sampled_from([[], [-1], [1.5], ["0"], None]),
+             gamma_0=positive_float())),
+    "bounds.CauchyBandit": (bounds.CauchyBandit, dict(contexts=np.eye(2), w_star=np.zeros(2), scale=0.5),
+                            dict(contexts=_bad_real((2, 2)), w_star=_bad_real((2,)), scale=positive_float())),
+    "bounds.gap_bound": (bounds.gap_bound, dict(algorithm="n-harpg", trajectories=100.0),
+                         dict(algorithm=st.sampled_from(["nope", None, 3, "n-pg-momentum"]),
+                              trajectories=positive_float(), eps_bias=nonnegative_float(), gamma=in_unit_interval())),
+    "bounds.sample_complexity": (bounds.sample_complexity, dict(algorithm="n-pg-igt", eps=0.1),
+                                 dict(eps=positive_float(), eps_bias=nonnegative_float(), gamma=in_unit_interval())),
+    "bounds.algorithms": (bounds.algorithms, dict(kind="gap"), dict(kind=st.sampled_from(["regrets", 3, ""]))),
+    "bounds.step_size_sweep": (
+        bounds.step_size_sweep, dict(methods=["n-harpg"], problem=PG_PROBLEM, gamma_0s=[0.1], iterations=3, seeds=[0],
+                                     threshold=0.5, window=2),
+        dict(methods=st.sampled_from(["n-harpg", ["sgd"], [], None]), problem=st.sampled_from([None, "cartpole"]),
+             gamma_0s=st.sampled_from([[0.1, -1.0], [float("nan")], "0.1", None, []]), iterations=positive_int(),
+             seeds=st.sampled_from([[], [-1], [1.5], ["0"], None]), threshold=NOT_A_NUMBER,
+             window=positive_int(), value=st.sampled_from(["exact", 3]))),
+    "bounds.learning_curves": (
+        bounds.learning_curves, dict(method="n-harpg", problem=PG_PROBLEM, gamma_0=0.1, iterations=3, seeds=[0],
+                                     window=2),
+        dict(method=st.sampled_from(["sgd", None, 3]), gamma_0=positive_float(), iterations=positive_int(),
+             window=positive_int())),
     # bounds
     "bounds.measure_regret": (bounds.measure_regret, dict(algorithm="ucb-h", model=EPISODIC, episodes=K, seeds=[0]),
                               dict(algorithm=st.sampled_from(["nope", "", None, 3]),

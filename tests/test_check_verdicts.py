@@ -347,3 +347,28 @@ def test_boundlab_check_reports_rate_rows(tmp_path, monkeypatch):
     report = (tmp_path / "report.md").read_text()
     assert "## Rates" in report and "Theorem 1" in report and "No regret learner was checked" in report
     assert (tmp_path / "report.html").exists()
+
+
+def test_extra_checks_join_the_table_and_the_report(tmp_path, monkeypatch):
+    """run_check's extras: each named row function is called with the mode, its rows join the returned table and a
+    report section of their own; unknown names are refused; explicit algorithms run no extras unless asked."""
+    from boundlab.bounds import check
+
+    calls = []
+
+    def rows(quick):
+        calls.append(quick)
+        return [dict(algorithm="fake", instance="i", check="c", verdict="FAILED", detail="d")]
+
+    monkeypatch.setattr(check, "EXTRA_CHECKS", {"fake": rows})
+    with pytest.raises(ValueError, match="extras"):
+        check.run_check(["greedy"], quick=True, out=tmp_path, progress=False, episodes=20, seeds=2, extras=["nope"])
+    table = check.run_check(["greedy"], quick=True, out=tmp_path, progress=False, episodes=20, seeds=2)
+    assert calls == [] and "fake" not in set(table.algorithm)
+    table = check.run_check(["greedy"], quick=True, out=tmp_path, progress=False, episodes=20, seeds=2,
+                            extras=["fake"])
+    assert calls == [True]
+    row = table[table.algorithm == "fake"].iloc[0]
+    assert (row.check, row.verdict) == ("c", "FAILED")
+    report = (tmp_path / "report.md").read_text()
+    assert "## Other papers' checks" in report and "| fake" in report

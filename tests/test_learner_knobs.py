@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from boundlab import bounds, tabular
-from boundlab.tabular.learners import Param, lsvi_ucb, mvp, ucb_b, ucb_h, ucbvi_bf, ucbvi_ch
+from boundlab.tabular.learners import (Param, ac_hybrid, ac_optimistic, lsvi_ucb, mvp, ucb_b, ucb_h, ucbvi_bf,
+                                        ucbvi_ch)
 from boundlab.tabular.learners._common import knobs
 
-OPTIMISM = [ucbvi_ch, ucbvi_bf, mvp, ucb_h, ucb_b, lsvi_ucb]
+OPTIMISM = [ucbvi_ch, ucbvi_bf, mvp, ucb_h, ucb_b, lsvi_ucb, ac_optimistic, ac_hybrid]
 #: The old parameterisation: each learner's absolute constants at their old defaults (bonus_scale = 1).
 OLD_CONSTANTS = {ucb_h: {"c": 2.0}, ucb_b: {"c1": 2.0, "c2": 2.0}, lsvi_ucb: {"c": 1.0}}
 MODEL = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=5, A=3, seed=1).to_arrays(), H=5)
