@@ -547,7 +547,8 @@ def rate_verdict(algorithm: str, slope: float, low: float, high: float, why_not:
     why = "; ".join(r for r in (
         why_not,
         "" if algorithm in JUDGED else ("baseline: O~(eps^-3) is the earlier result the paper improves on (not its "
-                                        "theorem), run with the authors' code's schedule; reported beside"
+                                        "theorem), run with gamma_0 (t+1)^(-2/3) (the paper's form, the exponent of "
+                                        "the authors' code); reported beside"
                                         if rate is not None else "no theorem (the paper's ablation)"),
         "bound: constants hidden (O~), rate only") if r)
     note = ""

@@ -6,7 +6,8 @@ Problems accepted (each with an exact ``J`` and ``J*``):
 
 - a ``tabular.FiniteMDP`` under the tabular softmax policy ``theta[S, A]``, the paper's negative control (softmax is
   not Fisher-non-degenerate: Assumption 1 fails as the policy turns deterministic). ``J(theta)`` by discounted
-  policy evaluation (``tabular.policy_gradient.J``, one linear solve), ``J*`` the optimal value at the initial
+  policy evaluation in float64 (:func:`softmax_values`, one batched numpy solve; ``tabular.policy_gradient.J`` is
+  its JAX twin), ``J*`` the optimal value at the initial
   distribution (``solvers.value_iteration`` to 1e-10; the softmax class approaches it, so no bias floor).
 - a :class:`CauchyBandit`, the one-step contextual bandit with a linear Cauchy policy, which satisfies the paper's
   assumptions (bounded score, bounded reward, Fisher-non-degenerate when the contexts span ``R^k``). ``J(theta)`` is
@@ -33,7 +34,17 @@ from boundlab.tabular._checks import check_real
 from .registry import GAP_ALGORITHMS, resolve_kind
 from .regret import check_seeds
 
-__all__ = ["GAP_ALGORITHMS", "CauchyBandit", "check_problem", "gap_values", "measure_gap", "optimal_value"]
+__all__ = ["GAP_ALGORITHMS", "CauchyBandit", "check_choice", "check_problem", "gap_values", "measure_gap",
+           "optimal_value", "softmax_values"]
+
+
+def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of the names ``choices``; a TypeError (not a str) or ValueError naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))} (a str), got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -109,12 +120,13 @@ class CauchyBandit:
         z = theta[..., 0] @ self.contexts.T - self.contexts @ self.w_star  # [..., n]
         return wofz(z + 1j * self.scale).real.mean(axis=-1)
 
-    def problem(self):
-        """The ``tabular.policy_gradient.PGProblem`` the methods run on (float32 arrays, ``gamma = 0``, ``H = 1``)."""
+    def problem(self, estimator: str = "gpomdp"):
+        """The ``tabular.policy_gradient.PGProblem`` the methods run on (float32 arrays, ``gamma = 0``, ``H = 1``)
+        with the gradient ``estimator`` (``"gpomdp"`` or ``"code"``: the same here, one step)."""
         from boundlab.tabular import policy_gradient as pg
 
         return pg.bandit_problem(pg.bandit_params(self.contexts, self.w_star), pg.LinearCauchy(self.scale),
-                                 gamma=0.0, H=1)
+                                 gamma=0.0, H=1, estimator=check_choice(estimator, "estimator", pg.ESTIMATORS))
 
 
 def check_problem(problem: object, name: str = "problem") -> FiniteMDP | CauchyBandit:
@@ -140,17 +152,24 @@ def gap_values(problem: FiniteMDP | CauchyBandit, thetas, J_star: float | None =
     J_star = optimal_value(problem) if J_star is None else J_star
     if isinstance(problem, CauchyBandit):
         return J_star - problem.J(np.asarray(thetas))
-    import jax
+    return J_star - softmax_values(problem, thetas)
 
-    from boundlab.tabular import policy_gradient as pg
 
-    flat = thetas.reshape((-1, *thetas.shape[-2:]))
-    J = np.asarray(jax.jit(jax.vmap(lambda th: pg.J(th, problem)))(flat), dtype=np.float64)
-    return J_star - J.reshape(thetas.shape[:-2])
+def softmax_values(model: FiniteMDP, thetas) -> np.ndarray:
+    """Exact ``J(theta) = rho @ (I - gamma P_pi)^{-1} r_pi`` of the tabular softmax policies ``thetas[..., S, A]``
+    in float64 (numpy, one batched solve; ``tabular.policy_gradient.J`` is the same in JAX, at JAX's precision)."""
+    th = np.asarray(thetas, dtype=np.float64)
+    pi = np.exp(th - th.max(axis=-1, keepdims=True))
+    pi /= pi.sum(axis=-1, keepdims=True)
+    P_pi = np.einsum("...sa,sat->...st", pi, model.P)
+    r_pi = np.sum(pi * model.R, axis=-1)
+    V = np.linalg.solve(np.eye(model.P.shape[0]) - model.gamma * P_pi, r_pi[..., None])[..., 0]
+    return V @ model.initial
 
 
 def measure_gap(algorithm: str, problem: FiniteMDP | CauchyBandit, iterations: int,
-                seeds: int | Iterable[int] = (0,), *, gamma_0: float, theta0: np.ndarray | None = None) -> pd.DataFrame:
+                seeds: int | Iterable[int] = (0,), *, gamma_0: float, theta0: np.ndarray | None = None,
+                schedule: str = "paper", estimator: str = "gpomdp") -> pd.DataFrame:
     """Run ``algorithm`` (one of :data:`GAP_ALGORITHMS`) for ``iterations`` iterations on each seed and measure
     ``gap = J* - J(theta_t)`` exactly (module docstring: how ``J`` and ``J*`` are computed per problem).
 
@@ -161,6 +180,12 @@ def measure_gap(algorithm: str, problem: FiniteMDP | CauchyBandit, iterations: i
         seeds: distinct non-negative ints; seed ``s`` runs on ``jax.random.PRNGKey(s)``.
         gamma_0: the step-size constant of the method's schedule (the paper tunes it per problem; no default).
         theta0: the start (default zeros: the uniform softmax policy / the Cauchy policy centred at 0).
+        schedule: the step-size and momentum form, ``"paper"`` (default: the theorems' ``1/(t+1)`` base) or
+            ``"code"`` (the authors' experiment code: ``2/(t+2)``, IGT extrapolating with ``eta_{t-1}``);
+            ``tabular.policy_gradient.methods`` tabulates both.
+        estimator: the gradient estimator, ``"gpomdp"`` (default: the truncated GPOMDP form, unbiased for
+            ``grad J_H``) or ``"code"`` (the authors' code's reward-to-go without the ``gamma^k`` weight); the same
+            on the one-step Cauchy bandit (``gamma^0 = 1``).
 
     Returns a DataFrame with columns ``seed, iteration, trajectories, gap``: ``iteration`` 0 is the start,
     ``trajectories`` the trajectories sampled by then (HARPG draws two per iteration). A regret learner's name is
@@ -182,14 +207,16 @@ def measure_gap(algorithm: str, problem: FiniteMDP | CauchyBandit, iterations: i
     T = check_int(iterations, "iterations")
     seeds = check_seeds(seeds)
     gamma_0 = check_real(gamma_0, "gamma_0", low=0.0, low_open=True)
+    schedule = check_choice(schedule, "schedule", pg.SCHEDULES)
+    estimator = check_choice(estimator, "estimator", pg.ESTIMATORS)
     method = getattr(pg, label.replace("-", "_"))
     if isinstance(problem, CauchyBandit):
-        prob, shape = problem.problem(), (problem.w_star.shape[0], 1)
+        prob, shape = problem.problem(estimator), (problem.w_star.shape[0], 1)
     else:
-        prob, shape = pg.tabular_problem(problem, T=T), problem.R.shape
+        prob, shape = pg.tabular_problem(problem, T=T, estimator=estimator), problem.R.shape
     theta0 = jnp.zeros(shape) if theta0 is None else theta0
     keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
-    run = pg.over_seeds(method, keys, prob, theta0, T=T, gamma_0=gamma_0)
+    run = pg.over_seeds(method, keys, prob, theta0, T=T, gamma_0=gamma_0, schedule=schedule)
     gap = gap_values(problem, np.asarray(run.thetas))
     trajectories = np.concatenate([np.zeros((len(seeds), 1)), np.asarray(run.trajectories)], axis=1)
     return pd.DataFrame({

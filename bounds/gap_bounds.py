@@ -47,8 +47,9 @@ _RATES = {
     "vanilla-pg": GapRate(
         "vanilla-pg", 3.0, -1 / 3, 1,
         f"{_PAPER}, abstract and Table 1: 'the previously known O~(eps^-3) complexity' of vanilla PG under the same "
-        "assumptions (an earlier result the paper improves on, not one of its theorems); the schedule run here, "
-        "gamma_0 (2/(t+2))^(2/3), is the authors' code's"),
+        "assumptions (an earlier result the paper improves on, not one of its theorems); the schedule run here by "
+        "default, gamma_0 (t+1)^(-2/3), is the paper's 1/(t+1) form with the exponent 2/3 of the authors' code "
+        "(schedule='code' runs the code's own gamma_0 (2/(t+2))^(2/3))"),
     "n-pg-igt": GapRate(
         "n-pg-igt", 2.5, -0.4, 1,
         f"{_PAPER}, Theorem 1 (N-PG-IGT, Algorithm 1; gamma_t ~ 1/t, eta_t ~ t^-4/5, H = log(T+1)/(1-gamma)): "

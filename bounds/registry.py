@@ -4,7 +4,8 @@ travels to a worker.
 Two kinds share one registry (:func:`algorithms` lists both): regret learners (``fn(model, K, seed, **params) ->
 LearnerRun``, measured by ``measure_regret``) and the policy-gradient methods of Fatkhullin et al. (ICML 2023) whose
 optimality gap ``measure_gap`` measures (:data:`GAP_ALGORITHMS`; :func:`kind` tells them apart). A gap method is
-registered as a light function ``fn(problem, iterations, seeds, *, gamma_0, theta0=None) -> DataFrame`` that calls
+registered as a light function ``fn(problem, iterations, seeds, *, gamma_0, theta0=None, schedule="paper",
+estimator="gpomdp") -> DataFrame`` that calls
 ``measure_gap``, so importing the registry does not import JAX."""
 
 from __future__ import annotations
@@ -26,22 +27,32 @@ KINDS = ("regret", "gap")
 def _gap_method(name: str) -> Callable:
     """The registry entry of the policy-gradient method ``name``: ``measure_gap(name, ...)`` with ``kind = "gap"``
     and its parameter list."""
-    def run(problem, iterations: int, seeds=(0,), *, gamma_0: float, theta0=None):
+    def run(problem, iterations: int, seeds=(0,), *, gamma_0: float, theta0=None, schedule: str = "paper",
+            estimator: str = "gpomdp"):
         from .gap import measure_gap
 
-        return measure_gap(name, problem, iterations, seeds, gamma_0=gamma_0, theta0=theta0)
+        return measure_gap(name, problem, iterations, seeds, gamma_0=gamma_0, theta0=theta0, schedule=schedule,
+                           estimator=estimator)
 
     run.__name__ = run.__qualname__ = name.replace("-", "_")
-    run.__doc__ = f"``measure_gap({name!r}, problem, iterations, seeds, gamma_0=..., theta0=...)``."
+    run.__doc__ = (f"``measure_gap({name!r}, problem, iterations, seeds, gamma_0=..., theta0=..., schedule=..., "
+                   "estimator=...)``.")
     run.kind = "gap"
     source = ("Fatkhullin, Barakat, Kireeva & He (ICML 2023), Theorem 1 (N-PG-IGT: gamma_t ~ 1/t) / Theorem 2 "
               "((N)-HARPG: gamma_t ~ t^-1/2, 1/t); the constant is left free there and tuned in their experiments; "
-              "vanilla-pg and n-pg-momentum: the authors' code's schedules")
+              "vanilla-pg runs gamma_0 (t+1)^(-2/3) (the paper's 1/(t+1) form with the exponent of the authors' "
+              "code) and n-pg-momentum gamma_0 (t+1)^(-1), eta_t = (t+1)^(-2/3) (the code's ablation in that form)")
     run.params = [
         Param("gamma_0", inspect.Parameter.empty, "step-size constant of the schedule gamma_t = gamma_0 f(t) "
               "(tabular.policy_gradient.schedule); no default: the paper tunes it per problem", source),
         Param("theta0", None, "the start theta_0 (default zeros: the uniform softmax policy, or the Cauchy policy "
               "centred at 0)", "Algorithms 1-2 (theta_0 is an input)"),
+        Param("schedule", "paper", "the schedules' form: 'paper' (base 1/(t+1), Theorems 1-2) or 'code' (base "
+              "2/(t+2), IGT extrapolating with eta_{t-1}: the authors' experiment code)",
+              "tabular.policy_gradient.methods (both tabulated); the code: the authors' garage fork"),
+        Param("estimator", "gpomdp", "the gradient estimator: 'gpomdp' (truncated GPOMDP, unbiased for grad J_H) or "
+              "'code' (reward-to-go without the gamma^k weight, the authors' code)",
+              "tabular.policy_gradient.estimators"),
     ]
     return run
 

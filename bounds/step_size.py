@@ -40,10 +40,14 @@ __all__ = ["learning_curves", "plot_learning_curves", "plot_step_size", "step_si
 
 def learning_curves(method: str, problem: Any, gamma_0: float, iterations: int, seeds: int | Iterable[int] = (0,),
                     *, theta0: Any = None, window: int = 20,
-                    value: Callable[[np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
+                    value: Callable[[np.ndarray], np.ndarray] | None = None, schedule: str = "paper",
+                    estimator: str | None = None) -> pd.DataFrame:
     """Run ``method`` (a name in ``policy_gradient.METHODS``) with step-size constant ``gamma_0`` for ``iterations``
     iterations on ``problem`` (a ``policy_gradient.PGProblem``) on each seed. ``theta0`` defaults to
     ``policy.init(PRNGKey(0))`` for a network policy (the same start on every seed) and to zeros otherwise.
+    ``schedule``: ``"paper"`` (default) or ``"code"`` (the authors' experiment code's schedules,
+    ``tabular.policy_gradient.methods``); ``estimator``: ``"gpomdp"`` or ``"code"`` replaces the problem's gradient
+    estimator, ``None`` (default) keeps it (``"gpomdp"`` unless the problem was built otherwise).
 
     Returns a DataFrame ``seed, iteration, trajectories, return``: the return measured as the module docstring
     says, ``iteration`` the iterations done by then (running average: ``window .. iterations``; ``value``:
@@ -51,8 +55,9 @@ def learning_curves(method: str, problem: Any, gamma_0: float, iterations: int, 
     """
     (method,), problem, seeds, T, theta0, window, value = _check(
         [method], problem, seeds, iterations, theta0, window, value, names=("method", "seeds"))
+    problem, schedule = _options(problem, schedule, estimator)
     gamma_0 = check_real(gamma_0, "gamma_0", low=0.0, low_open=True)
-    counts, curve = _curves(method, problem, gamma_0, T, seeds, theta0, window, value)
+    counts, curve = _curves(method, problem, gamma_0, T, seeds, theta0, window, value, schedule)
     n, m = curve.shape
     first = window if value is None else 0
     return pd.DataFrame({"seed": np.repeat(seeds, m), "iteration": np.tile(np.arange(m) + first, n),
@@ -61,11 +66,13 @@ def learning_curves(method: str, problem: Any, gamma_0: float, iterations: int, 
 
 def step_size_sweep(methods: Sequence[str], problem: Any, gamma_0s: Sequence[float], iterations: int,
                     seeds: int | Iterable[int], threshold: float, *, theta0: Any = None, window: int = 20,
-                    value: Callable[[np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
+                    value: Callable[[np.ndarray], np.ndarray] | None = None, schedule: str = "paper",
+                    estimator: str | None = None) -> pd.DataFrame:
     """The paper's step-size robustness experiment: every method in ``methods`` with every step-size constant in
     ``gamma_0s`` for ``iterations`` iterations on each seed; the samples each run needs until its return (module
     docstring: running average of ``window`` sampled returns, or ``value`` at the iterates) first reaches
-    ``threshold``. ``problem``, ``theta0`` as in :func:`learning_curves`.
+    ``threshold``. ``problem``, ``theta0``, ``schedule``, ``estimator`` as in :func:`learning_curves` (the paper's
+    robustness plot came from the authors' code, ``schedule="code"``).
 
     Returns a DataFrame ``method, gamma_0, seed, samples, censored, budget``: ``samples`` the trajectories drawn
     when the threshold is first reached (NaN when never), ``censored`` True when it is never reached within the
@@ -73,12 +80,13 @@ def step_size_sweep(methods: Sequence[str], problem: Any, gamma_0s: Sequence[flo
     """
     methods, problem, seeds, T, theta0, window, value = _check(
         methods, problem, seeds, iterations, theta0, window, value, names=("methods", "seeds"))
+    problem, schedule = _options(problem, schedule, estimator)
     gamma_0s = _check_gamma_0s(gamma_0s)
     threshold = check_real(threshold, "threshold")
     rows = []
     for method in methods:
         for g in gamma_0s:
-            counts, curve = _curves(method, problem, g, T, seeds, theta0, window, value)
+            counts, curve = _curves(method, problem, g, T, seeds, theta0, window, value, schedule)
             hit = curve >= threshold
             reached = hit.any(axis=1)
             samples = np.where(reached, counts[np.argmax(hit, axis=1)], np.nan)
@@ -150,7 +158,7 @@ def plot_learning_curves(curves: dict[str, pd.DataFrame], *, ax=None, title: str
 
 
 def _curves(method: str, problem, gamma_0: float, T: int, seeds: list[int], theta0, window: int,
-            value) -> tuple[np.ndarray, np.ndarray]:
+            value, schedule: str) -> tuple[np.ndarray, np.ndarray]:
     """``(counts[m], curve[n_seeds, m])``: the returns as measured (module docstring) and the trajectories each is
     credited with."""
     import jax
@@ -158,7 +166,8 @@ def _curves(method: str, problem, gamma_0: float, T: int, seeds: list[int], thet
     from boundlab.tabular import policy_gradient as pg
 
     keys = jax.numpy.stack([jax.random.PRNGKey(s) for s in seeds])
-    run = pg.over_seeds(getattr(pg, method.replace("-", "_")), keys, problem, theta0, T=T, gamma_0=gamma_0)
+    run = pg.over_seeds(getattr(pg, method.replace("-", "_")), keys, problem, theta0, T=T, gamma_0=gamma_0,
+                        schedule=schedule)
     counts = np.asarray(run.trajectories[0], dtype=np.int64)
     if value is None:
         c = np.cumsum(np.asarray(run.returns, dtype=np.float64), axis=1)
@@ -208,6 +217,20 @@ def _check(methods, problem, seeds, iterations, theta0, window, value, *, names)
         else:
             theta0 = jnp.zeros(problem.theta_shape)
     return list(methods), problem, seeds, T, theta0, window, value
+
+
+def _options(problem, schedule, estimator) -> tuple[Any, str]:
+    """``(problem with estimator replaced where given, schedule)``, both checked by name."""
+    import dataclasses
+
+    from boundlab.tabular import policy_gradient as pg
+
+    from .gap import check_choice
+
+    schedule = check_choice(schedule, "schedule", pg.SCHEDULES)
+    if estimator is not None:
+        problem = dataclasses.replace(problem, estimator=check_choice(estimator, "estimator", pg.ESTIMATORS))
+    return problem, schedule
 
 
 def _check_gamma_0s(gamma_0s) -> list[float]:

@@ -24,7 +24,9 @@ def test_registry_lists_both_kinds():
     assert set(bounds.algorithms()) == set(gap) | set(bounds.algorithms("regret"))
     assert "ucbvi-ch" in bounds.algorithms("regret") and not set(gap) & set(bounds.algorithms("regret"))
     assert bounds.registry.kind("n-harpg") == "gap" and bounds.registry.kind("ucbvi-ch") == "regret"
-    assert [p.name for p in bounds.learner_params("n-pg-igt")] == ["gamma_0", "theta0"]
+    assert [p.name for p in bounds.learner_params("n-pg-igt")] == ["gamma_0", "theta0", "schedule", "estimator"]
+    assert {p.name: p.default for p in bounds.learner_params("n-pg-igt")[2:]} == {"schedule": "paper",
+                                                                                  "estimator": "gpomdp"}
     with pytest.raises(ValueError, match="kind"):
         bounds.algorithms("regrets")
 
@@ -85,3 +87,23 @@ def test_bad_gap_sweeps_are_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="iteration"):
         Store(path).add_gap(("n-harpg", "b", "m", 0, 3, "{}"),
                             pd.DataFrame({"iteration": [1, 2, 3], "trajectories": [2, 4, 6], "gap": [0.1] * 3}), 1.0)
+
+
+def test_schedule_and_estimator_through_the_registry_and_the_store(tmp_path):
+    """The registry entry and ``sweep`` pass ``schedule``/``estimator`` to ``measure_gap``; the store keys them in
+    ``params`` (a ``schedule="code"`` run is not the stored paper run, and is reused under its own key)."""
+    entry = bounds.registry.learner("n-pg-igt")
+    direct = measure_gap("n-pg-igt", BANDIT, 20, [0, 1], gamma_0=0.2, schedule="code")
+    pd.testing.assert_frame_equal(entry(BANDIT, 20, [0, 1], gamma_0=0.2, schedule="code"), direct)
+    with pytest.raises(ValueError, match="schedule"):
+        entry(BANDIT, 20, [0], gamma_0=0.2, schedule="codes")
+    path = tmp_path / "s.sqlite"
+    paper = bounds.sweep("n-pg-igt", {"bandit": BANDIT}, [0, 1], 20, params={"n-pg-igt": {"gamma_0": 0.2}},
+                         store=path, progress=False)
+    code = bounds.sweep("n-pg-igt", {"bandit": BANDIT}, [0, 1], 20,
+                        params={"n-pg-igt": {"gamma_0": 0.2, "schedule": "code"}}, store=path, progress=False)
+    assert not code.reused.any() and not np.allclose(paper.gap, code.gap)
+    pd.testing.assert_frame_equal(code[FRAME].reset_index(drop=True), direct)
+    again = bounds.sweep("n-pg-igt", {"bandit": BANDIT}, [0, 1], 20,
+                         params={"n-pg-igt": {"gamma_0": 0.2, "schedule": "code"}}, store=path, progress=False)
+    assert again.reused.all() and '"schedule": "code"' in again.params.iloc[0]

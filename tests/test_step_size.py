@@ -18,11 +18,11 @@ def bandit():
     return pg.bandit_problem(params, pg.LinearCauchy(0.5)), params
 
 
-def _reference(method, problem, gamma_0, seed, threshold, window):
+def _reference(method, problem, gamma_0, seed, threshold, window, schedule="paper"):
     """The first trajectory count at which the plain mean of the last ``window`` sampled returns reaches the
     threshold, by a loop over one seed's run (NaN if never)."""
     run = getattr(pg, method.replace("-", "_"))(jax.random.PRNGKey(seed), problem, np.zeros((2, 1)), T=T,
-                                                 gamma_0=gamma_0)
+                                                 gamma_0=gamma_0, schedule=schedule)
     r, n = np.asarray(run.returns, np.float64), np.asarray(run.trajectories)
     for t in range(window - 1, T):
         if r[t - window + 1:t + 1].mean() >= threshold:
@@ -130,6 +130,10 @@ def test_summary_counts_censored_runs_as_never():
     ({"value": "exact"}, TypeError, "value must be a function"),
     ({"value": lambda th: np.zeros(3)}, ValueError, "value must map thetas"),
     ({"value": lambda th: np.full(len(th), np.nan)}, ValueError, "value must map thetas"),
+    ({"schedule": "theory"}, ValueError, "schedule must be one of 'paper', 'code'"),
+    ({"schedule": None}, TypeError, "schedule must be one of"),
+    ({"estimator": "reinforce"}, ValueError, "estimator must be one of 'gpomdp', 'code'"),
+    ({"estimator": 1}, TypeError, "estimator must be one of"),
 ])
 def test_bad_input_is_refused_by_name(bandit, kwargs, error, match):
     args = dict(methods=["vanilla-pg"], problem=bandit[0], gamma_0s=[0.1], iterations=10, seeds=[0],
@@ -146,3 +150,42 @@ def test_learning_curves_bad_method_and_gamma_0(bandit):
         learning_curves("harpg", bandit[0], 0.0, 10, window=5)
     with pytest.raises(TypeError, match="step_size_sweep"):
         step_size_summary(pd.DataFrame({"a": [1]}))
+
+
+def test_schedule_reaches_the_methods(bandit):
+    """``schedule="code"`` runs the authors' code's schedules: the sweep matches the one-seed loop run with it, and
+    differs from the paper's form at the same gamma_0 (N-PG-IGT, whose code schedule also extrapolates with
+    eta_{t-1})."""
+    problem, _ = bandit
+    code = step_size_sweep(["n-pg-igt"], problem, [0.5], T, SEEDS, 0.3, window=W, schedule="code")
+    for row in code.itertuples():
+        ref = _reference(row.method, problem, row.gamma_0, row.seed, 0.3, W, schedule="code")
+        assert (np.isnan(ref) and np.isnan(row.samples)) or ref == row.samples
+    a = learning_curves("n-pg-igt", problem, 0.5, T, SEEDS, window=W, schedule="code")
+    b = learning_curves("n-pg-igt", problem, 0.5, T, SEEDS, window=W)
+    run = pg.n_pg_igt(jax.random.PRNGKey(SEEDS[0]), problem, np.zeros((2, 1)), T=T, gamma_0=0.5, schedule="code")
+    r = np.asarray(run.returns, np.float64)
+    np.testing.assert_allclose(a[a.seed == SEEDS[0]]["return"], [r[t - W + 1:t + 1].mean() for t in range(W - 1, T)],
+                               rtol=1e-6)
+    assert not np.allclose(a["return"], b["return"])
+
+
+def test_estimator_replaces_the_problems():
+    """``estimator="code"`` replaces the problem's estimator (tabular, gamma = 0.8: the two weightings differ);
+    ``None`` keeps it."""
+    import dataclasses
+
+    from boundlab import tabular
+
+    model = tabular.FiniteMDP(*tabular.dirichlet_mdp(S=3, A=2, seed=0).to_arrays()[:2], gamma=0.8)
+    problem = pg.tabular_problem(model, H=6)
+    value = lambda th: np.asarray(jax.vmap(lambda t: pg.J(t, model))(th), np.float64)  # noqa: E731
+    kw = dict(window=W, value=value, theta0=np.zeros((3, 2)))
+    code = learning_curves("vanilla-pg", problem, 0.5, 20, [0, 1], estimator="code", **kw)
+    same = learning_curves("vanilla-pg", dataclasses.replace(problem, estimator="code"), 0.5, 20, [0, 1], **kw)
+    paper = learning_curves("vanilla-pg", problem, 0.5, 20, [0, 1], **kw)
+    pd.testing.assert_frame_equal(code, same)
+    assert not np.allclose(code["return"], paper["return"])
+    kept = learning_curves("vanilla-pg", dataclasses.replace(problem, estimator="code"), 0.5, 20, [0, 1],
+                           estimator=None, **kw)
+    pd.testing.assert_frame_equal(kept, same)
