@@ -193,7 +193,7 @@ def joint_dp(domain, horizon: int = 20, policy: Callable | None = None, *, p_sta
     cormab._check_domain(domain)
     J = domain.J
     if J > 8:
-        raise ValueError(f"joint_dp enumerates 4^J joint states: J must be <= 8, got {J}")
+        raise ValueError(f"domain has J = {J} arms; joint_dp enumerates 4^J joint states, so J must be <= 8")
     horizon = check_int(horizon, "horizon")
     S = joint_states(J)
     F = feasible_actions(domain) if feasible is None else feasible

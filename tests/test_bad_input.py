@@ -47,6 +47,8 @@ GROUPED = tabular.action_grouped_mdp(3, 4, 2, 0.3, 0)
 BAD_GROUPING = st.sampled_from([np.zeros(4), np.zeros(3, dtype=np.int64), -np.ones(4, dtype=np.int64),
                                 np.zeros((4, 1), dtype=np.int64), np.zeros(4, dtype=np.complex128), "g", None, True])
 CAUCHY = bounds.CauchyBandit(np.eye(2), np.zeros(2), scale=0.5)
+CAPACITY = bandits.capacity_domain(4, 2, seed=0)
+BUDGET_DOMAIN = bandits.budget_domain(4, 2, seed=0)
 PG_PROBLEM = pg.tabular_problem(tabular.FiniteMDP(P, R, 0.9), H=3)
 
 # ---- malformed values, by the kind of argument -------------------------------------------------------------------
@@ -454,6 +456,23 @@ CASES: dict[str, tuple] = {
         acb.offline_size, dict(c_off=2.0, d=4, H=3, eps=0.1),
         dict(c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", None]), d=positive_int(), H=positive_int(),
              eps=positive_float(), constant=positive_float())),
+    # SEQUOIA and the coRMAB baselines
+    "bandits.SequoiaConfig": (
+        bandits.SequoiaConfig, dict(),
+        dict(gamma=in_unit_interval(closed_right=True), episodes=st.sampled_from([2.5, "3", None, -1]),
+             solver=st.sampled_from(["gurobi", None, 3]), hidden=st.sampled_from([(16, 0), (), [16], "16", (2.5,)]),
+             lr=st.one_of(NOT_A_NUMBER, st.sampled_from([-1.0, float("nan")])), batch_size=positive_int(),
+             tau=in_unit_interval(closed_right=True), time_limit=optional(positive_float()))),
+    "bandits.train_sequoia": (bandits.train_sequoia, dict(domain=CAPACITY, seed=0, episodes=0, pretrain_epochs=1),
+                              dict(domain=st.sampled_from(["capacity", None, 3, EPISODIC]), seed=seed())),
+    "bandits.sampling_policy": (bandits.sampling_policy, dict(domain=CAPACITY, K=3, seed=0),
+                                dict(domain=st.sampled_from(["capacity", None]), K=positive_int(), seed=seed())),
+    "bandits.whittle_policy": (bandits.whittle_policy, dict(domain=BUDGET_DOMAIN),
+                               dict(domain=st.sampled_from([CAPACITY, None, "budget"]),
+                                    gamma=in_unit_interval())),
+    "bandits.joint_dp": (bandits.joint_dp, dict(domain=CAPACITY, horizon=2),
+                         dict(domain=st.sampled_from([bandits.capacity_domain(9, 2, seed=0), None, "capacity"]),
+                              horizon=positive_int())),
     # bounds: policy-gradient rates and step sizes
     "bounds.measure_gap": (
         bounds.measure_gap, dict(algorithm="n-pg-igt", problem=CAUCHY, iterations=3, seeds=[0], gamma_0=0.1),
