@@ -54,10 +54,16 @@ def _complexity(d: int, H: int, A: int, log_F: float) -> tuple[Term, Term]:
 
 @dataclass(frozen=True)
 class NotApplicable(Bound):
-    """A :class:`~boundlab.bounds.theorems.Bound` where the theorem says nothing (``rate`` and ``exponent`` NaN,
-    ``value`` None): ``reason`` says why, for a check's ``n/a`` verdict."""
+    """A :class:`~boundlab.bounds.theorems.Bound` where the theorem says nothing: ``rate`` and ``exponent`` NaN,
+    ``value`` None, ``reason`` says why (for a check's ``n/a`` verdict). Its one term is an infinite lower-order
+    term, so that ``bounds.informative_range`` finds the bound vacuous at every ``K`` and a check judges nothing."""
 
     reason: str = ""
+
+
+def _not_applicable(algorithm: str, reason: str) -> NotApplicable:
+    return NotApplicable(algorithm, None, math.nan, math.nan, SOURCE, (Term(f"no bound: {reason}", math.inf, False),),
+                         reason)
 
 
 def sample_complexity(algorithm: str, *, d: int, H: int, A: int, eps: float, log_F: float) -> Bound:
@@ -93,14 +99,13 @@ def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float 
     if algorithm == "ac-hybrid-pessimistic":
         missing = [n for n, v in (("N_off", N_off), ("c_off", c_off), ("eps", eps)) if v is None]
         if missing:
-            return NotApplicable(algorithm, None, math.nan, math.nan, SOURCE, (),
-                                 f"the non-optimistic variant's rate needs its offline condition N_off >= "
-                                 f"c*_off d H^4 / eps^2: pass {', '.join(missing)}")
+            return _not_applicable(algorithm, f"the non-optimistic variant's rate needs its offline condition "
+                                              f"N_off >= c*_off d H^4 / eps^2: pass {', '.join(missing)}")
         need = offline_size(c_off, d=d, H=H, eps=eps, constant=constant)
         if not offline_condition(N_off, c_off, d=d, H=H, eps=eps, constant=constant):
-            return NotApplicable(algorithm, None, math.nan, math.nan, SOURCE, (),
-                                 f"offline condition fails: N_off = {N_off} < {constant:g} c*_off d H^4 / eps^2 = "
-                                 f"{need:.4g} (c*_off = {c_off:.4g}, d = {d}, H = {H}, eps = {eps:g})")
+            return _not_applicable(algorithm, f"offline condition fails: N_off = {N_off} < {constant:g} c*_off d H^4 "
+                                              f"/ eps^2 = {need:.4g} (c*_off = {c_off:.4g}, d = {d}, H = {H}, "
+                                              f"eps = {eps:g})")
     if log_F is None:
         scale = 0.0 if algorithm == "ac-hybrid-pessimistic" else 1.0
         log_F = linear_log_covering(d, H, K, delta=delta, bonus_scale=scale)

@@ -280,6 +280,7 @@ def test_pessimistic_bound_is_na_without_its_offline_condition(extra, says):
 
     b = acb.upper_bound("ac-hybrid-pessimistic", S=3, A=2, H=3, K=1000, **extra)
     assert isinstance(b, acb.NotApplicable) and math.isnan(b.rate) and b.value is None and says in b.reason
+    assert b.terms[0].value == math.inf and not b.terms[0].leading  # vacuous at every K: a check judges nothing
     held = acb.upper_bound("ac-hybrid-pessimistic", S=3, A=2, H=3, K=1000, N_off=3888, c_off=2.0, eps=0.5)
     assert not isinstance(held, acb.NotApplicable) and held.rate > 0 and held.exponent == 0.5
 
@@ -372,3 +373,12 @@ def test_check_rows():
     verdict = {r["check"].split(":")[0].split(" (")[0]: r["verdict"] for r in rows}
     assert verdict["optimism lemma f_k,h(s, a) >= Q*_h(s, a) on unclipped entries"] == "HELD"
     assert verdict["c*_off with two optimal actions, behaviour on the second"] == "HELD"
+
+
+def test_pessimistic_bound_is_never_informative_through_bounds_upper_bound():
+    """``bounds.upper_bound`` passes no offline condition, so the regret check never judges ac-hybrid-pessimistic."""
+    from boundlab.bounds.theorems import informative_range
+
+    r = informative_range("ac-hybrid-pessimistic", S=2, A=3, H=4)
+    assert r.K_from is None and not r.applies(10**6)
+    assert informative_range("ac-optimistic", S=2, A=3, H=4).K_from is not None
