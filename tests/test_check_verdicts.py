@@ -372,3 +372,22 @@ def test_extra_checks_join_the_table_and_the_report(tmp_path, monkeypatch):
     assert (row.check, row.verdict) == ("c", "FAILED")
     report = (tmp_path / "report.md").read_text()
     assert "## Other papers' checks" in report and "| fake" in report
+
+
+def test_rate_text_states_the_stand_in_and_mu_F(tmp_path):
+    """The bandit's note says the class-best gap is an empirical stand-in (the theorems bound the gap to the global
+    optimum up to the eps_bias floor) and gives Assumption 1's mu_F (the smallest Fisher eigenvalue) and M_g."""
+    from dataclasses import replace
+
+    from boundlab.bounds import check
+    from boundlab.tabular import policy_gradient as pg
+
+    bandit = _bandit()
+    cfg = replace(check.Config.quick(), rate_T=(40, 80), rate_seeds=4, tune_T=80, gamma_grid=(0.5,))
+    _, _, text = check.rate_checks(["n-pg-igt"], cfg, tmp_path, tmp_path / "s.sqlite",
+                                   instances={"tiny": (bandit, "")})
+    note = " ".join(text)
+    mu = pg.mu_F(pg.LinearCauchy(bandit.scale), np.zeros((2, 1)), bandit.contexts)
+    assert "empirical stand-in" in note and "J*_global" in note
+    assert f"mu_F = lambda_min(E[x x^T])/(2 scale^2) = {mu:.4f}" in note
+    assert f"M_g = max |x|/scale = {np.linalg.norm(bandit.contexts, axis=1).max() / bandit.scale:.3f}" in note

@@ -330,3 +330,62 @@ def test_pytree_theta_runs_like_the_flat_array(name):
     if name.startswith("n_"):
         np.testing.assert_allclose(steps, [pg.schedule(name.replace("_", "-"), t, g0)[0] for t in range(T)],
                                    rtol=1e-5)
+
+
+_CALLS: list = []
+
+
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["center"], meta_fields=[])
+@dataclass(frozen=True)
+class _Recorder:
+    """A stub problem that records each oracle call's ``(kind, key data, theta, v)`` in order (the methods see it as
+    any problem: ``gradient`` and ``hvp``)."""
+
+    center: jax.Array
+
+    def gradient(self, key, theta):
+        jax.debug.callback(lambda k, th: _CALLS.append(("g", np.asarray(k), np.asarray(th), None)),
+                           jax.random.key_data(key), theta, ordered=True)
+        return self.center - theta + jax.random.normal(key, theta.shape), jnp.float32(0.0)  # noisy: theta keeps moving
+
+    def hvp(self, key, theta, v):
+        jax.debug.callback(lambda k, th, vv: _CALLS.append(("h", np.asarray(k), np.asarray(th), np.asarray(vv))),
+                           jax.random.key_data(key), theta, v, ordered=True)
+        return -v
+
+
+@pytest.mark.parametrize("name", ["harpg", "n-harpg"])
+def test_harpg_evaluates_the_hessian_at_a_uniform_point_of_the_segment(name):
+    """Algorithm 2: at iteration t the Hessian-vector product is taken at ``theta^_t = q_t theta_t + (1 - q_t)
+    theta_{t-1}`` with ``q_t = uniform(k_q)`` (the first of the iteration key's three parts), along
+    ``theta_t - theta_{t-1}``, on a trajectory of its own key (drawn at ``theta^_t``: the problem's ``hvp`` rolls
+    out at the point it is given); the gradient trajectory is drawn at ``theta_t`` with a third key. Over 300
+    iterations the ``q_t`` recovered where the segment is long enough (at least 100 of them) pass a Kolmogorov-Smirnov
+    test for U[0, 1]."""
+    from scipy.stats import kstest
+
+    T, key = 300, jax.random.key(3)
+    _CALLS.clear()
+    run = getattr(pg, name.replace("-", "_"))(key, _Recorder(jnp.arange(4, dtype=jnp.float32)), jnp.zeros(4), T=T,
+                                              gamma_0=0.5)
+    jax.effects_barrier()
+    assert [c[0] for c in _CALLS] == ["h", "g"] * T
+    thetas, qs = np.asarray(run.thetas), []
+    for t, k in enumerate(jax.random.split(key, T)):
+        k_q, k_hat, k_g = jax.random.split(k, 3)
+        (_, kh, th_hat, v), (_, kg, th_g, _) = _CALLS[2 * t], _CALLS[2 * t + 1]
+        prev = thetas[max(t - 1, 0)]
+        q = float(jax.random.uniform(k_q, dtype=jnp.float32))
+        np.testing.assert_array_equal(v, thetas[t] - prev)
+        np.testing.assert_allclose(th_hat, prev + q * (thetas[t] - prev), rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(th_g, thetas[t])
+        np.testing.assert_array_equal(kh, jax.random.key_data(k_hat))
+        np.testing.assert_array_equal(kg, jax.random.key_data(k_g))
+        i = np.argmax(np.abs(v))
+        if abs(v[i]) > 1e-3:  # q recovered from the recorded point (theta_{-1} = theta_0 at t = 0: no segment)
+            qs.append((th_hat[i] - prev[i]) / v[i])
+    assert len(qs) >= 100 and kstest(qs, "uniform").pvalue > 1e-3
+    # the real problem's hvp draws its trajectory at the point it is given
+    problem = pg.tabular_problem(MODEL, H=5)
+    th, v, k = THETA + 0.3, jnp.ones((3, 2)), jax.random.key(9)
+    np.testing.assert_array_equal(problem.hvp(k, th, v), pg.hvp(th, v, pg.rollout(k, problem, th), problem))
