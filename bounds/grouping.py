@@ -153,29 +153,21 @@ def _estimation_terms(model: ActionGroupedMDP, G: int, samples, iterations, conf
     return float(est), float(plan)
 
 
-_UNSET = object()  # delta not given (None is a malformed delta, refused by name)
-
-
-def _check_confidence(confidence, delta) -> float:
-    """The bound's failure probability, in (0, 1); ``delta`` is its deprecated old name (the model's ``delta`` is the
-    intra-group scale), accepted and checked under that name until callers move to ``confidence``."""
-    if delta is _UNSET:
-        return check_real(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
-    if confidence != 0.05:
-        raise TypeError("give confidence or its deprecated alias delta, not both")
-    return check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
+def _check_confidence(confidence) -> float:
+    """The bound's failure probability, in (0, 1) (named ``confidence``: the model's ``delta`` is its intra-group
+    scale)."""
+    return check_real(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
 
 
 def grouping_bound(model: ActionGroupedMDP, grouping, samples: int | float, iterations: int | None = None,
-                   confidence: float = 0.05, *, delta: float = _UNSET) -> GroupingBound:
+                   confidence: float = 0.05) -> GroupingBound:
     """Theorem 1's bound on :func:`grouping_loss` for ``grouping``, N = ``samples``, T = ``iterations``, holding
-    with probability ``1 - confidence`` (terms and constants: module docstring, [own derivation]). ``delta`` is a
-    deprecated alias of ``confidence`` (not the model's intra-group scale)."""
+    with probability ``1 - confidence`` (terms and constants: module docstring, [own derivation])."""
     model = _check_model(model)
     samples = _check_samples(samples)
     if iterations is not None:
         iterations = check_int(iterations, "iterations")
-    confidence = _check_confidence(confidence, delta)
+    confidence = _check_confidence(confidence)
     g = check_grouping(grouping, model.A)
     est, plan = _estimation_terms(model, int(g.max()) + 1, samples, iterations, confidence)
     return GroupingBound(_approximation_exact(model, g), est, plan, confidence)
@@ -228,13 +220,12 @@ def _select(model, sample_budget, compute_budget, sizes, confidence, approximati
 
 
 def select_grouping(model: ActionGroupedMDP, sample_budget: int, compute_budget: int | None = None, *,
-                    sizes=None, confidence: float = 0.05, delta: float = _UNSET) -> Selection:
+                    sizes=None, confidence: float = 0.05) -> Selection:
     """The selection problem, solved exactly over the candidate family (nominal ``sizes``, default
     :func:`~boundlab.tabular.grouping.grouping_sizes`): minimise :func:`grouping_bound` subject to
     ``S G N <= sample_budget`` and ``S^2 G T <= compute_budget`` (None: exact planning). [Reconstructed problem.]
     Each candidate's approximation term comes from the ``(S, A, S)`` arrays: cost ``O(S^2 A)`` per candidate; the
-    candidates come from the true decomposition (an oracle, as in :func:`select_grouping_fast`). ``delta``: the
-    deprecated alias of ``confidence``."""
+    candidates come from the true decomposition (an oracle, as in :func:`select_grouping_fast`)."""
     labels = {}
 
     def grouping(m):
@@ -242,7 +233,7 @@ def select_grouping(model: ActionGroupedMDP, sample_budget: int, compute_budget:
             labels[m] = grouping_of(model, m)
         return labels[m]
 
-    return _select(model, sample_budget, compute_budget, sizes, _check_confidence(confidence, delta),
+    return _select(model, sample_budget, compute_budget, sizes, _check_confidence(confidence),
                    lambda m: _approximation_exact(model, grouping(m)), lambda m: int(grouping(m).max()) + 1)
 
 
@@ -285,7 +276,7 @@ def _approximation_fast(model: ActionGroupedMDP, m: int) -> float:
 
 
 def select_grouping_fast(model: ActionGroupedMDP, sample_budget: int, compute_budget: int | None = None, *,
-                         sizes=None, confidence: float = 0.05, delta: float = _UNSET) -> Selection:
+                         sizes=None, confidence: float = 0.05) -> Selection:
     """The fast near-optimal method [reconstructed]: the selection problem of :func:`select_grouping` with each
     candidate's approximation term replaced by its K-level upper bound (:func:`_approximation_fast`) and its number
     of groups by the nominal size ``m`` (at least the true count: the budgets still hold). Cost per candidate
@@ -293,8 +284,8 @@ def select_grouping_fast(model: ActionGroupedMDP, sample_budget: int, compute_bu
     (:func:`~boundlab.tabular.grouping.grouping_sizes`) has about ``log2(A / K)`` candidates, so with it the total
     grows like ``log |A|`` (flat on a fixed ``sizes`` list); the returned grouping's labels are built at ``O(A)``.
     Like the exact method it reads the true model's decomposition (centres, directions, coefficient ranges): an
-    oracle, not a learner. ``delta``: the deprecated alias of ``confidence``."""
-    return _select(model, sample_budget, compute_budget, sizes, _check_confidence(confidence, delta),
+    oracle, not a learner."""
+    return _select(model, sample_budget, compute_budget, sizes, _check_confidence(confidence),
                    partial(_approximation_fast, model), lambda m: m)
 
 

@@ -542,12 +542,12 @@ CASES: dict[str, tuple] = {
         dict(model=st.sampled_from([None, "m", GROUPED.to_finite()]), grouping=BAD_GROUPING, samples=positive_int(),
              iterations=optional(positive_int()), seed=seed())),
     "bounds.grouping_bound": (
-        bounds.grouping_bound, dict(model=GROUPED, grouping=GROUPED.groups, samples=3, iterations=5, delta=0.05),
+        bounds.grouping_bound, dict(model=GROUPED, grouping=GROUPED.groups, samples=3, iterations=5, confidence=0.05),
         dict(grouping=BAD_GROUPING, samples=positive_int(), iterations=optional(positive_int()),
-             delta=in_unit_interval())),
+             confidence=in_unit_interval())),
     "bounds.select_grouping": (
-        bounds.select_grouping, dict(model=GROUPED, sample_budget=1000, compute_budget=1000, delta=0.05),
-        dict(sample_budget=positive_int(), compute_budget=optional(positive_int()), delta=in_unit_interval())),
+        bounds.select_grouping, dict(model=GROUPED, sample_budget=1000, compute_budget=1000, confidence=0.05),
+        dict(sample_budget=positive_int(), compute_budget=optional(positive_int()), confidence=in_unit_interval())),
     "bounds.select_grouping_fast": (
         bounds.select_grouping_fast, dict(model=GROUPED, sample_budget=1000, compute_budget=1000),
         dict(model=st.sampled_from([None, GROUPED.to_finite()]), sample_budget=positive_int(),

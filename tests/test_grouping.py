@@ -409,7 +409,7 @@ def test_bad_model_input(change, err, match):
     (lambda m: grouping_loss(m, m.groups, 3, 0), ValueError, "iterations"),
     (lambda m: grouping_loss(m, m.groups, 3, 2.0), TypeError, "iterations"),
     (lambda m: grouping_loss(m.to_finite(), m.groups, 3), TypeError, "model"),
-    (lambda m: grouping_bound(m, m.groups, 3, delta=1.0), ValueError, "delta"),
+    (lambda m: grouping_bound(m, m.groups, 3, confidence=1.0), ValueError, "confidence"),
     (lambda m: grouping_bound(m, m.groups, 3, confidence=0.0), ValueError, "confidence"),
     (lambda m: grouping_bound(m, m.groups, 3, confidence="0.1"), TypeError, "confidence"),
     (lambda m: select_grouping_fast(m, 1000, sizes=[]), ValueError, "sizes"),
