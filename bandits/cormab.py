@@ -197,12 +197,13 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
     ``x`` is the action). ``f``: the ReLU network ``(weights, biases)`` in ``solvers.maximize_relu_network``'s
     layout, fed the action then the fixed ``state`` (SEQUOIA's Q-network input order), embedded by
     ``solvers.add_relu_network``; omitted, the objective is ``c @ a`` alone. ``x0``: a feasible action to start from
-    (a partial solution, SCIP completes the rest). ``tighten``: the first layer's big-M bounds use the domain's
-    largest number of pulled arms (:attr:`max_pulled`), else plain interval arithmetic. ``separating``: ``"fast"``
-    (SCIP's fast cutting-plane setting, the measured faster one) or ``"default"``."""
+    (a partial solution, SCIP completes the rest; a time limit reached before SCIP has any solution returns ``x0``
+    with its value, gap and a warning, ``result.fallback`` true). ``tighten``: the first layer's big-M bounds use
+    the domain's largest number of pulled arms (:attr:`max_pulled`), else plain interval arithmetic.
+    ``separating``: ``"fast"`` (SCIP's fast cutting-plane setting, the measured faster one) or ``"default"``."""
     import pyscipopt
 
-    from boundlab.solvers.relu_milp import _result, add_relu_network
+    from boundlab.solvers.relu_milp import _forward, _result, add_relu_network
     _check_domain(domain)
     n = domain.n_actions
     c = np.zeros(n) if c is None else _vector(c, "c", n)
@@ -234,7 +235,14 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
             model.setSolVal(start, var, float(value))
         model.addSol(start)
     model.optimize()
-    return _result(model, a, f"of the {domain.name} domain", time_limit)
+    fallback = None
+    if x0 is not None:  # a limit before SCIP has any solution returns x0 with its exact value (and a warning)
+        value = float(c @ x0)
+        if weights is not None:
+            value += _forward([np.asarray(w, np.float64) for w in weights], [np.asarray(b, np.float64) for b in biases],
+                              np.concatenate([x0, [] if state is None else np.ravel(state)]))
+        fallback = (x0.astype(np.int64), value)
+    return _result(model, a, f"of the {domain.name} domain", time_limit, fallback)
 
 
 def _milp_feasible(constraints: ActionConstraints, action: np.ndarray) -> bool:

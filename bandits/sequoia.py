@@ -235,7 +235,7 @@ class QNetworkMilp:
         from boundlab.solvers.relu_milp import add_relu_network, relu_layers_from_params
         self.domain = domain
         self.weights, self.biases = relu_layers_from_params(params)
-        self.gap, self.time_limit, self.reuse, self.solves = gap, time_limit, reuse, 0
+        self.gap, self.time_limit, self.reuse, self.solves, self.fallbacks = gap, time_limit, reuse, 0, 0
         if not reuse:
             return
         m = cormab._scip(f"sequoia_{domain.name}")
@@ -251,12 +251,22 @@ class QNetworkMilp:
         self.model = m
 
     def solve(self, state, x0=None) -> np.ndarray:
-        """The best action for ``state`` (int8); ``x0``: a feasible action to start from."""
-        from boundlab.solvers.relu_milp import _result
+        """The best action for ``state`` (int8); ``x0``: a feasible action to start from, returned (with a warning,
+        counted in :attr:`fallbacks`) when the time limit comes before SCIP has any solution."""
+        return self.solve_result(state, x0).x.astype(np.int8)
+
+    def solve_result(self, state, x0=None):
+        """:meth:`solve`'s ``solvers.ReluMilpResult``."""
+        res = self._solve(state, x0)
+        self.fallbacks += res.fallback
+        return res
+
+    def _solve(self, state, x0):
+        from boundlab.solvers.relu_milp import _forward, _result
         if not self.reuse:
             self.solves += 1
             return cormab.maximize(self.domain, weights=self.weights, biases=self.biases, state=state, gap=self.gap,
-                                   time_limit=self.time_limit, x0=x0).x.astype(np.int8)
+                                   time_limit=self.time_limit, x0=x0)
         m = self.model
         if self.solves:
             m.freeTransform()
@@ -271,17 +281,26 @@ class QNetworkMilp:
             m.addSol(start)
         m.optimize()
         self.solves += 1
-        return _result(m, self.a, f"of the {self.domain.name} domain", self.time_limit).x.astype(np.int8)
+        fallback = None if x0 is None else (
+            np.asarray(x0, np.int64), _forward(self.weights, self.biases, np.concatenate([x0, state]).astype(float)))
+        return _result(m, self.a, f"of the {self.domain.name} domain", self.time_limit, fallback)
 
 
 class _Argmax:
     """``argmax_a Q(s, a)`` for one network: enumeration over the feasible set or the MILP (:class:`QNetworkMilp`,
-    built lazily), with a memo keyed by the state."""
+    built lazily), with a memo keyed by the state. Under a time limit every solve gets a start (``x0``, else the
+    last action returned, else a random feasible action), returned when SCIP has no solution in time; such
+    fallbacks are counted in ``counter[key]``."""
 
-    def __init__(self, domain, params, cfg: SequoiaConfig, feasible: np.ndarray | None):
+    def __init__(self, domain, params, cfg: SequoiaConfig, feasible: np.ndarray | None, counter: dict | None = None,
+                 key: str = "fallbacks"):
         self.domain, self.params, self.cfg, self.feasible = domain, params, cfg, feasible
         self.milp = None
         self.memo: dict = {}
+        self.counter, self.key = ({} if counter is None else counter), key
+        self.counter.setdefault(key, 0)
+        self.last = None
+        self.rng = np.random.default_rng(0)
 
     def __call__(self, states: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
         states = np.atleast_2d(states)
@@ -301,7 +320,12 @@ class _Argmax:
                     self.milp = QNetworkMilp(self.domain, self.params, gap=self.cfg.gap,
                                              time_limit=self.cfg.time_limit)
                 for k in todo:
-                    out[k] = self.milp.solve(states[k], x0)
+                    start = x0
+                    if start is None and self.cfg.time_limit is not None:
+                        start = self.last if self.last is not None else self.domain.random_action(self.rng)
+                    res = self.milp.solve_result(states[k], start)
+                    self.counter[self.key] += res.fallback
+                    out[k] = self.last = res.x.astype(np.int8)
             for k in todo:
                 self.memo[states[k].tobytes()] = out[k]
         return out
@@ -319,7 +343,9 @@ class _Argmax:
 @dataclass
 class Sequoia:
     """A trained SEQUOIA agent: ``params`` (the policy network, ``solvers.networks`` layout), ``pretrained`` (the
-    one-step network of stage B), the config, losses and wall times (``times``: seconds per stage). Call it on a
+    one-step network of stage B), the config, losses and wall times (``times``: seconds per stage), ``fallbacks``:
+    how many MILP solves hit ``time_limit`` before any solution and returned their start instead (``"training"``,
+    ``"acting"``). Call it on a
     joint state for its action (the MILP / enumeration argmax of the Q-network; a warm start from its last action)."""
 
     domain: object
@@ -329,9 +355,12 @@ class Sequoia:
     pretrain_loss: np.ndarray
     dqn_loss: np.ndarray
     times: dict = field(default_factory=dict)
+    fallbacks: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self._argmax = _Argmax(self.domain, self.params, self.config, _feasible_for(self.domain, self.config))
+        self.fallbacks.setdefault("training", 0)
+        self._argmax = _Argmax(self.domain, self.params, self.config, _feasible_for(self.domain, self.config),
+                               self.fallbacks, "acting")
         self._last = None
 
     def q_values(self, states, actions) -> np.ndarray:
@@ -428,7 +457,8 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
     opt_state = opt.init(params)
     step = _dqn_step(cfg, opt)
     target = params
-    target_argmax = _Argmax(domain, target, cfg, feasible)
+    counter = {"training": 0}
+    target_argmax = _Argmax(domain, target, cfg, feasible, counter, "training")
     cap = cfg.memory_size
     mem_s = np.zeros((cap, domain.J), np.int64)
     mem_a = np.zeros((cap, domain.n_actions), np.int8)
@@ -452,7 +482,7 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
                 a = domain.random_action(rng)
             else:
                 if policy_argmax is None or policy_argmax.params is not params:
-                    policy_argmax = _Argmax(domain, params, cfg, feasible)
+                    policy_argmax = _Argmax(domain, params, cfg, feasible, counter, "training")
                 a = policy_argmax(s, last)[0]
                 last = a
             s2, _, r, done = env.step(a)
@@ -470,20 +500,20 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
             if cfg.code_target:  # the code: soft update at rate tau every step, no hard copy
                 target = jax.tree_util.tree_map(lambda p, q: cfg.tau * p + (1.0 - cfg.tau) * q, params, target)
                 memo = target_argmax.memo
-                target_argmax = _Argmax(domain, target, cfg, feasible)
+                target_argmax = _Argmax(domain, target, cfg, feasible, counter, "training")
                 target_argmax.memo = memo  # the code reuses target solves across its (tiny) soft updates
             elif t_global % cfg.target_update == 0:
                 target = params
-                target_argmax = _Argmax(domain, target, cfg, feasible)
+                target_argmax = _Argmax(domain, target, cfg, feasible, counter, "training")
             s = s2
     times["dqn"] = time.perf_counter() - t0
-    return Sequoia(domain, params, pretrained, cfg, pre_loss, np.array(losses), times)
+    return Sequoia(domain, params, pretrained, cfg, pre_loss, np.array(losses), times, dict(counter))
 
 
 def pretrained_agent(agent: Sequoia) -> Sequoia:
     """The same agent acting with its stage-B (one-step) network: the code's ``-F`` run, a MILP-based myopic."""
     return Sequoia(agent.domain, agent.pretrained, agent.pretrained, agent.config, agent.pretrain_loss,
-                   np.zeros(0), dict(agent.times))
+                   np.zeros(0), dict(agent.times), {"training": agent.fallbacks["training"]})
 
 
 Policy = Callable[[np.ndarray], np.ndarray]

@@ -56,7 +56,8 @@ class ReluMilpResult:
     feasibility tolerance of the exact forward pass). ``status``: ``"optimal"``, or the limit that stopped the search
     (``"time_limit"``, ``"gap_limit"``, ...: ``x`` is then the incumbent). ``bound``: SCIP's dual bound, an upper
     bound on the optimum. ``gap``: SCIP's relative gap ``|bound - value| / min(|bound|, |value|)`` (0 at
-    optimality, ``inf`` when the two differ in sign).
+    optimality, ``inf`` when the two differ in sign). ``fallback``: true when a limit came before SCIP had any
+    solution and ``x`` is the given start ``x0``.
     """
 
     x: np.ndarray
@@ -64,6 +65,7 @@ class ReluMilpResult:
     status: str
     gap: float
     bound: float
+    fallback: bool = False
 
 
 def _finite_array(x, name: str, ndim: int) -> np.ndarray:
@@ -355,7 +357,8 @@ def _result(model, x: list, given: str, time_limit: float | None, fallback: tupl
         warnings.warn(f"maximize_relu_network stopped at its {status.replace('_', ' ')} (time_limit={time_limit}) "
                       f"before SCIP had any solution: returning the start x0 (value {value:.6g}, relative gap "
                       f"{gap:.3g} to the bound {bound:.6g})", RuntimeWarning, stacklevel=3)
-        return ReluMilpResult(x=fallback[0].copy(), value=value, status=status, gap=gap, bound=bound)
+        return ReluMilpResult(x=fallback[0].copy(), value=value, status=status, gap=gap, bound=bound,
+                              fallback=True)
     if model.getNSols() == 0:
         raise RuntimeError(f"SCIP reached its {status.replace('_', ' ')} (time_limit={time_limit}) before finding any "
                            f"feasible x; raise time_limit")

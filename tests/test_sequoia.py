@@ -11,7 +11,8 @@ import pytest
 
 from boundlab.bandits import cormab
 from boundlab.bandits import cormab_policies as cp
-from boundlab.bandits.sequoia import QNetworkMilp, SequoiaConfig, feasible_actions, torch_init, train_sequoia
+from boundlab.bandits.sequoia import (QNetworkMilp, SequoiaConfig, _q_numpy, feasible_actions, torch_init,
+                                      train_sequoia)
 from boundlab.bounds.cli import main
 
 
@@ -166,6 +167,35 @@ def test_milp_solver_path_trains_and_acts_feasibly():
         np.testing.assert_allclose(np.asarray(W1), np.asarray(W2), atol=1e-5)
     s = np.array([0, 1, 2, 3, 0, 1])
     assert d.is_feasible(agent(s))
+
+
+@pytest.mark.parametrize("reuse", [False, True], ids=["per-state", "reused"])
+def test_a_time_limit_before_any_solution_returns_the_start(reuse):
+    """Routing at J = 20: 1 us is too short for SCIP to complete the start's path variables, so the start comes back
+    (feasible, its exact forward-pass value, a warning, counted); without a start the per-state model refuses."""
+    d = cormab.routing_domain(20, 5, seed=8)
+    params = torch_init(jax.random.PRNGKey(0), [d.n_actions + d.J, 16, 32, 1])
+    s = np.random.default_rng(0).integers(0, 4, d.J)
+    x0 = d.random_action(1)
+    milp = QNetworkMilp(d, params, time_limit=1e-6, reuse=reuse)
+    with pytest.warns(RuntimeWarning, match="returning the start x0"):
+        res = milp.solve_result(s, x0)
+    assert res.fallback and res.status == "time_limit" and milp.fallbacks == 1
+    np.testing.assert_array_equal(res.x, x0)
+    q = float(_q_numpy(params, np.concatenate([x0, s])[None].astype(np.float32))[0])
+    assert abs(res.value - q) < 1e-4 * max(1.0, abs(q))
+    assert d.is_feasible(res.x)
+
+
+def test_training_under_a_tiny_time_limit_completes_with_fallbacks_counted():
+    d = cormab.routing_domain(20, 5, seed=8)
+    with pytest.warns(RuntimeWarning):
+        agent = train_sequoia(d, seed=0, solver="milp", time_limit=1e-6, episodes=1, horizon=3, batch_size=2,
+                              pretrain_epochs=1, strategic_states=2, random_actions=1, eps_start=0.0, eps_end=0.0)
+    assert agent.fallbacks["training"] > 0
+    with pytest.warns(RuntimeWarning):
+        a = agent(np.zeros(d.J, np.int64))
+    assert d.is_feasible(a) and agent.fallbacks["acting"] == 1
 
 
 def test_cli_sequoia_prints_the_row(capsys):
