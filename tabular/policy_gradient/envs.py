@@ -44,7 +44,7 @@ from .policies import LinearCauchy, LinearGaussian, MLPSoftmax
 
 __all__ = ["BanditParams", "BanditState", "CartPole", "CartPoleParams", "CartPoleState", "ContextualBandit",
            "LinearParams", "LinearState", "LinearSystem", "TabularEnv", "bandit_params", "bandit_value",
-           "cartpole_problem", "linear_params", "linear_problem", "lqr_value"]
+           "bounded_linear_value", "cartpole_problem", "linear_params", "linear_problem", "lqr_value"]
 
 
 @dataclass(frozen=True)
@@ -294,6 +294,38 @@ def lqr_value(theta: ArrayLike, params: LinearParams, sigma: float, gamma: float
     ``-J = init_std^2 tr P + gamma/(1-gamma) tr(P W) + sigma^2 tr R/(1-gamma)`` (``H=None``: the infinite sum; the
     gain must make ``sqrt(gamma) M`` stable). With ``H`` given, the covariance recursion
     ``S_{h+1} = M S_h M^T + W`` summed over ``h < H``."""
+    theta, sigma, gamma, (A, B, Q, R), (M, Qc, W) = _closed_loop(theta, params, sigma, gamma)
+    if H is None:
+        if np.max(np.abs(np.linalg.eigvals(np.sqrt(gamma) * M))) >= 1:
+            raise ValueError("theta must make sqrt(gamma) (A + B theta^T) stable (spectral radius < 1) for H=None")
+        P = solve_discrete_lyapunov(np.sqrt(gamma) * M.T, Qc)
+        init = float(params.init_std)
+        cost = init**2 * np.trace(P) + gamma / (1 - gamma) * np.trace(P @ W) + sigma**2 * np.trace(R) / (1 - gamma)
+        return float(-cost)
+    S = _state_covariances(M, W, float(params.init_std), check_int(H, "H"))
+    return float(-sum(gamma**h * (np.trace(Qc @ Sh) + sigma**2 * np.trace(R)) for h, Sh in enumerate(S)))
+
+
+def bounded_linear_value(theta: ArrayLike, params: LinearParams, sigma: float, gamma: float, H: int) -> float:
+    """Exact ``J_H = E sum_{h<H} gamma^h exp(-c_h)`` of :class:`LinearSystem` with ``reward="bounded"`` under
+    ``LinearGaussian(sigma)`` (``theta[n, m]``), in float64. The state ``x_h ~ N(0, S_h)`` (the recursion of
+    :func:`lqr_value`) and ``u_h | x_h ~ N(theta^T x_h, sigma^2 I)``, so ``z = (x_h, u_h)`` is Gaussian with covariance
+    ``Sigma_h = [[S_h, S_h theta], [theta^T S_h, theta^T S_h theta + sigma^2 I]]`` and, ``K = diag(Q, R)``,
+    ``E exp(-z^T K z) = det(I + 2 K Sigma_h)^(-1/2)``. Rewards lie in (0, 1], so the infinite-horizon ``J`` differs
+    from ``J_H`` by at most ``gamma^H/(1 - gamma)``. (The Gaussian score is unbounded: the paper's score bound fails
+    here, Fisher non-degeneracy holds.)"""
+    theta, sigma, gamma, (A, B, Q, R), (M, _, W) = _closed_loop(theta, params, sigma, gamma)
+    n, m = B.shape
+    K = np.block([[Q, np.zeros((n, m))], [np.zeros((m, n)), R]])
+    total = 0.0
+    for h, S in enumerate(_state_covariances(M, W, float(params.init_std), check_int(H, "H"))):
+        Sigma = np.block([[S, S @ theta], [theta.T @ S, theta.T @ S @ theta + sigma**2 * np.eye(m)]])
+        total += gamma**h / np.sqrt(np.linalg.det(np.eye(n + m) + 2 * K @ Sigma))
+    return float(total)
+
+
+def _closed_loop(theta, params, sigma, gamma):
+    """Checked ``theta, sigma, gamma``, the float64 ``(A, B, Q, R)`` and ``(M, Q_c, W)`` of :func:`lqr_value`."""
     if not isinstance(params, LinearParams):
         raise TypeError(f"params must be LinearParams (see linear_params), got {type(params).__name__}")
     A, B, Q, R = (np.asarray(v, np.float64) for v in params[:4])
@@ -302,21 +334,18 @@ def lqr_value(theta: ArrayLike, params: LinearParams, sigma: float, gamma: float
         raise ValueError(f"theta must have shape {(A.shape[0], B.shape[1])}, got {theta.shape}")
     sigma = check_real(sigma, "sigma", low=0.0)
     gamma = check_real(gamma, "gamma", low=0.0, high=1.0, high_open=True)
-    noise, init = float(params.noise_std), float(params.init_std)
     M, Qc = A + B @ theta.T, Q + theta @ R @ theta.T
-    W = noise**2 * np.eye(A.shape[0]) + sigma**2 * B @ B.T
-    if H is None:
-        if np.max(np.abs(np.linalg.eigvals(np.sqrt(gamma) * M))) >= 1:
-            raise ValueError("theta must make sqrt(gamma) (A + B theta^T) stable (spectral radius < 1) for H=None")
-        P = solve_discrete_lyapunov(np.sqrt(gamma) * M.T, Qc)
-        cost = init**2 * np.trace(P) + gamma / (1 - gamma) * np.trace(P @ W) + sigma**2 * np.trace(R) / (1 - gamma)
-        return float(-cost)
-    H = check_int(H, "H")
-    S, cost = init**2 * np.eye(A.shape[0]), 0.0
-    for h in range(H):
-        cost += gamma**h * (np.trace(Qc @ S) + sigma**2 * np.trace(R))
+    W = float(params.noise_std) ** 2 * np.eye(A.shape[0]) + sigma**2 * B @ B.T
+    return theta, sigma, gamma, (A, B, Q, R), (M, Qc, W)
+
+
+def _state_covariances(M: np.ndarray, W: np.ndarray, init_std: float, H: int) -> list[np.ndarray]:
+    """``S_0 = init_std^2 I``, ``S_{h+1} = M S_h M^T + W``: the covariances of ``x_0 .. x_{H-1}`` (zero mean)."""
+    S, out = init_std**2 * np.eye(M.shape[0]), []
+    for _ in range(H):
+        out.append(S)
         S = M @ S @ M.T + W
-    return float(-cost)
+    return out
 
 
 def _psd(x, name: str, n: int) -> np.ndarray:
