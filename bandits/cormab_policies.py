@@ -44,8 +44,9 @@ __all__ = ["evaluate", "iterative_dqn_policy", "iterative_myopic_policy", "joint
 
 Policy = Callable[[np.ndarray], np.ndarray]
 
-#: Largest feasible set scored by enumeration (beyond it the MILP).
-MAX_ENUMERATE = 4096
+#: Largest feasible set scored by enumeration (beyond it the MILP); ``sequoia.feasible_actions`` decides by the
+#: feasible set's (estimated) size, not by the number of candidate subsets.
+MAX_ENUMERATE = 50_000
 
 
 def null_policy(domain) -> Policy:
@@ -85,7 +86,7 @@ def myopic_policy(domain) -> Policy:
         return lambda state: feasible[int(np.argmax(_one_step(domain, state, feasible)))]
     if isinstance(domain, cormab.SigmoidDomain):
         raise ValueError(f"myopic_policy: the sigmoid domain with N = {domain.n_actions} interventions has too many "
-                         f"subsets of at most B = {domain.budget} to enumerate (> {MAX_ENUMERATE})")
+                         f"feasible actions (at most B = {domain.budget} of them) to enumerate (> {MAX_ENUMERATE})")
     eye = np.eye(domain.n_actions, dtype=np.int8)
 
     def policy(state):
@@ -157,7 +158,9 @@ def evaluate(domain, policies: dict, *, episodes: int = 50, horizon: int = 20, p
              seed: Seed = None) -> dict:
     """The paper's protocol (module docstring) for each named policy: ``{name: (mean, sem, per_episode)}`` with the
     mean per-step expected reward, its standard error over episodes and the per-episode means. Every action is
-    checked feasible (the simulator refuses others)."""
+    checked feasible (the simulator refuses others). The standard error is ``std(per_episode, ddof=1) /
+    sqrt(episodes)`` (episodes the independent units; the code's SEM is over its 1000 per-step values, which are
+    correlated within an episode and so give a smaller figure); ``nan`` for one episode."""
     cormab._check_domain(domain)
     episodes, horizon = check_int(episodes, "episodes"), check_int(horizon, "horizon")
     rng = as_generator(seed)
@@ -241,9 +244,9 @@ def compare(domain, *, seed: Seed = None, eval_episodes: int = 50, horizon: int 
     t0 = time.perf_counter()
     agent = train_sequoia(domain, seed=rng, horizon=horizon, **sequoia_options)
     seconds = time.perf_counter() - t0
-    pol_seed = int(rng.integers(2 ** 63))
-    policies = {"null": null_policy(domain), "random": random_policy(domain, pol_seed),
-                "sampling": sampling_policy(domain, K, seed=pol_seed), "iterative myopic":
+    random_seed, sampling_seed = (int(x) for x in rng.integers(2 ** 63, size=2))
+    policies = {"null": null_policy(domain), "random": random_policy(domain, random_seed),
+                "sampling": sampling_policy(domain, K, seed=sampling_seed), "iterative myopic":
                 iterative_myopic_policy(domain), "myopic": myopic_policy(domain),
                 "iterative dqn": iterative_dqn_policy(domain, agent), "sequoia": agent}
     if isinstance(domain, cormab.BudgetDomain):

@@ -24,17 +24,26 @@ all fields of :class:`SequoiaConfig`:
   MILP, one per next state, memoised while the target network is unchanged), Huber loss, gradients clipped at 5 by
   value, learning rate times 0.9 per episode.
 
+``lr_decay = 0.9`` (per pretraining epoch and per DQN episode) is the authors' code's setting (``ExponentialLR``,
+gamma 0.9); the part of the paper we could read states no schedule, so it stays the default, but it makes the
+learning rate collapse: after two target periods (600 steps, 30 episodes at ``H = 20``) it is 0.9^30 = 4% of the
+start, after 100 episodes 3e-5, so the DQN stage stops learning early. ``lr_decay=1.0`` keeps the rate constant
+(the standard DQN choice).
+
 Departures of the code from the paper, each behind an option here (defaults: the paper / standard DQN):
 ``target_update=300`` hard copies every 300 steps (the code defines ``TARGET_UPDATE_FREQ = 300`` but only
 soft-updates with ``tau = 1e-6``, so its targets stay the pretrained one-step network: ``code_target=True``);
-``done_mask=True`` (no bootstrap past the last step; the code bootstraps: ``done_mask=False``); replay is uniform
-(the code's prioritised buffer never updates its priorities, which is uniform sampling with equal weights).
+``done_mask=True`` masks the bootstrap at the last step (default ``False``, as the code: the Q-network does not see
+the time step, so the horizon is a time-limit truncation of a discounted task, where bootstrapping is the consistent
+target, Pardo et al. 2018, "Time limits in reinforcement learning"; masking would ask one ``Q(s, a)`` for two values;
+the paper states nothing else); replay is uniform (the code's prioritised buffer never updates its priorities,
+which is uniform sampling with equal weights).
 
 MILP speed (:class:`QNetworkMilp`): one SCIP model per network, the state as fixed continuous inputs whose bounds
 are changed per solve (``freeTransform``, then new bounds), a warm start (the previous action, or any feasible
-action) given as a partial solution; ``solver="enumerate"`` instead scores every feasible action in one batched
-forward pass, exact and much faster where the feasible set is small (``"auto"``: when it has at most
-``max_enumerate`` actions).
+action) given as a partial solution; ``solver="enumerate"`` instead scores every feasible action in batched
+forward passes, exact and much faster where the feasible set is not too large (``"auto"``: when it has at most
+``max_enumerate = 50_000`` actions, its size estimated by sampling before it is enumerated once per domain).
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -80,9 +90,9 @@ class SequoiaConfig:
     target_update: int = 300
     code_target: bool = False
     tau: float = 1e-6
-    done_mask: bool = True
+    done_mask: bool = False
     solver: str = "auto"
-    max_enumerate: int = 4096
+    max_enumerate: int = 50_000
     gap: float = 0.0
     time_limit: float | None = None
 
@@ -158,28 +168,71 @@ def _q_numpy(params, x: np.ndarray) -> np.ndarray:
 
 # --- feasible actions, data --------------------------------------------------------------------------------------
 
-_FEASIBLE: dict = {}
+_FEASIBLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # domain -> {"F": ..., "estimate": ...}
+
+
+def _downward_closed(domain) -> bool:
+    """Whether every subset of a feasible action is feasible (budget, capacity, matching; not a path, nor
+    ``sum a == B``), so the enumeration may extend only feasible actions."""
+    if isinstance(domain, cormab.SigmoidDomain):
+        return not domain.budget_equality
+    return isinstance(domain, (cormab.BudgetDomain, cormab.CapacityDomain, cormab.ScheduleDomain))
+
+
+def feasible_count_estimate(domain, samples: int = 200) -> float:
+    """An estimate of the number of feasible actions: ``sum_k C(n, k) * (fraction of `samples` uniform k-subsets
+    that are feasible)`` over ``k <= max_pulled``, exact for each ``k`` with ``C(n, k) <= samples``."""
+    n, cap = domain.n_actions, min(domain.max_pulled, domain.n_actions)
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for k in range(cap + 1):
+        n_k = math.comb(n, k)
+        subs = (itertools.combinations(range(n), k) if n_k <= samples
+                else (rng.choice(n, k, replace=False) for _ in range(samples)))
+        hits, m = 0, 0
+        for sub in subs:
+            a = np.zeros(n, dtype=np.int8)
+            a[list(sub)] = 1
+            hits, m = hits + domain._feasible(a), m + 1
+        total += n_k * hits / m
+    return total
 
 
 def feasible_actions(domain, limit: int | None = None) -> np.ndarray | None:
-    """Every feasible action of ``domain`` (``(F, n_actions)`` int8), by the combinatorial check over all subsets of
-    at most the domain's budget; ``None`` when there are more than ``limit`` candidate subsets."""
-    n = domain.n_actions
-    cap = getattr(domain, "budget", n)
-    n_sub = sum(math.comb(n, k) for k in range(min(cap, n) + 1))
-    if limit is not None and n_sub > limit:
-        return None
-    key = id(domain)
-    if key not in _FEASIBLE or _FEASIBLE[key][0] is not domain:
-        rows = []
-        for k in range(min(cap, n) + 1):
-            for sub in itertools.combinations(range(n), k):
+    """Every feasible action of ``domain`` (``(F, n_actions)`` int8; subsets of at most ``domain.max_pulled`` arms by
+    size, then lexicographically), by the combinatorial check; where the domain is downward closed only feasible
+    actions are extended by one arm. ``None`` when there are more than ``limit`` feasible actions (decided first by
+    :func:`feasible_count_estimate`, so a large set is not enumerated; a domain that is not downward closed also when
+    it has more than ``20 limit`` candidate subsets). Cached per domain."""
+    n, cap = domain.n_actions, min(domain.max_pulled, domain.n_actions)
+    entry = _FEASIBLE.setdefault(domain, {})
+    if "F" not in entry:
+        if limit is not None:
+            if "estimate" not in entry:
+                entry["estimate"] = feasible_count_estimate(domain)
+            if entry["estimate"] > limit or entry.get("over", math.inf) <= limit:
+                return None
+            if not _downward_closed(domain) and sum(math.comb(n, k) for k in range(cap + 1)) > 20 * limit:
+                return None  # every candidate subset is checked: too many (routing at J = 50: 2.6e6, 60 s)
+        closed, level, rows = _downward_closed(domain), [()], [np.zeros(n, dtype=np.int8)]
+        for k in range(1, cap + 1):
+            cand = ((*sub, j) for sub in level for j in range((sub[-1] + 1) if sub else 0, n)) if closed \
+                else itertools.combinations(range(n), k)
+            level = []
+            for sub in cand:
                 a = np.zeros(n, dtype=np.int8)
                 a[list(sub)] = 1
                 if domain._feasible(a):
+                    level.append(sub)
                     rows.append(a)
-        _FEASIBLE[key] = (domain, np.array(rows, dtype=np.int8))
-    return _FEASIBLE[key][1]
+                    if limit is not None and len(rows) > limit:
+                        entry["over"] = limit
+                        return None
+            if closed and not level:
+                break
+        entry["F"] = np.array(rows, dtype=np.int8)
+    F = entry["F"]
+    return None if limit is not None and len(F) > limit else F
 
 
 def pretraining_data(domain, cfg: SequoiaConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
@@ -332,10 +385,14 @@ class _Argmax:
 
     def _enumerate(self, states: np.ndarray) -> np.ndarray:
         F = self.feasible
-        x = np.concatenate([np.broadcast_to(F[None], (len(states),) + F.shape),
-                            np.broadcast_to(states[:, None, :], (len(states), len(F), states.shape[1]))], axis=2)
-        q = _q_numpy(self.params, x)
-        return F[np.argmax(q, axis=1)]
+        step = max(1, (1 << 20) // len(F))  # states per forward pass: at most ~1M (action, state) rows at once
+        out = []
+        for i in range(0, len(states), step):
+            S = states[i:i + step]
+            x = np.concatenate([np.broadcast_to(F[None], (len(S),) + F.shape),
+                                np.broadcast_to(S[:, None, :], (len(S), len(F), S.shape[1]))], axis=2)
+            out.append(F[np.argmax(_q_numpy(self.params, x), axis=1)])
+        return np.concatenate(out)
 
 
 # --- training ----------------------------------------------------------------------------------------------------
@@ -490,7 +547,10 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
             mem_d[head] = float(done and cfg.done_mask)
             head, n_mem = (head + 1) % cap, min(n_mem + 1, cap)
             idx = rng.integers(0, n_mem, cfg.batch_size)
-            a_next = target_argmax(mem_s2[idx])
+            a_next = np.zeros((len(idx), domain.n_actions), np.int8)  # masked samples: no target solve
+            live = mem_d[idx] == 0.0
+            if live.any():
+                a_next[live] = target_argmax(mem_s2[idx[live]])
             x = jnp.asarray(np.concatenate([mem_a[idx], mem_s[idx]], 1), jnp.float32)
             x_next = jnp.asarray(np.concatenate([a_next, mem_s2[idx]], 1), jnp.float32)
             params, opt_state, value = step(params, opt_state, target, x, jnp.asarray(mem_r[idx], jnp.float32),

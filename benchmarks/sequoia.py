@@ -10,7 +10,10 @@ states and network:
   ``cormab.maximize`` did when this benchmark was written);
 * ``after``: one fresh model per state, first-layer bounds tightened by the domain's largest number of pulled arms,
   SCIP's fast cutting-plane setting, a warm start (the previous state's action) -- ``QNetworkMilp``'s default;
-* ``reuse``: one SCIP model for all states, state variables' bounds changed per solve (``QNetworkMilp(reuse=True)``).
+* ``reuse``: one SCIP model for all states, state variables' bounds changed per solve (``QNetworkMilp(reuse=True)``);
+* ``enumerate``: every feasible action scored in one batched forward pass (``solver="auto"``'s choice when
+  ``feasible_actions(domain, 50_000)`` finds at most that many; ``|F|`` and the one-off ``feasible set s`` to list
+  them are reported; blank where the set is larger).
 
 Every variant's optimum value is checked equal (to 1e-5) per state. Training: ``train_sequoia`` at the stated size
 with ``--episodes`` DQN episodes (the paper: 100), wall time per stage.
@@ -28,7 +31,7 @@ import numpy as np
 from _common import header, table
 from boundlab.bandits import cormab
 from boundlab.bandits.cormab_policies import make_domain
-from boundlab.bandits.sequoia import QNetworkMilp, train_sequoia
+from boundlab.bandits.sequoia import QNetworkMilp, SequoiaConfig, _Argmax, feasible_actions, train_sequoia
 from boundlab.solvers.relu_milp import relu_layers_from_params
 
 DOMAINS = ["sigmoid", "capacity", "scheduling", "routing"]
@@ -40,7 +43,14 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0) ->
     W, b = relu_layers_from_params(agent.params)
     states = np.random.default_rng(seed).integers(0, 4, (n_states, d.J))
     reuse = QNetworkMilp(d, agent.params, reuse=True)
-    times = {"before": [], "after": [], "reuse": []}
+    times = {"before": [], "after": [], "reuse": [], "enumerate": []}
+    t0 = time.perf_counter()
+    F = feasible_actions(d, 50_000)
+    t_feasible = time.perf_counter() - t0
+    enum = None if F is None else _Argmax(d, agent.params, SequoiaConfig(), F)
+    if enum is not None:
+        enum(states[:1])  # compile the forward pass once
+        enum.memo = {}
     last = None
     for s in states:
         t0 = time.perf_counter()
@@ -53,10 +63,18 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0) ->
         t0 = time.perf_counter()
         a2 = reuse.solve(s)
         times["reuse"].append(time.perf_counter() - t0)
-        q = agent.q_values(np.stack([s, s, s]), np.stack([r0.x, r1.x, a2]))
+        acts = [r0.x, r1.x, a2]
+        if enum is not None:
+            t0 = time.perf_counter()
+            acts.append(enum(s)[0])
+            times["enumerate"].append(time.perf_counter() - t0)
+        q = agent.q_values(np.stack([s] * len(acts)), np.stack(acts))
         assert np.ptp(q) < 1e-4 * max(1.0, abs(q[0])), (name, J, q)
-    row = {"domain": name, "J": J}
+    row = {"domain": name, "J": J, "|F|": None if F is None else len(F), "feasible set s": t_feasible}
     for k, v in times.items():
+        if not v:
+            row[f"{k} median ms"] = row[f"{k} p95 ms"] = float("nan")
+            continue
         row[f"{k} median ms"] = 1e3 * float(np.median(v))
         row[f"{k} p95 ms"] = 1e3 * float(np.percentile(v, 95))
     row["speedup (median)"] = row["before median ms"] / row["after median ms"]

@@ -260,9 +260,11 @@ def cmd_sequoia(args) -> None:
     from boundlab.bandits.cormab_policies import compare, make_domain
 
     domain = make_domain(args.domain, args.arms, args.budget, N=args.interventions, seed=args.seed)
-    options = {"episodes": args.episodes, "solver": args.solver}
-    if args.pretrain_epochs is not None:
-        options["pretrain_epochs"] = args.pretrain_epochs
+    options = {"episodes": args.episodes, "solver": args.solver, "code_target": args.code_target,
+               "done_mask": args.done_mask, "gap": args.gap, "time_limit": args.time_limit}
+    for name in ("pretrain_epochs", "lr_decay"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
     row = compare(domain, seed=args.seed, eval_episodes=args.eval_episodes, K=args.samples, **options)
     seconds = row.pop("train_seconds")
     print(f"{args.domain} J={args.arms} B={args.budget} seed={args.seed} (SEQUOIA trained in {seconds:.1f} s)")
@@ -327,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     seq.add_argument("--samples", type=int, default=100, help="sampling baseline's K (default 100)")
     seq.add_argument("--solver", choices=["auto", "milp", "enumerate"], default="auto",
                      help="argmax of Q: MILP, enumeration of the feasible set, or auto (enumerate when small)")
+    seq.add_argument("--code-target", action="store_true",
+                     help="the authors' code's target: soft update at tau = 1e-6, no hard copy (default: hard copy "
+                          "every 300 steps)")
+    seq.add_argument("--done-mask", action="store_true",
+                     help="no bootstrap at the last step (default: bootstrap, as the code; the horizon truncates)")
+    seq.add_argument("--lr-decay", type=float, help="learning rate factor per epoch/episode (default 0.9, the code's)")
+    seq.add_argument("--gap", type=float, default=0.0, help="MILP relative gap at which SCIP stops (default 0)")
+    seq.add_argument("--time-limit", type=float,
+                     help="seconds per MILP solve; past it the incumbent, or the start, is used (default: none)")
     seq.set_defaults(func=cmd_sequoia)
     demo = sub.add_parser("demo", help="solve and simulate built-in models, write a figure",
                           description="Solve built-in models exactly, simulate their optimal and uniform policies, "
