@@ -312,15 +312,20 @@ def bounded_linear_value(theta: ArrayLike, params: LinearParams, sigma: float, g
     :func:`lqr_value`) and ``u_h | x_h ~ N(theta^T x_h, sigma^2 I)``, so ``z = (x_h, u_h)`` is Gaussian with covariance
     ``Sigma_h = [[S_h, S_h theta], [theta^T S_h, theta^T S_h theta + sigma^2 I]]`` and, ``K = diag(Q, R)``,
     ``E exp(-z^T K z) = det(I + 2 K Sigma_h)^(-1/2)``. Rewards lie in (0, 1], so the infinite-horizon ``J`` differs
-    from ``J_H`` by at most ``gamma^H/(1 - gamma)``. (The Gaussian score is unbounded: the paper's score bound fails
-    here, Fisher non-degeneracy holds.)"""
+    from ``J_H`` by at most ``gamma^H/(1 - gamma)``; NaN where a gain that is not stabilising overflows the
+    covariances. (The Gaussian score is unbounded: the paper's score bound fails here; Fisher non-degeneracy holds.)"""
     theta, sigma, gamma, (A, B, Q, R), (M, _, W) = _closed_loop(theta, params, sigma, gamma)
     n, m = B.shape
-    K = np.block([[Q, np.zeros((n, m))], [np.zeros((m, n)), R]])
+    lam, V = np.linalg.eigh(np.block([[Q, np.zeros((n, m))], [np.zeros((m, n)), R]]))
+    root = V * np.sqrt(np.clip(lam, 0.0, None)) @ V.T  # K^(1/2): det(I + 2 K Sigma) = det(I + 2 K^(1/2) Sigma K^(1/2))
     total = 0.0
-    for h, S in enumerate(_state_covariances(M, W, float(params.init_std), check_int(H, "H"))):
-        Sigma = np.block([[S, S @ theta], [theta.T @ S, theta.T @ S @ theta + sigma**2 * np.eye(m)]])
-        total += gamma**h / np.sqrt(np.linalg.det(np.eye(n + m) + 2 * K @ Sigma))
+    with np.errstate(over="ignore", invalid="ignore"):  # a gain that is not stabilising may overflow: then NaN
+        for h, S in enumerate(_state_covariances(M, W, float(params.init_std), check_int(H, "H"))):
+            Sigma = np.block([[S, S @ theta], [theta.T @ S, theta.T @ S @ theta + sigma**2 * np.eye(m)]])
+            C = root @ Sigma @ root
+            if not np.all(np.isfinite(C)):
+                return float("nan")
+            total += gamma**h * np.exp(-0.5 * np.sum(np.log1p(2 * np.clip(np.linalg.eigvalsh(C), 0.0, None))))
     return float(total)
 
 
