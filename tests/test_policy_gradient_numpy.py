@@ -103,3 +103,22 @@ def test_numpy_n_harpg_takes_normalised_steps_and_is_reproducible(bench):
     assert 0 < np.linalg.norm(a[0]) <= steps + 1e-12
     one = bench.numpy_n_harpg(env, np_policy, np.zeros((3, 1)), 1, 0.3, 0.0, 1, np.random.default_rng(0))[0]
     assert np.linalg.norm(one) == pytest.approx(pg.schedule("n-harpg", 0, 0.3)[0], rel=1e-12)
+
+
+def test_benchmark_devices_pin_the_cpu_first_and_add_a_gpu_only_when_there_is_one(bench, monkeypatch):
+    """The CPU row always comes first; ``jax.devices("gpu")`` raising (no GPU backend) gives no GPU row, one GPU
+    listed gives one."""
+    devices = bench.devices()
+    assert devices[0].platform == "cpu" and len(devices) <= 2
+    real = jax.devices
+
+    def no_gpu(backend=None):
+        if backend == "gpu":
+            raise RuntimeError("Unknown backend gpu")
+        return real(backend)
+
+    monkeypatch.setattr(bench.jax, "devices", no_gpu)
+    assert [d.platform for d in bench.devices()] == ["cpu"]
+    fake = type("FakeGPU", (), {"platform": "gpu"})()
+    monkeypatch.setattr(bench.jax, "devices", lambda backend=None: [fake, fake] if backend == "gpu" else real(backend))
+    assert [d.platform for d in bench.devices()] == ["cpu", "gpu"]
