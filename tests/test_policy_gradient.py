@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy.stats import norm
 
+from zstats import z_max
 from boundlab import solvers, tabular
 from boundlab.tabular import policy_gradient as pg
 
@@ -25,12 +25,7 @@ N = 20_000    # trajectories per Monte-Carlo mean
 
 def _z_max(samples: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """Largest |z| over the coordinates with non-zero spread, and the Bonferroni threshold at level ALPHA."""
-    samples = samples.reshape(samples.shape[0], -1).astype(np.float64)
-    truth = np.asarray(truth, np.float64).ravel()
-    se = samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
-    live = se > 1e-9
-    z = np.abs(samples.mean(axis=0)[live] - truth[live]) / se[live]
-    return float(z.max()), float(norm.ppf(1 - ALPHA / (2 * live.sum())))
+    return z_max(samples, truth, ALPHA)
 
 
 def _J_H_reference(theta, model, H):

@@ -11,8 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy import integrate
-from scipy.stats import cauchy, norm
+from scipy.stats import cauchy
 
+from zstats import z_max
 from boundlab import tabular
 from boundlab.tabular import policy_gradient as pg
 from boundlab.tabular.policy_gradient.exact import occupancy
@@ -28,12 +29,7 @@ THETA = jnp.asarray(np.random.default_rng(0).normal(size=(3, 2)), jnp.float32)
 
 def _z_test(samples: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """Largest |z| over the entries with non-zero spread, and the Bonferroni threshold at level ALPHA."""
-    samples = samples.reshape(samples.shape[0], -1).astype(np.float64)
-    truth = np.asarray(truth, np.float64).ravel()
-    se = samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
-    live = se > 1e-12
-    z = np.abs(samples.mean(axis=0)[live] - truth[live]) / se[live]
-    return float(z.max()), float(norm.ppf(1 - ALPHA / (2 * live.sum())))
+    return z_max(samples, truth, ALPHA, min_se=1e-12)
 
 
 @functools.partial(jax.jit, static_argnames=("policy", "n"))
