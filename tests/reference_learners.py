@@ -337,18 +337,25 @@ def lsvi_ucb(env_arrays, K, phi, beta, lam=1.0):
                 pol[h, s] = first_argmax(Q[h, s])
         policies.append(pol)
         qs.append(Q[:H].copy())
-        s = env.initial()
-        starts.append(s)
-        total = 0.0
-        for h in range(H):
-            a = pol[h, s]
-            r = env.reward(h, s, a)
-            total += r
-            s2 = env.step(h, s, a)
-            data[h].append((s, a, r, s2))
-            s = s2
+        start, total = play_episode(env, pol, data)
+        starts.append(start)
         returns.append(total)
     return np.array(policies), np.array(starts), np.array(returns), np.array(qs)
+
+
+def play_episode(env, pol, data) -> tuple[int, float]:
+    """One episode of the deterministic policy ``pol[h, s]``, its transitions appended to ``data[h]`` as
+    ``(s, a, r, s')``; returns the start state and the total reward."""
+    s = env.initial()
+    start, total = s, 0.0
+    for h in range(len(data)):
+        a = pol[h, s]
+        r = env.reward(h, s, a)
+        total += r
+        s2 = env.step(h, s, a)
+        data[h].append((s, a, r, s2))
+        s = s2
+    return start, total
 
 
 def actor_critic(env_arrays, K, phi, beta, eta, switch_ratio=2.0, lam=1.0, behaviour=None, N_off=0):
@@ -375,16 +382,7 @@ def actor_critic(env_arrays, K, phi, beta, eta, switch_ratio=2.0, lam=1.0, behav
         return pol
 
     def play(pol):
-        s = env.initial()
-        start, total = s, 0.0
-        for h in range(H):
-            a = pol[h, s]
-            r = env.reward(h, s, a)
-            total += r
-            s2 = env.step(h, s, a)
-            data[h].append((s, a, r, s2))
-            s = s2
-        return start, total
+        return play_episode(env, pol, data)
 
     def gram(h):
         return lam * np.eye(d) + sum((np.outer(phi[s, a], phi[s, a]) for s, a, _, _ in data[h]), np.zeros((d, d)))
