@@ -22,6 +22,7 @@ set; ``curvature`` gives the total curvature ``c = 1 - min_v Delta(v | V - v) / 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,39 @@ def _first_visits(states):
     return ~jnp.any(same & earlier, axis=-1)
 
 
+@functools.cache
+def _kernels() -> dict:
+    """The jitted prefix-value kernels (built on first use, so importing this module does not import JAX)."""
+    import jax
+    import jax.numpy as jnp
+
+    def coverage(footprint, weights, states):
+        return jax.lax.cummax(footprint[states], axis=states.ndim - 1) @ weights
+
+    def items(table, quota, states):
+        new = _first_visits(states)[..., None] * table[states]
+        return jnp.minimum(jnp.cumsum(new, axis=-2), quota).sum(-1)
+
+    def gp(K, states):
+        batch, T = states.shape[:-1], states.shape[-1]
+        flat = states.reshape(-1, T)
+
+        def one(traj, new):
+            def body(L, t):
+                s = traj[t]
+                k = jnp.where(new & (jnp.arange(T) < t), K[traj, s], 0.0)   # rows already in the factor
+                ell = jax.scipy.linalg.solve_triangular(L, k, lower=True)  # zero on unused (identity) slots
+                d = jnp.sqrt(jnp.maximum(1.0 + K[s, s] - ell @ ell, 1e-30))
+                row = jnp.where(new[t], ell.at[t].set(d), jnp.zeros(T).at[t].set(1.0))
+                return L.at[t].set(row), jnp.where(new[t], jnp.log(d), 0.0)
+
+            return jnp.cumsum(jax.lax.scan(body, jnp.eye(T), jnp.arange(T))[1])
+
+        return jax.vmap(one)(flat, _first_visits(flat)).reshape(*batch, T)
+
+    return {"coverage": jax.jit(coverage), "items": jax.jit(items), "gp": jax.jit(gp)}
+
+
 class _SetFunction:
     """Shared face: ``F(A)`` validates ``A`` and calls ``_value`` on its distinct states."""
 
@@ -122,11 +156,10 @@ class WeightedCoverage(_SetFunction):
 
     def prefix_values(self, states: ArrayLike):
         """``F`` of every prefix of ``states[..., T]`` (JAX): a running OR of the footprints."""
-        import jax
         import jax.numpy as jnp
 
-        covered = jax.lax.cummax(jnp.asarray(self.footprint, jnp.float32)[states], axis=states.ndim - 1)
-        return covered @ jnp.asarray(self.weights, jnp.float32)
+        return _kernels()["coverage"](jnp.asarray(self.footprint, jnp.float32), jnp.asarray(self.weights, jnp.float32),
+                                      jnp.asarray(states))
 
 
 def grid_footprint(rows: int, cols: int, kind: str = "paper", walls: ArrayLike | None = None) -> np.ndarray:
@@ -220,8 +253,8 @@ class ItemCollection(_SetFunction):
         """``F`` of every prefix (JAX): counts over first visits, capped at the quotas."""
         import jax.numpy as jnp
 
-        new = _first_visits(states)[..., None] * jnp.asarray(self.items, jnp.float32)[states]
-        return jnp.minimum(jnp.cumsum(new, axis=-2), jnp.asarray(self.quota, jnp.float32)).sum(-1)
+        return _kernels()["items"](jnp.asarray(self.items, jnp.float32), jnp.asarray(self.quota, jnp.float32),
+                                   jnp.asarray(states))
 
 
 def random_items(n: int, counts: ArrayLike, quota: ArrayLike, seed: int | np.random.Generator) -> ItemCollection:
@@ -271,27 +304,9 @@ class GPInformation(_SetFunction):
     def prefix_values(self, states: ArrayLike):
         """``F`` of every prefix (JAX): ``M = I + K/noise`` grows by one row per first visit, its Cholesky factor by
         one row ``l = L^{-1} k`` and diagonal ``d = sqrt(M_ss - |l|^2)``, so each gain is ``log d``: O(T^2) per step."""
-        import jax
         import jax.numpy as jnp
 
-        K = jnp.asarray(self.kernel / self.noise, jnp.float32)
-        states = jnp.asarray(states)
-        batch, T = states.shape[:-1], states.shape[-1]
-        flat = states.reshape(-1, T)
-        first = _first_visits(flat)
-
-        def one(traj, new):
-            def body(L, t):
-                s = traj[t]
-                k = jnp.where(new & (jnp.arange(T) < t), K[traj, s], 0.0)   # rows already in the factor
-                ell = jax.scipy.linalg.solve_triangular(L, k, lower=True)  # zero on unused (identity) slots
-                d = jnp.sqrt(jnp.maximum(1.0 + K[s, s] - ell @ ell, 1e-30))
-                row = jnp.where(new[t], ell.at[t].set(d), jnp.zeros(T).at[t].set(1.0))
-                return L.at[t].set(row), jnp.where(new[t], jnp.log(d), 0.0)
-
-            return jnp.cumsum(jax.lax.scan(body, jnp.eye(T), jnp.arange(T))[1])
-
-        return jax.vmap(one)(flat, first).reshape(*batch, T)
+        return _kernels()["gp"](jnp.asarray(self.kernel / self.noise, jnp.float32), jnp.asarray(states))
 
 
 # ------------------------------------------------------------------------------------------------------------ user

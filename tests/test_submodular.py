@@ -4,8 +4,6 @@ submodular by brute force, the incremental Cholesky against a direct logdet, tel
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from boundlab.tabular.submodular import (
     GPInformation,
@@ -111,7 +109,7 @@ def test_gp_incremental_cholesky_matches_direct_logdet():
     np.testing.assert_allclose(pv, ref, rtol=2e-5, atol=2e-5)          # float32 JAX vs float64 slogdet
 
 
-@given(st.integers(0, 2**31 - 1), st.integers(1, 10))
+@pytest.mark.parametrize("seed, T", [(0, 1), (1, 6), (2, 9)])
 def test_prefix_values_and_telescoping(seed, T):
     rng = np.random.default_rng(seed)
     S = rng.integers(0, 12, size=(3, T))
