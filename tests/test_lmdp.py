@@ -1,0 +1,249 @@
+"""Latent MDPs: validation, exact planning over history-dependent policies against brute force, Var*, exact policy
+evaluation against per-context evaluation and simulation, the instance families, and bad input."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from boundlab import tabular
+from boundlab.tabular.lmdp import (LatentMDP, context_values, deterministic_lmdp, evaluate_policy, horizon_padded,
+                                   lower_bound_instance, plan, random_lmdp, simulate, var_star)
+
+
+def tiny(seed: int, M: int = 2, S: int = 2, A: int = 2, H: int = 2) -> LatentMDP:
+    rng = np.random.default_rng(seed)
+    return random_lmdp(M, S, A, H, seed, shared_rewards=bool(rng.random() < 0.5),
+                       support=int(rng.integers(1, S + 1)))
+
+
+def brute_force_h2(model: LatentMDP) -> float:
+    """Max over every deterministic history-dependent policy of a 2-step latent MDP, by enumeration: a policy is
+    an action per initial state and one per step-2 history ``(s1, a1, r1, s2)``."""
+    M, S, A = model.M, model.S, model.A
+    w, nu, P, R = model.weights, model.initial, model.P, model.R
+    hist = sorted({(s, a, R[m, 0, s, a], s2) for m in range(M) for s in range(S) for a in range(A)
+                   for s2 in range(S)})
+    best = -np.inf
+    for first in itertools.product(range(A), repeat=S):
+        # value of each step-2 history under each action, weighted by its probability (context by context)
+        gain = np.zeros((len(hist), A))
+        for i, (s, a, r, s2) in enumerate(hist):
+            if a != first[s]:
+                continue
+            for m in range(M):
+                if R[m, 0, s, a] == r:
+                    gain[i] += w[m] * nu[m, s] * P[m, 0, s, a, s2] * R[m, 1, s2]
+        base = sum(w[m] * nu[m, s] * R[m, 0, s, first[s]] for m in range(M) for s in range(S))
+        for second in itertools.product(range(A), repeat=len(hist)):
+            best = max(best, base + gain[np.arange(len(hist)), second].sum())
+    return best
+
+
+def recursion(model: LatentMDP) -> tuple[float, float]:
+    """``(V*, Var*)`` by plain expectimax over full histories (no merging): the value of a history is the max over
+    actions of the sum over contexts of (probability of the history in that context) x (reward + continuation);
+    Var* from the optimal policy's per-(context, start) return distribution."""
+    M, S, A, H = model.M, model.S, model.A, model.H
+    P, R = model.P, model.R
+
+    def best(h, s, c):  # c[m]: probability of the history so far in context m (times w_m nu_m)
+        if h == H:
+            return 0.0, np.zeros(M), np.zeros(M)
+        options = []
+        for a in range(A):
+            mean, second = R[:, h, s, a].copy(), R[:, h, s, a] ** 2
+            for r in np.unique(R[:, h, s, a]):
+                same = R[:, h, s, a] == r
+                for s2 in range(S):
+                    c2 = c * same * P[:, h, s, a, s2]
+                    if c2.sum() == 0:
+                        continue
+                    _, al, be = best(h + 1, s2, c2)
+                    p = same * P[:, h, s, a, s2]
+                    mean += p * al
+                    second += p * (be + 2 * R[:, h, s, a] * al)
+            options.append(((c * mean).sum(), mean, second))
+        return max(options, key=lambda o: o[0])  # first maximiser, as plan() takes
+
+    value = var = 0.0
+    for s in range(S):
+        c = model.weights * model.initial[:, s]
+        if c.sum() > 0:
+            v, al, be = best(0, s, c)
+            value += v
+            var += (c * (be - al ** 2)).sum()
+    return value, var
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6))
+def test_plan_matches_enumeration_of_policies(seed):
+    model = tiny(seed)
+    assert plan(model).value == pytest.approx(brute_force_h2(model), abs=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 3), st.integers(2, 3), st.integers(1, 2), st.integers(1, 4))
+def test_plan_matches_expectimax(seed, M, S, A, H):
+    model = tiny(seed, M, S, A, H)
+    sol = plan(model)
+    value, var = recursion(model)
+    assert sol.value == pytest.approx(value, abs=1e-12)
+    assert sol.var_star == pytest.approx(max(var, 0.0), abs=1e-10)
+    # the optimum lies between the best history-independent policy and the context-aware optimum
+    upper = np.einsum("m,ms,ms->", model.weights, model.initial, context_values(model)[:, 0])
+    assert sol.value <= upper + 1e-12
+    assert 0.0 <= sol.value <= 1.0 + 1e-12
+    for s, B, act, alpha in sol.nodes:
+        assert alpha.min() >= 0.0 and alpha.max() <= 1.0 + 1e-12
+        np.testing.assert_allclose(B.sum(axis=1), 1.0)
+
+
+def test_information_gathering_beats_greedy_on_posterior():
+    """A latent MDP where the optimal policy first probes (action 1 reveals the context, reward 0), then exploits:
+    V* = 1/2 (probe, then the right arm) while every history-independent policy gets 1/4."""
+    H, S, A = 2, 3, 2
+    models = []
+    for m in range(2):
+        P = np.zeros((H, S, A, S))
+        P[0, 0, 0, 0] = 1.0  # action 0 at the start: stay, learn nothing
+        P[0, 0, 1, 1 + m] = 1.0  # action 1: move to a state that names the context
+        P[0, 1:, :, 0] = 1.0
+        P[1, :, :, 0] = 1.0
+        R = np.zeros((H, S, A))
+        R[1, :, m] = 0.5  # the last step pays 1/2 for the context's own action
+        models.append(tabular.EpisodicMDP(P, R, H, initial=np.eye(S)[0]))
+    model = LatentMDP(tuple(models), np.array([0.5, 0.5]))
+    sol = plan(model)
+    assert sol.value == pytest.approx(0.5)
+    assert sol.action(0, 0, [0.5, 0.5]) == 1
+    assert sol.action(1, 2, [0.0, 1.0]) == 1
+
+
+class Fixed:
+    """A history-independent policy ``pi[h, s]`` as a HistoryPolicy."""
+
+    def __init__(self, pi):
+        self.pi = pi
+
+    def start(self, s):
+        return np.zeros((s.size, 0))
+
+    def act(self, h, s, F):
+        return self.pi[h, s]
+
+    def update(self, h, s, a, r, s2, F):
+        return np.zeros((s.size, 0))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6))
+def test_evaluate_policy_matches_per_context_evaluation(seed):
+    model = tiny(seed, 3, 3, 2, 3)
+    pi = np.random.default_rng(seed).integers(model.A, size=(model.H, model.S))
+    per_context = [tabular.EpisodicMDP(model.P[m], model.R[m], model.H) for m in range(model.M)]
+    from boundlab import solvers
+    values = [solvers.finite_horizon_evaluation(mdp.P, mdp.R, pi, mdp.H).V[0] @ model.initial[m]
+              for m, mdp in enumerate(per_context)]
+    assert evaluate_policy(model, Fixed(pi)) == pytest.approx(float(np.dot(model.weights, values)), abs=1e-12)
+    assert evaluate_policy(model, Fixed(pi)) <= plan(model).value + 1e-12
+
+
+def test_simulator_matches_exact_value():
+    model = tiny(5, 2, 3, 2, 3)
+    pi = np.ones((model.H, model.S), dtype=np.int64)
+    out = simulate(model, pi, 40000, seed=1)
+    x = out["rewards"].sum(axis=1)
+    v = evaluate_policy(model, Fixed(pi))
+    assert abs(x.mean() - v) < 4.5 * x.std() / math.sqrt(x.size)
+    freq = np.bincount(out["contexts"], minlength=model.M) / x.size
+    assert np.abs(freq - model.weights).max() < 4.5 * 0.5 / math.sqrt(x.size)
+    again = simulate(model, pi, 100, seed=1)
+    np.testing.assert_array_equal(again["states"], out["states"][:100])
+
+
+def test_var_star_families():
+    assert var_star(deterministic_lmdp(2, 3, 2, 4, seed=0)) == pytest.approx(0.0, abs=1e-12)
+    for p, eps in ((0.5, 0.1), (0.1, 0.05), (0.0, 0.0)):
+        model = lower_bound_instance(2, 3, 2, eps, p, seed=1)
+        assert model.Gamma <= 2
+        sol = plan(model)
+        assert sol.value == pytest.approx(p + eps)
+        assert sol.var_star == pytest.approx((p + eps) * (1 - p - eps), abs=1e-12)
+
+
+@pytest.mark.parametrize("H", [2, 5, 12])
+def test_padding_keeps_value_and_variance(H):
+    base = lower_bound_instance(2, 2, 2, 0.2, 0.3, seed=0)
+    padded = horizon_padded(base, H)
+    assert padded.H == H
+    a, b = plan(base), plan(padded)
+    assert (b.value, b.var_star) == pytest.approx((a.value, a.var_star))
+
+
+def test_too_large_is_refused():
+    with pytest.raises(ValueError, match="max_nodes"):
+        plan(random_lmdp(3, 3, 2, 5, seed=0, shared_rewards=True), max_nodes=50)
+    with pytest.raises(ValueError, match="max_nodes"):
+        evaluate_policy(random_lmdp(3, 3, 2, 5, seed=0, shared_rewards=True),
+                        Fixed(np.zeros((5, 3), np.int64)), max_nodes=5)
+
+
+def _mdp(S=2, A=2, H=2, scale=0.5, **kw):
+    return tabular.EpisodicMDP(np.full((S, A, S), 1.0 / S), np.full((S, A), scale / H), H, **kw)
+
+
+@pytest.mark.parametrize("models, weights, err, match", [
+    (_mdp(), [1.0], TypeError, "models"),
+    ((), [], TypeError, "models"),
+    ((_mdp(), "x"), [0.5, 0.5], TypeError, r"models\[1\]"),
+    ((_mdp(), _mdp(S=3)), [0.5, 0.5], ValueError, r"models\[1\] has S"),
+    ((_mdp(), _mdp(H=3)), [0.5, 0.5], ValueError, r"models\[1\] has H"),
+    ((_mdp(), _mdp(scale=2.0)), [0.5, 0.5], ValueError, r"models\[1\].*total reward"),
+    ((_mdp(), _mdp(reward_noise="bernoulli")), [0.5, 0.5], ValueError, r"models\[1\].*deterministic"),
+    ((_mdp(), _mdp()), [0.5], ValueError, "weights must have shape"),
+    ((_mdp(), _mdp()), [0.5, 0.6], ValueError, "sum to 1"),
+    ((_mdp(), _mdp()), [1.0, 0.0], ValueError, r"weights\[1\]"),
+    ((_mdp(), _mdp()), [0.5, np.nan], ValueError, r"weights\[1\]"),
+    ((_mdp(), _mdp()), "0.5", TypeError, "weights"),
+    ((_mdp(), _mdp()), np.array([0.5 + 0j, 0.5]), TypeError, "weights"),
+    ((_mdp(), _mdp()), np.array([True, False]), TypeError, "weights"),
+])
+def test_bad_models(models, weights, err, match):
+    with pytest.raises(err, match=match):
+        LatentMDP(models, weights)
+
+
+def test_bad_inputs_to_functions():
+    model = tiny(0)
+    with pytest.raises(TypeError, match="lmdp"):
+        plan("model")
+    with pytest.raises(TypeError, match="max_nodes"):
+        plan(model, max_nodes=2.5)
+    with pytest.raises(TypeError, match="policy"):
+        simulate(model, np.zeros((2, 2)), 5)
+    with pytest.raises(ValueError, match="shape"):
+        simulate(model, np.zeros((3, 2), np.int64), 5)
+    with pytest.raises(ValueError, match=r"policy\[0, 1\]"):
+        simulate(model, np.array([[0, 2], [0, 0]]), 5)
+    with pytest.raises(TypeError, match="K"):
+        simulate(model, np.zeros((2, 2), np.int64), 2.5)
+    with pytest.raises(ValueError, match="epsilon"):
+        lower_bound_instance(2, 2, 2, 0.6, 0.5)
+    with pytest.raises(ValueError, match="shorter"):
+        horizon_padded(model, 1)
+    with pytest.raises(ValueError, match="invalid actions"):
+        evaluate_policy(model, Fixed(np.full((2, 2), 7)))
+
+
+def test_model_is_frozen_and_hashable_by_the_store():
+    from boundlab.bounds.fingerprint import fingerprint
+    a, b = tiny(3), tiny(3)
+    assert fingerprint(a) == fingerprint(b) != fingerprint(tiny(4))
+    with pytest.raises(ValueError, match="read-only"):
+        a.weights[0] = 0.3

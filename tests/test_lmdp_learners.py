@@ -1,0 +1,253 @@
+"""The value-optimistic latent-MDP learner: its Numba kernel against a plain numpy reference step for step, the
+policy record against the actions played, optimism of the alpha tables, truncation, reproducibility, the harness's
+exact regret, and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import boundlab.bounds.lmdp as blmdp
+from boundlab import bounds
+from boundlab.tabular.learners.lmdp_value import (C1, C2, BeliefGreedyPolicy, LMDPRun, lmdp_value_optimistic,
+                                                  policy_values)
+from boundlab.tabular.lmdp import (cdfs, context_values, lower_bound_instance, plan, random_lmdp, horizon_padded,
+                                   seed_of)
+
+_MASK = (1 << 64) - 1
+
+
+def splitmix(state: int) -> tuple[int, float]:
+    """SplitMix64 in Python integers (the kernels' generator, solvers/_rng.py)."""
+    state = (state + 0x9E3779B97F4A7C15) & _MASK
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    z ^= z >> 31
+    return state, (z >> 11) * 2.0 ** -53
+
+
+def draw(cdf: np.ndarray, state: int) -> tuple[int, int]:
+    state, u = splitmix(state)
+    return state, min(int(np.searchsorted(cdf, u, side="right")), cdf.size - 1)
+
+
+def reference_tables(n, P, r, H, iota, c1, c2, Gamma):
+    """Per-context optimistic alpha tables by plain backward induction (numpy over states and actions)."""
+    M, L, S, A = n.shape
+    Q = np.ones((M, H, S, A))
+    for m in range(M):
+        V = np.zeros(S)
+        for h in range(H - 1, -1, -1):
+            l = h if L > 1 else 0
+            pv = P[m, l] @ V
+            var = (P[m, l] * (V[None, None, :] - pv[..., None]) ** 2).sum(axis=-1)
+            nn = np.maximum(n[m, l], 1.0)
+            bonus = np.maximum(c1 * np.sqrt(Gamma * var * iota / nn), c2 * Gamma * iota / nn)
+            Q[m, h] = np.where(n[m, l] > 0, np.minimum(r[m, l] + pv + bonus, 1.0), 1.0)
+            V = Q[m, h].max(axis=1)
+    return Q
+
+
+def reference_learner(model, K, seed, *, delta=0.1, bonus_scale=1.0, Gamma=None, pooled=None):
+    """The value-optimistic learner as a plain Python loop over episodes and steps (numpy for the tables): returns
+    ``({contexts, starts, returns, epoch, actions[k, h], states[k, h]}, Q tables per epoch)``."""
+    M, H, S, A = model.M, model.H, model.S, model.A
+    L = 1 if (model.stationary if pooled is None else pooled) else H
+    G = float(S if Gamma is None else Gamma)
+    Pc, init_c, w_c = cdfs(model)
+    state = seed_of(seed)
+    iota = 2 * math.log(2 * M * S * A * H * K / delta)
+    N, Nsas, N_init = np.zeros((M, L, S, A)), np.zeros((M, L, S, A, S)), np.zeros((M, S))
+    n_f, P_f, r_f, init_f = np.zeros((M, L, S, A)), np.zeros((M, L, S, A, S)), np.zeros((M, L, S, A)), np.zeros((M, S))
+    Q = np.ones((M, H, S, A))
+    tables, out = [Q], {k: [] for k in ("contexts", "starts", "returns", "epoch", "actions", "states")}
+    for _ in range(K):
+        out["epoch"].append(len(tables) - 1)
+        state, m = draw(w_c, state)
+        state, s = draw(init_c[m], state)
+        out["contexts"].append(m)
+        out["starts"].append(s)
+        b = next(x for x in (init_f[:, s], init_f.sum(axis=1), np.ones(M)) if x.sum() > 0)
+        b = b / b.sum()
+        traj, total = [], 0.0
+        for h in range(H):
+            l = h if L > 1 else 0
+            a = int(np.argmax(b @ Q[:, h, s]))
+            r = model.R[m, h, s, a]
+            state, s2 = draw(Pc[m, h, s, a], state)
+            known = n_f[:, l, s, a] > 0
+            mask = (~known | (r_f[:, l, s, a] == r)).astype(float)
+            p = np.where(known, P_f[:, l, s, a, s2], 1.0)
+            b = next(x for x in (b * mask * p, b * mask, mask) if x.sum() > 0)
+            b = b / b.sum()
+            traj.append((s, a, s2))
+            total += r
+            s = s2
+        out["returns"].append(total)
+        out["actions"].append([a for _, a, _ in traj])
+        out["states"].append([traj[0][0]] + [s2 for _, _, s2 in traj])
+        triggered = False
+        for h, (s, a, s2) in enumerate(traj):
+            l = h if L > 1 else 0
+            N[m, l, s, a] += 1
+            Nsas[m, l, s, a, s2] += 1
+            n = int(N[m, l, s, a])
+            if n & (n - 1) == 0:
+                n_f[m, l, s, a], P_f[m, l, s, a], r_f[m, l, s, a] = n, Nsas[m, l, s, a] / n, model.R[m, h, s, a]
+                triggered = True
+        N_init[m, traj[0][0]] += 1
+        n = int(N_init[m].sum())
+        if n & (n - 1) == 0:
+            init_f[m] = N_init[m]
+            triggered = True
+        if triggered:
+            Q = reference_tables(n_f, P_f, r_f, H, iota, C1 * bonus_scale, C2 * bonus_scale, G)
+            tables.append(Q)
+    return ({k: np.array(v) for k, v in out.items()}, np.array(tables))
+
+
+def small_lmdp(seed, stationary=True):
+    rng = np.random.default_rng(seed)
+    M, S, A, H = (int(x) for x in rng.integers([1, 1, 1, 1], [4, 4, 3, 4]))
+    return random_lmdp(M, S, A, H, seed, stationary=stationary, shared_rewards=bool(rng.random() < 0.5),
+                       support=int(rng.integers(1, S + 1)))
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(0, 10**6), st.booleans(), st.sampled_from([1.0, 0.01]))
+def test_kernel_matches_reference(seed, stationary, scale):
+    model = small_lmdp(seed, stationary)
+    K = 60
+    run = lmdp_value_optimistic(model, K, seed, bonus_scale=scale)
+    ref, tables = reference_learner(model, K, seed, bonus_scale=scale)
+    for key in ("contexts", "starts", "epoch"):
+        np.testing.assert_array_equal(getattr(run, key), ref[key], err_msg=key)
+    np.testing.assert_allclose(run.returns, ref["returns"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(run.Q, tables[:run.epochs], rtol=0, atol=1e-12)  # a last trigger plays no episode
+    # the recorded policy (what the regret evaluates) chooses the actions the learner played
+    for k in range(K):
+        pol, m, states = BeliefGreedyPolicy(run, int(run.epoch[k])), run.contexts[k], ref["states"][k]
+        s = states[:1]
+        F = pol.start(s)
+        for h in range(model.H):
+            a = pol.act(h, s, F)
+            assert a[0] == ref["actions"][k, h]
+            F = pol.update(h, s, a, model.R[m, h, s, a], states[h + 1:h + 2], F)
+            s = states[h + 1:h + 2]
+
+
+def test_reproducible_and_seed_dependent():
+    model = random_lmdp(2, 3, 2, 3, seed=4, shared_rewards=True)
+    a, b = lmdp_value_optimistic(model, 300, 7), lmdp_value_optimistic(model, 300, 7)
+    for f in ("contexts", "starts", "returns", "epoch", "Q", "P_hat"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    c = lmdp_value_optimistic(model, 300, 8)
+    assert not np.array_equal(a.contexts, c.contexts)
+    g = np.random.default_rng(3)
+    assert isinstance(lmdp_value_optimistic(model, 5, g), LMDPRun)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6))
+def test_optimism_and_truncation(seed):
+    """Key lemma: every epoch's per-context optimistic table dominates the context's optimal values, so the root
+    optimistic value (true weights) dominates the latent MDP's V*; alpha values stay in [0, 1]."""
+    model = small_lmdp(seed)
+    run = lmdp_value_optimistic(model, 400, seed)
+    assert run.Q.min() >= 0.0 and run.Q.max() <= 1.0
+    Vm = context_values(model)
+    assert (run.Q.max(axis=-1) >= Vm[None, :, :-1] - 1e-12).all()
+    roots = np.einsum("m,ms,ems->e", model.weights, model.initial, run.Q[:, :, 0].max(axis=-1))
+    assert (roots >= plan(model).value - 1e-12).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10**6))
+def test_harness_regret_is_exact_and_nonnegative(seed):
+    model = small_lmdp(seed)
+    bounds.register("lmdp-value-optimistic", lmdp_value_optimistic)
+    df = bounds.measure_regret("lmdp-value-optimistic", model, 50, seeds=[seed % 1000], progress=False)
+    run = lmdp_value_optimistic(model, 50, seed % 1000)
+    expected = plan(model).value - policy_values(model, run)[run.epoch]
+    np.testing.assert_allclose(df["regret"].to_numpy(), expected, atol=1e-12)
+    assert (df["regret"] >= -1e-12).all()
+    np.testing.assert_allclose(df["return"].to_numpy(), run.returns)
+
+
+def test_policy_value_matches_monte_carlo():
+    """The exact value of a recorded epoch's policy against the learner's own returns in that epoch (z-test)."""
+    model = random_lmdp(2, 3, 2, 3, seed=11, shared_rewards=True)
+    run = lmdp_value_optimistic(model, 20000, 2, bonus_scale=0.01)
+    e = int(np.bincount(run.epoch).argmax())
+    x = run.returns[run.epoch == e]
+    v = policy_values(model, run)[e]
+    assert abs(x.mean() - v) < 4.5 * x.std() / math.sqrt(x.size) + 1e-12
+
+
+def test_learns_the_lower_bound_instance():
+    """With small bonuses the learner ends on the optimal arm in every (context, state): zero regret at the end."""
+    model = lower_bound_instance(2, 2, 2, 0.3, 0.3, seed=0)
+    run = lmdp_value_optimistic(model, 3000, 0, bonus_scale=0.01, Gamma=2)
+    assert plan(model).value - policy_values(model, run)[run.epoch[-1]] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_padded_model_runs_layered():
+    model = horizon_padded(lower_bound_instance(1, 2, 2, 0.3, 0.3, seed=0), 5)
+    run = lmdp_value_optimistic(model, 50, 0)
+    assert run.counts.shape[2] == 5  # one layer per step: the model changes with the step
+    with pytest.raises(ValueError, match="stationary=True"):
+        lmdp_value_optimistic(model, 5, 0, stationary=True)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(K=2.5), TypeError, "K"),
+    (dict(K=0), ValueError, "K"),
+    (dict(delta=0.0), ValueError, "delta"),
+    (dict(delta="0.1"), TypeError, "delta"),
+    (dict(bonus_scale=-1.0), ValueError, "bonus_scale"),
+    (dict(Gamma=2.5), TypeError, "Gamma"),
+    (dict(Gamma=9), ValueError, "Gamma"),
+    (dict(stationary=1), TypeError, "stationary"),
+])
+def test_learner_bad_input(kwargs, err, match):
+    model = random_lmdp(2, 3, 2, 2, seed=0)
+    args = dict(K=5)
+    args.update(kwargs)
+    with pytest.raises(err, match=match):
+        lmdp_value_optimistic(model, args.pop("K"), 0, **args)
+
+
+def test_bad_model_and_run():
+    from boundlab import tabular
+    mdp = tabular.EpisodicMDP(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), 2)
+    with pytest.raises(TypeError, match="LatentMDP"):
+        lmdp_value_optimistic(mdp, 5, 0)
+    model = random_lmdp(2, 3, 2, 2, seed=0)
+    other = random_lmdp(2, 4, 2, 2, seed=0)
+    run = lmdp_value_optimistic(model, 5, 0)
+    with pytest.raises(ValueError, match="do not fit"):
+        blmdp.lmdp_regret(other, run)
+    with pytest.raises(ValueError, match="LMDPRun"):
+        blmdp.lmdp_regret(model, bounds.measure_regret.__globals__["LearnerRun"](
+            np.zeros((5, 2, 3), np.int16), np.zeros(5, np.int64), np.zeros(5)))
+    with pytest.raises(ValueError, match="epoch"):
+        BeliefGreedyPolicy(run, run.epochs)
+
+
+def test_bounds_rates_and_bad_input():
+    up = blmdp.lmdp_upper_bound(var_star=0.25, M=2, S=3, A=2, K=100, Gamma=2)
+    low = blmdp.lmdp_lower_bound(var_star=0.25, M=2, S=3, A=2, K=100)
+    assert up.rate == pytest.approx(math.sqrt(0.25 * 2 * 2 * 3 * 2 * 100))
+    assert low.rate == pytest.approx(math.sqrt(0.25 * 2 * 3 * 2 * 100)) and up.value is None
+    with pytest.raises(ValueError, match="Gamma"):
+        blmdp.lmdp_upper_bound(var_star=0.2, M=2, S=3, A=2, K=10, Gamma=4)
+    with pytest.raises(ValueError, match="var_star"):
+        blmdp.lmdp_lower_bound(var_star=-0.1, M=2, S=3, A=2, K=10)
+    with pytest.raises(TypeError, match="K"):
+        blmdp.lmdp_lower_bound(var_star=0.1, M=2, S=3, A=2, K=10.0)
+    with pytest.raises(TypeError, match="LatentMDP"):
+        blmdp.lmdp_optimum("model")
