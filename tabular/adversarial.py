@@ -128,7 +128,7 @@ class AdversarialMDP:
         return AdversarialMDP(self.P, losses, self.initial, self.name)
 
 
-# --- instances and adversaries ---------------------------------------------------------------------------------------
+# --- instances and adversaries ----------------------------------------------------------------------------------------
 
 def _sizes(K, H, S, A) -> tuple[int, int, int, int]:
     return check_int(K, "K"), check_int(H, "H"), check_int(S, "S"), check_int(A, "A")
@@ -212,7 +212,7 @@ def against_play(P, probabilities, initial=None) -> np.ndarray:
     return losses
 
 
-# --- features for the linear-Q view ----------------------------------------------------------------------------------
+# --- features for the linear-Q view -----------------------------------------------------------------------------------
 
 def onehot_features(S: int, A: int) -> np.ndarray:
     """``phi[s, a, d]`` with ``d = S A`` and ``phi[s, a] = e_{s A + a}``: a tabular model as a linear-Q one."""
@@ -233,7 +233,7 @@ def mixed_features(S: int, A: int, seed: Seed = None, strength: float = 0.5) -> 
             return M.reshape(S, A, d)
 
 
-# --- exact values ----------------------------------------------------------------------------------------------------
+# --- exact values -----------------------------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
 def evaluate_kernel(P, losses, pi, initial):
@@ -322,7 +322,7 @@ def best_fixed_policy(model: AdversarialMDP, K: int | None = None) -> Comparator
     return Comparator(K, policy, float(-(model.initial @ result.V[0])), values)
 
 
-# --- simulation ------------------------------------------------------------------------------------------------------
+# --- simulation -------------------------------------------------------------------------------------------------------
 
 @njit(inline="always")
 def _draw(cdf, rng):
@@ -336,8 +336,9 @@ def play(P_cdf, init_cdf, loss, pi_cdf, h0, s0, a0, rng, states, actions, seen):
     """One episode (or its tail) under ``pi_cdf[h, s, :]`` (cumulative action probabilities) with losses
     ``loss[h, s, a]``: from step ``h0`` at state ``s0`` (``s0 < 0``: drawn from ``init_cdf``) taking ``a0`` first
     (``a0 < 0``: drawn from the policy). Fills ``states[h]``, ``actions[h]``, ``seen[h]`` (the loss on the path, all
-    the learner sees) for ``h >= h0``; returns ``(rng, total loss)``. ``rng``: a SplitMix64 state; draws in the
-    order initial state, then per step action and next state."""
+    the learner sees) for ``h >= h0``; returns ``(rng, total loss)``. ``rng``: a SplitMix64 state, a
+    ``numpy.uint64`` (from Python, wrap the returned state in ``numpy.uint64`` before passing it back); draws in
+    the order initial state, then per step action and next state."""
     H = P_cdf.shape[0]
     s = s0
     if s < 0:
