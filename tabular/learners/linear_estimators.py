@@ -20,9 +20,9 @@ For a policy ``pi`` and a step ``h`` the learners need ``(gamma I + Sigma_h)^{-1
 - **Exact covariance** (:func:`exact_covariance`, idealised: infinitely many simulator samples): ``Sigma_h`` from
   the exact occupancy ``q_h(s, a)`` of ``pi`` (a forward pass through ``P``).
 
-Sampled paths run in Numba (``@njit(cache=True, nogil=True)``); the learners call the kernels (``*_kernel``)
-directly inside their episode loops. Numba's generator is seeded from the caller's seed, so results are
-reproducible.
+Sampled paths run in Numba (``@njit(cache=True, nogil=True)``) on the model's simulator
+(:func:`boundlab.tabular.adversarial.play`, a SplitMix64 stream seeded from the caller's seed, so results are
+reproducible); the learners call the kernels (``*_kernel``) directly inside their episode loops.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike
 from boundlab.solvers.validation import check_real_array
 
 from .._checks import Seed, check_int, check_real
+from ..adversarial import cdf, occupancy_kernel, play
 from ..instances import as_generator
 
 #: MGR's step size: ``||c (gamma I + x x^T)|| <= 1`` for ``||x|| <= 1`` and ``gamma <= 1``.
@@ -42,23 +43,32 @@ MGR_STEP = 0.5
 
 # --- exact (idealised) quantities ----------------------------------------------------------------------------------
 
-def occupancy(P: np.ndarray, initial: np.ndarray, pi: np.ndarray) -> np.ndarray:
-    """``q[h, s, a]``: the probability that the stochastic policy ``pi[h, s, a]`` is in ``s`` and plays ``a`` at step
-    ``h`` in the layered model ``P[h, s, a, s']`` started from ``initial[s]`` (exact, by a forward pass)."""
-    H = P.shape[0]
-    q = np.empty_like(pi)
-    mu = np.asarray(initial, np.float64)
-    for h in range(H):  # H is the horizon (a few steps): the work per step is one vectorised contraction
-        q[h] = mu[:, None] * pi[h]
-        mu = np.einsum("sa,sat->t", q[h], P[h])
-    return q
-
-
 def exact_covariance(P: np.ndarray, initial: np.ndarray, pi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """``Sigma[h] = E_pi[phi(s_h, a_h) phi(s_h, a_h)^T]`` exactly (idealised: what infinitely many simulator
-    rollouts of ``pi`` would give). ``phi[s, a, d]``; returns ``[H, d, d]``."""
-    q = occupancy(P, initial, pi)
+    rollouts of ``pi[h, s, a]`` would give), from the occupancy of ``pi`` in ``P[h, s, a, s']`` started from
+    ``initial``. ``phi[s, a, d]``; returns ``[H, d, d]``."""
+    q = np.empty_like(pi, dtype=np.float64)
+    occupancy_kernel(np.asarray(P, np.float64), np.asarray(initial, np.float64), np.asarray(pi, np.float64), q)
     return np.einsum("hsa,sai,saj->hij", q, phi, phi)
+
+
+@njit(cache=True, nogil=True)
+def exact_inverse_kernel(P, initial, pi, phi, gamma, q, out):
+    """Idealised: ``out[h] = (gamma I + Sigma_h)^{-1}`` with ``Sigma_h`` from the exact occupancy ``q`` of ``pi``
+    (``q`` is scratch of shape ``[H, S, A]``)."""
+    occupancy_kernel(P, initial, pi, q)
+    H, S, A = q.shape
+    d = phi.shape[2]
+    G = np.empty((d, d))
+    for h in range(H):
+        G[:] = 0.0
+        for s in range(S):
+            for a in range(A):
+                if q[h, s, a] > 0.0:
+                    G += q[h, s, a] * np.outer(phi[s, a], phi[s, a])
+        for i in range(d):
+            G[i, i] += gamma
+        out[h] = np.linalg.inv(G)
 
 
 def mgr_expectation(Sigma: ArrayLike, gamma: float, steps: int, c: float = MGR_STEP) -> np.ndarray:
@@ -106,32 +116,18 @@ def relative_failure(estimate: np.ndarray, Sigma: np.ndarray, gamma: float) -> b
 # --- Numba kernels -------------------------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def seed_kernel(seed):
-    """Seed Numba's generator (per thread) from an int drawn from the caller's numpy generator."""
-    np.random.seed(seed)
-
-
-@njit(cache=True, nogil=True)
-def draw(cdf):
-    """An index drawn from the cumulative distribution ``cdf`` (last entry 1 up to rounding)."""
-    u = np.random.random() * cdf[-1]
-    i = np.searchsorted(cdf, u, side="right")
-    return min(i, cdf.shape[0] - 1)
-
-
-@njit(cache=True, nogil=True)
-def rollout_kernel(P_cdf, init_cdf, pi_cdf, states, actions):
-    """Fill ``states[n, h]``, ``actions[n, h]`` with ``n`` independent rollouts of the stochastic policy
-    (``pi_cdf[h, s, :]`` cumulative over actions) in the layered model (``P_cdf[h, s, a, :]`` cumulative over
-    ``s'``): the simulator of the linear-Q setting (it reveals states and actions, no losses)."""
+def rollout_kernel(P_cdf, init_cdf, pi_cdf, rng, states, actions):
+    """Fill ``states[n, h]``, ``actions[n, h]`` with ``n`` independent simulator rollouts of the policy
+    (``pi_cdf[h, s, :]`` cumulative over actions) by the model's bandit simulator
+    (:func:`boundlab.tabular.adversarial.play`, with zero losses: the linear-Q simulator reveals states and actions);
+    returns the SplitMix64 state."""
     n, H = actions.shape
+    S, A = pi_cdf.shape[1], pi_cdf.shape[2]
+    zero = np.zeros((H, S, A))
+    seen = np.empty(H)
     for i in range(n):
-        s = draw(init_cdf)
-        for h in range(H):
-            a = draw(pi_cdf[h, s])
-            states[i, h] = s
-            actions[i, h] = a
-            s = draw(P_cdf[h, s, a])
+        rng, _ = play(P_cdf, init_cdf, zero, pi_cdf, 0, -1, -1, rng, states[i], actions[i], seen)
+    return rng
 
 
 @njit(cache=True, nogil=True)
@@ -212,6 +208,7 @@ def sample_features(P: np.ndarray, initial: np.ndarray, pi: np.ndarray, phi: np.
     H = P.shape[0]
     states = np.empty((n, H), np.int64)
     actions = np.empty((n, H), np.int64)
-    seed_kernel(int(as_generator(seed).integers(2**31)))
-    rollout_kernel(np.cumsum(P, axis=-1), np.cumsum(initial), np.cumsum(pi, axis=-1), states, actions)
+    rng = np.uint64(as_generator(seed).integers(2**63))
+    rollout_kernel(cdf(np.asarray(P, np.float64)), cdf(np.asarray(initial, np.float64)),
+                   cdf(np.asarray(pi, np.float64)), rng, states, actions)
     return phi[states, actions]

@@ -1,0 +1,279 @@
+"""The baseline of Dai et al. 2023: policy optimisation with dilated bonuses for adversarial linear-Q MDPs with a
+simulator (Luo, Wei & Lee 2021, "Policy optimization in adversarial MDPs: improved exploration via dilated
+bonuses", NeurIPS; arXiv 2107.08346, Section 4, the linear-Q algorithm), regret ``O~(d^{2/3} H^2 K^{2/3})``.
+
+Each episode ``k`` (the paper's text was out of reach in this session: the steps are reconstructed from Dai et
+al.'s slides and the abstract; items marked **[R]** are ours):
+
+1. ``pi_k(.|s) ∝ exp(-eta sum_{tau<k} (Q_hat_tau - B_tau)(s, .))`` at every ``(h, s)`` (exponential weights).
+2. Play ``pi_k``, observe the losses on the path only (bandit feedback); ``L_{k,h}`` is the loss-to-go from ``h``.
+3. ``Sigma^+_{k,h} ≈ (gamma I + Sigma_{k,h})^{-1}`` by Matrix Geometric Resampling on simulator rollouts of
+   ``pi_k`` (:mod:`.linear_estimators`); ``theta_hat_{k,h} = Sigma^+_{k,h} phi(s_h, a_h) L_{k,h}``,
+   ``Q_hat_k(s, a) = phi(s, a)^T theta_hat_{k,h}``.
+4. Bonus **[R]** ``b_k(s, a) = beta (||phi(s, a)||^2_{Sigma^+} + E_{a'~pi_k(.|s)} ||phi(s, a')||^2_{Sigma^+})``
+   and the dilated bonus ``B_k(s, a) = b_k(s, a) + (1 + 1/H) E_{s'~P(.|s,a), a'~pi_k(.|s')} B_k(s', a')``
+   (the dilated Bellman equation), estimated by one simulator rollout of ``pi_k`` from ``(s, a)`` (unbiased).
+
+Schedule (``gamma = K^{-2/3}``, ``beta = K^{-1/3}``, ``eta = K^{-2/3}`` as quoted on Dai et al.'s slides; the
+factor ``1/H`` in ``eta`` is **[R]**: it keeps ``eta |Q_hat| <= eta H / gamma <= 1``, what exponential weights
+need). MGR: ``mgr_steps = ceil(ln(1/(eps gamma)) / (c gamma))`` with ``eps = 1/K`` **[R]**, ``mgr_copies = 1``
+(Neu & Olkhovskaya's single chain; Luo et al. average ``O(eps^-2 gamma^-2)`` copies for concentration, which is
+out of reach at any K here: a documented departure). ``oracle=True`` replaces MGR by the exact
+``(gamma I + Sigma)^{-1}`` and the rollout bonus by the exact dilated Bellman recursion (idealised: infinitely
+many simulator samples), separating estimator noise from the algorithm.
+
+Finite state spaces only: every table is ``[H, S, A]``; ``phi[s, a, d]`` with ``||phi|| <= 1`` (default one-hot
+``(s, a)``, the tabular model as a linear-Q one, ``d = S A``). The kernels here (episode loop, softmax policy,
+bonuses) are shared with :mod:`.adv_linear_mdp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numpy.typing import ArrayLike
+
+from .._checks import Seed, check_flag, check_int, check_real
+from ..adversarial import AdversarialMDP, cdf, onehot_features, play
+from ..instances import as_generator
+from ._common import LearnerRun, check_episodes, knobs
+from .ftrl import log_barrier_kernel, negative_entropy_kernel
+from .linear_estimators import MGR_STEP, exact_inverse_kernel, mgr_kernel, mgr_steps, rollout_kernel
+from .lsvi_ucb import check_features
+
+
+# --- kernels shared with adv_linear_mdp -------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def ftrl_policy(cum, eta, log_barrier, pi, pi_cdf):
+    """Per-state FTRL on the cumulative estimates ``cum[h, s, :]``: the log-barrier step (Dai et al. 2023,
+    Algorithm 1/3) or the negative entropy (exponential weights, Luo et al. 2021), both from
+    :mod:`.ftrl`; also fills the sampler's cumulative table ``pi_cdf`` (last entry exactly 1)."""
+    H, S, A = cum.shape
+    for h in range(H):
+        for s in range(S):
+            if log_barrier:
+                log_barrier_kernel(cum[h, s], eta, pi[h, s])
+            else:
+                negative_entropy_kernel(cum[h, s], eta, pi[h, s])
+            t = 0.0
+            for a in range(A):
+                t += pi[h, s, a]
+                pi_cdf[h, s, a] = t
+            pi_cdf[h, s, A - 1] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def loss_to_go(seen, L):
+    """``L[h] = sum_{i >= h} seen[i]``: the loss-to-go of one trajectory from its observed losses."""
+    H = seen.shape[0]
+    L[H - 1] = seen[H - 1]
+    for h in range(H - 2, -1, -1):
+        L[h] = seen[h] + L[h + 1]
+
+
+@njit(cache=True, nogil=True)
+def q_estimate(phi, Sinv, states, actions, L, scale, Q):
+    """``Q[h, s, a] += scale phi(s, a)^T Sinv[h] phi(s_h, a_h) L[h]``: the linear-Q estimate of one trajectory."""
+    H = L.shape[0]
+    S, A, d = phi.shape
+    for h in range(H):
+        theta = Sinv[h] @ phi[states[h], actions[h]] * (L[h] * scale)
+        for s in range(S):
+            for a in range(A):
+                Q[h, s, a] += phi[s, a] @ theta
+
+
+@njit(cache=True, nogil=True)
+def bonus_table(phi, Sinv, pi, beta, b):
+    """``b[h, s, a] = beta (||phi(s, a)||^2_{Sinv[h]} + E_{a'~pi(.|s)} ||phi(s, a')||^2_{Sinv[h]})``."""
+    H, S, A = b.shape
+    norms = np.empty(A)
+    for h in range(H):
+        for s in range(S):
+            mean = 0.0
+            for a in range(A):
+                norms[a] = phi[s, a] @ (Sinv[h] @ phi[s, a])
+                mean += pi[h, s, a] * norms[a]
+            for a in range(A):
+                b[h, s, a] = beta * (norms[a] + mean)
+
+
+@njit(cache=True, nogil=True)
+def dilated_exact(P, pi, b, B):
+    """Idealised: the dilated Bellman recursion ``B_h = b_h + (1 + 1/H) P_h (pi_{h+1} . B_{h+1})`` exactly."""
+    H, S, A = b.shape
+    grow = 1.0 + 1.0 / H
+    B[H - 1] = b[H - 1]
+    for h in range(H - 2, -1, -1):
+        V = np.zeros(S)
+        for t in range(S):
+            for a in range(A):
+                V[t] += pi[h + 1, t, a] * B[h + 1, t, a]
+        for s in range(S):
+            for a in range(A):
+                B[h, s, a] = b[h, s, a] + grow * (P[h, s, a] @ V)
+
+
+@njit(cache=True, nogil=True)
+def dilated_rollouts(P_cdf, init_cdf, pi_cdf, b, rng, B):
+    """The dilated bonus by one simulator rollout of ``pi`` from every ``(h, s, a)`` (the simulator's ``play``
+    started at step ``h`` in ``s`` with action ``a``): ``B[h, s, a] = sum_{i >= h} (1 + 1/H)^{i-h} b[i, s_i, a_i]``,
+    unbiased for the recursion. Returns the SplitMix64 state."""
+    H, S, A = b.shape
+    grow = 1.0 + 1.0 / H
+    zero = np.zeros((H, S, A))
+    states = np.empty(H, np.int64)
+    actions = np.empty(H, np.int64)
+    seen = np.empty(H)
+    for h in range(H):
+        for s in range(S):
+            for a in range(A):
+                rng, _ = play(P_cdf, init_cdf, zero, pi_cdf, h, s, a, rng, states, actions, seen)
+                total, w = 0.0, 1.0
+                for i in range(h, H):
+                    total += w * b[i, states[i], actions[i]]
+                    w *= grow
+                B[h, s, a] = total
+    return rng
+
+
+# --- Luo et al. 2021's linear-Q kernel ------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def luo21_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta, oracle, copies, steps, c, seed):
+    K, H, S, A = losses.shape
+    d = phi.shape[2]
+    rng = np.uint64(seed)
+    cum = np.zeros((H, S, A))
+    pi = np.empty((H, S, A))
+    pi_cdf = np.empty((H, S, A))
+    probs = np.empty((K, H, S, A))
+    starts = np.empty(K, np.int64)
+    total = np.empty(K)
+    states = np.empty(H, np.int64)
+    actions = np.empty(H, np.int64)
+    seen = np.empty(H)
+    L = np.empty(H)
+    Sinv = np.empty((H, d, d))
+    Q = np.empty((H, S, A))
+    b = np.empty((H, S, A))
+    B = np.empty((H, S, A))
+    q = np.empty((H, S, A))
+    n_roll = 0 if oracle else copies * steps
+    r_states = np.empty((n_roll, H), np.int64)
+    r_actions = np.empty((n_roll, H), np.int64)
+    X = np.empty((copies, steps, d))
+    for k in range(K):
+        ftrl_policy(cum, eta, False, pi, pi_cdf)
+        probs[k] = pi
+        rng, total[k] = play(P_cdf, init_cdf, losses[k], pi_cdf, 0, -1, -1, rng, states, actions, seen)
+        starts[k] = states[0]
+        loss_to_go(seen, L)
+        if oracle:
+            exact_inverse_kernel(P, initial, pi, phi, gamma, q, Sinv)
+        else:
+            rng = rollout_kernel(P_cdf, init_cdf, pi_cdf, rng, r_states, r_actions)
+            for h in range(H):
+                for m in range(copies):
+                    for i in range(steps):
+                        X[m, i] = phi[r_states[m * steps + i, h], r_actions[m * steps + i, h]]
+                mgr_kernel(X, gamma, c, Sinv[h])
+        Q[:] = 0.0
+        q_estimate(phi, Sinv, states, actions, L, 1.0, Q)
+        bonus_table(phi, Sinv, pi, beta, b)
+        if oracle:
+            dilated_exact(P, pi, b, B)
+        else:
+            rng = dilated_rollouts(P_cdf, init_cdf, pi_cdf, b, rng, B)
+        cum += Q - B
+    return probs, starts, total
+
+
+def luo21_schedule(K: int, H: int) -> dict[str, float | int]:
+    """The K^{2/3} schedule: ``gamma = K^{-2/3}``, ``beta = K^{-1/3}``, ``eta = K^{-2/3} / H`` (see the module),
+    ``mgr_steps`` for bias ``eps = 1/K``."""
+    gamma = K ** (-2 / 3)
+    return {"gamma": gamma, "beta": K ** (-1 / 3), "eta": gamma / H, "mgr_steps": mgr_steps_for(gamma, K)}
+
+
+# --- the record of a run and the checks both linear learners share ----------------------------------------------
+
+@dataclass(frozen=True)
+class AdversarialRun(LearnerRun):
+    """A run of a learner with stochastic policies on an :class:`~boundlab.tabular.adversarial.AdversarialMDP`:
+    ``probabilities[k, h, s, a]`` is the policy played in episode ``k`` (what exact regret evaluates);
+    ``policies[k, h, s]`` its most likely action (for the generic tables only); ``returns[k]`` the realised total
+    LOSS of episode ``k`` (bandit feedback: the losses on the path)."""
+
+    probabilities: np.ndarray | None = None
+
+
+def make_run(probs: np.ndarray, starts: np.ndarray, total: np.ndarray) -> AdversarialRun:
+    return AdversarialRun(probs.argmax(-1), starts, total, probabilities=probs)
+
+
+def check_setting(model: AdversarialMDP, K: Any, seed: Seed, phi: ArrayLike | None, learner: str
+                  ) -> tuple[int, np.ndarray, int]:
+    """``(K, phi, seed int)``: ``model`` an ``AdversarialMDP`` with at least ``K`` episodes of losses, ``phi`` real,
+    finite, of shape ``(S, A, d)`` with ``||phi(s, a)|| <= 1`` (default one-hot, ``d = S A``)."""
+    if not isinstance(model, AdversarialMDP):
+        raise TypeError(f"{learner}: model must be a tabular.AdversarialMDP, got {type(model).__name__}")
+    K = check_episodes(K)
+    if K > model.K:
+        raise ValueError(f"K = {K} exceeds the {model.K} episodes of losses the model holds")
+    phi = onehot_features(model.S, model.A) if phi is None else check_features(phi, model.S, model.A)
+    norms = np.linalg.norm(phi, axis=-1)
+    if norms.max() > 1.0 + 1e-12:
+        s, a = np.unravel_index(norms.argmax(), norms.shape)
+        raise ValueError(f"phi[{s}, {a}] has norm {norms.max():.6g} > 1 (the papers assume ||phi|| <= 1)")
+    return K, phi, int(as_generator(seed).integers(2**63))
+
+
+def rate(value: Any, name: str, default: float, high: float = np.inf) -> float:
+    """A schedule parameter: ``None`` -> ``default`` (the paper's), else a positive finite real (``<= high``)."""
+    return default if value is None else check_real(value, name, low=0.0, high=high, low_open=True)
+
+
+@knobs(phi=("features phi[s, a, d] with ||phi|| <= 1 (None: one-hot (s, a), the tabular model as linear-Q)",
+            "Luo et al. 2021, Sec. 4 (linear-Q assumption)"),
+       gamma=("covariance regulariser gamma of (gamma I + Sigma)^-1 (None: K^(-2/3))",
+              "Luo et al. 2021, Theorem 4.1, as quoted on Dai et al. 2023's slides"),
+       beta=("bonus coefficient beta (None: K^(-1/3))", "Luo et al. 2021, Theorem 4.1 (Dai et al.'s slides)"),
+       eta=("exponential-weights rate eta (None: K^(-2/3) / H)",
+            "K^(-2/3): Luo et al. 2021 (Dai et al.'s slides); the 1/H: boundlab [R], eta H / gamma <= 1"),
+       oracle=("idealised mode: exact (gamma I + Sigma)^-1 and exact dilated bonus (infinite simulator samples)",
+               "boundlab (separates estimator noise from the algorithm)"),
+       mgr_copies=("MGR copies M averaged per episode (1: Neu & Olkhovskaya's single chain; the theorem's "
+                   "O(eps^-2 gamma^-2) is out of reach, a departure)", "Neu & Olkhovskaya 2020, Alg. 2; [R]"),
+       mgr_steps=("MGR factors N per copy (None: ceil(ln(K / gamma) / (c gamma)), truncation bias <= 1/K)",
+                  "Luo et al. 2021, GeometricResampling [R]"))
+def adv_luo21(model: AdversarialMDP, K: int, seed: Seed = None, *, phi: ArrayLike | None = None,
+              gamma: float | None = None, beta: float | None = None, eta: float | None = None,
+              oracle: bool = False, mgr_copies: int = 1, mgr_steps: int | None = None) -> AdversarialRun:
+    """Luo, Wei & Lee 2021's policy optimisation with dilated bonuses and MGR (linear-Q with a simulator; regret
+    ``O~(d^{2/3} H^2 K^{2/3})``), on the first ``K`` episodes of ``model``'s losses; steps and schedule in the
+    module docstring. Returns an :class:`AdversarialRun` (policies ``probabilities[k, h, s, a]``)."""
+    K, phi, seed_int = check_setting(model, K, seed, phi, "adv-luo21")
+    paper = luo21_schedule(K, model.H)
+    gamma = rate(gamma, "gamma", paper["gamma"], high=1.0)
+    beta = rate(beta, "beta", paper["beta"])
+    eta = rate(eta, "eta", paper["eta"])
+    oracle = check_flag(oracle, "oracle")
+    copies = check_int(mgr_copies, "mgr_copies")
+    steps = mgr_steps_for(gamma, K) if mgr_steps is None else check_int(mgr_steps, "mgr_steps")
+    probs, starts, total = luo21_kernel(model.P, cdf(model.P), model.initial, cdf(model.initial),
+                                        np.ascontiguousarray(model.losses[:K]), phi, gamma, beta, eta, oracle,
+                                        copies, steps, MGR_STEP, seed_int)
+    return make_run(probs, starts, total)
+
+
+def mgr_steps_for(gamma: float, K: int) -> int:
+    """MGR's factor count for truncation bias ``<= 1 / K`` (:func:`.linear_estimators.mgr_steps`)."""
+    return mgr_steps(gamma, 1.0 / K)
+
+
+__all__ = ["AdversarialRun", "adv_luo21", "luo21_schedule"]
