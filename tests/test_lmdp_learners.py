@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 import boundlab.bounds.lmdp as blmdp
 from boundlab import bounds
+from boundlab.tabular.learners.lmdp_model import C1_MODEL, C2_MODEL, lmdp_model_optimistic
 from boundlab.tabular.learners.lmdp_value import (C1, C2, BeliefGreedyPolicy, LMDPRun, lmdp_value_optimistic,
                                                   policy_values)
 from boundlab.tabular.lmdp import (cdfs, context_values, lower_bound_instance, plan, random_lmdp, horizon_padded,
@@ -52,7 +53,35 @@ def reference_tables(n, P, r, H, iota, c1, c2, Gamma):
     return Q
 
 
-def reference_learner(model, K, seed, *, delta=0.1, bonus_scale=1.0, Gamma=None, pooled=None):
+def reference_model_tables(n, P, r, H, iota, c1, c2):
+    """Per-context tables of the model-optimistic solver: for each (s, a) the best kernel in the Bernstein box,
+    found by pouring the free mass into successors in decreasing order of V (plain loops over (s, a))."""
+    M, L, S, A = n.shape
+    Q = np.ones((M, H, S, A))
+    for m in range(M):
+        V = np.zeros(S)
+        for h in range(H - 1, -1, -1):
+            l = h if L > 1 else 0
+            order = np.argsort(-V, kind="quicksort")
+            for s in range(S):
+                for a in range(A):
+                    if n[m, l, s, a] == 0:
+                        continue
+                    p = P[m, l, s, a]
+                    width = c1 * np.sqrt(p * iota / n[m, l, s, a]) + c2 * iota / n[m, l, s, a]
+                    lo, hi = np.maximum(p - width, 0.0), np.minimum(p + width, 1.0)
+                    q, free = lo.copy(), 1.0 - lo.sum()
+                    for y in order:
+                        add = min(hi[y] - lo[y], max(free, 0.0))
+                        q[y] += add
+                        free -= add
+                    Q[m, h, s, a] = min(r[m, l, s, a] + q @ V, 1.0)
+            V = Q[m, h].max(axis=1)
+    return Q
+
+
+def reference_learner(model, K, seed, *, delta=0.1, bonus_scale=1.0, Gamma=None, pooled=None,
+                      model_optimistic=False):
     """The value-optimistic learner as a plain Python loop over episodes and steps (numpy for the tables): returns
     ``({contexts, starts, returns, epoch, actions[k, h], states[k, h]}, Q tables per epoch)``."""
     M, H, S, A = model.M, model.H, model.S, model.A
@@ -105,7 +134,10 @@ def reference_learner(model, K, seed, *, delta=0.1, bonus_scale=1.0, Gamma=None,
             init_f[m] = N_init[m]
             triggered = True
         if triggered:
-            Q = reference_tables(n_f, P_f, r_f, H, iota, C1 * bonus_scale, C2 * bonus_scale, G)
+            if model_optimistic:
+                Q = reference_model_tables(n_f, P_f, r_f, H, iota, C1_MODEL * bonus_scale, C2_MODEL * bonus_scale)
+            else:
+                Q = reference_tables(n_f, P_f, r_f, H, iota, C1 * bonus_scale, C2 * bonus_scale, G)
             tables.append(Q)
     return ({k: np.array(v) for k, v in out.items()}, np.array(tables))
 
@@ -117,13 +149,19 @@ def small_lmdp(seed, stationary=True):
                        support=int(rng.integers(1, S + 1)))
 
 
-@settings(max_examples=12, deadline=None)
-@given(st.integers(0, 10**6), st.booleans(), st.sampled_from([1.0, 0.01]))
-def test_kernel_matches_reference(seed, stationary, scale):
+LEARNERS = {"lmdp-value-optimistic": (lmdp_value_optimistic, False),
+            "lmdp-model-optimistic": (lmdp_model_optimistic, True)}
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), stationary=st.booleans(), scale=st.sampled_from([1.0, 0.01]))
+def test_kernel_matches_reference(name, seed, stationary, scale):
     model = small_lmdp(seed, stationary)
     K = 60
-    run = lmdp_value_optimistic(model, K, seed, bonus_scale=scale)
-    ref, tables = reference_learner(model, K, seed, bonus_scale=scale)
+    learner, model_optimistic = LEARNERS[name]
+    run = learner(model, K, seed, bonus_scale=scale)
+    ref, tables = reference_learner(model, K, seed, bonus_scale=scale, model_optimistic=model_optimistic)
     for key in ("contexts", "starts", "epoch"):
         np.testing.assert_array_equal(getattr(run, key), ref[key], err_msg=key)
     np.testing.assert_allclose(run.returns, ref["returns"], rtol=0, atol=1e-12)
@@ -151,13 +189,14 @@ def test_reproducible_and_seed_dependent():
     assert isinstance(lmdp_value_optimistic(model, 5, g), LMDPRun)
 
 
+@pytest.mark.parametrize("name", LEARNERS)
 @settings(max_examples=10, deadline=None)
-@given(st.integers(0, 10**6))
-def test_optimism_and_truncation(seed):
+@given(seed=st.integers(0, 10**6))
+def test_optimism_and_truncation(name, seed):
     """Key lemma: every epoch's per-context optimistic table dominates the context's optimal values, so the root
     optimistic value (true weights) dominates the latent MDP's V*; alpha values stay in [0, 1]."""
     model = small_lmdp(seed)
-    run = lmdp_value_optimistic(model, 400, seed)
+    run = LEARNERS[name][0](model, 400, seed)
     assert run.Q.min() >= 0.0 and run.Q.max() <= 1.0
     Vm = context_values(model)
     assert (run.Q.max(axis=-1) >= Vm[None, :, :-1] - 1e-12).all()
@@ -165,13 +204,14 @@ def test_optimism_and_truncation(seed):
     assert (roots >= plan(model).value - 1e-12).all()
 
 
-@settings(max_examples=8, deadline=None)
-@given(st.integers(0, 10**6))
-def test_harness_regret_is_exact_and_nonnegative(seed):
+@pytest.mark.parametrize("name", LEARNERS)
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_harness_regret_is_exact_and_nonnegative(name, seed):
     model = small_lmdp(seed)
-    bounds.register("lmdp-value-optimistic", lmdp_value_optimistic)
-    df = bounds.measure_regret("lmdp-value-optimistic", model, 50, seeds=[seed % 1000], progress=False)
-    run = lmdp_value_optimistic(model, 50, seed % 1000)
+    bounds.register(name, LEARNERS[name][0])
+    df = bounds.measure_regret(name, model, 50, seeds=[seed % 1000], progress=False)
+    run = LEARNERS[name][0](model, 50, seed % 1000)
     expected = plan(model).value - policy_values(model, run)[run.epoch]
     np.testing.assert_allclose(df["regret"].to_numpy(), expected, atol=1e-12)
     assert (df["regret"] >= -1e-12).all()
@@ -188,10 +228,11 @@ def test_policy_value_matches_monte_carlo():
     assert abs(x.mean() - v) < 4.5 * x.std() / math.sqrt(x.size) + 1e-12
 
 
-def test_learns_the_lower_bound_instance():
+@pytest.mark.parametrize("name", LEARNERS)
+def test_learns_the_lower_bound_instance(name):
     """With small bonuses the learner ends on the optimal arm in every (context, state): zero regret at the end."""
     model = lower_bound_instance(2, 2, 2, 0.3, 0.3, seed=0)
-    run = lmdp_value_optimistic(model, 3000, 0, bonus_scale=0.01, Gamma=2)
+    run = LEARNERS[name][0](model, 3000, 0, bonus_scale=0.01)
     assert plan(model).value - policy_values(model, run)[run.epoch[-1]] == pytest.approx(0.0, abs=1e-12)
 
 
@@ -221,11 +262,27 @@ def test_learner_bad_input(kwargs, err, match):
         lmdp_value_optimistic(model, args.pop("K"), 0, **args)
 
 
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(K=2.5), TypeError, "K"),
+    (dict(delta=1.0), ValueError, "delta"),
+    (dict(bonus_scale="1"), TypeError, "bonus_scale"),
+    (dict(stationary="yes"), TypeError, "stationary"),
+    (dict(Gamma=2), TypeError, "Gamma"),
+])
+def test_model_optimistic_bad_input(kwargs, err, match):
+    model = random_lmdp(2, 3, 2, 2, seed=0)
+    args = dict(K=5)
+    args.update(kwargs)
+    with pytest.raises(err, match=match):
+        lmdp_model_optimistic(model, args.pop("K"), 0, **args)
+
+
 def test_bad_model_and_run():
     from boundlab import tabular
     mdp = tabular.EpisodicMDP(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), 2)
-    with pytest.raises(TypeError, match="LatentMDP"):
-        lmdp_value_optimistic(mdp, 5, 0)
+    for learner in (lmdp_value_optimistic, lmdp_model_optimistic):
+        with pytest.raises(TypeError, match="LatentMDP"):
+            learner(mdp, 5, 0)
     model = random_lmdp(2, 3, 2, 2, seed=0)
     other = random_lmdp(2, 4, 2, 2, seed=0)
     run = lmdp_value_optimistic(model, 5, 0)

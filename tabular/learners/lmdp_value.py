@@ -79,6 +79,49 @@ def optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2, Gamma):
 
 
 @njit(cache=True, nogil=True)
+def model_optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2):
+    """Per-context optimistic tables of the model-optimistic solver (``tabular.learners.lmdp_model``):
+    ``Q[m, h, s, a] = min(1, r + max_{p in C} p . V_{h+1})`` over the confidence set ``C = {p in simplex:
+    |p(s') - P_hat(s')| <= c1 sqrt(P_hat(s') iota / n) + c2 iota / n for all s'}``, maximised exactly by pouring
+    the free mass into the successors in decreasing order of ``V_{h+1}``."""
+    M, L, S, A = n_f.shape
+    Q = np.ones((M, H, S, A))
+    lo = np.empty(S)
+    hi = np.empty(S)
+    for m in range(M):
+        V = np.zeros(S)
+        for h in range(H - 1, -1, -1):
+            l = h if L > 1 else 0
+            order = np.argsort(-V)
+            Vh = np.zeros(S)
+            for s in range(S):
+                best = 0.0
+                for a in range(A):
+                    n = n_f[m, l, s, a]
+                    q = 1.0
+                    if n > 0:
+                        free = 1.0
+                        for y in range(S):
+                            p = P_f[m, l, s, a, y]
+                            width = c1 * np.sqrt(p * iota / n) + c2 * iota / n
+                            lo[y] = max(p - width, 0.0)
+                            hi[y] = min(p + width, 1.0)
+                            free -= lo[y]
+                        pv = 0.0
+                        for i in range(S):
+                            y = order[i]
+                            add = min(hi[y] - lo[y], max(free, 0.0))
+                            free -= add
+                            pv += (lo[y] + add) * V[y]
+                        q = min(r_f[m, l, s, a] + pv, 1.0)
+                    Q[m, h, s, a] = q
+                    best = max(best, q)
+                Vh[s] = best
+            V = Vh
+    return Q
+
+
+@njit(cache=True, nogil=True)
 def _start_belief(init_f, s, b):
     M = b.size
     tot = 0.0
@@ -140,7 +183,9 @@ def _grow(x, e):
 
 
 @njit(cache=True, nogil=True)
-def lmdp_value_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, seed):
+def lmdp_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, model_optimistic, seed):
+    """The framework's loop (both solvers): play the belief-greedy policy, count in hindsight, refresh at doubling
+    triggers and recompute the tables by the value-optimistic or the model-optimistic solver."""
     M, H, S, A, _ = Pc.shape
     rng = np.uint64(seed)
     iota = 2.0 * np.log(2.0 * M * S * A * H * K / delta)
@@ -206,7 +251,10 @@ def lmdp_value_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, seed):
             init_f[m] = N_init[m]
             triggered = True
         if triggered:
-            Q = optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2, Gamma)
+            if model_optimistic:
+                Q = model_optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2)
+            else:
+                Q = optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2, Gamma)
             e += 1
             Qe, ne, Pe, re, ie = _grow(Qe, e), _grow(ne, e), _grow(Pe, e), _grow(re, e), _grow(ie, e)
             Qe[e], ne[e], Pe[e], re[e], ie[e] = Q, n_f, P_f, r_f, init_f
@@ -272,6 +320,21 @@ class BeliefGreedyPolicy:
         return self._normalise(F * mask * p, F * mask, mask)
 
 
+def check_pooling(model: LatentMDP, stationary: object) -> bool:
+    """Whether counts are pooled over steps: ``stationary`` (None: exactly when the model is stationary)."""
+    stationary = check_stationary(stationary)
+    pooled = model.stationary if stationary is None else stationary
+    if pooled and not model.stationary:
+        raise ValueError("stationary=True pools counts over steps, but the model's P or R changes with the step")
+    return pooled
+
+
+def check_model(model: object) -> LatentMDP:
+    if not isinstance(model, LatentMDP):
+        raise TypeError(f"model must be a LatentMDP, got {type(model).__name__}")
+    return model
+
+
 @knobs(delta=("confidence level; iota = 2 ln(2 M S A H K / delta)", "Zhou, Wang & Du 2023, Section 3 (iota)"),
        bonus_scale=("multiplies c1 = 2 sqrt(2), c2 = 8 of the bonus max(c1 sqrt(Gamma V iota / n), c2 Gamma iota / n)",
                     "reconstruction (module docstring): empirical Bernstein + Cauchy-Schwarz over Gamma successors, "
@@ -283,19 +346,21 @@ def lmdp_value_optimistic(model: LatentMDP, K: int, seed: Seed = None, *, delta:
                           stationary: bool | None = None) -> LMDPRun:
     """Value-optimistic latent-MDP learner (module docstring: the paper's framework, its reconstructed bonus and
     the belief-greedy planner that stands in for its planning oracle). Returns an :class:`LMDPRun`."""
-    if not isinstance(model, LatentMDP):
-        raise TypeError(f"model must be a LatentMDP, got {type(model).__name__}")
+    model = check_model(model)
     K, delta, bonus_scale = check_episodes(K), check_delta(delta), check_bonus_scale(bonus_scale)
     G = model.S if Gamma is None else check_int(Gamma, "Gamma")
     if G > model.S:
         raise ValueError(f"Gamma must be at most S = {model.S}, got {G}")
-    stationary = check_stationary(stationary)
-    pooled = model.stationary if stationary is None else stationary
-    if pooled and not model.stationary:
-        raise ValueError("stationary=True pools counts over steps, but the model's P or R changes with the step")
+    pooled = check_pooling(model, stationary)
+    return run_kernel(model, K, seed, delta, C1 * bonus_scale, C2 * bonus_scale, float(G), pooled, False)
+
+
+def run_kernel(model: LatentMDP, K: int, seed: Seed, delta: float, c1: float, c2: float, Gamma: float, pooled: bool,
+               model_optimistic: bool) -> LMDPRun:
+    """Run :func:`lmdp_kernel` (checked arguments) and wrap its record."""
     Pc, init_c, w_c = cdfs(model)
-    out = lmdp_value_kernel(Pc, np.ascontiguousarray(model.R), init_c, w_c, K, 1 if pooled else model.H, delta,
-                            C1 * bonus_scale, C2 * bonus_scale, float(G), seed_of(seed))
+    out = lmdp_kernel(Pc, np.ascontiguousarray(model.R), init_c, w_c, K, 1 if pooled else model.H, delta, c1, c2,
+                      Gamma, model_optimistic, seed_of(seed))
     epoch, contexts, starts, returns, Q, counts, P_hat, r_hat, init_counts = out
     return LMDPRun(policies=np.zeros((K, 0, 0), np.int16), starts=starts, returns=returns, epoch=epoch,
                    contexts=contexts, Q=Q, counts=counts, P_hat=P_hat, r_hat=r_hat, init_counts=init_counts)
