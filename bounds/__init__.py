@@ -8,7 +8,8 @@ from .gap import GAP_ALGORITHMS, CauchyBandit, measure_gap
 from .gap_bounds import GapRate, bias_floor, gap_bound, gap_rate, sample_complexity
 from .grouping import (approximation_error, grouping_bound, grouping_check_rows, grouping_loss, grouping_trade_off,
                        select_grouping, select_grouping_fast)
-from .regret import measure_regret, regret_of_run
+from .kinds import Kind, kind_names, register_kind
+from .regret import measure_regret, register_model, regret_of_run
 from .registry import algorithms, kind, learner, learner_params, register
 from .slopes import LocalSlopes, Slope, cumulative_regret, local_slopes, loglog_slope, mean_ci
 from .step_size import (learning_curves, plot_learning_curves, plot_step_size, step_size_summary,
@@ -18,12 +19,12 @@ from .sweep import sweep
 from .theorems import Bound, hard_family_lower_bound, informative_range, lower_bound, upper_bound
 
 __all__ = [
-    "Bound", "CauchyBandit", "GAP_ALGORITHMS", "GapRate", "LocalSlopes", "Slope", "Store", "algorithms",
+    "Bound", "CauchyBandit", "GAP_ALGORITHMS", "GapRate", "Kind", "LocalSlopes", "Slope", "Store", "algorithms",
     "approximation_error", "bandit_upper_bound", "bernoulli_kl", "bias_floor", "cumulative_regret", "fingerprint",
     "gap_bound", "gap_rate", "gaps", "grouping_bound", "grouping_check_rows", "grouping_loss", "grouping_trade_off",
-    "hard_family_lower_bound", "informative_range", "kind", "lai_robbins", "lai_robbins_constant", "lai_robbins_ratio",
-    "learner", "learner_params", "learning_curves", "local_slopes", "loglog_slope", "lower_bound", "mean_ci",
-    "measure_gap", "measure_regret", "plot_learning_curves", "plot_step_size", "plots", "register", "regret_of_run",
-    "sample_complexity", "select_grouping", "select_grouping_fast", "step_size_summary", "step_size_sweep", "sweep",
-    "upper_bound",
+    "hard_family_lower_bound", "informative_range", "kind", "kind_names", "lai_robbins", "lai_robbins_constant",
+    "lai_robbins_ratio", "learner", "learner_params", "learning_curves", "local_slopes", "loglog_slope", "lower_bound",
+    "mean_ci", "measure_gap", "measure_regret", "plot_learning_curves", "plot_step_size", "plots", "register",
+    "register_kind", "register_model", "regret_of_run", "sample_complexity", "select_grouping", "select_grouping_fast",
+    "step_size_summary", "step_size_sweep", "sweep", "upper_bound",
 ]

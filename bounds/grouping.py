@@ -60,6 +60,7 @@ from boundlab.tabular.grouping import (
 )
 
 from .executors import run_all
+from .regret import check_seeds
 from .slopes import mean_ci
 
 __all__ = [
@@ -69,10 +70,15 @@ __all__ = [
 ]
 
 
-def _check_model(model) -> ActionGroupedMDP:
+def check_instance(model, name: str = "model") -> ActionGroupedMDP:
+    """``model`` if it is an ``ActionGroupedMDP``, else a ``TypeError`` naming ``name`` (the ``"grouping"`` kind's
+    instance check in ``bounds.sweep``)."""
     if not isinstance(model, ActionGroupedMDP):
-        raise TypeError(f"model must be a tabular.grouping.ActionGroupedMDP, got {type(model).__name__}")
+        raise TypeError(f"{name} must be a tabular.grouping.ActionGroupedMDP, got {type(model).__name__}")
     return model
+
+
+_check_model = check_instance
 
 
 def _check_samples(samples) -> int | float:
@@ -309,14 +315,41 @@ def _distinct_sizes(model: ActionGroupedMDP, sizes) -> dict[int, int]:
     return out
 
 
+def grouped_rl_runs(model: ActionGroupedMDP, budget: int, seeds=(0,), *, m: int, iterations: int | None = None,
+                    executor=None) -> pd.DataFrame:
+    """Algorithm 1 at a total sample ``budget`` with the grouping of nominal size ``m``
+    (:func:`~boundlab.tabular.grouping.grouping_of`; ``N = budget // (S G)`` samples per (state, group)), one run per
+    seed: a frame ``seed, budget, groups, samples, loss`` with the exact loss. The registry's ``"grouped-rl"`` (kind
+    ``"grouping"``) calls it, so ``bounds.sweep("grouped-rl", {name: model}, seeds, budget, params={"grouped-rl":
+    {"m": m}})`` stores each seed in the store's ``grouping_runs`` table. ``ValueError`` when the budget cannot pay
+    for one sample per (state, group)."""
+    model = check_instance(model)
+    budget, seeds, m = check_int(budget, "budget"), check_seeds(seeds), check_size(model, m, "m")
+    G = int(grouping_of(model, m).max()) + 1
+    if budget // (model.S * G) < 1:
+        raise ValueError(f"budget {budget} cannot pay for one sample per (state, group): the grouping of size m={m} "
+                         f"has {G} groups on {model.S} states, so budget must be at least {model.S * G}")
+    fn = partial(_trade_off_item, model=model, iterations=iterations, V_star=_optimal_value(model))
+    rows = [None] * len(seeds)
+    for i, (groups, N, loss) in run_all(fn, [(budget, m, s) for s in seeds], executor, progress=False):
+        rows[i] = (seeds[i], budget, groups, N, loss)
+    return pd.DataFrame(rows, columns=["seed", "budget", "groups", "samples", "loss"])
+
+
+
+
 def grouping_trade_off(model: ActionGroupedMDP, budgets, sizes=None, seeds=range(10), iterations: int | None = None,
-                       executor=None, progress: bool = False) -> pd.DataFrame:
+                       executor=None, progress: bool = False, store=None, instance: str = "model") -> pd.DataFrame:
     """The headline experiment: at each total sample ``budget`` (``N = budget // (S G)`` per (state, group)), the
     exact loss of Algorithm 1 for each grouping of nominal size in ``sizes`` (default
     :func:`~boundlab.tabular.grouping.grouping_sizes`; a size giving the same partition as an earlier one is dropped)
     and seed; combinations with ``N < 1`` are left out. Runs go through :func:`boundlab.bounds.executors.run_all`
     (threads by default; a process pool or a dask executor). Returns a frame ``budget, m, groups, samples, seed,
-    loss``."""
+    loss``.
+
+    ``store``: a results-store path: then each (budget, m) goes through ``bounds.sweep("grouped-rl", {instance:
+    model}, seeds, budget, params={"grouped-rl": {"m": m, "iterations": iterations}})``, so every run is kept in the
+    store's ``grouping_runs`` table, keyed by the model's content, and a repeated or resumed trade-off reuses it."""
     model = _check_model(model)
     if isinstance(budgets, (str, bytes)) or not hasattr(budgets, "__iter__"):
         raise TypeError(f"budgets must be a list of total sample budgets, got {plain(budgets)}")
@@ -326,13 +359,25 @@ def grouping_trade_off(model: ActionGroupedMDP, budgets, sizes=None, seeds=range
     sizes = grouping_sizes(model) if sizes is None else [check_size(model, m, f"sizes[{i}]")
                                                          for i, m in enumerate(check_sizes(sizes))]
     counts = _distinct_sizes(model, sizes)
+    columns = ["budget", "m", "groups", "samples", "seed", "loss"]
+    if store is not None:
+        from .sweep import sweep  # the sweep imports this module's kind through the registry
+
+        frames = []
+        for b in budgets:
+            for m, G in counts.items():
+                if b // (model.S * G) >= 1:
+                    df = sweep("grouped-rl", {instance: model}, seeds, b, store=store, progress=progress,
+                               params={"grouped-rl": {"m": m, "iterations": iterations}})
+                    frames.append(df.assign(m=m)[columns])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     items = [(b, m, s) for b in budgets for m in counts for s in seeds if b // (model.S * counts[m]) >= 1]
     fn = partial(_trade_off_item, model=model, iterations=iterations, V_star=_optimal_value(model))
     rows = [None] * len(items)
     for i, (G, N, loss) in run_all(fn, items, executor, progress=progress, desc="grouping"):
         b, m, s = items[i]
         rows[i] = (b, m, G, N, s, loss)
-    return pd.DataFrame(rows, columns=["budget", "m", "groups", "samples", "seed", "loss"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def summarise_trade_off(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,11 @@
 """Names of the algorithms that ``measure_regret``, ``measure_gap`` and ``sweep`` run, their kind, and how a learner
 travels to a worker.
 
-Two kinds share one registry (:func:`algorithms` lists both): regret learners (``fn(model, K, seed, **params) ->
-LearnerRun``, measured by ``measure_regret``) and the policy-gradient methods of Fatkhullin et al. (ICML 2023) whose
-optimality gap ``measure_gap`` measures (:data:`GAP_ALGORITHMS`; :func:`kind` tells them apart). A gap method is
+The kinds (:mod:`boundlab.bounds.kinds`) share one registry (:func:`algorithms` lists them all): regret learners
+(``fn(model, K, seed, **params) -> LearnerRun``, measured by ``measure_regret``) and curve kinds such as the
+policy-gradient methods of Fatkhullin et al. (ICML 2023) whose optimality gap ``measure_gap`` measures
+(:data:`GAP_ALGORITHMS`; :func:`kind` tells them apart). A curve algorithm is registered as ``fn(instance, n, seeds,
+**params) -> DataFrame`` with an attribute ``kind``. A gap method is
 registered as a light function ``fn(problem, iterations, seeds, *, gamma_0, theta0=None, schedule="paper",
 estimator="gpomdp") -> DataFrame`` that calls
 ``measure_gap``, so importing the registry does not import JAX."""
@@ -18,10 +20,11 @@ from boundlab import bandits
 from boundlab.tabular import learners
 from boundlab.tabular.learners import Param
 
+from .kinds import REGRET, get_kind, kind_names
+
 #: The policy-gradient methods ``measure_gap`` runs, by name (the paper's order; the last is its normalised-momentum
 #: ablation).
 GAP_ALGORITHMS = ("vanilla-pg", "n-pg-igt", "harpg", "n-harpg", "n-pg-momentum")
-KINDS = ("regret", "gap")
 
 
 def _gap_method(name: str) -> Callable:
@@ -56,6 +59,22 @@ def _gap_method(name: str) -> Callable:
     ]
     return run
 
+def _grouped_rl(model, budget: int, seeds=(0,), *, m: int, iterations: int | None = None):
+    """``bounds.grouping.grouped_rl_runs(model, budget, seeds, m=..., iterations=...)``: Algorithm 1 of Li, Ju &
+    Shroff (ICLR 2024) at a total sample budget, its exact loss per seed (``seed, budget, groups, samples, loss``)."""
+    from .grouping import grouped_rl_runs  # imported on use: bounds.grouping imports the regret harness
+
+    return grouped_rl_runs(model, budget, seeds, m=m, iterations=iterations)
+
+
+_grouped_rl.__name__ = _grouped_rl.__qualname__ = "grouped_rl"
+_grouped_rl.kind = "grouping"
+_grouped_rl.params = [
+    Param("m", inspect.Parameter.empty, "nominal grouping size (tabular.grouping.grouping_of: the product-bin "
+          "partition with m bins per feature)", "the grouping family of boundlab.tabular.grouping [reconstruction]"),
+    Param("iterations", None, "T backups of the lifted model (None: exact planning)", "Algorithm 1, planning step"),
+]
+
 _REGISTRY: dict[str, Callable] = {
     "ucbvi-ch": learners.ucbvi_ch,
     "ucbvi-bf": learners.ucbvi_bf,
@@ -73,22 +92,23 @@ _REGISTRY: dict[str, Callable] = {
     "ac-hybrid": learners.ac_hybrid,
     "ac-hybrid-pessimistic": learners.ac_hybrid_pessimistic,
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
+    "grouped-rl": _grouped_rl,
 }
 
 
 def algorithms(kind: str | None = None) -> list[str]:
     """The registered names: all of them, or those of one ``kind`` (``"regret"``: learners for ``measure_regret``;
-    ``"gap"``: policy-gradient methods for ``measure_gap``)."""
-    if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)} or None, got {kind!r}")
-    return sorted(n for n, f in _REGISTRY.items() if kind is None or getattr(f, "kind", "regret") == kind)
+    ``"gap"``: policy-gradient methods for ``measure_gap``; any other name in ``bounds.kinds.kind_names()``)."""
+    if kind is not None and kind not in kind_names():
+        raise ValueError(f"kind must be one of {', '.join(kind_names())} or None, got {kind!r}")
+    return sorted(n for n, f in _REGISTRY.items() if kind is None or getattr(f, "kind", REGRET) == kind)
 
 
 def kind(algorithm: str | Callable) -> str:
-    """``"regret"`` (a learner, measured by ``measure_regret``) or ``"gap"`` (a policy-gradient method, measured by
-    ``measure_gap``) for a registered name or function; a function registered nowhere is a learner unless it carries
-    ``kind = "gap"``."""
-    return getattr(resolve(algorithm)[1], "kind", "regret")
+    """The kind of a registered name or function: ``"regret"`` (a learner, measured by ``measure_regret``) or a
+    curve kind such as ``"gap"`` (a policy-gradient method, measured by ``measure_gap``); a function registered
+    nowhere is a learner unless it carries ``kind = "<name>"``."""
+    return getattr(resolve(algorithm)[1], "kind", REGRET)
 
 
 def learner(name: str) -> Callable:
@@ -139,17 +159,18 @@ def resolve(algorithm: str | Callable) -> tuple[str, Callable]:
     return algorithm, learner(algorithm)
 
 
-_MEASURE = {"regret": "bounds.measure_regret (a regret learner)", "gap": "bounds.measure_gap (a policy-gradient "
-            "method: optimality gap J* - J(theta_t))"}
+def _measures(kind: str) -> str:
+    return "bounds.measure_regret (a regret learner)" if kind == REGRET else get_kind(kind).measures
 
 
 def resolve_kind(algorithm: str | Callable, wanted: str, caller: str) -> tuple[str, Callable]:
     """:func:`resolve`, refusing an algorithm of the other kind with a ``ValueError`` that names the function which
     measures it."""
     label, fn = resolve(algorithm)
-    have = getattr(fn, "kind", "regret")
+    have = getattr(fn, "kind", REGRET)
     if have != wanted:
-        raise ValueError(f"algorithm {label!r} is of kind {have!r}, which {caller} does not run: use {_MEASURE[have]}")
+        raise ValueError(f"algorithm {label!r} is of kind {have!r}, which {caller} does not run: use "
+                         f"{_measures(have)}")
     return label, fn
 
 

@@ -1,9 +1,15 @@
-"""Exact regret: run a learner, evaluate each committed policy exactly, subtract from ``V*``."""
+"""Exact regret: run a learner, evaluate each committed policy exactly, subtract from ``V*``.
+
+Model classes join the harness through :func:`register_model` (an optimum computed once per model and an exact
+per-episode regret of a run): episodic and linear MDPs are registered here; latent MDPs, POMDPs and adversarial MDPs
+register themselves from their own ``bounds`` modules. ``measure_regret``, ``sweep`` and ``boundlab check`` then run
+every regret learner on them unchanged."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
+import dataclasses
 from dataclasses import dataclass, field
 import time
 
@@ -19,32 +25,86 @@ from .executors import run_all
 from .registry import Portable, resolve_kind
 
 
-def optimal_values(model: EpisodicMDP | LinearMDP) -> np.ndarray:
-    """``V*_0[s]``, the optimal value of every start state, by backward induction (a ``LinearMDP`` through its
-    episodic form)."""
+@dataclass(frozen=True)
+class ExactRegret:
+    """How the harness measures regret on one model class: ``optimum(model)`` (computed once per model, e.g. ``V*``
+    of every start state) and ``regret(model, run, optimum)``, the exact per-episode regret (float64, one value per
+    episode of ``run``)."""
+
+    optimum: Callable[[object], object]
+    regret: Callable[[object, LearnerRun, object], np.ndarray]
+
+
+_MODELS: dict[type, ExactRegret] = {}
+
+
+def register_model(cls: type, *, optimum: Callable[[object], object],
+                   regret: Callable[[object, LearnerRun, object], np.ndarray]) -> None:
+    """Let the regret harness (``measure_regret``, ``sweep``, ``boundlab check``) run learners on models of class
+    ``cls`` (and its subclasses): ``optimum(model)`` is computed once per model, ``regret(model, run, optimum)``
+    returns the exact regret of each episode's committed policy (by exact evaluation in the true model, never from
+    the learner's estimates or sampled returns). ``cls`` must be a dataclass (the store keys runs by its content,
+    :func:`~boundlab.bounds.fingerprint.fingerprint`)."""
+    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+        raise TypeError(f"cls must be a model class (a dataclass), got {cls!r}")
+    if not callable(optimum) or not callable(regret):
+        raise TypeError("optimum and regret must be callables (optimum(model), regret(model, run, optimum))")
+    _MODELS[cls] = ExactRegret(optimum, regret)
+
+
+def _exact(model: object) -> ExactRegret:
+    for cls in type(model).__mro__:
+        if cls in _MODELS:
+            return _MODELS[cls]
+    raise TypeError(f"no exact regret registered for {type(model).__name__}")
+
+
+def optimal_values(model: object) -> object:
+    """What the exact regret of ``model`` needs, computed once: for an ``EpisodicMDP`` / ``LinearMDP`` ``V*_0[s]``,
+    the optimal value of every start state, by backward induction (a ``LinearMDP`` through its episodic form); for
+    another registered class its ``optimum`` (:func:`register_model`)."""
+    return _exact(check_model(model)).optimum(model)
+
+
+def regret_of_run(model: object, run: LearnerRun, V_star: object | None = None) -> np.ndarray:
+    """Per-episode exact regret of a ``LearnerRun`` on ``model``: ``V*_0(s_1^k) - V^{pi_k}_0(s_1^k)`` by policy
+    evaluation on an episodic or linear MDP, the registered ``regret`` on other classes. ``V_star``: the model's
+    :func:`optimal_values` where the caller has them (once per model, not per run), else computed here."""
+    exact = _exact(check_model(model))
+    regret = np.asarray(exact.regret(model, run, exact.optimum(model) if V_star is None else V_star),
+                        dtype=np.float64)
+    if regret.shape != (len(run.starts),):
+        raise ValueError(f"the exact regret of {type(model).__name__} gave shape {regret.shape}, not one value per "
+                         f"episode ({len(run.starts)})")
+    return regret
+
+
+def _mdp_optimum(model: EpisodicMDP | LinearMDP) -> np.ndarray:
     if isinstance(model, LinearMDP):
         model = model.to_episodic()
     return solvers.backward_induction(model.P, model.R, model.H).V[0]
 
 
-def regret_of_run(model: EpisodicMDP | LinearMDP, run: LearnerRun, V_star: np.ndarray | None = None) -> np.ndarray:
-    """Per-episode regret ``V*_0(s_1^k) - V^{pi_k}_0(s_1^k)`` of a ``LearnerRun`` (exact, by policy evaluation).
-    ``V_star``: the model's :func:`optimal_values` where the caller has them (one backward induction per model, not
-    per run), else computed here."""
-    if V_star is None:
-        V_star = optimal_values(model)
+def _mdp_regret(model: EpisodicMDP | LinearMDP, run: LearnerRun, V_star: np.ndarray) -> np.ndarray:
     if isinstance(model, LinearMDP):
         model = model.to_episodic()
     values = solvers.evaluate_policies(model.P, model.R, run.policies, run.starts, run.epsilon)
     return V_star[run.starts] - values
 
 
-def check_model(model: object, name: str = "model") -> EpisodicMDP | LinearMDP:
-    """Refuse anything but an episodic model (the regret harness needs a horizon)."""
-    if not isinstance(model, (EpisodicMDP, LinearMDP)):
+register_model(EpisodicMDP, optimum=_mdp_optimum, regret=_mdp_regret)
+register_model(LinearMDP, optimum=_mdp_optimum, regret=_mdp_regret)
+
+
+def check_model(model: object, name: str = "model") -> object:
+    """Refuse anything but a model whose exact regret the harness knows (:func:`register_model`: episodic, linear,
+    and the classes the ``bounds`` modules register)."""
+    if not any(cls in _MODELS for cls in type(model).__mro__):
         hint = " (a discounted model has no horizon: use tabular.EpisodicMDP(P, R, H))" \
             if type(model).__name__ == "FiniteMDP" else ""
-        raise TypeError(f"{name} must be an EpisodicMDP or LinearMDP, got {type(model).__name__}{hint}")
+        others = sorted(c.__name__ for c in _MODELS if c not in (EpisodicMDP, LinearMDP))
+        also = f" (or a registered model: {', '.join(others)})" if others else ""
+        raise TypeError(f"{name} must be an EpisodicMDP or LinearMDP{also}, got {type(model).__name__}{hint}")
     return model
 
 
@@ -78,7 +138,7 @@ class Run:
     episodes: int
     seed: int
     params: dict = field(default_factory=dict)
-    V_star: np.ndarray | None = None  # the model's optimal_values, computed once per model by the caller (S floats)
+    V_star: object | None = None  # the model's optimal_values, computed once per model by the caller
 
 
 def execute(run: Run) -> tuple[pd.DataFrame, float]:

@@ -10,10 +10,11 @@ real output (``benchmarks/store.py``) it gives about 5 bytes per episode against
 layout; byte shuffling or XOR-delta coding made it larger (regrets repeat whole 8-byte values, which zlib finds
 as they are), and lzma saved a further 18% at four times zlib's encoding and decoding time.
 
-Gap runs (the policy-gradient methods of ``bounds.measure_gap``) live in a second table, ``gap_runs``, keyed by the
-same ``KEY`` (``episodes`` holds the iterations ``T``), with the per-iteration ``trajectories`` and ``gap`` (``T + 1``
-values each, iteration 0 the start) packed the same way. It is created by the first gap run written
-(:meth:`Store.add_gap`), so an older store opens unchanged and reads as holding no gap runs.
+Runs of the other kinds (:mod:`boundlab.bounds.kinds`: curves such as the policy-gradient gap of
+``bounds.measure_gap``) live in a table per kind (``gap_runs`` for the gap), keyed by the same ``KEY`` (``episodes``
+holds the curve's length ``n``: iterations, epochs, a budget), with the kind's value arrays packed the same way. A
+kind's table is created by its first run written (:meth:`Store.add_curve`), so an older store opens unchanged and
+reads as holding no such runs.
 
 A store written by the per-episode layout (an ``episodes`` table with one row per episode) is converted on open,
 in one transaction. Its runs had no model hash; they get ``model = ""``: ``frame()`` still reads them, but no sweep's
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .fingerprint import content_hash
+from .kinds import Kind, get_kind
 
 KEY = ("algorithm", "instance", "model", "seed", "episodes", "params")
 _TYPES = (str, str, str, int, int, str)
@@ -44,11 +46,6 @@ _RUNS = f"""CREATE TABLE runs (
     algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
     episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, regret BLOB NOT NULL,
     return BLOB NOT NULL, PRIMARY KEY ({', '.join(KEY)}))"""
-_GAP_ARRAYS = ("trajectories", "gap")
-_GAP_RUNS = f"""CREATE TABLE IF NOT EXISTS gap_runs (
-    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
-    episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, trajectories BLOB NOT NULL,
-    gap BLOB NOT NULL, PRIMARY KEY ({', '.join(KEY)}))"""
 _F8 = np.dtype("<f8")
 
 
@@ -93,22 +90,22 @@ def _unpack(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype=_F8)
 
 
-def _run_row(key: tuple, episode, regret, ret, seconds: float, *, start: int = 1, index: str = "episode",
-             names: tuple[str, str] = _ARRAYS) -> tuple:
+def _run_row(key: tuple, episode, values, seconds: float, *, start: int = 1, index: str = "episode",
+             names: tuple[str, ...] = _ARRAYS) -> tuple:
     """The row of one run, after checking that its ``index`` runs ``start..episodes`` (``runs``: episodes from 1;
-    ``gap_runs``: iterations from 0) and its values are real."""
+    a curve kind: from its ``start``) and its ``values`` (one array per name in ``names``) are real."""
     n = key[KEY.index("episodes")]
     episode = np.asarray(episode)
     if episode.dtype.kind not in "iu" or not np.array_equal(episode, np.arange(start, n + 1)):
         raise ValueError(f"run {key}: {index} must be the integers {start}..{n} in order (the key's episodes)")
     n += 1 - start
     arrays = []
-    for name, values in zip(names, (regret, ret)):
-        values = np.asarray(values)
-        if values.dtype.kind not in "iuf" or values.shape != (n,):
-            raise ValueError(f"run {key}: {name} must be {n} real numbers, got dtype {values.dtype} "
-                             f"and shape {values.shape}")
-        arrays.append(_pack(values))
+    for name, column in zip(names, values, strict=True):
+        column = np.asarray(column)
+        if column.dtype.kind not in "iuf" or column.shape != (n,):
+            raise ValueError(f"run {key}: {name} must be {n} real numbers, got dtype {column.dtype} "
+                             f"and shape {column.shape}")
+        arrays.append(_pack(column))
     return (*key, float(seconds), *arrays)
 
 
@@ -195,7 +192,7 @@ class Store:
         """Commit one finished run: its key, ``seconds`` and the ``episode, regret, return`` columns of ``frame``
         (episodes ``1..key's episodes``), in one transaction. A key already stored is left as it is."""
         key = _check_key(key, "key")
-        row = _run_row(key, frame["episode"], frame["regret"], frame["return"], seconds)
+        row = _run_row(key, frame["episode"], (frame["regret"], frame["return"]), seconds)
         with self._connect() as con:
             con.execute(f"INSERT OR IGNORE INTO runs VALUES ({', '.join('?' * len(_COLUMNS))})", row)
 
@@ -205,30 +202,47 @@ class Store:
         index, so the cost does not grow with the rest of the store; keys not stored are skipped)."""
         return _frame(self._rows("runs", _ARRAYS, keys))
 
-    def gap_done(self) -> set[tuple]:
-        """Keys of the finished gap runs (``episodes`` = iterations)."""
+    def curve_done(self, kind: str | Kind) -> set[tuple]:
+        """Keys of the finished runs of the curve ``kind`` (a name in :func:`~boundlab.bounds.kinds.kind_names`)."""
+        kind = _kind(kind)
         with self._connect() as con:
-            if not _has_gap_table(con):
+            if not _has_table(con, kind.table):
                 return set()
-            return set(con.execute(f"SELECT {', '.join(KEY)} FROM gap_runs"))
+            return set(con.execute(f"SELECT {', '.join(KEY)} FROM {kind.table}"))
+
+    def add_curve(self, kind: str | Kind, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
+        """Commit one finished run of the curve ``kind``: its key (``episodes`` = the curve's ``n``), ``seconds``
+        and the kind's index and value columns of ``frame`` (one seed of its measuring function's frame), in one
+        transaction; creates the kind's table if missing. A key already stored is left as it is."""
+        kind, key = _kind(kind), _check_key(key, "key")
+        row = _run_row(key, frame[kind.index], tuple(frame[a] for a in kind.arrays), seconds,
+                       start=kind.first(key[KEY.index("episodes")]), index=kind.index, names=kind.arrays)
+        with self._connect() as con:
+            con.execute(_curve_table(kind))
+            con.execute(f"INSERT OR IGNORE INTO {kind.table} VALUES ({', '.join('?' * len(row))})", row)
+
+    def curve_frame(self, kind: str | Kind, keys: Iterable[tuple] | None = None) -> pd.DataFrame:
+        """The stored runs of the curve ``kind`` as a DataFrame (the ``KEY`` columns, then the kind's index and
+        value columns, as its measuring function returns them), sorted by key and index: all, or those whose full
+        ``keys`` are given (keys not stored are skipped; a store without such runs gives no rows)."""
+        kind = _kind(kind)
+        frame = _frame(self._rows(kind.table, kind.arrays, keys), kind.arrays, start=kind.start, index=kind.index)
+        for name in kind.integer_arrays:
+            frame[name] = frame[name].astype(np.int64)
+        return frame
+
+    def gap_done(self) -> set[tuple]:
+        """Keys of the finished gap runs (``curve_done("gap")``)."""
+        return self.curve_done("gap")
 
     def add_gap(self, key: tuple, frame: pd.DataFrame, seconds: float) -> None:
-        """Commit one finished gap run: its key (``episodes`` = iterations ``T``), ``seconds`` and the
-        ``iteration, trajectories, gap`` columns of ``frame`` (iterations ``0..T``; one seed of a
-        ``measure_gap`` frame), in one transaction; creates the ``gap_runs`` table if missing. A key already stored
-        is left as it is."""
-        key = _check_key(key, "key")
-        row = _run_row(key, frame["iteration"], frame["trajectories"], frame["gap"], seconds, start=0,
-                       index="iteration", names=_GAP_ARRAYS)
-        with self._connect() as con:
-            con.execute(_GAP_RUNS)
-            con.execute(f"INSERT OR IGNORE INTO gap_runs VALUES ({', '.join('?' * (len(KEY) + 3))})", row)
+        """``add_curve("gap", ...)``: one seed of a ``measure_gap`` frame (``iteration, trajectories, gap``,
+        iterations ``0..T``)."""
+        self.add_curve("gap", key, frame, seconds)
 
     def gap_frame(self, keys: Iterable[tuple] | None = None) -> pd.DataFrame:
-        """The stored gap runs as a DataFrame (the ``KEY`` columns, then ``iteration, trajectories, gap``, as
-        ``measure_gap`` returns them), sorted by key and iteration: all, or those whose full ``keys`` are given
-        (keys not stored are skipped; a store without gap runs gives no rows)."""
-        return _frame(self._rows("gap_runs", _GAP_ARRAYS, keys), _GAP_ARRAYS, start=0, index="iteration")
+        """``curve_frame("gap", keys)``: ``iteration, trajectories, gap`` as ``measure_gap`` returns them."""
+        return self.curve_frame("gap", keys)
 
     def _rows(self, table: str, arrays: tuple[str, ...], keys: Iterable[tuple] | None) -> list[tuple]:
         """The rows (key fields, then ``arrays``) of ``table``, all or those of ``keys``, sorted by key."""
@@ -236,7 +250,7 @@ class Store:
         order = f"ORDER BY {', '.join(f'{table}.{c}' for c in KEY)}"
         wanted = None if keys is None else {_check_key(k, f"keys[{n}]") for n, k in enumerate(keys)}
         with self._connect() as con:
-            if table == "gap_runs" and not _has_gap_table(con):
+            if table != "runs" and not _has_table(con, table):
                 return []
             if wanted is None:
                 return con.execute(f"{select} FROM {table} {order}").fetchall()
@@ -246,28 +260,40 @@ class Store:
             return con.execute(f"{select} FROM wanted JOIN {table} USING ({', '.join(KEY)}) {order}").fetchall()
 
 
-def _has_gap_table(con: sqlite3.Connection) -> bool:
-    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gap_runs'").fetchone() is not None
+def _kind(kind: str | Kind) -> Kind:
+    return kind if isinstance(kind, Kind) else get_kind(kind)
 
 
-def _frame(rows: list[tuple], arrays: tuple[str, ...] = _ARRAYS, *, start: int = 1, index: str = "episode"
+def _has_table(con: sqlite3.Connection, table: str) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
+def _curve_table(kind: Kind) -> str:
+    """The ``CREATE TABLE IF NOT EXISTS`` statement of a curve kind's table."""
+    arrays = ", ".join(f"{a} BLOB NOT NULL" for a in kind.arrays)
+    return f"""CREATE TABLE IF NOT EXISTS {kind.table} (
+    algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
+    episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, {arrays},
+    PRIMARY KEY ({', '.join(KEY)}))"""
+
+
+def _frame(rows: list[tuple], arrays: tuple[str, ...] = _ARRAYS, *, start: int | None = 1, index: str = "episode"
            ) -> pd.DataFrame:
     """Runs' rows (key fields, then the packed ``arrays``) as one DataFrame with one row per ``index`` value
-    ``start..episodes`` of each run (gap runs: ``trajectories`` back as int64)."""
-    n = np.array([row[KEY.index("episodes")] + 1 - start for row in rows], dtype=np.int64)
+    ``start..episodes`` of each run (``start=None``: one row per run, at ``episodes``)."""
+    last = np.array([row[KEY.index("episodes")] for row in rows], dtype=np.int64)
+    first = last if start is None else np.full_like(last, start)
+    n = last + 1 - first
     columns = {name: pd.Series(np.repeat(np.array([row[j] for row in rows], dtype=object if kind is str else
                                                   np.int64), n), dtype=kind)
                for j, (name, kind) in enumerate(zip(KEY, _TYPES))}
-    starts = np.repeat(np.cumsum(n) - n, n)
-    columns[index] = np.arange(start, n.sum() + start, dtype=np.int64) - starts
+    columns[index] = np.arange(n.sum(), dtype=np.int64) - np.repeat(np.cumsum(n) - n - first, n)
     for j, name in enumerate(arrays, start=len(KEY)):
         values = [_unpack(row[j]) for row in rows]
         for row, v, m in zip(rows, values, n):
             if len(v) != m:
                 raise ValueError(f"run {row[:len(KEY)]}: {name} holds {len(v)} values, not its {m} {index}s")
         columns[name] = np.concatenate([np.empty(0, _F8), *values]).astype(np.float64, copy=False)
-    if "trajectories" in columns:
-        columns["trajectories"] = columns["trajectories"].astype(np.int64)
     return pd.DataFrame(columns)
 
 
@@ -286,7 +312,7 @@ def _migrate(con: sqlite3.Connection, has_model: bool) -> int:
             f"SELECT episode, regret, return FROM episodes WHERE {where} ORDER BY episode", run[:-1]).fetchall(),
             dtype=np.float64).reshape(-1, 3).T
         con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(_COLUMNS))})",
-                    _run_row(key, episode.astype(np.int64), regret, ret, run[-1]))
+                    _run_row(key, episode.astype(np.int64), (regret, ret), run[-1]))
         count += 1
     con.execute("DROP TABLE runs_old")
     con.execute("DROP TABLE episodes")

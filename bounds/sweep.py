@@ -1,7 +1,8 @@
 """Sweeps: algorithms x instances x seeds on any ``concurrent.futures.Executor``, each finished run written to the
-store at once (a killed sweep resumes where it stopped). One function for both kinds of algorithm
-(``registry.kind``): regret learners run one run per task, policy-gradient gap methods run the seeds still to do for
-one (method, instance) together in one vmapped ``measure_gap`` call, each seed then stored under its own key."""
+store at once (a killed sweep resumes where it stopped). One function for every kind of algorithm
+(``registry.kind``, :mod:`boundlab.bounds.kinds`): regret learners run one run per task; a curve kind (e.g. the
+policy-gradient gap methods) runs the seeds still to do for one (algorithm, instance) together in one call of the
+registered function (vmapped where it can), each seed then stored under its own key in the kind's table."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +20,7 @@ from tqdm.auto import tqdm
 
 from .executors import run_all
 from .fingerprint import fingerprint
-from .gap import check_problem, measure_gap
+from .kinds import REGRET, get_kind
 from .registry import Portable, resolve
 from .regret import Run, check_episodes, check_model, check_seeds, execute, optimal_values
 from .store import KEY, Store, params_key
@@ -44,7 +46,7 @@ def _algorithms(algorithms) -> dict[str, Callable]:
     return out
 
 
-def _instances(instances, gap: bool = False) -> dict:
+def _instances(instances, kind: str = REGRET) -> dict:
     if not isinstance(instances, Mapping):
         raise TypeError("instances must be a dict name -> model (the name labels its runs), e.g. "
                         f"{{'riverswim': model}}, got {type(instances).__name__}")
@@ -53,8 +55,29 @@ def _instances(instances, gap: bool = False) -> dict:
     for name, model in instances.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"instances: names must be non-empty str, got {name!r}")
-        (check_problem if gap else check_model)(model, f"instances[{name!r}]")
+        if kind == REGRET:
+            check_model(model, f"instances[{name!r}]")
+        else:
+            get_kind(kind).check(model, f"instances[{name!r}]")
     return dict(instances)
+
+
+@dataclass(frozen=True)
+class _CurveCall:
+    """One call of a curve kind's registered function (the function travels itself, not its name)."""
+
+    fn: Portable
+    instance: object
+    n: int
+    seeds: list
+    params: dict
+
+
+def _run_curve(call: _CurveCall) -> tuple[pd.DataFrame, float]:
+    """The call's frame and the seconds per seed it took (shared out equally over its seeds)."""
+    t0 = time.perf_counter()
+    frame = call.fn(call.instance, call.n, call.seeds, **call.params)
+    return frame, (time.perf_counter() - t0) / len(call.seeds)
 
 
 def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapping, seeds: int | Iterable[int],
@@ -65,9 +88,10 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
 
     Args:
         algorithms: a name from ``bounds.algorithms()``, a learner function, or a list of them (a function is
-            labelled by its registered name, else its ``__name__``); all of one kind: regret learners, or
-            policy-gradient gap methods (``bounds.algorithms("gap")``: then ``episodes`` is the iterations ``T``,
-            ``instances`` are ``FiniteMDP`` / ``CauchyBandit`` problems and ``params[a]`` must give ``gamma_0``).
+            labelled by its registered name, else its ``__name__``); all of one kind: regret learners, or one curve
+            kind, e.g. the policy-gradient gap methods (``bounds.algorithms("gap")``: then ``episodes`` is the
+            iterations ``T``, ``instances`` are ``FiniteMDP`` / ``CauchyBandit`` problems and ``params[a]`` must
+            give ``gamma_0``; the kind's ``required`` parameters in general).
         instances: dict name -> model. seeds: distinct non-negative ints.
         params: algorithm label -> keyword arguments for that learner (part of each run's key, by content: numpy
             arrays such as LSVI-UCB's ``phi`` by a hash of dtype, shape and bytes, see :func:`store.params_key`).
@@ -78,24 +102,26 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
             sweep resumes, and a changed model under an old name is run again. The learner's code is not part of
             the key: after changing a learner under the same name, start a new store.
 
-    Gap methods: the seeds not yet stored for one (method, instance) run together in one ``measure_gap`` call
-    (``jax.vmap`` over seeds) in this process (``executor`` applies to learner runs only); each seed is then
-    stored under its own key in the store's ``gap_runs`` table (``Store.gap_frame`` reads them), with the call's
-    seconds shared out equally.
+    Curve kinds: the seeds not yet stored for one (algorithm, instance) run together in one call of the registered
+    function in this process where the kind is ``batched`` (``measure_gap`` for gap methods: ``jax.vmap`` over
+    seeds), else one call per seed on ``executor`` (the grouping kind); each seed is then stored under its own key in
+    the kind's table (``Store.curve_frame(kind)`` reads them; ``gap_runs`` for the gap), with a call's seconds shared
+    out equally over its seeds.
 
-    Returns the runs' rows (``KEY`` columns, ``episode, regret, return``; gap methods: ``iteration, trajectories,
-    gap`` as ``measure_gap`` gives them) and a column ``reused``: True for the rows of runs found in the store rather
-    than run now (their count is also logged, printed to stderr with ``progress`` and shown beside the progress
-    bar).
+    Returns the runs' rows (``KEY`` columns, ``episode, regret, return``; a curve kind: its index and value columns,
+    e.g. ``iteration, trajectories, gap`` as ``measure_gap`` gives them) and a column ``reused``: True for the rows
+    of runs found in the store rather than run now (their count is also logged, printed to stderr with ``progress``
+    and shown beside the progress bar).
     """
     learners = _algorithms(algorithms)
-    kinds = {a: getattr(fn, "kind", "regret") for a, fn in learners.items()}
+    kinds = {a: getattr(fn, "kind", REGRET) for a, fn in learners.items()}
     if len(set(kinds.values())) > 1:
-        by = {k: [a for a in learners if kinds[a] == k] for k in ("regret", "gap")}
-        raise ValueError(f"algorithms mixes regret learners {by['regret']} and gap methods {by['gap']}: their rows "
-                         "differ (episode, regret vs iteration, gap); sweep each kind separately")
-    gap = "gap" in kinds.values()
-    instances = _instances(instances, gap)
+        by = "; ".join(f"{k}: {[a for a in learners if kinds[a] == k]}" for k in dict.fromkeys(kinds.values()))
+        raise ValueError(f"algorithms mixes kinds ({by}): their rows differ (e.g. episode, regret vs iteration, "
+                         "gap); sweep each kind separately")
+    kind = next(iter(kinds.values()))
+    curve = None if kind == REGRET else get_kind(kind)
+    instances = _instances(instances, kind)
     seeds, episodes = check_seeds(seeds), check_episodes(episodes)
     if params is not None and not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict algorithm -> dict of keyword arguments, got {params!r}")
@@ -114,11 +140,12 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
         except (TypeError, ValueError) as err:  # e.g. a set, or a circular dict
             raise TypeError(f"params[{a!r}]: {err}") from None
 
-    if gap:
+    if curve is not None:
         for a in learners:
-            if "gamma_0" not in (params.get(a) or {}):
-                raise ValueError(f"params[{a!r}] must give gamma_0 (the step-size constant the paper tunes; no "
-                                 f"default), e.g. params={{{a!r}: {{'gamma_0': 0.1}}}}")
+            for name in curve.required:
+                if name not in (params.get(a) or {}):
+                    raise ValueError(f"params[{a!r}] must give {name} (no default: {curve.name} methods need it), "
+                                     f"e.g. params={{{a!r}: {{{name!r}: ...}}}}")
 
     def key(a: str, i: str, s: int) -> tuple:
         fields = {"algorithm": a, "instance": i, "model": hashes[i], "seed": s, "episodes": episodes,
@@ -127,7 +154,7 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
 
     grid = list(itertools.product(learners, instances, seeds))
     with Store(store) as db:  # one connection for all the sweep's commits
-        stored = db.gap_done() if gap else db.done()
+        stored = db.done() if curve is None else db.curve_done(curve)
         keys = [key(a, i, s) for a, i, s in grid]
         todo = [(a, i, s) for (a, i, s), k in zip(grid, keys) if k not in stored]
         reused = [k for k in keys if k in stored]
@@ -137,18 +164,23 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
             log.info(message)
             if progress:
                 tqdm.write(message, file=sys.stderr)
-        if gap:
-            groups = {}  # (method, instance) -> its seeds still to do: one vmapped call each
+        if curve is not None:
+            groups = {}  # (algorithm, instance) -> its seeds still to do: one (vmapped) call each, or one per seed
             for a, i, s in todo:
                 groups.setdefault((a, i), []).append(s)
-            for (a, i), todo_seeds in tqdm(groups.items(), desc="sweep", disable=not progress or not groups,
-                                           postfix={"reused": len(reused)}):
-                t0 = time.perf_counter()
-                frame = measure_gap(a, instances[i], episodes, todo_seeds, **params.get(a))
-                seconds = (time.perf_counter() - t0) / len(todo_seeds)
+            tasks = [(a, i, seeds_) for (a, i), group in groups.items()
+                     for seeds_ in ([group] if curve.batched else [[s] for s in group])]
+            calls = [_CurveCall(Portable(learners[a]), instances[i], episodes, seeds_, dict(params.get(a) or {}))
+                     for a, i, seeds_ in tasks]
+            results = tqdm(((n, _run_curve(call)) for n, call in enumerate(calls)), total=len(calls), desc="sweep",
+                           disable=not progress or not calls, postfix={"reused": len(reused)}) if curve.batched \
+                else run_all(_run_curve, calls, executor, progress=progress, desc="sweep",
+                             postfix={"reused": len(reused)})
+            for n, (frame, seconds) in results:
+                a, i, _ = tasks[n]
                 for s, one in frame.groupby("seed", sort=False):
-                    db.add_gap(key(a, i, int(s)), one, seconds)
-            df = db.gap_frame(keys)
+                    db.add_curve(curve, key(a, i, int(s)), one, seconds)
+            df = db.curve_frame(curve, keys)
             df["reused"] = pd.MultiIndex.from_frame(df[list(KEY)]).isin(reused) if reused else False
             return df
         V_star = {}  # model hash -> optimal_values, once per model that has runs to do

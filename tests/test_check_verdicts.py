@@ -319,8 +319,8 @@ def test_rate_rows_tune_measure_and_fit_from_separate_runs(tmp_path, monkeypatch
         assert row["verdict slope"] == check.rate_verdict(a, slope, low, high)[0]
     assert sorted(rows["rank (gap at equal trajectories)"]) == [1, 2]
     assert all(f.exists() for f in figures) and "tiny" in text[0]
-    sweep_module = importlib.import_module("boundlab.bounds.sweep")
-    monkeypatch.setattr(sweep_module, "measure_gap", lambda *a, **k: pytest.fail("a stored run was run again"))
+    gap_module = importlib.import_module("boundlab.bounds.gap")
+    monkeypatch.setattr(gap_module, "measure_gap", lambda *a, **k: pytest.fail("a stored run was run again"))
     again, _, _ = check.rate_checks(["n-pg-igt", "vanilla-pg"], cfg, tmp_path, tmp_path / "s.sqlite",
                                     instances={"tiny": (bandit, "")})
     assert again.equals(rows)

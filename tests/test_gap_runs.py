@@ -13,7 +13,7 @@ from boundlab.bounds.gap import CauchyBandit, measure_gap
 from boundlab.bounds.store import Store
 
 BANDIT = CauchyBandit(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]), np.array([0.3, -0.7]), scale=0.5)
-sweep_module = importlib.import_module("boundlab.bounds.sweep")  # bounds.sweep is the function
+gap_module = importlib.import_module("boundlab.bounds.gap")
 PARAMS = {"n-harpg": {"gamma_0": 0.1}}
 FRAME = ["seed", "iteration", "trajectories", "gap"]
 
@@ -21,7 +21,7 @@ FRAME = ["seed", "iteration", "trajectories", "gap"]
 def test_registry_lists_both_kinds():
     gap = ["harpg", "n-harpg", "n-pg-igt", "n-pg-momentum", "vanilla-pg"]
     assert bounds.algorithms("gap") == gap
-    assert set(bounds.algorithms()) == set(gap) | set(bounds.algorithms("regret"))
+    assert set(bounds.algorithms()) == set(gap) | set(bounds.algorithms("regret")) | {"grouped-rl"}
     assert "ucbvi-ch" in bounds.algorithms("regret") and not set(gap) & set(bounds.algorithms("regret"))
     assert bounds.registry.kind("n-harpg") == "gap" and bounds.registry.kind("ucbvi-ch") == "regret"
     assert [p.name for p in bounds.learner_params("n-pg-igt")] == ["gamma_0", "theta0", "schedule", "estimator"]
@@ -51,7 +51,7 @@ def test_resume_runs_only_the_seeds_not_stored_in_one_call(tmp_path, monkeypatch
         calls.append(list(seeds))
         return measure_gap(algorithm, problem, iterations, seeds, **params)
 
-    monkeypatch.setattr(sweep_module, "measure_gap", spy)
+    monkeypatch.setattr(gap_module, "measure_gap", spy)  # what the registered method calls
     df = bounds.sweep("n-harpg", {"bandit": BANDIT}, [0, 1, 2, 5], 30, params=PARAMS, store=path, progress=False)
     assert calls == [[2, 5]]  # one vmapped call for the seeds still to do
     assert df.groupby("seed").reused.all().to_dict() == {0: True, 1: True, 2: False, 5: False}
@@ -77,7 +77,7 @@ def test_an_old_store_opens_unchanged_and_holds_no_gap_runs(tmp_path):
 
 def test_bad_gap_sweeps_are_refused_by_name(tmp_path):
     path = tmp_path / "s.sqlite"
-    with pytest.raises(ValueError, match="mixes regret learners"):
+    with pytest.raises(ValueError, match="mixes kinds"):
         bounds.sweep(["greedy", "n-harpg"], {"bandit": BANDIT}, [0], 5, params=PARAMS, store=path)
     with pytest.raises(ValueError, match="gamma_0"):
         bounds.sweep("n-harpg", {"bandit": BANDIT}, [0], 5, store=path)

@@ -62,9 +62,9 @@ def test_bad_episodes_are_refused_as_the_learners_refuse_them(model, episodes, e
 
 
 def test_wrong_model_type_is_refused(model):
-    with pytest.raises(TypeError, match="model must be an EpisodicMDP or LinearMDP, got FiniteMDP.*EpisodicMDP"):
+    with pytest.raises(TypeError, match="model must be an EpisodicMDP or LinearMDP.*, got FiniteMDP.*EpisodicMDP"):
         bounds.measure_regret("ucb-h", tabular.riverswim(), 5)
-    with pytest.raises(TypeError, match="model must be an EpisodicMDP or LinearMDP, got ndarray"):
+    with pytest.raises(TypeError, match="model must be an EpisodicMDP or LinearMDP.*, got ndarray"):
         bounds.measure_regret("ucb-h", model.P, 5)
 
 
