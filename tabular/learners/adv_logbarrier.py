@@ -63,7 +63,7 @@ class AdversarialRun(LearnerRun):
     probabilities: np.ndarray | None = None
 
 
-# --- one episode's pieces, each a small kernel (the tests' plain reference repeats them step for step) ---------------
+# --- one episode's pieces, each a small kernel (the tests' plain reference repeats them step for step) ----------------
 
 @njit(cache=True, nogil=True)
 def ftrl_policy(cum, eta, barrier, pi):
