@@ -8,7 +8,8 @@ import pytest
 from boundlab.tabular import adversarial as ad
 from boundlab.tabular.learners import ftrl
 from boundlab.tabular.learners.adv_linear_mdp import adv_linear_mdp
-from boundlab.tabular.learners.adv_luo21 import AdversarialRun, adv_luo21
+from boundlab.tabular.learners.adv_logbarrier import AdversarialRun
+from boundlab.tabular.learners.adv_luo21 import adv_luo21
 from boundlab.tabular.learners.linear_estimators import MGR_STEP, exact_covariance
 
 H, S, A = 3, 2, 2

@@ -37,9 +37,9 @@ from numpy.typing import ArrayLike
 from .._checks import Seed, check_flag, check_real
 from ..adversarial import AdversarialMDP, cdf, play
 from ._common import knobs
-from .adv_luo21 import (AdversarialRun, bonus_table, check_setting, dilated_exact, ftrl_policy, loss_to_go,
-                        make_run, q_estimate, rate)
-from .linear_estimators import exact_inverse_kernel, relative_kernel, relative_samples
+from .adv_logbarrier import AdversarialRun, bonus, dilated_exact, estimate, ftrl_policy, gram, suffix
+from .adv_luo21 import check_setting, exact_inverse, make_run, policy_cdf, rate
+from .linear_estimators import relative_kernel, relative_samples
 
 
 @njit(cache=True, nogil=True)
@@ -85,15 +85,19 @@ def linear_mdp_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta
     actions = np.empty((2 * W, H), np.int64)
     seen = np.empty((2 * W, H))
     L = np.empty(H)
+    Sigma = np.empty((H, d, d))
     Sinv = np.empty((H, d, d))
+    G = np.empty((H, S * A, S * A))
     Q = np.empty((H, S, A))
+    Qi = np.empty((H, S, A))
     b = np.empty((H, S, A))
     B = np.empty((H, S, A))
     q = np.empty((H, S, A))
     X = np.empty((W, d))
     k = 0
     while k < K:
-        ftrl_policy(cum, eta, True, pi, pi_cdf)
+        ftrl_policy(cum, eta, True, pi)
+        policy_cdf(pi, pi_cdf)
         n = min(2 * W, K - k)
         for i in range(n):
             probs[k + i] = pi
@@ -104,17 +108,19 @@ def linear_mdp_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta
         if n < 2 * W:
             break
         if oracle:
-            exact_inverse_kernel(P, initial, pi, phi, gamma, q, Sinv)
+            exact_inverse(P, initial, pi, phi, gamma, q, Sigma, Sinv)
         else:
             for h in range(H):
                 for i in range(W):
                     X[i] = phi[states[i, h], actions[i, h]]
                 relative_kernel(X, gamma, Sinv[h])
+        gram(phi, Sinv, G)
         Q[:] = 0.0
         for i in range(W, 2 * W):
-            loss_to_go(seen[i], L)
-            q_estimate(phi, Sinv, states[i], actions[i], L, 1.0 / W, Q)
-        bonus_table(phi, Sinv, pi, beta, b)
+            suffix(seen[i], L)
+            estimate(G, states[i], actions[i], L, A, Qi)
+            Q += Qi / W
+        bonus(G, pi, beta, b)
         if oracle:
             dilated_exact(P, pi, b, B)
         else:
@@ -146,7 +152,8 @@ def adv_linear_mdp(model: AdversarialMDP, K: int, seed: Seed = None, *, phi: Arr
                    gamma: float | None = None, beta: float | None = None, eta: float | None = None,
                    epoch_scale: float = 1.0, lam: float = 1.0, oracle: bool = False) -> AdversarialRun:
     """Dai et al. 2023's Algorithm 3 (linear MDP, no simulator; ``O~(K^{8/9})``) as reconstructed in the module
-    docstring, on the first ``K`` episodes of ``model``'s losses. Returns an :class:`.adv_luo21.AdversarialRun`."""
+    docstring, on the first ``K`` episodes of ``model``'s losses. Returns an
+    :class:`~.adv_logbarrier.AdversarialRun`."""
     K, phi, seed_int = check_setting(model, K, seed, phi, "adv-linear-mdp")
     epoch_scale = check_real(epoch_scale, "epoch_scale", low=0.0, low_open=True)
     paper = linear_mdp_schedule(K, phi.shape[2], epoch_scale)

@@ -24,12 +24,13 @@ many simulator samples), separating estimator noise from the algorithm.
 
 Finite state spaces only: every table is ``[H, S, A]``; ``phi[s, a, d]`` with ``||phi|| <= 1`` (default one-hot
 ``(s, a)``, the tabular model as a linear-Q one, ``d = S A``). The kernels here (episode loop, softmax policy,
-bonuses) are shared with :mod:`.adv_linear_mdp`.
+bonuses) are shared with :mod:`.adv_linear_mdp`; the per-episode pieces (FTRL step, bonus, exact dilated
+recursion, estimate, exact covariance, the run record :class:`~.adv_logbarrier.AdversarialRun`) are Algorithm 1's
+(:mod:`.adv_logbarrier`), the same logic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,28 +38,23 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from .._checks import Seed, check_flag, check_int, check_real
-from ..adversarial import AdversarialMDP, cdf, onehot_features, play
+from ..adversarial import AdversarialMDP, cdf, occupancy_kernel, onehot_features, play
 from ..instances import as_generator
-from ._common import LearnerRun, check_episodes, knobs
-from .ftrl import log_barrier_kernel, negative_entropy_kernel
-from .linear_estimators import MGR_STEP, exact_inverse_kernel, mgr_kernel, mgr_steps, rollout_kernel
+from ._common import check_episodes, knobs
+from .adv_logbarrier import (AdversarialRun, bonus, dilated_exact, estimate, exact_covariance, ftrl_policy, gram,
+                             inverse_covariances, suffix)
+from .linear_estimators import MGR_STEP, mgr_kernel, mgr_steps, rollout_kernel
 from .lsvi_ucb import check_features
 
 
-# --- kernels shared with adv_linear_mdp -------------------------------------------------------------------------
+# --- kernels shared with adv_linear_mdp (the per-episode pieces themselves are adv_logbarrier's) ----------------
 
 @njit(cache=True, nogil=True)
-def ftrl_policy(cum, eta, log_barrier, pi, pi_cdf):
-    """Per-state FTRL on the cumulative estimates ``cum[h, s, :]``: the log-barrier step (Dai et al. 2023,
-    Algorithm 1/3) or the negative entropy (exponential weights, Luo et al. 2021), both from
-    :mod:`.ftrl`; also fills the sampler's cumulative table ``pi_cdf`` (last entry exactly 1)."""
-    H, S, A = cum.shape
+def policy_cdf(pi, pi_cdf):
+    """``pi_cdf[h, s, :] = cumsum(pi[h, s, :])`` with the last entry exactly 1 (the simulator's table)."""
+    H, S, A = pi.shape
     for h in range(H):
         for s in range(S):
-            if log_barrier:
-                log_barrier_kernel(cum[h, s], eta, pi[h, s])
-            else:
-                negative_entropy_kernel(cum[h, s], eta, pi[h, s])
             t = 0.0
             for a in range(A):
                 t += pi[h, s, a]
@@ -67,55 +63,11 @@ def ftrl_policy(cum, eta, log_barrier, pi, pi_cdf):
 
 
 @njit(cache=True, nogil=True)
-def loss_to_go(seen, L):
-    """``L[h] = sum_{i >= h} seen[i]``: the loss-to-go of one trajectory from its observed losses."""
-    H = seen.shape[0]
-    L[H - 1] = seen[H - 1]
-    for h in range(H - 2, -1, -1):
-        L[h] = seen[h] + L[h + 1]
-
-
-@njit(cache=True, nogil=True)
-def q_estimate(phi, Sinv, states, actions, L, scale, Q):
-    """``Q[h, s, a] += scale phi(s, a)^T Sinv[h] phi(s_h, a_h) L[h]``: the linear-Q estimate of one trajectory."""
-    H = L.shape[0]
-    S, A, d = phi.shape
-    for h in range(H):
-        theta = Sinv[h] @ phi[states[h], actions[h]] * (L[h] * scale)
-        for s in range(S):
-            for a in range(A):
-                Q[h, s, a] += phi[s, a] @ theta
-
-
-@njit(cache=True, nogil=True)
-def bonus_table(phi, Sinv, pi, beta, b):
-    """``b[h, s, a] = beta (||phi(s, a)||^2_{Sinv[h]} + E_{a'~pi(.|s)} ||phi(s, a')||^2_{Sinv[h]})``."""
-    H, S, A = b.shape
-    norms = np.empty(A)
-    for h in range(H):
-        for s in range(S):
-            mean = 0.0
-            for a in range(A):
-                norms[a] = phi[s, a] @ (Sinv[h] @ phi[s, a])
-                mean += pi[h, s, a] * norms[a]
-            for a in range(A):
-                b[h, s, a] = beta * (norms[a] + mean)
-
-
-@njit(cache=True, nogil=True)
-def dilated_exact(P, pi, b, B):
-    """Idealised: the dilated Bellman recursion ``B_h = b_h + (1 + 1/H) P_h (pi_{h+1} . B_{h+1})`` exactly."""
-    H, S, A = b.shape
-    grow = 1.0 + 1.0 / H
-    B[H - 1] = b[H - 1]
-    for h in range(H - 2, -1, -1):
-        V = np.zeros(S)
-        for t in range(S):
-            for a in range(A):
-                V[t] += pi[h + 1, t, a] * B[h + 1, t, a]
-        for s in range(S):
-            for a in range(A):
-                B[h, s, a] = b[h, s, a] + grow * (P[h, s, a] @ V)
+def exact_inverse(P, initial, pi, phi, gamma, q, Sigma, Sinv):
+    """Idealised: ``Sinv[h] = (gamma I + Sigma_h)^{-1}`` with ``Sigma_h`` from the exact occupancy of ``pi``."""
+    occupancy_kernel(P, initial, pi, q)
+    exact_covariance(q, phi, Sigma)
+    inverse_covariances(Sigma, gamma, Sinv)
 
 
 @njit(cache=True, nogil=True)
@@ -149,7 +101,6 @@ def luo21_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta, ora
     d = phi.shape[2]
     rng = np.uint64(seed)
     cum = np.zeros((H, S, A))
-    pi = np.empty((H, S, A))
     pi_cdf = np.empty((H, S, A))
     probs = np.empty((K, H, S, A))
     starts = np.empty(K, np.int64)
@@ -158,7 +109,9 @@ def luo21_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta, ora
     actions = np.empty(H, np.int64)
     seen = np.empty(H)
     L = np.empty(H)
+    Sigma = np.empty((H, d, d))
     Sinv = np.empty((H, d, d))
+    G = np.empty((H, S * A, S * A))
     Q = np.empty((H, S, A))
     b = np.empty((H, S, A))
     B = np.empty((H, S, A))
@@ -168,13 +121,14 @@ def luo21_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta, ora
     r_actions = np.empty((n_roll, H), np.int64)
     X = np.empty((copies, steps, d))
     for k in range(K):
-        ftrl_policy(cum, eta, False, pi, pi_cdf)
-        probs[k] = pi
+        pi = probs[k]
+        ftrl_policy(cum, eta, False, pi)
+        policy_cdf(pi, pi_cdf)
         rng, total[k] = play(P_cdf, init_cdf, losses[k], pi_cdf, 0, -1, -1, rng, states, actions, seen)
         starts[k] = states[0]
-        loss_to_go(seen, L)
+        suffix(seen, L)
         if oracle:
-            exact_inverse_kernel(P, initial, pi, phi, gamma, q, Sinv)
+            exact_inverse(P, initial, pi, phi, gamma, q, Sigma, Sinv)
         else:
             rng = rollout_kernel(P_cdf, init_cdf, pi_cdf, rng, r_states, r_actions)
             for h in range(H):
@@ -182,9 +136,9 @@ def luo21_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta, ora
                     for i in range(steps):
                         X[m, i] = phi[r_states[m * steps + i, h], r_actions[m * steps + i, h]]
                 mgr_kernel(X, gamma, c, Sinv[h])
-        Q[:] = 0.0
-        q_estimate(phi, Sinv, states, actions, L, 1.0, Q)
-        bonus_table(phi, Sinv, pi, beta, b)
+        gram(phi, Sinv, G)
+        estimate(G, states, actions, L, A, Q)
+        bonus(G, pi, beta, b)
         if oracle:
             dilated_exact(P, pi, b, B)
         else:
@@ -201,16 +155,6 @@ def luo21_schedule(K: int, H: int) -> dict[str, float | int]:
 
 
 # --- the record of a run and the checks both linear learners share ----------------------------------------------
-
-@dataclass(frozen=True)
-class AdversarialRun(LearnerRun):
-    """A run of a learner with stochastic policies on an :class:`~boundlab.tabular.adversarial.AdversarialMDP`:
-    ``probabilities[k, h, s, a]`` is the policy played in episode ``k`` (what exact regret evaluates);
-    ``policies[k, h, s]`` its most likely action (for the generic tables only); ``returns[k]`` the realised total
-    LOSS of episode ``k`` (bandit feedback: the losses on the path)."""
-
-    probabilities: np.ndarray | None = None
-
 
 def make_run(probs: np.ndarray, starts: np.ndarray, total: np.ndarray) -> AdversarialRun:
     return AdversarialRun(probs.argmax(-1), starts, total, probabilities=probs)
@@ -276,4 +220,4 @@ def mgr_steps_for(gamma: float, K: int) -> int:
     return mgr_steps(gamma, 1.0 / K)
 
 
-__all__ = ["AdversarialRun", "adv_luo21", "luo21_schedule"]
+__all__ = ["adv_luo21", "luo21_schedule"]

@@ -35,6 +35,7 @@ from boundlab.solvers.validation import check_real_array
 
 from .._checks import Seed, check_int, check_real
 from ..adversarial import cdf, occupancy_kernel, play
+from .adv_logbarrier import exact_covariance as covariance_kernel
 from ..instances import as_generator
 
 #: MGR's step size: ``||c (gamma I + x x^T)|| <= 1`` for ``||x|| <= 1`` and ``gamma <= 1``.
@@ -49,26 +50,9 @@ def exact_covariance(P: np.ndarray, initial: np.ndarray, pi: np.ndarray, phi: np
     ``initial``. ``phi[s, a, d]``; returns ``[H, d, d]``."""
     q = np.empty_like(pi, dtype=np.float64)
     occupancy_kernel(np.asarray(P, np.float64), np.asarray(initial, np.float64), np.asarray(pi, np.float64), q)
-    return np.einsum("hsa,sai,saj->hij", q, phi, phi)
-
-
-@njit(cache=True, nogil=True)
-def exact_inverse_kernel(P, initial, pi, phi, gamma, q, out):
-    """Idealised: ``out[h] = (gamma I + Sigma_h)^{-1}`` with ``Sigma_h`` from the exact occupancy ``q`` of ``pi``
-    (``q`` is scratch of shape ``[H, S, A]``)."""
-    occupancy_kernel(P, initial, pi, q)
-    H, S, A = q.shape
-    d = phi.shape[2]
-    G = np.empty((d, d))
-    for h in range(H):
-        G[:] = 0.0
-        for s in range(S):
-            for a in range(A):
-                if q[h, s, a] > 0.0:
-                    G += q[h, s, a] * np.outer(phi[s, a], phi[s, a])
-        for i in range(d):
-            G[i, i] += gamma
-        out[h] = np.linalg.inv(G)
+    Sigma = np.empty((q.shape[0], phi.shape[2], phi.shape[2]))
+    covariance_kernel(q, np.ascontiguousarray(phi, dtype=np.float64), Sigma)
+    return Sigma
 
 
 def mgr_expectation(Sigma: ArrayLike, gamma: float, steps: int, c: float = MGR_STEP) -> np.ndarray:
