@@ -375,6 +375,20 @@ def test_check_rows():
     assert verdict["c*_off with two optimal actions, behaviour on the second"] == "HELD"
 
 
+def test_the_lock_slope_row_is_judged_only_past_the_burn_in():
+    """Linear cumulative regret (local slope 1 everywhere) is a burn-in, n/a; sqrt(K) regret is judged and holds; a
+    burn-in followed by K^0.8 is judged from where the burn-in ends, and fails."""
+    from boundlab.bounds.actor_critic_check import _slope_row
+
+    Ks = np.array([1000, 2000, 4000, 8000, 16000])
+    jitter = 1 + 0.01 * np.random.default_rng(0).random((4, 1))
+    assert _slope_row(Ks, jitter * Ks)["verdict"] == "n/a"
+    assert _slope_row(Ks, jitter * np.sqrt(Ks))["verdict"] == "HELD"
+    late = np.where(Ks <= 2000, Ks, 2000 * (Ks / 2000.0) ** 0.8)
+    row = _slope_row(Ks, jitter * late)
+    assert row["verdict"] == "FAILED" and "burn-in left at K = 2000" in row["detail"]
+
+
 def test_pessimistic_bound_is_never_informative_through_bounds_upper_bound():
     """``bounds.upper_bound`` passes no offline condition, so the regret check never judges ac-hybrid-pessimistic."""
     from boundlab.bounds.theorems import informative_range
