@@ -8,7 +8,8 @@ episodes, initial distribution (default: state 0, the paper's fixed ``s_1``).
 
 Adversaries (seeded generators returning ``losses[k, h, s, a]``): :func:`fixed_losses`, :func:`switching_losses`
 (the best action switches at ``K/3`` and ``2K/3``), :func:`drifting_bernoulli_losses` (realised Bernoulli draws of
-drifting means) and :func:`against_play` (loss 1 where a given learner's expected play puts most mass).
+drifting means), :func:`against_play` (loss 1 where a given expected play puts most mass) and
+:func:`against_learner` (the same against a learner's expected play on a probe run).
 
 Features for the linear-Q view of a tabular model: :func:`onehot_features` (``phi[s, a, d]``, ``d = S A``; every Q
 function is linear in them) and :func:`mixed_features` (one-hot times a fixed invertible non-orthogonal matrix: still
@@ -34,9 +35,9 @@ from ._checks import Seed, check_int, check_real
 from ._rng import next_uniform
 from .instances import as_generator
 
-__all__ = ["AdversarialMDP", "against_play", "best_fixed_policy", "drifting_bernoulli_losses", "episode_values",
-           "fixed_losses", "mixed_features", "occupancy", "onehot_features", "play", "random_transitions", "simulate",
-           "switching_losses"]
+__all__ = ["AdversarialMDP", "Comparator", "against_learner", "against_play", "best_fixed_policy",
+           "drifting_bernoulli_losses", "episode_values", "fixed_losses", "mixed_features", "occupancy",
+           "onehot_features", "play", "random_transitions", "simulate", "switching_losses"]
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
@@ -210,6 +211,23 @@ def against_play(P, probabilities, initial=None) -> np.ndarray:
     losses = np.zeros_like(pi)
     np.put_along_axis(losses, score.argmax(-1)[..., None], 1.0, axis=-1)
     return losses
+
+
+def against_learner(P, K: int, learner, seed: Seed = None, initial=None, **params) -> np.ndarray:
+    """:func:`against_play` against ``learner``'s expected play (``learner(model, K, seed, **params)`` returning a run
+    with ``probabilities[k, h, s, a]``, as :mod:`~boundlab.tabular.learners.adv_logbarrier`'s) on a probe run: the
+    learner facing i.i.d. uniform losses drawn from ``seed``. The adversary stays oblivious: it fixes the whole
+    sequence before the real run, from the learner's code and the probe alone."""
+    P = check_transitions(P)
+    H, S, A, _ = P.shape
+    K = check_int(K, "K")
+    rng = as_generator(seed)
+    probe = AdversarialMDP(P, rng.uniform(size=(K, H, S, A)), initial)
+    run = learner(probe, K, rng, **params)
+    probabilities = getattr(run, "probabilities", None)
+    if probabilities is None:
+        raise TypeError(f"learner must return a run with probabilities[k, h, s, a], got {type(run).__name__}")
+    return against_play(P, probabilities, probe.initial)
 
 
 # --- features for the linear-Q view -----------------------------------------------------------------------------------

@@ -222,6 +222,18 @@ def test_bad_input(fn, kwargs, error, match):
         fn(small_model(K=40), args.pop("K"), args.pop("seed"), **args)
 
 
+def test_adversary_against_a_learner_penalises_its_probe_play():
+    P = adv.random_transitions(2, 2, 3, seed=0)
+    losses = adv.against_learner(P, 50, adv_magnitude, seed=4, oracle=True)
+    rng = np.random.default_rng(4)  # the probe run, repeated: the same stream in the same order
+    probe = adv.AdversarialMDP(P, rng.uniform(size=(50, 2, 2, 3)))
+    run = adv_magnitude(probe, 50, rng, oracle=True)
+    assert np.array_equal(losses, adv.against_play(P, run.probabilities))
+    assert np.array_equal(losses, adv.against_learner(P, 50, adv_magnitude, seed=4, oracle=True))
+    with pytest.raises(TypeError, match="probabilities"):
+        adv.against_learner(P, 5, lambda model, K, seed: None)
+
+
 def test_refuses_other_models():
     from boundlab import tabular
     with pytest.raises(TypeError, match="AdversarialMDP"):

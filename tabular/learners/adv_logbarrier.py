@@ -307,7 +307,8 @@ def run_policy_optimisation(model: AdversarialMDP, K: int, seed: Seed, *, barrie
     """Validate, run :func:`policy_optimisation_kernel` and wrap its output (Alg. 1: ``barrier=True,
     reduce=False``; Alg. 2: ``barrier=False, reduce=True``)."""
     if not isinstance(model, AdversarialMDP):
-        raise TypeError(f"{learner} needs an AdversarialMDP, got {type(model).__name__}")
+        raise TypeError(f"model must be an AdversarialMDP ({learner} learns from adversarial losses), got "
+                        f"{type(model).__name__}")
     K = check_int(K, "K (episodes)")
     if K > model.K:
         raise ValueError(f"K = {K} exceeds the model's {model.K} episodes of losses")
