@@ -1,0 +1,174 @@
+"""OMLE and explore-then-commit on finite POMDP classes: the choice rule against a plain re-computation from the
+recorded data, the confidence set's coverage, the simulator's history law, exact regret through the harness,
+reproducibility, the lower-bound rates, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import boundlab.bounds.revealing as br
+from boundlab import bounds
+from boundlab.tabular.learners.omle import OMLERun, omle, omle_etc
+from boundlab.tabular.revealing import (
+    RevealingProblem,
+    _forward,
+    history_log_likelihoods,
+    history_optimal,
+    revealing_bandit,
+    revealing_problem,
+)
+
+from test_revealing import reference_value
+
+
+def reference_choices(problem, run, commit):
+    """Re-derive each episode's choice from the recorded histories by the rule in plain Python (the slow reference
+    of the kernel), returning the choices and whether the true model was in every episode's set."""
+    logp = np.stack([history_log_likelihoods(m) for m in problem.models])
+    vstar = [history_optimal(m)[0] for m in problem.models]
+    LL = np.zeros(len(problem.models))
+    truth = [i for i, m in enumerate(problem.models) if m is problem.true][0]
+    choices, covered, committed = [], True, None
+    for k, h in enumerate(run.histories):
+        if k < run.n_explore:
+            m = -1
+        elif commit and committed is not None:
+            m = committed
+        else:
+            inside = [i for i in range(len(LL)) if LL[i] >= LL.max() - run.beta]
+            covered &= truth in inside
+            m = max(inside, key=lambda i: (round(vstar[i], 11), LL[i], -i))
+            committed = m
+        choices.append(m)
+        if not (commit and k >= run.n_explore):
+            LL += logp[:, h]
+    return np.array(choices), covered, LL
+
+
+@pytest.mark.parametrize("steps", [1, 2])
+@pytest.mark.parametrize("learner,commit", [(omle, False), (omle_etc, True)])
+def test_choices_match_reference(learner, commit, steps):
+    problem = revealing_problem(3, 0.2, 0.8, steps, good_arm=2)
+    for seed in range(3):
+        run = learner(problem, 300, seed)
+        choices, _, LL = reference_choices(problem, run, commit)
+        np.testing.assert_array_equal(run.model_index, choices)
+        np.testing.assert_allclose(run.log_likelihood, LL)
+        tables = np.stack([history_optimal(m)[1] for m in problem.models])
+        for k in range(0, 300, 37):
+            expected = np.full(tables.shape[1], -1) if choices[k] < 0 else tables[choices[k]]
+            np.testing.assert_array_equal(run.policies[k], expected)
+
+
+def test_confidence_set_covers_the_truth():
+    """With beta = log(M / delta) the true model leaves the set w.p. <= delta (M-1)/M (Ville's inequality per rival,
+    union bound; tabular/learners/omle.py). Counted over 200 seeds, every episode checked."""
+    delta = 0.3
+    problem = revealing_problem(3, 0.3, 0.75, 1, good_arm=1)
+    failures = sum(not reference_choices(problem, omle(problem, 150, s, delta=delta), False)[1] for s in range(200))
+    p = delta * 2 / 3
+    assert failures <= 200 * p + 3 * np.sqrt(200 * p * (1 - p))
+
+
+def test_histories_follow_the_true_law_under_uniform_exploration():
+    """All-exploration ETC draws complete histories with probability F_H[h].sum() / A^H (exact forward table)."""
+    problem = revealing_problem(2, 0.3, 0.8, 2, good_arm=1)
+    K = 20000
+    run = omle_etc(problem, K, 5, explore_scale=K)  # N = K: every episode uniform
+    assert run.n_explore == K and np.all(run.model_index == -1)
+    p = _forward(problem.true)[-1].sum(axis=1) / problem.A ** problem.H
+    counts = np.bincount(run.histories, minlength=len(p))
+    sd = np.sqrt(K * p * (1 - p))
+    assert np.all(np.abs(counts - K * p) <= 5 * sd + 1e-9)
+    values = np.full(K, reference_value(problem.true, run.policies[0]))
+    assert abs(run.returns.mean() - values.mean()) <= 5 * run.returns.std() / np.sqrt(K)
+
+
+def test_exact_regret_matches_reference_and_harness():
+    problem = revealing_problem(2, 0.25, 0.85, 1, good_arm=1)
+    run = omle_etc(problem, 400, 3)
+    v_star = br.revealing_optimum(problem)
+    assert v_star == pytest.approx(0.75)
+    regret = br.revealing_regret(problem, run, v_star)
+    for k in (0, 1, run.n_explore, 399):
+        assert regret[k] == pytest.approx(v_star - reference_value(problem.true, run.policies[k]), abs=1e-12)
+    assert np.all(regret >= -1e-12)
+    bounds.register("omle", omle)
+    bounds.register("omle-etc", omle_etc)
+    df = bounds.measure_regret("omle-etc", problem, 400, [3], progress=False)
+    np.testing.assert_allclose(df.regret, regret)
+    np.testing.assert_allclose(df["return"], run.returns)
+
+
+def test_omle_never_probes_where_only_a_probe_reveals():
+    """On the 2-step instance no class member's optimal policy probes, so OMLE's data never separate them: its choice
+    never changes (and is wrong here), linear regret; explore-then-commit learns."""
+    problem = revealing_problem(2, 0.3, 0.9, 2, good_arm=1)
+    run = omle(problem, 500, 0)
+    assert np.all(run.model_index == run.model_index[0])
+    np.testing.assert_allclose(run.log_likelihood, run.log_likelihood[0])
+    assert br.revealing_regret(problem, run).sum() == pytest.approx(500 * 0.3)
+    etc = omle_etc(problem, 500, 0, explore_scale=3.0)
+    assert np.all(etc.model_index[etc.n_explore:] == 1)
+
+
+def test_reproducible():
+    problem = revealing_problem(2, 0.2, 0.8, 1)
+    for learner in (omle, omle_etc):
+        a, b, c = learner(problem, 200, 11), learner(problem, 200, 11), learner(problem, 200, 12)
+        for f in ("policies", "returns", "histories", "model_index", "log_likelihood"):
+            np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+        assert not np.array_equal(a.histories, c.histories)
+    assert isinstance(a, OMLERun)
+
+
+def test_lower_bound_rates():
+    assert br.regret_exponent(1) == 0.5 and br.regret_exponent(3) == pytest.approx(2 / 3)
+    np.testing.assert_allclose(br.regret_lower_rate(np.array([8, 64]), 2), [4.0, 16.0])
+    assert br.pac_lower_rate(16, 0.1) / br.pac_lower_rate(4, 0.1) == pytest.approx(8.0)
+    assert br.pac_lower_rate(16, 0.1, steps=1) / br.pac_lower_rate(4, 0.1, steps=1) == pytest.approx(4.0)
+
+
+def test_slope_function_runs_and_reports():
+    bounds.register("omle-etc", omle_etc)
+    res = br.revealing_slope("omle-etc", [60, 120, 240], range(3), steps=2, n_boot=50)
+    assert set(res.frame.columns) == {"seed", "T", "eps", "regret"} and len(res.frame) == 9
+    assert res.low <= res.slope <= res.high and res.exponent == pytest.approx(2 / 3)
+    expected = np.minimum(0.5, np.array([60, 120, 240]) ** (-1 / 3))
+    np.testing.assert_allclose(res.frame.groupby("T").eps.first(), expected)
+
+
+def test_bad_input():
+    problem = revealing_problem()
+    with pytest.raises(TypeError, match="problem"):
+        omle(revealing_bandit(), 10, 0)
+    with pytest.raises(TypeError, match="K"):
+        omle(problem, 2.5, 0)
+    with pytest.raises(ValueError, match="K"):
+        omle(problem, 0, 0)
+    with pytest.raises(ValueError, match="delta"):
+        omle(problem, 10, 0, delta=0.0)
+    with pytest.raises(TypeError, match="delta"):
+        omle(problem, 10, 0, delta="0.1")
+    with pytest.raises(ValueError, match="bonus_scale"):
+        omle_etc(problem, 10, 0, bonus_scale=-1.0)
+    with pytest.raises(TypeError, match="explore_scale"):
+        omle_etc(problem, 10, 0, explore_scale="1")
+    with pytest.raises(TypeError, match="seed"):
+        omle(problem, 10, 1.5)
+    m = problem.true
+    scaled = type(m)(m.P, m.O, 2 * m.R, H=m.H, initial=m.initial)
+    with pytest.raises(ValueError, match=r"rewards in \[0, 1\]"):
+        omle(RevealingProblem(scaled, (scaled,)), 10, 0)
+    run = omle(problem, 5, 0)
+    with pytest.raises(ValueError, match="policies"):
+        br.revealing_regret(problem, OMLERun(policies=run.policies[:, :3], starts=run.starts, returns=run.returns))
+    with pytest.raises(TypeError, match="problem"):
+        br.revealing_optimum(m)
+    with pytest.raises(ValueError, match="T"):
+        br.regret_lower_rate(np.array([0, 4]), 2)
+    with pytest.raises(ValueError, match="T"):
+        br.revealing_slope("omle", [100], steps=1)
+    with pytest.raises(TypeError, match="steps"):
+        br.regret_exponent(2.0)
