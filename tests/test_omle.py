@@ -85,7 +85,16 @@ def test_histories_follow_the_true_law_under_uniform_exploration():
     assert abs(run.returns.mean() - values.mean()) <= 5 * run.returns.std() / np.sqrt(K)
 
 
-def test_exact_regret_matches_reference_and_harness():
+@pytest.fixture
+def registered(monkeypatch):
+    """The names the lead registers (omle, omle-etc), registered for one test only."""
+    from boundlab.bounds import registry
+
+    for name, fn in (("omle", omle), ("omle-etc", omle_etc)):
+        monkeypatch.setitem(registry._REGISTRY, name, fn)
+
+
+def test_exact_regret_matches_reference_and_harness(registered):
     problem = revealing_problem(2, 0.25, 0.85, 1, good_arm=1)
     run = omle_etc(problem, 400, 3)
     v_star = br.revealing_optimum(problem)
@@ -94,8 +103,7 @@ def test_exact_regret_matches_reference_and_harness():
     for k in (0, 1, run.n_explore, 399):
         assert regret[k] == pytest.approx(v_star - reference_value(problem.true, run.policies[k]), abs=1e-12)
     assert np.all(regret >= -1e-12)
-    bounds.register("omle", omle)
-    bounds.register("omle-etc", omle_etc)
+    assert {"omle", "omle-etc"} <= set(bounds.algorithms("regret"))
     df = bounds.measure_regret("omle-etc", problem, 400, [3], progress=False)
     np.testing.assert_allclose(df.regret, regret)
     np.testing.assert_allclose(df["return"], run.returns)
@@ -131,8 +139,7 @@ def test_lower_bound_rates():
 
 
 def test_slope_function_runs_and_reports():
-    bounds.register("omle-etc", omle_etc)
-    res = br.revealing_slope("omle-etc", [60, 120, 240], range(3), steps=2, n_boot=50)
+    res = br.revealing_slope(omle_etc, [60, 120, 240], range(3), steps=2, n_boot=50)
     assert set(res.frame.columns) == {"seed", "T", "eps", "regret"} and len(res.frame) == 9
     assert res.low <= res.slope <= res.high and res.exponent == pytest.approx(2 / 3)
     expected = np.minimum(0.5, np.array([60, 120, 240]) ** (-1 / 3))
@@ -169,6 +176,27 @@ def test_bad_input():
     with pytest.raises(ValueError, match="T"):
         br.regret_lower_rate(np.array([0, 4]), 2)
     with pytest.raises(ValueError, match="T"):
-        br.revealing_slope("omle", [100], steps=1)
+        br.revealing_slope(omle, [100], steps=1)
     with pytest.raises(TypeError, match="steps"):
         br.regret_exponent(2.0)
+
+
+def test_sweep_stores_and_reuses_revealing_runs(tmp_path):
+    """bounds.sweep keys a RevealingProblem by content (fingerprint of the POMDPs and the class), runs nothing again
+    on a second call, and stores the harness's exact regret."""
+    calls = []
+
+    def counted(problem, K, seed, **params):
+        calls.append(seed)
+        return omle(problem, K, seed, **params)
+
+    problem = revealing_problem(2, 0.2, 0.85, 1, good_arm=1)
+    store = tmp_path / "runs.sqlite"
+    first = bounds.sweep(counted, {"rb": problem}, [0, 1], 60, store=store, progress=False)
+    again = bounds.sweep(counted, {"rb": problem}, [0, 1], 60, store=store, progress=False)
+    assert sorted(calls) == [0, 1]
+    order = ["seed", "episode"]
+    np.testing.assert_allclose(first.sort_values(order).regret, again.sort_values(order).regret)
+    direct = bounds.measure_regret(omle, problem, 60, [0, 1], progress=False)
+    np.testing.assert_allclose(first.sort_values(order).regret.to_numpy(), direct.regret.to_numpy())
+    assert bounds.fingerprint(problem) != bounds.fingerprint(revealing_problem(2, 0.2, 0.85, 1, good_arm=0))
