@@ -21,7 +21,9 @@ reconstructed step marked **[R]**:
 - Schedule **[R]**: ``gamma = K^{-2/9}`` (the relative error ``2 sqrt(gamma)`` then costs ``sqrt(gamma) K =
   K^{8/9}``), ``beta = sqrt(gamma) = K^{-1/9}``, ``W`` from the covariance lemma ``ceil(4 d ln(d/delta) /
   gamma^2)`` (slides) with ``delta = 1/K``, so ``W ~ K^{4/9}``, ``J = K / (2W) ~ K^{5/9}`` epochs, and
-  ``eta = K^{-7/18}`` (``= sqrt(gamma / J)``, balancing ``W A ln K / eta`` against ``eta K / gamma``).
+  ``eta = K^{-5/18}`` (``~ J^{-1/2}``: the epoch-mean estimate averages ``W >= 1/gamma`` independent estimates of
+  second moment ``O(H^2 / gamma)``, so its own is ``O(H^2)``, and ``W (A ln K / eta + eta J H^2)`` balances at
+  ``eta ~ J^{-1/2}``).
   ``epoch_scale`` multiplies ``W`` (the lemma's constant makes ``2 W > K`` for every ``K < 2^14`` at ``d = 8``:
   the learner would stay in its first epoch, a burn-in, not a rate).
 
@@ -131,17 +133,17 @@ def linear_mdp_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta
 
 def linear_mdp_schedule(K: int, d: int, epoch_scale: float = 1.0) -> dict[str, float | int]:
     """The reconstructed K^{8/9} schedule (module docstring): ``gamma = K^{-2/9}``, ``beta = K^{-1/9}``,
-    ``eta = K^{-7/18}``, ``W = ceil(epoch_scale * 4 d ln(d K) / gamma^2)``."""
+    ``eta = K^{-5/18}``, ``W = ceil(epoch_scale * 4 d ln(d K) / gamma^2)``."""
     gamma = K ** (-2 / 9)
     W = max(1, int(np.ceil(epoch_scale * relative_samples(d, gamma, 1.0 / (K + 1)))))
-    return {"gamma": gamma, "beta": K ** (-1 / 9), "eta": K ** (-7 / 18), "W": W}
+    return {"gamma": gamma, "beta": K ** (-1 / 9), "eta": K ** (-5 / 18), "W": W}
 
 
 @knobs(phi=("features phi[s, a, d] with ||phi|| <= 1 (None: one-hot (s, a), the tabular model as a linear MDP)",
             "Dai et al. 2023, Sec. 6 (linear MDP)"),
        gamma=("covariance regulariser gamma (None: K^(-2/9))", "[R] reconstructed K^{8/9} schedule (module)"),
        beta=("bonus coefficient beta (None: K^(-1/9) = sqrt(gamma))", "[R] reconstructed schedule (module)"),
-       eta=("log-barrier FTRL rate eta on the epoch-mean estimates (None: K^(-7/18))",
+       eta=("log-barrier FTRL rate eta on the epoch-mean estimates (None: K^(-5/18))",
             "[R] reconstructed schedule (module)"),
        epoch_scale=("multiplies W, the covariance lemma's sample count 4 d ln(d/delta) / gamma^2 with delta = 1/K "
                     "(epochs are 2W episodes)", "Dai et al. 2023, covariance lemma (slides); the scale: boundlab"),
