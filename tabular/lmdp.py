@@ -43,8 +43,11 @@ __all__ = ["HistoryPolicy", "LMDPSolution", "LatentMDP", "MAX_NODES", "context_v
            "evaluate_policy", "horizon_padded", "lmdp_from_arrays", "lower_bound_instance", "plan", "random_lmdp",
            "simulate", "var_star"]
 
-#: The most (state, belief) nodes one step of exact planning or evaluation may hold (about 100 MB at M = 3).
-MAX_NODES = 1_000_000
+#: The most (state, belief) nodes one step of exact planning or evaluation may hold.
+MAX_NODES = 200_000
+#: The most candidate children (nodes x actions x contexts x next states x contexts floats, 8 bytes each) one step
+#: may expand before merging (400 MB).
+MAX_EXPANSION = 50_000_000
 _ROUND = 12  # decimals to which beliefs are compared when histories are merged
 
 
@@ -183,6 +186,11 @@ def _children(lmdp: LatentMDP, h: int, s: np.ndarray, B: np.ndarray, a: np.ndarr
     """Children of nodes ``(s[n], B[n, M])`` (``B`` the true posterior) under actions ``a[n, k]``, one per
     (node, action, context m whose reward is observed, next state): ``(B'[n, k, M, S, M], valid[n, k, M, S])``;
     ``valid`` where context ``m`` reaches that child with positive probability."""
+    size = s.size * a.shape[1] * lmdp.M * lmdp.S * lmdp.M
+    if size > MAX_EXPANSION:
+        raise ValueError(f"step {h + 1} would expand {size} candidate (node, action, context, state) beliefs, more "
+                         f"than {MAX_EXPANSION}: exact planning/evaluation is limited to small latent MDPs (lower "
+                         f"max_nodes, or fewer contexts, states, actions or steps)")
     P = lmdp.P[:, h][:, s[:, None], a]             # [M', n, k, S]
     R = lmdp.R[:, h][:, s[:, None], a]             # [M', n, k]
     same = R[None] == R[:, None]                   # [M (observed), M', n, k]
