@@ -15,13 +15,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from .executors import run_all
 from .fingerprint import fingerprint
 from .kinds import REGRET, get_kind
-from .registry import Portable, resolve
+from .registry import Portable, learner_params, resolve
 from .regret import Run, check_episodes, check_model, check_seeds, execute, optimal_values
 from .store import KEY, Store, params_key
 
@@ -62,6 +63,22 @@ def _instances(instances, kind: str = REGRET) -> dict:
     return dict(instances)
 
 
+_PLAIN = (str, bool, int, float, type(None))
+
+
+def _without_defaults(fn: Callable, params: Mapping | None) -> dict:
+    """``params`` less the entries that equal the algorithm's own default (plain values of the same type only:
+    ``schedule="paper"`` where ``"paper"`` is the default, ``bonus_scale=1.0`` where it is ``1.0``), so a run asked
+    for with an explicit default shares the key of the run asked for without it."""
+    defaults = {p.name: p.default for p in learner_params(fn)}
+
+    def default(k, v) -> bool:
+        v = v.item() if isinstance(v, np.generic) else v  # keyed as its Python value (store.params_key)
+        return k in defaults and type(v) is type(defaults[k]) and isinstance(v, _PLAIN) and v == defaults[k]
+
+    return {k: v for k, v in (params or {}).items() if not default(k, v)}
+
+
 @dataclass(frozen=True)
 class _CurveCall:
     """One call of a curve kind's registered function (the function travels itself, not its name)."""
@@ -94,7 +111,9 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
             give ``gamma_0``; the kind's ``required`` parameters in general).
         instances: dict name -> model. seeds: distinct non-negative ints.
         params: algorithm label -> keyword arguments for that learner (part of each run's key, by content: numpy
-            arrays such as LSVI-UCB's ``phi`` by a hash of dtype, shape and bytes, see :func:`store.params_key`).
+            arrays such as LSVI-UCB's ``phi`` by a hash of dtype, shape and bytes, see :func:`store.params_key`;
+            an entry equal to the algorithm's default, of the same plain type, is left out of the key, so asking for
+            a default explicitly reuses the run asked for without it).
         executor: local threads by default; ``"processes"``; or any ``concurrent.futures.Executor``, e.g.
             ``dask.distributed.Client(...).get_executor()`` (runs are then packed several to a task).
         store: SQLite path. Each run is keyed by ``(algorithm, instance, model, seed, episodes, params)``, where
@@ -136,7 +155,7 @@ def sweep(algorithms: str | Callable | Sequence[str | Callable], instances: Mapp
     pkeys = {}
     for a in learners:
         try:
-            pkeys[a] = params_key(params.get(a))
+            pkeys[a] = params_key(_without_defaults(learners[a], params.get(a)))
         except (TypeError, ValueError) as err:  # e.g. a set, or a circular dict
             raise TypeError(f"params[{a!r}]: {err}") from None
 

@@ -160,3 +160,25 @@ def test_grouped_rl_runs_refuses_a_budget_below_one_sample_per_state_and_group(g
     with pytest.raises(TypeError, match=r"instances\['g'\] must be a tabular.grouping.ActionGroupedMDP"):
         bounds.sweep("grouped-rl", {"g": tabular.riverswim()}, [0], 64, params={"grouped-rl": {"m": 2}},
                      store=tmp_path / "s.sqlite")
+
+
+def test_an_explicit_default_shares_the_key_of_the_run_without_it(river, tmp_path, monkeypatch):
+    path = tmp_path / "s.sqlite"
+    first = bounds.sweep("ucbvi-ch", {"r": river}, [0], 10, store=path, progress=False)
+    again = bounds.sweep("ucbvi-ch", {"r": river}, [0], 10, params={"ucbvi-ch": {"bonus_scale": 1.0, "delta": 0.1}},
+                         store=path, progress=False)
+    assert again.reused.all() and (again.params == "{}").all()
+    pd.testing.assert_frame_equal(first.drop(columns="reused"), again.drop(columns="reused"))
+    other = bounds.sweep("ucbvi-ch", {"r": river}, [0], 10, params={"ucbvi-ch": {"bonus_scale": 0.5}}, store=path,
+                         progress=False)
+    assert not other.reused.any() and (other.params == '{"bonus_scale": 0.5}').all()
+    one = bounds.sweep("ucbvi-ch", {"r": river}, [0], 10, params={"ucbvi-ch": {"bonus_scale": 1}}, store=path,
+                       progress=False)
+    assert not one.reused.any()  # an int is not the float default: kept in the key (never coerced)
+    gap = importlib.import_module("boundlab.bounds.gap")
+    bandit = gap.CauchyBandit(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([0.3, -0.7]), scale=0.5)
+    bounds.sweep("n-harpg", {"b": bandit}, [0], 5, params={"n-harpg": {"gamma_0": 0.1}}, store=path, progress=False)
+    monkeypatch.setattr(gap, "measure_gap", lambda *a, **k: pytest.fail("a stored gap run was run again"))
+    df = bounds.sweep("n-harpg", {"b": bandit}, [0], 5, store=path, progress=False,
+                      params={"n-harpg": {"gamma_0": 0.1, "schedule": "paper", "estimator": "gpomdp"}})
+    assert df.reused.all()
