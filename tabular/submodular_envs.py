@@ -100,8 +100,8 @@ class SubmodularGrid:
     start: int = 0
     slip: float = 0.0
     walls: np.ndarray | None = None
-    name: str = "grid"
-    params: GridParams = field(init=False, repr=False)
+    name: str = field(default="grid", compare=False)                     # display only: not in the fingerprint
+    params: GridParams = field(init=False, repr=False, compare=False)    # derived from the fields above
 
     def __post_init__(self):
         rows, cols = check_int(self.rows, "rows"), check_int(self.cols, "cols")

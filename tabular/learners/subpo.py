@@ -48,7 +48,6 @@ from .._checks import check_flag, check_int, check_real
 from ..policy_gradient.estimators import reward_to_go
 from ..policy_gradient.policies import MLPSoftmax, Softmax
 from ..submodular_envs import SubmodularGrid
-from ._common import Param
 
 __all__ = ["ESTIMATORS", "VARIANTS", "Agent", "SubPORun", "Rollout", "estimator_weights", "greedy_gain", "make_agent",
            "modular_pg", "rollout", "subpo", "subpo_m", "subpo_nm", "surrogate"]
@@ -214,19 +213,18 @@ def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, varian
     @jax.jit
     def epoch(theta, opt_state, keys):
         keys, k = jnp.moveaxis(jax.vmap(jax.random.split)(keys), 1, 0)
-        grad, obj, _ = sample(theta, k)
+        grad, obj, states = sample(theta, k)
         neg = jax.tree_util.tree_map(lambda g: -g, grad)                  # ascent
         updates, opt_state = jax.vmap(opt.update)(neg, opt_state, theta)
-        return optax.apply_updates(theta, updates), opt_state, keys, obj
+        return optax.apply_updates(theta, updates), opt_state, keys, obj, states
 
     from tqdm.auto import tqdm
 
     objective = []
-    for _ in tqdm(range(epochs), desc=f"SubPO-{variant}", disable=not progress):
-        theta, opt_state, keys, obj = epoch(theta, opt_state, keys)
+    for e in tqdm(range(epochs + 1), desc=f"SubPO-{variant}", disable=not progress):
+        new_theta, opt_state, keys, obj, states = epoch(theta, opt_state, keys)
+        theta = new_theta if e < epochs else theta     # the last call only evaluates theta_epochs (one compiled step)
         objective.append(obj)
-    _, obj, states = sample(theta, jnp.moveaxis(jax.vmap(jax.random.split)(keys), 1, 0)[1])
-    objective.append(obj)
     objective = np.asarray(jnp.stack(objective, axis=1), np.float64)      # [seeds, epochs + 1, batch]
     states = np.asarray(states)
     runs = [SubPORun(objective[i], jax.tree_util.tree_map(lambda x, i=i: np.asarray(x[i]), theta),
@@ -292,17 +290,3 @@ def greedy_gain(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, 
         runs.append(SubPORun(obj, None, np.bincount(np.asarray(out[-1][1]).reshape(-1), minlength=env.S), batch))
     return runs if isinstance(seed, (list, tuple)) else runs[0]
 
-
-_COMMON = [Param("batch", 500, "trajectories per epoch", "the authors' code (params/*/subrl_*.yaml)"),
-           Param("lr", 1e-2, "Adam learning rate", "the authors' code: 1e-2 coverage, 5e-3 items, 2e-2 two rooms, "
-                 "1e-3 GP"),
-           Param("estimator", "paper", "'paper' (future marginal gains) or 'code' (value so far)", "Prajapat et al. "
-                 "2024, policy-gradient theorem; main.py"),
-           Param("baseline", None, "'loo' (leave-one-out batch mean) or 'none'; None: loo for paper, none for code",
-                 "Prajapat et al. 2024 (b may depend on the history)"),
-           Param("policy", "mlp", "'mlp' (64-32 network) or 'tabular' (softmax theta[h, s, a])", "utils/network.py"),
-           Param("hidden", (64, 32), "hidden layer widths", "utils/network.py")]
-subpo_m.params = _COMMON
-subpo_nm.params = [p for p in _COMMON if p.name != "policy"]
-modular_pg.params = _COMMON
-greedy_gain.params = [_COMMON[0]]
