@@ -242,3 +242,21 @@ def test_refuses_other_models(learner):
     mdp = EpisodicMDP(np.full((S, A, S), 0.5), np.zeros((S, A)), H)
     with pytest.raises(TypeError, match="AdversarialMDP"):
         learner(mdp, 5)
+
+
+@pytest.mark.parametrize("learner", [adv_luo21, adv_linear_mdp])
+def test_runs_through_the_harness(learner):
+    """bounds.measure_regret on an AdversarialMDP (registered by bounds.adversarial): per-episode exact regret equals
+    the played policies' values minus the comparator's, summed it is the paper's regret."""
+    from boundlab import bounds
+    from boundlab.bounds.adversarial import adversarial_regret
+
+    m = model(K=40, losses="fixed")
+    kw = {"epoch_scale": 1e-3} if learner is adv_linear_mdp else {}
+    df = bounds.measure_regret(learner, m, 40, [3], progress=False, oracle=True, **kw)
+    run = learner(m, 40, seed=3, oracle=True, **kw)
+    np.testing.assert_allclose(df.regret.to_numpy(), adversarial_regret(m, run), rtol=1e-12)
+    best = ad.best_fixed_policy(m, 40)
+    assert np.isclose(df.regret.sum(), ad.episode_values(m, run.probabilities).sum() - best.total)
+    names = [p.name for p in bounds.learner_params(learner)]
+    assert {"gamma", "beta", "eta", "oracle", "phi"} <= set(names)
