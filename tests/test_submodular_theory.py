@@ -1,0 +1,401 @@
+"""Submodular RL theory (Prajapat et al., ICLR 2024): the exact kernels of ``tabular.submodular_bandit`` against plain
+enumeration, the epsilon-bandit guarantees on hypothesis-drawn instances, the trap corridors, and the verdict logic of
+``bounds.submodular_bounds`` (n/a where an assumption fails)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from boundlab.bounds.submodular_bounds import (
+    check_continuous_greedy, check_curvature_proposition, check_greedy, check_stationary, continuous_greedy_bound,
+    curvature_proposition_bound, facts, greedy_curvature_bound, stationary_bound, submodular_check_rows,
+    trap_fractions,
+)
+from boundlab.tabular.submodular import WeightedCoverage, curvature
+from boundlab.tabular.submodular_bandit import (
+    RIGHT, SetRewardSMDP, SubPOResult, best_sequence, check_dr_submodular, continuous_greedy, coverage_bandit,
+    eps_bandit, exact_subpo, gradient, greedy_sequence, optimal_value, projected_gradient_ascent, relaxed_gradient,
+    relaxed_value, round_policy, sequence_value, stationarity_gap, to_policy, trap_corridor, value,
+)
+
+SMALL = settings(max_examples=15, deadline=None)
+
+
+# ----------------------------------------------------------------------------------------- plain references
+def plain_value(model: SetRewardSMDP, x: np.ndarray) -> float:
+    """``E[F(visited)]`` by recursion over every action and landing (``x[h, s, a]``), calling ``model.F``."""
+    P, H = model.P, model.H
+
+    def rec(h, s, visited):
+        if h == H:
+            return model.F(visited)
+        return sum(x[h, s, a] * P[s, a, t] * rec(h + 1, t, visited | {t})
+                   for a in range(model.A) for t in range(model.S) if x[h, s, a] > 0 and P[s, a, t] > 0)
+
+    return rec(0, model.start, frozenset({model.start}))
+
+
+def plain_optimum(model: SetRewardSMDP) -> float:
+    """Expectimax over histories: the best history-dependent policy, by plain recursion."""
+    def rec(h, s, visited):
+        if h == model.H:
+            return model.F(visited)
+        return max(sum(model.P[s, a, t] * rec(h + 1, t, visited | {t}) for t in range(model.S) if model.P[s, a, t])
+                   for a in range(model.A))
+
+    return rec(0, model.start, frozenset({model.start}))
+
+
+def markov(model, x):
+    x = np.asarray(x, float)
+    return np.broadcast_to(x[:, None, :], (model.H, model.S, model.A)) if x.ndim == 2 else x
+
+
+def plain_greedy(F, n, H):
+    """Greedy for ``max F(S), |S| <= H`` over locations ``0..n-1`` (ties: lowest index; a zero gain stays)."""
+    S = frozenset()
+    for _ in range(H):
+        gains = [F(S | {v}) - F(S) for v in range(n)]
+        v = int(np.argmax(gains))
+        if gains[v] > 0:
+            S = S | {v}
+    return F(S)
+
+
+@st.composite
+def random_smdps(draw, max_S=4, max_A=3, max_H=3):
+    """A general SMDP: Dirichlet transitions, a random weighted coverage of the states (no null action)."""
+    S, A, H = draw(st.integers(1, max_S)), draw(st.integers(1, max_A)), draw(st.integers(1, max_H))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    P = rng.dirichlet(np.full(S, draw(st.sampled_from([0.3, 1.0]))), size=(S, A))
+    F = WeightedCoverage(rng.random((S, 2 * S)) < 0.5, rng.random(2 * S))
+    return SetRewardSMDP(P, F, H, start=int(rng.integers(S)))
+
+
+@st.composite
+def bandits(draw, max_n=4, max_H=3, slip="uniform", eps=None):
+    n, H = draw(st.integers(2, max_n)), draw(st.integers(1, max_H))
+    e = draw(st.sampled_from([0.0, 0.05, 0.3, 0.7])) if eps is None else eps
+    return coverage_bandit(n, H, e, draw(st.integers(0, 2**32 - 1)), slip=slip)
+
+
+def random_policy(model, rng, markov_policy):
+    shape = (model.H, model.S, model.A) if markov_policy else (model.H, model.A)
+    return rng.dirichlet(np.ones(model.A), size=shape[:-1])
+
+
+# ------------------------------------------------------------------------------------------ exact J, gradient
+@SMALL
+@given(model=random_smdps(), seed=st.integers(0, 2**32 - 1), markov_policy=st.booleans())
+def test_value_matches_plain_enumeration(model, seed, markov_policy):
+    x = random_policy(model, np.random.default_rng(seed), markov_policy)
+    assert value(model, x) == pytest.approx(plain_value(model, markov(model, x)), rel=1e-10, abs=1e-12)
+
+
+@SMALL
+@given(model=random_smdps(), seed=st.integers(0, 2**32 - 1), markov_policy=st.booleans())
+def test_gradient_matches_finite_differences_of_the_plain_value(model, seed, markov_policy):
+    """``J`` is a polynomial in the policy entries: central differences along each coordinate (off the simplex)."""
+    x = random_policy(model, np.random.default_rng(seed), markov_policy)
+    g = gradient(model, x)
+    t = 1e-5
+    for idx in itertools.islice(np.ndindex(x.shape), 12):
+        e = np.zeros_like(x)
+        e[idx] = t
+        fd = (plain_value(model, markov(model, x + e)) - plain_value(model, markov(model, x - e))) / (2 * t)
+        assert g[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+@SMALL
+@given(model=random_smdps())
+def test_optimal_value_matches_expectimax(model):
+    assert optimal_value(model) == pytest.approx(plain_optimum(model), rel=1e-12, abs=1e-12)
+
+
+@SMALL
+@given(model=random_smdps(max_A=2))
+def test_best_sequence_matches_plain_enumeration_and_bounds_it(model):
+    seq, opt = best_sequence(model)
+    plain = max(plain_value(model, markov(model, np.eye(model.A)[list(q)]))
+                for q in itertools.product(range(model.A), repeat=model.H))
+    assert opt == pytest.approx(plain, rel=1e-12, abs=1e-12)
+    assert sequence_value(model, seq) == pytest.approx(opt, rel=1e-12, abs=1e-12)
+    assert opt <= optimal_value(model) + 1e-12  # open loop never beats closed loop
+
+
+@SMALL
+@given(model=bandits(eps=0.0))
+def test_deterministic_open_loop_equals_closed_loop(model):
+    """On a deterministic SMDP the best action sequence is the best history-dependent policy (notes, property 6)."""
+    assert best_sequence(model)[1] == pytest.approx(optimal_value(model), rel=1e-12)
+
+
+def test_relaxed_coordinates_drop_the_null_action():
+    model = coverage_bandit(3, 2, 0.2, 1)
+    y = np.array([[0.2, 0.1, 0.3], [0.0, 0.5, 0.5]])
+    x = to_policy(model, y)
+    np.testing.assert_allclose(x, [[0.2, 0.1, 0.3, 0.4], [0.0, 0.5, 0.5, 0.0]])
+    g = gradient(model, x)
+    np.testing.assert_allclose(relaxed_gradient(model, y), g[:, :3] - g[:, 3:], atol=1e-12)
+    assert relaxed_value(model, y) == pytest.approx(plain_value(model, markov(model, x)), rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- the epsilon-bandit guarantees
+@SMALL
+@given(model=bandits(max_n=3, max_H=2), seed=st.integers(0, 2**32 - 1))
+def test_J_is_monotone_dr_submodular_by_plain_finite_differences(model, seed):
+    """At random points of the relaxed polytope: every first difference of the plain ``J`` is >= 0, every mixed
+    second difference <= 0 (different steps; within a step ``J`` is linear), and the kernel's check agrees."""
+    rng = np.random.default_rng(seed)
+    y = rng.dirichlet(np.ones(model.A), size=model.H)[:, :-1] * 0.9
+    d, t = y.size, 0.05
+
+    def J(z):
+        return plain_value(model, markov(model, to_policy(model, z.reshape(y.shape))))
+
+    base = J(y.ravel())
+    E = np.eye(d) * t
+    single = [J(y.ravel() + E[i]) for i in range(d)]
+    assert min(s - base for s in single) >= -1e-12
+    for i, j in itertools.combinations(range(d), 2):
+        if i // y.shape[1] != j // y.shape[1]:
+            assert J(y.ravel() + E[i] + E[j]) - single[i] - single[j] + base <= 1e-12
+    assert check_dr_submodular(model, 3, seed).ok
+
+
+def test_a_state_dependent_slip_breaks_dr_submodularity():
+    """Negative control: slipping to the next location on a ring correlates the landings; the check notices."""
+    check = check_dr_submodular(coverage_bandit(5, 3, 0.1, 0, slip="ring"), 10, 0)
+    assert not check.ok and check.max_second > 1e-3
+
+
+@SMALL
+@given(model=bandits())
+def test_continuous_greedy_reaches_one_minus_inverse_e(model):
+    steps = 400
+    r = continuous_greedy(model, steps)
+    opt = best_sequence(model)[1]
+    bound = continuous_greedy_bound(opt, steps, model.H, float(model.table.max()))
+    assert r.value >= bound - 1e-12
+    assert r.sequence_value >= r.value - 1e-12  # rounding never loses value
+    assert r.sequence_value == pytest.approx(sequence_value(model, r.sequence), rel=1e-12)
+    assert np.all(r.y.sum(axis=1) <= 1 + 1e-12) and np.all(r.y >= 0)
+
+
+@SMALL
+@given(model=bandits(), seed=st.integers(0, 2**32 - 1))
+def test_projected_gradient_end_points_are_half_optimal(model, seed):
+    r = projected_gradient_ascent(model, iterations=500, seed=seed)
+    opt = best_sequence(model)[1]
+    assert r.gap == pytest.approx(stationarity_gap(model, r.y), abs=1e-12)
+    assert r.value >= stationary_bound(opt, r.gap) - 1e-12
+    if r.gap <= 1e-9:
+        assert r.value >= opt / 2 - 1e-9
+
+
+def test_projected_gradient_ascent_never_decreases_J():
+    model = coverage_bandit(4, 3, 0.3, 5)
+    values = [projected_gradient_ascent(model, iterations=k, tol=0.0, seed=1).value for k in (1, 5, 20, 80)]
+    assert all(b >= a - 1e-12 for a, b in zip(values, values[1:]))
+
+
+@SMALL
+@given(model=bandits(max_n=5, eps=0.0))
+def test_greedy_reaches_the_curvature_bound_and_matches_plain_greedy(model):
+    F = model.F
+    n = model.S - 1
+    g = greedy_sequence(model)
+    assert g.value == pytest.approx(plain_greedy(F, n, model.H), rel=1e-12)
+    c = curvature(F, range(n))
+    assert g.value >= greedy_curvature_bound(best_sequence(model)[1], c) - 1e-12
+
+
+def test_round_policy_is_pipage_style():
+    model = coverage_bandit(4, 3, 0.2, 3)
+    x = np.random.default_rng(0).dirichlet(np.ones(model.A), size=model.H)
+    seq, v = round_policy(model, x)
+    assert v >= value(model, x) - 1e-12
+    assert v == pytest.approx(sequence_value(model, seq), rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------- trap corridors, SubPO
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 6])
+def test_trap_corridor_opt_is_going_right(k):
+    model = trap_corridor(k)
+    seq, opt = best_sequence(model)
+    assert opt == pytest.approx(k) and opt == pytest.approx(optimal_value(model))
+    assert sequence_value(model, np.full(k, RIGHT)) == pytest.approx(k)
+    assert greedy_sequence(model).value == pytest.approx(1.5 + (k - 1) / k**2)
+
+
+def test_trap_fraction_vanishes():
+    fr = trap_fractions([2, 4, 8, 16, 32, 64])
+    fractions = [f for *_, f in fr]
+    assert all(b < a for a, b in zip(fractions, fractions[1:]))
+    assert fractions[-1] < 0.03
+    for k, greedy, opt, f in fr:
+        assert greedy == pytest.approx(1.5 + (k - 1) / k**2) and opt == pytest.approx(k)
+
+
+def test_exact_subpo_climbs_to_near_optimal_on_a_small_bandit():
+    model = coverage_bandit(4, 2, 0.0, 2)
+    r = exact_subpo(model, iterations=1500)
+    assert r.value == pytest.approx(value(model, r.policy))
+    assert r.value >= 0.98 * optimal_value(model)
+    assert r.value >= curvature_proposition_bound(optimal_value(model), curvature(model.F, range(4)))
+
+
+# ------------------------------------------------------------------------------------------------- verdicts
+def test_verdicts_hold_on_a_canonical_bandit():
+    model = coverage_bandit(4, 3, 0.1, 0)
+    f = facts(model)
+    assert f.submodular and f.dr.ok and 0 < f.eps < 1
+    for v in (check_continuous_greedy(model, steps=300, f=f), check_stationary(model, starts=2, f=f)):
+        assert v.verdict == "HELD" and v.measured >= v.bound - 1e-12, v
+
+
+def test_not_submodular_gives_na():
+    """F(S) = |S|^2 is supermodular: every guarantee that needs submodularity says n/a, naming it."""
+    model = eps_bandit(lambda S: float(len(S)) ** 2, 3, 2, 0.0)
+    f = facts(model, points=3)
+    assert not f.submodular
+    for v in (check_continuous_greedy(model, steps=50, f=f), check_stationary(model, starts=1, f=f),
+              check_greedy(model, f=f), check_curvature_proposition(model, f=f, iterations=50)):
+        assert v.verdict == "n/a" and "not monotone submodular" in v.detail and v.bound is None, v
+
+
+def test_outside_the_bandit_regime_gives_na():
+    trap = trap_corridor(5)
+    v = check_greedy(trap)
+    assert v.verdict == "n/a" and "eps = 1" in v.detail
+    assert "0.3" in v.detail  # the measured ratio outside the theorem, (1.5 + 4/25)/5 = 0.332
+    ring = coverage_bandit(5, 3, 0.1, 0, slip="ring")
+    f = facts(ring)
+    assert check_continuous_greedy(ring, steps=50, f=f).verdict == "n/a"
+    assert check_greedy(coverage_bandit(4, 2, 0.2, 0)).verdict == "n/a"  # eps > 0: no cardinality constraint
+
+
+def test_curvature_proposition_na_when_vacuous_or_unconverged_and_failed_when_violated():
+    model = coverage_bandit(4, 2, 0.0, 1, private=False, density=0.9)  # every location covered by the others
+    f = facts(model, points=3)
+    if f.c >= 1 - 1e-12:
+        assert "vacuous" in check_curvature_proposition(model, f=f, iterations=20).detail
+    good = coverage_bandit(4, 2, 0.0, 1)
+    fg = facts(good, points=3)
+    short = check_curvature_proposition(good, f=fg, iterations=1)
+    assert short.verdict == "n/a" and "not converged" in short.detail
+    fake = SubPOResult(None, None, 0.0, 0.0, 1)  # a "converged" run at J = 0 must fail the bound
+    assert check_curvature_proposition(good, f=fg, result=fake).verdict == "FAILED"
+
+
+def test_bounds_as_code():
+    assert continuous_greedy_bound(10.0, 100, 3, 2.0) == pytest.approx((1 - math.exp(-1)) * 10 - 2 * 3 * 2 / 100)
+    assert stationary_bound(10.0, 0.0) == 5.0
+    assert greedy_curvature_bound(10.0, 1.0) == pytest.approx(10 * (1 - math.exp(-1)))
+    assert greedy_curvature_bound(10.0, 0.0) == 10.0
+    assert greedy_curvature_bound(10.0, 1e-9) == pytest.approx(10.0)
+    assert curvature_proposition_bound(10.0, 0.25) == 7.5
+
+
+def test_check_rows():
+    rows = submodular_check_rows(quick=True)
+    assert {tuple(sorted(r)) for r in rows} == {("algorithm", "check", "detail", "instance", "verdict")}
+    assert all(r["verdict"] in ("HELD", "FAILED", "n/a") for r in rows)
+    uniform = [r for r in rows if "slip=uniform), seeds" in r["instance"]]
+    assert uniform and all(r["verdict"] == "HELD" for r in uniform), uniform
+    ring = [r for r in rows if "slip=ring" in r["instance"]]
+    assert ring and all(r["verdict"] == "n/a" for r in ring)
+    trap = [r for r in rows if r["instance"].startswith("trap-corridor(k),")]
+    assert len(trap) == 1 and trap[0]["verdict"] == "HELD"
+
+
+# --------------------------------------------------------------------------------------- reproducibility, input
+def test_reproducible():
+    a, b = coverage_bandit(4, 2, 0.2, 7), coverage_bandit(4, 2, 0.2, 7)
+    np.testing.assert_array_equal(a.table, b.table)
+    ca, cb = check_dr_submodular(a, 4, 3), check_dr_submodular(b, 4, 3)
+    assert ca[:5] == cb[:5] and np.array_equal(ca.point, cb.point)
+    np.testing.assert_array_equal(projected_gradient_ascent(a, iterations=30, seed=2).y,
+                                  projected_gradient_ascent(b, iterations=30, seed=2).y)
+    np.testing.assert_array_equal(exact_subpo(a, iterations=20, seed=4).theta,
+                                  exact_subpo(b, iterations=20, seed=4).theta)
+    assert not np.array_equal(coverage_bandit(4, 2, 0.2, 8).table, a.table)
+
+
+MODEL = coverage_bandit(3, 2, 0.1, 0)
+TRAP = trap_corridor(3)
+GOOD_P = np.full((2, 2, 2), 0.5)
+
+
+@pytest.mark.parametrize("call, err, match", [
+    (lambda: SetRewardSMDP(GOOD_P[:, :, :1], len, 2), ValueError, "P must have shape"),
+    (lambda: SetRewardSMDP(GOOD_P * 2, len, 2), ValueError, r"P\[0, 0, :\]"),
+    (lambda: SetRewardSMDP(np.where(GOOD_P > 0, np.nan, 0), len, 2), ValueError, "P"),
+    (lambda: SetRewardSMDP(GOOD_P.astype(complex), len, 2), TypeError, "P"),
+    (lambda: SetRewardSMDP(GOOD_P > 0, len, 2), TypeError, "P"),
+    (lambda: SetRewardSMDP("P", len, 2), TypeError, "P"),
+    (lambda: SetRewardSMDP(GOOD_P, "F", 2), TypeError, "F"),
+    (lambda: SetRewardSMDP(GOOD_P, len, 2.5), TypeError, "H"),
+    (lambda: SetRewardSMDP(GOOD_P, len, 0), ValueError, "H"),
+    (lambda: SetRewardSMDP(GOOD_P, len, 2, start=2), ValueError, "start"),
+    (lambda: SetRewardSMDP(GOOD_P, len, 2, null_action=0), ValueError, "null_action"),
+    (lambda: SetRewardSMDP(GOOD_P, len, 2, null_action=1.0), TypeError, "null_action"),
+    (lambda: SetRewardSMDP(GOOD_P, len, 2, ground=(0, 0)), ValueError, "ground"),
+    (lambda: SetRewardSMDP(GOOD_P, lambda S: "1", 2).table, TypeError, "F must return a real number"),
+    (lambda: SetRewardSMDP(GOOD_P, lambda S: float("nan"), 2).table, ValueError, "F returned nan"),
+    (lambda: SetRewardSMDP(np.full((17, 1, 17), 1 / 17), len, 1).table, ValueError, "S <= 16"),
+    (lambda: eps_bandit(len, 3, 2, 1.5), ValueError, "eps"),
+    (lambda: eps_bandit(len, 3, 2, "0.1"), TypeError, "eps"),
+    (lambda: eps_bandit(len, 3, 2, 0.1, slip="wind"), ValueError, "slip"),
+    (lambda: eps_bandit(len, 3, 2, 0.1, slip=np.eye(3)), ValueError, "slip"),
+    (lambda: eps_bandit(len, 2.0, 2), TypeError, "n"),
+    (lambda: eps_bandit(3, 3, 2), TypeError, "F"),
+    (lambda: coverage_bandit(3, 2, 0.1, seed=-1), ValueError, "seed"),
+    (lambda: coverage_bandit(3, 2, 0.1, seed=1.5), TypeError, "seed"),
+    (lambda: coverage_bandit(3, 2, 0.1, density=2.0), ValueError, "density"),
+    (lambda: coverage_bandit(3, 2, 0.1, private=1), TypeError, "private"),
+    (lambda: trap_corridor(2.5), TypeError, "k"),
+    (lambda: trap_corridor(0), ValueError, "k"),
+    (lambda: value(MODEL, np.full((2, 3), 0.25)), ValueError, "policy must have shape"),
+    (lambda: value(MODEL, np.full((2, 4), 0.3)), ValueError, r"policy\[0\] must sum to 1"),
+    (lambda: value(MODEL, np.full((2, 4), 0.25) + np.array([0.5, -0.5, 0, 0])), ValueError, ">= 0"),
+    (lambda: value(MODEL, np.full((2, 4), 0.25, complex)), TypeError, "policy"),
+    (lambda: value(MODEL, np.full((2, 4), np.nan)), ValueError, "policy"),
+    (lambda: gradient(MODEL, "pi"), TypeError, "policy"),
+    (lambda: relaxed_value(MODEL, np.full((2, 3), 0.5)), ValueError, r"y\[0\] must sum to at most 1"),
+    (lambda: relaxed_value(MODEL, np.full((2, 4), 0.1)), ValueError, "y must have shape"),
+    (lambda: relaxed_gradient(TRAP, np.zeros((3, 2)) - 0.1), ValueError, "y"),
+    (lambda: relaxed_value(SetRewardSMDP(GOOD_P, len, 2), np.zeros((2, 1))), ValueError, "null_action"),
+    (lambda: sequence_value(MODEL, np.array([0.0, 1.0])), TypeError, "actions"),
+    (lambda: sequence_value(MODEL, np.array([0, 4])), ValueError, r"actions\[1\]"),
+    (lambda: sequence_value(MODEL, np.array([0])), TypeError, "actions"),
+    (lambda: greedy_sequence(MODEL), ValueError, "deterministic"),
+    (lambda: best_sequence(trap_corridor(12)), ValueError, "A\\^H"),
+    (lambda: continuous_greedy(MODEL, 0), ValueError, "steps"),
+    (lambda: continuous_greedy(MODEL, 10.0), TypeError, "steps"),
+    (lambda: projected_gradient_ascent(MODEL, step=-1.0), ValueError, "step"),
+    (lambda: projected_gradient_ascent(MODEL, start=np.full((2, 3), 0.9)), ValueError, "start"),
+    (lambda: projected_gradient_ascent(MODEL, seed="0"), TypeError, "seed"),
+    (lambda: check_dr_submodular(MODEL, 0), ValueError, "points"),
+    (lambda: check_dr_submodular(MODEL, 2, step=0.0), ValueError, "step"),
+    (lambda: exact_subpo(MODEL, lr=0.0), ValueError, "lr"),
+    (lambda: exact_subpo(MODEL, iterations=1.5), TypeError, "iterations"),
+    (lambda: continuous_greedy_bound(1.0, 10, 2, -1.0), ValueError, "fmax"),
+    (lambda: continuous_greedy_bound("1", 10, 2, 1.0), TypeError, "opt"),
+    (lambda: stationary_bound(1.0, -0.1), ValueError, "gap"),
+    (lambda: greedy_curvature_bound(1.0, 1.5), ValueError, "c"),
+    (lambda: curvature_proposition_bound(1.0, float("nan")), ValueError, "c"),
+    (lambda: check_curvature_proposition(MODEL, converged_tol=-1.0, f=facts(MODEL, points=1)), ValueError,
+     "converged_tol"),
+    (lambda: check_stationary(MODEL, starts=0, f=facts(MODEL, points=1)), ValueError, "starts"),
+    (lambda: submodular_check_rows(quick="no"), TypeError, "quick"),
+])
+def test_bad_input_is_refused_by_name(call, err, match):
+    with pytest.raises(err, match=match):
+        call()
