@@ -50,25 +50,29 @@ _ALGORITHM = "SubPO theory (Prajapat et al. 2024)"
 # ------------------------------------------------------------------------------------------------ bounds as code
 def continuous_greedy_bound(opt: float, steps: int, H: int, fmax: float) -> float:
     """``(1 - 1/e) OPT - max F * H (H - 1) / steps`` for continuous greedy with ``steps`` steps of ``1/steps`` on a
-    monotone DR-submodular ``J`` (the paper's epsilon-bandit theorem, via Bian et al. 2017, Thm 1 / Calinescu et
-    al. 2011). The discretisation term is our derivation of the standard analysis [own]: a step moves along a 0/1
-    direction ``v`` with one entry per step ``h``; ``J`` is concave along it and ``|v' Hess v| <= 2 max F H (H - 1)``
-    (a second partial is a difference of four expectations in ``[0, max F]``, zero within a step), so each step
-    loses at most ``max F H (H - 1) / steps^2``."""
+    monotone DR-submodular ``J`` (the paper's epsilon-bandit theorem, via the Frank-Wolfe variant of Bian,
+    Mirzasoleiman, Buhmann & Krause 2017 / continuous greedy of Calinescu et al. 2011). The discretisation term is
+    our derivation of the standard analysis [own]: a step moves along a 0/1 direction ``v`` with at most one entry
+    per step ``h``, and ``|v' Hess v| <= 2 max F H (H - 1)`` (a second partial is a difference of four expectations
+    in ``[0, max F]``, zero within a step), so each step loses at most ``max F H (H - 1) / steps^2``, while
+    ``OPT - J(y) <= <grad J(y), v>`` (monotone, DR-submodular) gives the ``1 - (1 - 1/steps)^steps >= 1 - 1/e``."""
     steps, H = check_int(steps, "steps"), check_int(H, "H")
     return ONE_MINUS_INV_E * check_real(opt, "opt") - check_real(fmax, "fmax", low=0.0) * H * (H - 1) / steps
 
 
 def stationary_bound(opt: float, gap: float) -> float:
     """``(OPT - gap) / 2`` at a point with Frank-Wolfe gap ``gap``; at a stationary point (``gap = 0``) ``OPT / 2``
-    (Hassani, Soltanolkotabi & Karbasi 2017, Thm 4.1 as the paper uses it). From ``<grad J(x), v - x> >= J(x v v) +
-    J(x ^ v) - 2 J(x) >= OPT - 2 J(x)`` for monotone DR-submodular ``J`` and ``v`` the optimal vertex [own form]."""
+    (Hassani, Soltanolkotabi & Karbasi 2017: stationary points of a monotone gamma-weakly DR-submodular function
+    are ``gamma^2 / (1 + gamma^2)``-optimal, 1/2 at ``gamma = 1``; the paper invokes it). From
+    ``<grad J(x), v - x> >= J(x v v) + J(x ^ v) - 2 J(x) >= OPT - 2 J(x)`` for monotone DR-submodular ``J >= 0``
+    and ``v`` the optimal vertex [own form]."""
     return 0.5 * (check_real(opt, "opt") - check_real(gap, "gap", low=0.0))
 
 
 def greedy_curvature_bound(opt: float, c: float) -> float:
     """``(1/c)(1 - e^{-c}) OPT`` for the greedy on a cardinality constraint, ``F`` of total curvature ``c``
-    (Conforti & Cornuejols 1984, Thm 5.4); ``OPT`` at ``c = 0`` (the limit: modular ``F``, greedy is optimal)."""
+    (Conforti & Cornuejols 1984, the uniform-matroid case); ``OPT`` at ``c = 0`` (the limit: modular ``F``, greedy
+    is optimal)."""
     c = check_real(c, "c", low=0.0, high=1.0)
     factor = 1.0 if c == 0.0 else -np.expm1(-c) / c
     return factor * check_real(opt, "opt")

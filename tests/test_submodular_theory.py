@@ -18,6 +18,7 @@ from boundlab.bounds.submodular_bounds import (
     trap_fractions,
 )
 from boundlab.tabular.submodular import WeightedCoverage, curvature
+from boundlab.tabular.submodular_bandit import _project
 from boundlab.tabular.submodular_bandit import (
     RIGHT, SetRewardSMDP, SubPOResult, best_sequence, check_dr_submodular, continuous_greedy, coverage_bandit,
     eps_bandit, exact_subpo, gradient, greedy_sequence, optimal_value, projected_gradient_ascent, relaxed_gradient,
@@ -144,6 +145,57 @@ def test_relaxed_coordinates_drop_the_null_action():
     g = gradient(model, x)
     np.testing.assert_allclose(relaxed_gradient(model, y), g[:, :3] - g[:, 3:], atol=1e-12)
     assert relaxed_value(model, y) == pytest.approx(plain_value(model, markov(model, x)), rel=1e-12)
+
+
+def plain_project(z):
+    """Projection onto ``{v >= 0, sum v <= 1}`` row by row: ``max(z - theta, 0)`` with the smallest ``theta >= 0``
+    that makes the row feasible (KKT), found by bisection."""
+    out = []
+    for row in z:
+        lo, hi = 0.0, 0.0
+        if np.maximum(row, 0).sum() > 1:
+            hi = float(row.max())
+            for _ in range(200):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if np.maximum(row - mid, 0).sum() > 1 else (lo, mid)
+        out.append(np.maximum(row - hi, 0))
+    return np.array(out)
+
+
+@SMALL
+@given(z=st.lists(st.lists(st.floats(-2, 2), min_size=3, max_size=3), min_size=1, max_size=4))
+def test_projection_matches_bisection(z):
+    z = np.array(z)
+    np.testing.assert_allclose(_project(z), plain_project(z), atol=1e-9)
+
+
+@SMALL
+@given(model=bandits(), seed=st.integers(0, 2**32 - 1))
+def test_stationarity_gap_matches_vertex_enumeration(model, seed):
+    y = np.random.default_rng(seed).dirichlet(np.ones(model.A), size=model.H)[:, :-1]
+    g = relaxed_gradient(model, y)
+    vertices = itertools.product(range(model.A), repeat=model.H)  # action A - 1 (null): the zero row
+    best = max(sum(g[h, a] for h, a in enumerate(v) if a < model.A - 1) for v in vertices)
+    assert stationarity_gap(model, y) == pytest.approx(best - (g * y).sum(), abs=1e-12)
+
+
+def test_exact_subpo_steps_along_the_finite_difference_gradient():
+    """One step of exact SubPO-M moves the logits by ``lr / max F`` times ``dJ/dtheta``, checked against central
+    differences of the plain ``J(softmax(theta))``."""
+    model = coverage_bandit(2, 2, 0.3, 4)
+    r0, r1 = exact_subpo(model, iterations=1, seed=9, tol=0.0), exact_subpo(model, iterations=2, seed=9, tol=0.0)
+    fmax = float(model.table.max())
+    step = (r1.theta - r0.theta) * fmax  # lr = 1
+
+    def J(theta):
+        pi = np.exp(theta - theta.max(axis=2, keepdims=True))
+        return plain_value(model, pi / pi.sum(axis=2, keepdims=True))
+
+    t = 1e-6
+    for idx in np.ndindex(r0.theta.shape):
+        e = np.zeros_like(r0.theta)
+        e[idx] = t
+        assert step[idx] == pytest.approx((J(r0.theta + e) - J(r0.theta - e)) / (2 * t), rel=1e-5, abs=1e-9)
 
 
 # ----------------------------------------------------------------------------- the epsilon-bandit guarantees
