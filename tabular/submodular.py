@@ -86,8 +86,18 @@ def _kernels() -> dict:
     import jax
     import jax.numpy as jnp
 
-    def coverage(footprint, weights, states):
-        return jax.lax.cummax(footprint[states], axis=states.ndim - 1) @ weights
+    def coverage(cells, weights, states):
+        # cells[s, k]: the cells state s covers, padded with the zero-weight cell m; one pass over T with the
+        # covered set as the carry: O(T k) per trajectory (a dense running OR is O(T m), and slow on XLA's CPU)
+        def one(traj):
+            def body(covered, s):
+                c = cells[s]
+                return covered.at[c].set(True), jnp.sum(jnp.where(covered[c], 0.0, weights[c]))
+
+            return jnp.cumsum(jax.lax.scan(body, jnp.zeros(weights.shape[0], bool), traj)[1])
+
+        flat = states.reshape(-1, states.shape[-1])
+        return jax.vmap(one)(flat).reshape(states.shape)
 
     def items(table, quota, states):
         new = _first_visits(states)[..., None] * table[states]
@@ -150,16 +160,19 @@ class WeightedCoverage(_SetFunction):
         object.__setattr__(self, "footprint", fp)
         object.__setattr__(self, "weights", w)
         object.__setattr__(self, "n", fp.shape[0])
+        k = max(int(fp.sum(axis=1).max(initial=0)), 1)
+        order = np.argsort(~fp, axis=1, kind="stable")[:, :k]                          # covered cells first
+        object.__setattr__(self, "_cells", np.where(np.take_along_axis(fp, order, 1), order, w.shape[0]))
 
     def _value(self, A: np.ndarray) -> float:
         return float(self.weights[self.footprint[A].any(axis=0)].sum()) if A.size else 0.0
 
     def prefix_values(self, states: ArrayLike):
-        """``F`` of every prefix of ``states[..., T]`` (JAX): a running OR of the footprints."""
+        """``F`` of every prefix of ``states[..., T]`` (JAX): one pass with the covered cells as the carry."""
         import jax.numpy as jnp
 
-        return _kernels()["coverage"](jnp.asarray(self.footprint, jnp.float32), jnp.asarray(self.weights, jnp.float32),
-                                      jnp.asarray(states))
+        return _kernels()["coverage"](jnp.asarray(self._cells, jnp.int32),
+                                      jnp.asarray(np.append(self.weights, 0.0), jnp.float32), jnp.asarray(states))
 
 
 def grid_footprint(rows: int, cols: int, kind: str = "paper", walls: ArrayLike | None = None) -> np.ndarray:
