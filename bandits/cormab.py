@@ -296,6 +296,11 @@ class _Domain:
         """Whether ``action`` obeys the domain's rule (the combinatorial check, not the MILP)."""
         return self._feasible(self.check_action(action))
 
+    def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
+        """``_feasible`` of each row of checked 0/1 ``actions`` ``(m, n_actions)`` (bool ``(m,)``): this loop is the
+        reference; domains override it with a vectorised check of the same rule."""
+        return np.fromiter((self._feasible(a) for a in actions), dtype=bool, count=len(actions))
+
     def up_probability(self, action) -> np.ndarray:
         """Each arm's probability of moving up under ``action`` (``(J,)``)."""
         a = self.check_action(action)
@@ -423,6 +428,9 @@ class BudgetDomain(_Domain):
     def _feasible(self, a: np.ndarray) -> bool:
         return int(a.sum()) <= self.budget
 
+    def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
+        return actions.sum(axis=1, dtype=np.int64) <= self.budget
+
     def _constraints(self) -> ActionConstraints:
         rows = _Rows()
         rows.add(list(range(self.J)), 1.0, self.budget)
@@ -532,6 +540,10 @@ class SigmoidDomain(_Domain):
 
     def _feasible(self, a: np.ndarray) -> bool:
         return int(a.sum()) == self.budget if self.budget_equality else int(a.sum()) <= self.budget
+
+    def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
+        k = actions.sum(axis=1, dtype=np.int64)
+        return k == self.budget if self.budget_equality else k <= self.budget
 
     def _constraints(self) -> ActionConstraints:
         rows = _Rows()
@@ -644,6 +656,15 @@ class CapacityDomain(_Domain):
     def _feasible(self, a: np.ndarray) -> bool:
         costs = tuple(sorted(self.costs[a == 1].tolist(), reverse=True))
         return _packs(costs, tuple(sorted(self.capacity.tolist())))
+
+    def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
+        """Packing depends only on how many pulled arms have each cost: one exact search per distinct count vector."""
+        values, which = np.unique(self.costs, return_inverse=True)
+        counts = actions.astype(np.int64) @ np.eye(values.size, dtype=np.int64)[which]
+        distinct, back = np.unique(counts, axis=0, return_inverse=True)
+        caps = tuple(sorted(self.capacity.tolist()))
+        ok = np.array([_packs(tuple(np.repeat(values, c)[::-1].tolist()), caps) for c in distinct], dtype=bool)
+        return ok[back.ravel()]
 
     def _constraints(self) -> ActionConstraints:
         J, W = self.J, self.capacity.size
@@ -758,6 +779,26 @@ class ScheduleDomain(_Domain):
         (u, v), cap = zip(*edges.keys()), list(edges.values())
         graph = sp.csr_matrix((np.array(cap, dtype=np.int32), (u, v)), shape=(sink + 1, sink + 1))
         return maximum_flow(graph, 0, sink).flow_value == 2 * pulled.size
+
+    @cached_property
+    def _cuts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The min-cut form of the meeting flow (rule without ``distinct_workers``): the (worker, slot) nodes of a
+        slot ``s`` are interchangeable, so they merge into one node of capacity ``n_s`` (the workers free in
+        ``s``). For each slot set ``Q`` (``2^K`` of them), arm ``j``'s deficit ``max(0, 2 - sum_{s free for j, not
+        in Q} n_s)`` and ``Q``'s capacity ``sum_{s in Q} n_s``; the pulled arms can all be served iff for every
+        ``Q`` their deficits sum to at most its capacity (max-flow min-cut)."""
+        K = self.worker_slots.shape[1]
+        n_s = self.worker_slots.sum(axis=0).astype(np.int64)
+        Q = ((np.arange(1 << K)[:, None] >> np.arange(K)) & 1).astype(bool)
+        outside = (self.arm_slots * n_s) @ (~Q).T
+        return np.maximum(0, 2 - outside), Q @ n_s
+
+    def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
+        if self.distinct_workers:
+            return super()._feasible_many(actions)
+        deficit, capacity = self._cuts
+        a = actions.astype(np.int64)
+        return (a.sum(axis=1) <= self.budget) & (a @ deficit <= capacity).all(axis=1)
 
     def _constraints(self) -> ActionConstraints:
         J, t = self.J, self._triples
@@ -881,6 +922,44 @@ def _closed_tour_length(d):
 MAX_TOUR_DP = 16
 
 
+@njit(cache=True)
+def _walks_fit(actions, dist, source, budget, L, max_dp):
+    """Per row of ``actions``, ``RoutingDomain._feasible`` (without self-loops): 1 feasible, 0 not, 2 more than
+    ``max_dp`` nodes other than the source (left to the MILP)."""
+    m, n = actions.shape
+    out = np.zeros(m, np.int8)
+    nodes = np.empty(n + 1, np.int64)
+    for r in range(m):
+        nodes[0], k, pulled = source, 1, 0
+        for j in range(n):
+            if actions[r, j]:
+                pulled += 1
+                if j != source:
+                    nodes[k] = j
+                    k += 1
+        if pulled > budget:
+            continue
+        if k == 1:
+            out[r] = 1
+            continue
+        if k - 1 > max_dp:
+            out[r] = 2
+            continue
+        ok = True
+        for q in range(1, k):
+            if not 2 * dist[source, nodes[q]] <= L:  # also false for an unreachable node (inf)
+                ok = False
+                break
+        if ok:
+            d = np.empty((k, k))
+            for p in range(k):
+                for q in range(k):
+                    d[p, q] = dist[nodes[p], nodes[q]]
+            if _closed_tour_length(d) <= L:
+                out[r] = 1
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class RoutingDomain(_Domain):
     """Path-constrained (``environment/routing.py``, ``RoutingRMAB``): arms are the nodes of an undirected graph
@@ -952,6 +1031,15 @@ class RoutingDomain(_Domain):
         if not np.isfinite(d[0]).all() or 2 * d[0].max() > self.walk_length:
             return False
         return bool(_closed_tour_length(np.ascontiguousarray(d)) <= self.walk_length)
+
+    def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
+        if self.self_loops:
+            return super()._feasible_many(actions)
+        code = _walks_fit(np.ascontiguousarray(actions, dtype=np.int8), self.distances, self.source, self.budget,
+                          self.walk_length, MAX_TOUR_DP)
+        ask = np.flatnonzero(code == 2)  # too many nodes for the tour DP: the MILP, as in _feasible
+        code[ask] = [_milp_feasible(self.constraints, actions[r]) for r in ask]
+        return code == 1
 
     def _constraints(self) -> ActionConstraints:
         J, L, src, e = self.J, self.walk_length, self.source, self.edges

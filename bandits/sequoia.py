@@ -172,11 +172,20 @@ _FEASIBLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # domain -> 
 
 
 def _downward_closed(domain) -> bool:
-    """Whether every subset of a feasible action is feasible (budget, capacity, matching; not a path, nor
-    ``sum a == B``), so the enumeration may extend only feasible actions."""
+    """Whether every subset of a feasible action is feasible (budget, capacity, matching, routing: the nodes of a
+    closed walk's subset lie on the same walk; not the sigmoid domain's ``sum a == B``), so the enumeration may
+    extend only feasible actions."""
     if isinstance(domain, cormab.SigmoidDomain):
         return not domain.budget_equality
-    return isinstance(domain, (cormab.BudgetDomain, cormab.CapacityDomain, cormab.ScheduleDomain))
+    return isinstance(domain, (cormab.BudgetDomain, cormab.CapacityDomain, cormab.ScheduleDomain,
+                               cormab.RoutingDomain))
+
+
+def _as_actions(subsets: np.ndarray, n: int) -> np.ndarray:
+    """Index rows ``(m, k)`` as 0/1 actions ``(m, n)`` (int8)."""
+    a = np.zeros((subsets.shape[0], n), dtype=np.int8)
+    a[np.arange(subsets.shape[0])[:, None], subsets] = 1
+    return a
 
 
 def feasible_count_estimate(domain, samples: int = 200) -> float:
@@ -187,50 +196,71 @@ def feasible_count_estimate(domain, samples: int = 200) -> float:
     total = 0.0
     for k in range(cap + 1):
         n_k = math.comb(n, k)
-        subs = (itertools.combinations(range(n), k) if n_k <= samples
-                else (rng.choice(n, k, replace=False) for _ in range(samples)))
-        hits, m = 0, 0
-        for sub in subs:
-            a = np.zeros(n, dtype=np.int8)
-            a[list(sub)] = 1
-            hits, m = hits + domain._feasible(a), m + 1
-        total += n_k * hits / m
+        subs = (list(itertools.combinations(range(n), k)) if n_k <= samples
+                else [rng.choice(n, k, replace=False) for _ in range(samples)])
+        ok = domain._feasible_many(_as_actions(np.array(subs, dtype=np.int64).reshape(len(subs), k), n))
+        total += n_k * int(ok.sum()) / len(subs)
     return total
+
+
+_CHUNK = 1 << 16  # candidate subsets checked at once
+
+
+def _candidates(level: np.ndarray, n: int, k: int, closed: bool):
+    """Chunks of ``k``-subsets (index rows, increasing within a row, lexicographic across rows and chunks): the
+    extensions of ``level`` (the feasible ``(k-1)``-subsets, lexicographic) by an index above their last where
+    ``closed``, else every ``k``-subset."""
+    if not closed:
+        it = itertools.combinations(range(n), k)
+        while True:
+            chunk = np.fromiter(itertools.islice(it, _CHUNK), dtype=np.dtype((np.int64, k)))
+            if not len(chunk):
+                return
+            yield chunk.reshape(-1, k)
+    step = max(1, _CHUNK // max(n, 1))
+    for i in range(0, len(level), step):
+        rows = level[i:i + step]
+        last = rows[:, -1] if k > 1 else np.full(len(rows), -1)
+        counts = n - 1 - last
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        j = np.arange(counts.sum()) - first + np.repeat(last + 1, counts)
+        yield np.column_stack([np.repeat(rows, counts, axis=0), j])
 
 
 def feasible_actions(domain, limit: int | None = None) -> np.ndarray | None:
     """Every feasible action of ``domain`` (``(F, n_actions)`` int8; subsets of at most ``domain.max_pulled`` arms by
-    size, then lexicographically), by the combinatorial check; where the domain is downward closed only feasible
-    actions are extended by one arm. ``None`` when there are more than ``limit`` feasible actions (decided first by
-    :func:`feasible_count_estimate`, so a large set is not enumerated; a domain that is not downward closed also when
-    it has more than ``20 limit`` candidate subsets). Cached per domain."""
+    size, then lexicographically), by the domain's vectorised check (``_feasible_many``) on chunks of candidate
+    subsets; where the domain is downward closed only feasible actions are extended by one arm. ``None`` when there
+    are more than ``limit`` feasible actions (decided first by :func:`feasible_count_estimate`, so a large set is not
+    enumerated; a domain that is not downward closed also when it has more than ``20 limit`` candidate subsets).
+    Cached per domain."""
     n, cap = domain.n_actions, min(domain.max_pulled, domain.n_actions)
     entry = _FEASIBLE.setdefault(domain, {})
     if "F" not in entry:
+        closed = _downward_closed(domain)
         if limit is not None:
             if "estimate" not in entry:
                 entry["estimate"] = feasible_count_estimate(domain)
             if entry["estimate"] > limit or entry.get("over", math.inf) <= limit:
                 return None
-            if not _downward_closed(domain) and sum(math.comb(n, k) for k in range(cap + 1)) > 20 * limit:
-                return None  # every candidate subset is checked: too many (routing at J = 50: 2.6e6, 60 s)
-        closed, level, rows = _downward_closed(domain), [()], [np.zeros(n, dtype=np.int8)]
+            if not closed and sum(math.comb(n, k) for k in range(cap + 1)) > 20 * limit:
+                return None  # every candidate subset is checked: too many
+        level, blocks, total = np.zeros((1, 0), np.int64), [np.zeros((1, n), dtype=np.int8)], 1
         for k in range(1, cap + 1):
-            cand = ((*sub, j) for sub in level for j in range((sub[-1] + 1) if sub else 0, n)) if closed \
-                else itertools.combinations(range(n), k)
-            level = []
-            for sub in cand:
-                a = np.zeros(n, dtype=np.int8)
-                a[list(sub)] = 1
-                if domain._feasible(a):
-                    level.append(sub)
-                    rows.append(a)
-                    if limit is not None and len(rows) > limit:
-                        entry["over"] = limit
-                        return None
-            if closed and not level:
+            kept = []
+            for cand in _candidates(level, n, k, closed):
+                acts = _as_actions(cand, n)
+                ok = domain._feasible_many(acts)
+                kept.append(cand[ok])
+                blocks.append(acts[ok])
+                total += int(ok.sum())
+                if limit is not None and total > limit:
+                    entry["over"] = limit
+                    return None
+            level = np.concatenate(kept) if kept else np.zeros((0, k), np.int64)
+            if closed and not len(level):
                 break
-        entry["F"] = np.array(rows, dtype=np.int8)
+        entry["F"] = np.concatenate(blocks)
     F = entry["F"]
     return None if limit is not None and len(F) > limit else F
 

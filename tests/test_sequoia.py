@@ -47,6 +47,56 @@ def test_feasible_actions_limit_decides_by_the_feasible_set(d):
     assert max(a.sum() for a in F) <= d.max_pulled
 
 
+def feasible_actions_reference(d):
+    """The plain enumeration (one ``_feasible`` call per candidate subset): subsets by size, then lexicographically;
+    a downward-closed domain extends only feasible subsets."""
+    n, cap = d.n_actions, min(d.max_pulled, d.n_actions)
+    closed = not (isinstance(d, cormab.SigmoidDomain) and d.budget_equality)
+    level, rows = [()], [np.zeros(n, dtype=np.int8)]
+    for k in range(1, cap + 1):
+        cand = ((*sub, j) for sub in level for j in range((sub[-1] + 1) if sub else 0, n)) if closed \
+            else itertools.combinations(range(n), k)
+        level = []
+        for sub in cand:
+            a = np.zeros(n, dtype=np.int8)
+            a[list(sub)] = 1
+            if d._feasible(a):
+                level.append(sub)
+                rows.append(a)
+        if closed and not level:
+            break
+    return np.array(rows, dtype=np.int8)
+
+
+MEDIUM = [cormab.capacity_domain(12, 3, seed=11), cormab.schedule_domain(12, 3, seed=12),
+          cormab.schedule_domain(12, 4, distinct_workers=True, seed=13), cormab.routing_domain(12, 3, seed=14),
+          cormab.routing_domain(6, 2, self_loops=True, seed=15), cormab.sigmoid_domain(12, 6, 3, seed=16),
+          cormab.sigmoid_domain(12, 6, 3, budget_equality=True, seed=17), cormab.budget_domain(12, 3, seed=18)]
+
+
+@pytest.mark.parametrize("d", MEDIUM, ids=lambda d: f"{d.name}-{d.J}")
+def test_feasible_actions_equal_the_plain_enumeration_in_order(d):
+    """The chunked, vectorised listing returns the plain loop's actions in the same order."""
+    F = feasible_actions(d)
+    assert F.dtype == np.int8 and np.array_equal(F, feasible_actions_reference(d))
+
+
+@pytest.mark.parametrize("d", [cormab.capacity_domain(30, 8, seed=21), cormab.schedule_domain(30, 8, seed=22),
+                               cormab.schedule_domain(30, 8, distinct_workers=True, seed=23),
+                               cormab.routing_domain(30, 8, seed=24), cormab.sigmoid_domain(20, 10, 5, seed=25),
+                               cormab.budget_domain(30, 8, seed=26)], ids=lambda d: f"{d.name}-{d.J}")
+def test_vectorised_feasibility_equals_the_per_action_check(d):
+    """Each domain's ``_feasible_many`` (cost-count packing, the schedule's min-cut condition, the Numba tour DP)
+    agrees with ``_feasible`` on random subsets of every size up to past ``max_pulled``, a good share feasible."""
+    rng = np.random.default_rng(0)
+    acts = np.zeros((400, d.n_actions), np.int8)
+    for r, k in enumerate(rng.integers(0, min(d.max_pulled + 2, d.n_actions) + 1, len(acts))):
+        acts[r, rng.choice(d.n_actions, k, replace=False)] = 1
+    expected = np.array([d._feasible(a) for a in acts])
+    assert 0.1 < expected.mean() < 0.9
+    assert np.array_equal(d._feasible_many(acts), expected)
+
+
 @pytest.mark.parametrize("reuse", [False, True], ids=["per-state", "reused"])
 @pytest.mark.parametrize("d", TINY, ids=lambda d: d.name)
 def test_qnetwork_milp_equals_enumeration(d, reuse):
