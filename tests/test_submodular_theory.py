@@ -346,6 +346,16 @@ def test_curvature_proposition_na_when_vacuous_or_unconverged_and_failed_when_vi
     assert check_curvature_proposition(good, f=fg, result=fake).verdict == "FAILED"
 
 
+def test_strict_reading_of_the_curvature_proposition_fails_under_slips():
+    """``c = 0`` (modular F): the proposition says SubPO reaches ``J*``. Deterministic dynamics: it does (within the
+    convergence slack); with slips the Markov policy cannot see the visited set and stays below the history ``J*``."""
+    det, slippy = coverage_bandit(5, 3, 0.0, 2, density=0.1), coverage_bandit(5, 3, 0.1, 2, density=0.1)
+    assert curvature(det.F, range(5)) == 0.0
+    assert check_curvature_proposition(det, f=facts(det, points=1)).verdict == "HELD"
+    v = check_curvature_proposition(slippy, f=facts(slippy, points=1))
+    assert v.verdict == "FAILED" and v.measured < v.bound - 0.005
+
+
 def test_bounds_as_code():
     assert continuous_greedy_bound(10.0, 100, 3, 2.0) == pytest.approx((1 - math.exp(-1)) * 10 - 2 * 3 * 2 / 100)
     assert stationary_bound(10.0, 0.0) == 5.0
