@@ -181,6 +181,16 @@ def test_seeds_reproduce(fn):
 
 
 @pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
+def test_default_rollouts_are_one_over_gamma(fn):
+    model = small_model(K=20)
+    default = fn(model, 20, seed=3)
+    assert np.array_equal(default.probabilities, fn(model, 20, seed=3, W=20).probabilities)  # ceil(1 / (1/20))
+    assert np.array_equal(fn(model, 20, seed=3, gamma=0.3).probabilities,
+                          fn(model, 20, seed=3, gamma=0.3, W=4).probabilities)  # ceil(1 / 0.3)
+    assert not np.array_equal(default.probabilities, fn(model, 20, seed=3, W=19).probabilities)
+
+
+@pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
 def test_learners_run_through_the_harness(fn):
     name = fn.__name__.replace("_", "-")
     bounds.register(name, fn)

@@ -21,7 +21,7 @@ from .adv_logbarrier import SHARED, AdversarialRun, run_policy_optimisation
 @knobs(**SHARED)
 def adv_magnitude(model: AdversarialMDP, K: int, seed: Seed = None, *, eta: float | None = None,
                   beta: float | None = None, gamma: float | None = None, phi: ArrayLike | None = None,
-                  oracle: bool = False, W: int = 64) -> AdversarialRun:
+                  oracle: bool = False, W: int | None = None) -> AdversarialRun:
     """Dai et al. 2023, Algorithm 2 (module docstring): negative-entropy FTRL on magnitude-reduced estimates minus
     dilated bonuses, regret O~(sqrt(d H^6 K)) (rate in K: K^1/2)."""
     return run_policy_optimisation(model, K, seed, barrier=False, reduce=True, eta=eta, beta=beta, gamma=gamma,
