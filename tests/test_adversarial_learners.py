@@ -202,6 +202,18 @@ def test_learners_run_through_the_harness(fn):
     assert [p.name for p in bounds.learner_params(name)] == ["eta", "beta", "gamma", "phi", "oracle", "W"]
 
 
+def test_sweep_stores_adversarial_runs(tmp_path):
+    bounds.register("adv-magnitude", adv_magnitude)
+    model = small_model(K=30)
+    kwargs = dict(params={"adv-magnitude": {"oracle": True}}, store=tmp_path / "runs.sqlite", progress=False)
+    df = bounds.sweep("adv-magnitude", {"switching": model}, [0, 1], 30, **kwargs)
+    again = bounds.sweep("adv-magnitude", {"switching": model}, [0, 1], 30, **kwargs)  # read back from the store
+    for seed in (0, 1):
+        expected = adversarial_regret(model, adv_magnitude(model, 30, seed, oracle=True))
+        assert np.allclose(df[df.seed == seed].sort_values("episode").regret.to_numpy(), expected)
+    assert np.array_equal(df.regret.to_numpy(), again.regret.to_numpy())
+
+
 @pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
 def test_regret_per_episode_falls_on_a_fixed_adversary(fn):
     model = small_model(K=1024, H=2, S=2, A=3, seed=2, losses=adv.switching_losses).with_losses(
