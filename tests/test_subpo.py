@@ -184,7 +184,7 @@ def test_subpo_learns_and_is_reproducible():
     assert np.all(a[0].trajectories == np.arange(16) * 64)
 
 
-def test_measure_subpo_frame_and_registry():
+def test_measure_subpo_frame_registry_and_sweep(tmp_path):
     from boundlab import bounds
 
     env = make_domain("items", "small")
@@ -200,6 +200,14 @@ def test_measure_subpo_frame_and_registry():
     assert set(SUBMODULAR_ALGORITHMS) <= set(bounds.algorithms("submodular"))
     df2 = bounds.registry.learner("greedy-gain")(env, 1, [0], batch=8)
     assert df2.epoch.tolist() == [0, 1]
+    store = tmp_path / "runs.sqlite"
+    rows = bounds.sweep("greedy-gain", {"items": env}, [0, 1], 1, params={"greedy-gain": {"batch": 8}}, store=store,
+                        progress=False)
+    assert len(rows) == 4 and not rows.reused.any()
+    np.testing.assert_allclose(rows.objective, df2.objective.tolist() + rows.objective.tolist()[2:])  # seed 0 again
+    again = bounds.sweep("greedy-gain", {"items": env}, [0, 1], 1, params={"greedy-gain": {"batch": 8}}, store=store,
+                         progress=False)
+    assert again.reused.all() and np.array_equal(again.objective, rows.objective)
 
 
 @pytest.mark.parametrize("call, exc, match", [
