@@ -37,9 +37,10 @@ from boundlab.tabular.instances import as_generator
 
 __all__ = [
     "ContinuousResult", "DRCheck", "GreedyResult", "SetRewardSMDP", "SubPOResult", "bandit_epsilon",
-    "best_sequence", "check_dr_submodular", "coverage_bandit", "continuous_greedy", "eps_bandit", "exact_subpo",
-    "gradient", "greedy_sequence", "optimal_value", "projected_gradient_ascent", "relaxed_gradient",
-    "relaxed_value", "round_policy", "sequence_value", "stationarity_gap", "to_policy", "trap_corridor", "value",
+    "best_sequence", "check_dr_submodular", "continuous_greedy", "coverage_bandit", "coverage_grid", "eps_bandit",
+    "exact_subpo", "gradient", "greedy_sequence", "grid_smdp", "optimal_value", "projected_gradient_ascent",
+    "relaxed_gradient", "relaxed_value", "round_policy", "sequence_value", "softmax_result", "stationarity_gap",
+    "to_policy", "trap_corridor", "value",
 ]
 
 #: Largest state count for exact enumeration (``2^S`` visited sets).
@@ -565,13 +566,67 @@ def optimal_value(model: SetRewardSMDP) -> float:
 
 
 class SubPOResult(NamedTuple):
-    """Exact-gradient SubPO-M: the logits, the policy ``pi[h, s, a]``, its ``J``, the final gradient norm (in the
-    logits) and the iterations run."""
+    """A tabular SubPO-M policy: the logits, the policy ``pi[h, s, a]``, its ``J``, the norm of ``dJ/dtheta`` (in the
+    logits: tiny on a softmax plateau too), the Frank-Wolfe gap of ``J`` over Markov policies at ``pi``
+    (``sum_{h,s} max_a dJ/dpi[h,s,a] - <dJ/dpi, pi>``: 0 exactly at a first-order stationary point; occupancy
+    weighted through the gradient) and the iterations run."""
     theta: np.ndarray
     policy: np.ndarray
     value: float
     grad_norm: float
     iterations: int
+    fw_gap: float = float("nan")
+
+
+def softmax_result(model: SetRewardSMDP, theta: Any, iterations: int = 0) -> SubPOResult:
+    """The :class:`SubPOResult` of tabular softmax logits ``theta[h, s, a]`` (e.g. a sampled SubPO-M run's): the
+    policy, its exact ``J`` and the norm of the exact ``dJ/dtheta``."""
+    theta = _floats(theta, "theta")
+    if theta.shape != (model.H, model.S, model.A):
+        raise ValueError(f"theta must have shape ({model.H}, {model.S}, {model.A}), got {theta.shape}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta must be finite")
+    pi = np.exp(theta - theta.max(axis=2, keepdims=True))
+    pi /= pi.sum(axis=2, keepdims=True)
+    g = _grad_x(model, pi)
+    mean = (pi * g).sum(axis=2, keepdims=True)
+    return SubPOResult(theta, pi, value(model, pi), float(np.linalg.norm(pi * (g - mean))), iterations,
+                       float((g.max(axis=2, keepdims=True) - mean).sum()))
+
+
+def grid_smdp(env: Any) -> SetRewardSMDP:
+    """A :class:`~boundlab.tabular.submodular_envs.SubmodularGrid` as a :class:`SetRewardSMDP` (same ``F``, start,
+    ``H``; ``P`` from its successor table and slip: with probability ``slip`` a uniform action), for exact ``J`` of
+    the grid learners' policies. The stay action is the null action when the grid does not slip."""
+    from boundlab.tabular.submodular_envs import SubmodularGrid
+
+    if not isinstance(env, SubmodularGrid):
+        raise TypeError(f"env must be a SubmodularGrid, got {type(env).__name__}")
+    nxt = np.asarray(env.params.nxt)
+    S, A = nxt.shape
+    onehot = np.zeros((S, A, S))
+    onehot[np.arange(S)[:, None], np.arange(A)[None, :], nxt] = 1.0
+    P = (1.0 - env.slip) * onehot + env.slip * onehot.mean(axis=1, keepdims=True)
+    return SetRewardSMDP(P, env.F, env.H, start=env.start, null_action=0 if env.slip == 0.0 else None,
+                         name=env.name)
+
+
+def coverage_grid(rows: int, cols: int, H: int, seed: Seed = 0, *, density: float = 0.1, slip: float = 0.0,
+                  start: int = 0) -> Any:
+    """A small :class:`~boundlab.tabular.submodular_envs.SubmodularGrid` (the grid learners' environment) whose ``F``
+    is a random weighted coverage of its cells: each cell covers itself (so the curvature is below 1) and each other
+    cell with probability ``density``, weights uniform on [0, 1]. For :func:`grid_smdp` (``rows * cols <= 16``)."""
+    from boundlab.tabular.submodular import WeightedCoverage
+    from boundlab.tabular.submodular_envs import SubmodularGrid
+
+    rows, cols = check_int(rows, "rows"), check_int(cols, "cols")
+    density = check_real(density, "density", low=0.0, high=1.0)
+    rng = as_generator(seed)
+    S = rows * cols
+    footprint = np.concatenate([np.eye(S, dtype=bool), rng.random((S, S)) < density], axis=1)
+    tag = seed if isinstance(seed, (int, np.integer)) else "rng"
+    return SubmodularGrid(rows, cols, WeightedCoverage(footprint, rng.random(2 * S)), H, start, slip,
+                          name=f"coverage-grid({rows}x{cols}, H={H}, density={density:g}, slip={slip:g}, seed={tag})")
 
 
 def exact_subpo(model: SetRewardSMDP, *, iterations: int = 3000, lr: float = 1.0, tol: float = 1e-6,
@@ -597,9 +652,7 @@ def exact_subpo(model: SetRewardSMDP, *, iterations: int = 3000, lr: float = 1.0
         if norm <= tol * fmax:
             break
         theta = theta + (lr / fmax) * dtheta
-    pi = np.exp(theta - theta.max(axis=2, keepdims=True))
-    pi /= pi.sum(axis=2, keepdims=True)
-    return SubPOResult(theta, pi, value(model, pi), norm, done)
+    return softmax_result(model, theta, done)
 
 
 def bandit_epsilon(model: SetRewardSMDP, states: Sequence[int] | None = None) -> float:

@@ -21,8 +21,9 @@ from boundlab.tabular.submodular import WeightedCoverage, curvature
 from boundlab.tabular.submodular_bandit import _project
 from boundlab.tabular.submodular_bandit import (
     RIGHT, SetRewardSMDP, SubPOResult, best_sequence, check_dr_submodular, continuous_greedy, coverage_bandit,
-    eps_bandit, exact_subpo, gradient, greedy_sequence, optimal_value, projected_gradient_ascent, relaxed_gradient,
-    relaxed_value, round_policy, sequence_value, stationarity_gap, to_policy, trap_corridor, value,
+    coverage_grid, eps_bandit, exact_subpo, gradient, greedy_sequence, grid_smdp, optimal_value,
+    projected_gradient_ascent, relaxed_gradient, relaxed_value, round_policy, sequence_value, softmax_result,
+    stationarity_gap, to_policy, trap_corridor, value,
 )
 
 SMALL = settings(max_examples=15, deadline=None)
@@ -303,6 +304,58 @@ def test_exact_subpo_climbs_to_near_optimal_on_a_small_bandit():
     assert r.value >= curvature_proposition_bound(optimal_value(model), curvature(model.F, range(4)))
 
 
+def test_grid_smdp_matches_the_grid_and_its_simulator():
+    """``P`` from the successor table by plain loops; and the grid learners' own rollouts (uniform tabular policy,
+    slip 0.3) have a mean ``F`` within 4 standard errors of the exact ``J``."""
+    from boundlab.tabular.learners.subpo import subpo
+
+    env = coverage_grid(2, 3, 3, 5, slip=0.3)
+    model = grid_smdp(env)
+    nxt = np.asarray(env.params.nxt)
+    P = np.zeros((6, 5, 6))
+    for s_, a in itertools.product(range(6), range(5)):
+        P[s_, a, nxt[s_, a]] += 0.7
+        for b in range(5):
+            P[s_, a, nxt[s_, b]] += 0.3 / 5
+    np.testing.assert_allclose(model.P, P, atol=1e-12)
+    assert model.null_action is None and grid_smdp(coverage_grid(2, 3, 3, 5)).null_action == 0
+    batch = subpo(env, 0, 1, variant="M", policy="tabular", batch=4000).objective[0]
+    exact = value(model, np.full((3, 5), 0.2))
+    assert abs(batch.mean() - exact) <= 4 * batch.std(ddof=1) / np.sqrt(batch.size)
+
+
+def test_softmax_result_gap_is_the_frank_wolfe_gap():
+    model = coverage_bandit(3, 2, 0.2, 6)
+    theta = np.random.default_rng(2).normal(size=(model.H, model.S, model.A))
+    r = softmax_result(model, theta)
+    g = gradient(model, r.policy)
+    assert r.value == pytest.approx(plain_value(model, r.policy), rel=1e-12)
+    assert r.fw_gap == pytest.approx(sum(g[h, s].max() - g[h, s] @ r.policy[h, s]
+                                         for h in range(model.H) for s in range(model.S)), rel=1e-12)
+    # a near-deterministic softmax has a vanishing logit gradient wherever it sits (a plateau) ...
+    plateau = softmax_result(model, 50.0 * np.eye(model.A)[optimal_policy_actions(model)])
+    assert plateau.grad_norm < 1e-12 and plateau.fw_gap > 0.01  # best open-loop: not optimal under slips
+    # ... while the Frank-Wolfe gap vanishes only at a stationary point (here the optimum, eps = 0)
+    det = coverage_bandit(3, 2, 0.0, 6)
+    assert softmax_result(det, 50.0 * np.eye(det.A)[optimal_policy_actions(det)]).fw_gap < 1e-12
+
+
+def optimal_policy_actions(model):
+    """Per (h, s) the action of an optimal deterministic Markov policy when the best sequence is one (eps = 0)."""
+    seq, _ = best_sequence(model)
+    return np.broadcast_to(seq[:, None], (model.H, model.S))
+
+
+def test_a_genuine_stationary_point_below_the_bound():
+    """Deterministic 3 x 3 grid, modular F (c = 0): exact-gradient SubPO-M stops at a first-order stationary point
+    over Markov policies (Frank-Wolfe gap ~ 0) with J = 0.875 J*: the stationary-point reading of the curvature
+    proposition fails even without slips."""
+    model = grid_smdp(coverage_grid(3, 3, 4, 10))
+    assert curvature(model.F, range(9)) < 1e-12
+    v = check_curvature_proposition(model, f=facts(model, points=1))
+    assert v.verdict == "FAILED" and v.measured / v.reference < 0.9
+
+
 # ------------------------------------------------------------------------------------------------- verdicts
 def test_verdicts_hold_on_a_canonical_bandit():
     model = coverage_bandit(4, 3, 0.1, 0)
@@ -341,8 +394,8 @@ def test_curvature_proposition_na_when_vacuous_or_unconverged_and_failed_when_vi
     good = coverage_bandit(4, 2, 0.0, 1)
     fg = facts(good, points=3)
     short = check_curvature_proposition(good, f=fg, iterations=1)
-    assert short.verdict == "n/a" and "not converged" in short.detail
-    fake = SubPOResult(None, None, 0.0, 0.0, 1)  # a "converged" run at J = 0 must fail the bound
+    assert short.verdict == "n/a" and "not at a stationary point" in short.detail
+    fake = SubPOResult(None, None, 0.0, 0.0, 1, 0.0)  # a "stationary" run at J = 0 must fail the bound
     assert check_curvature_proposition(good, f=fg, result=fake).verdict == "FAILED"
 
 
@@ -457,6 +510,12 @@ GOOD_P = np.full((2, 2, 2), 0.5)
      "converged_tol"),
     (lambda: check_stationary(MODEL, starts=0, f=facts(MODEL, points=1)), ValueError, "starts"),
     (lambda: submodular_check_rows(quick="no"), TypeError, "quick"),
+    (lambda: softmax_result(MODEL, np.zeros((2, 4))), ValueError, "theta must have shape"),
+    (lambda: softmax_result(MODEL, np.full((2, 4, 4), np.inf)), ValueError, "theta"),
+    (lambda: grid_smdp(MODEL), TypeError, "env"),
+    (lambda: coverage_grid(3, 3, 4, density=-0.1), ValueError, "density"),
+    (lambda: coverage_grid(3.0, 3, 4), TypeError, "rows"),
+    (lambda: coverage_grid(3, 3, 4, seed="1"), TypeError, "seed"),
 ])
 def test_bad_input_is_refused_by_name(call, err, match):
     with pytest.raises(err, match=match):
