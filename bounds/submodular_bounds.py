@@ -16,7 +16,11 @@ numbering differs between versions, so they are cited by content:
   history-dependent policies, per instance; vacuous (n/a) at ``c = 1``. Finding: with slips (``eps > 0``) and a
   modular ``F`` (``c = 0``) the strict reading fails -- a policy Markov in ``(h, s)`` cannot see the visited set,
   so SubPO-M's limit stays below the history-dependent ``J*`` (``coverage_bandit(5, 3, 0.1, 2, density=0.1)``:
-  2.5534 vs 2.5656); the proposition must mean a comparator within SubPO-M's class (or deterministic dynamics).
+  2.5534 vs 2.5656). It fails without slips too: on a deterministic 3 x 3 coverage grid with ``c = 0``
+  (``coverage_grid(3, 3, 4, 10)``) exact-gradient SubPO-M stops at a first-order stationary point over Markov
+  policies with ``J = 0.875 J*``. So the proposition can only hold for SubPO's global optimum (or a comparator within
+  its class); the sampled, Adam-driven SubPO-M of ``learners.subpo`` escapes that point (0.9999 J*) but stalls on a
+  softmax plateau on ``coverage_grid(3, 3, 4, 23)`` (0.961 J*, Frank-Wolfe gap 0.18: n/a, not stationary).
 - **greedy with curvature** (classic, Conforti & Cornuejols 1984): ``(1/c)(1 - e^{-c}) OPT`` for the greedy on a
   cardinality constraint, which the epsilon-bandit with ``eps = 0`` is (every location one step from everywhere).
 - **hardness** (the paper's Theorem 1: no ``log^{1-gamma} OPT`` approximation even for deterministic SMDPs unless
