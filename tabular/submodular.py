@@ -123,6 +123,23 @@ def _kernels() -> dict:
     return {"coverage": jax.jit(coverage), "items": jax.jit(items), "gp": jax.jit(gp)}
 
 
+def _state_array(states: Any, n: int):
+    """``states`` as a JAX integer array; concrete values (not traced under ``jit``) must lie in ``[0, n)``, since
+    JAX would clamp an index out of range silently."""
+    import jax
+    import jax.numpy as jnp
+
+    if isinstance(states, jax.core.Tracer):
+        return states
+    a = np.asarray(states)
+    if a.dtype.kind not in "iu" or a.ndim < 1:
+        raise TypeError(f"states must be an integer array [..., T], got dtype {a.dtype}, shape {a.shape}")
+    bad = np.argwhere((a < 0) | (a >= n))
+    if bad.size:
+        raise ValueError(f"states holds {a[tuple(bad[0])]} at index {tuple(int(i) for i in bad[0])}, outside [0, {n})")
+    return jnp.asarray(a)
+
+
 class _SetFunction:
     """Shared face: ``F(A)`` validates ``A`` and calls ``_value`` on its distinct states."""
 
@@ -172,7 +189,8 @@ class WeightedCoverage(_SetFunction):
         import jax.numpy as jnp
 
         return _kernels()["coverage"](jnp.asarray(self._cells, jnp.int32),
-                                      jnp.asarray(np.append(self.weights, 0.0), jnp.float32), jnp.asarray(states))
+                                      jnp.asarray(np.append(self.weights, 0.0), jnp.float32),
+                                      _state_array(states, self.n))
 
 
 def grid_footprint(rows: int, cols: int, kind: str = "paper", walls: ArrayLike | None = None) -> np.ndarray:
@@ -267,7 +285,7 @@ class ItemCollection(_SetFunction):
         import jax.numpy as jnp
 
         return _kernels()["items"](jnp.asarray(self.items, jnp.float32), jnp.asarray(self.quota, jnp.float32),
-                                   jnp.asarray(states))
+                                   _state_array(states, self.n))
 
 
 def random_items(n: int, counts: ArrayLike, quota: ArrayLike, seed: int | np.random.Generator) -> ItemCollection:
@@ -319,7 +337,7 @@ class GPInformation(_SetFunction):
         one row ``l = L^{-1} k`` and diagonal ``d = sqrt(M_ss - |l|^2)``, so each gain is ``log d``: O(T^2) per step."""
         import jax.numpy as jnp
 
-        return _kernels()["gp"](jnp.asarray(self.kernel / self.noise, jnp.float32), jnp.asarray(states))
+        return _kernels()["gp"](jnp.asarray(self.kernel / self.noise, jnp.float32), _state_array(states, self.n))
 
 
 # ------------------------------------------------------------------------------------------------------------ user
@@ -354,7 +372,7 @@ class UserSetFunction(_SetFunction):
         import jax
         import jax.numpy as jnp
 
-        states = jnp.asarray(states)
+        states = _state_array(states, self.n)
         return jax.pure_callback(self._host_prefix, jax.ShapeDtypeStruct(states.shape, jnp.float32), states)
 
 

@@ -160,6 +160,9 @@ def test_gp_sample_reproducible_and_nonnegative():
     (lambda: random_items(5, [3, 3], [1, 1], 0), ValueError, "counts sum"),
     (lambda: gp_kernel(np.zeros((3, 2)), -1.0), ValueError, "lengthscale"),
     (lambda: marginal_gains(len, np.array([0.5, 1.0])), TypeError, "integer"),
+    (lambda: random_items(6, [2], [1], 0).prefix_values(np.array([[0, 6]])), ValueError, "index \\(0, 1\\)"),
+    (lambda: WeightedCoverage(np.eye(3, dtype=bool), np.ones(3)).gains(np.array([[0, -1]])), ValueError, "outside"),
+    (lambda: GPInformation(np.eye(3)).prefix_values(np.array([0.0, 1.0])), TypeError, "integer array"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
