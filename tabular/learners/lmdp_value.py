@@ -6,8 +6,9 @@ reading notes in shared/refs list what was found):
 
 - [paper] Model-based; after each episode the context is revealed and the episode's transitions are counted for that
   context, ``n_m(s, a)``, ``P_hat_m(s'|s, a)``; rewards are deterministic, so one visit reveals ``R_m(s, a)``.
-  ``iota = 2 ln(2 M S A H K / delta)`` (Section 3). Optimistic *alpha vectors* (per-context values) truncated at 1
-  (the total reward of an episode lies in [0, 1]).
+  ``iota = 2 ln(2 M S A H K / delta)`` (Section 3). Optimistic *alpha vectors* (per-context values).
+- [reconstruction of the abstract's "truncation method"] The optimistic values are clipped at 1 (the total reward
+  of an episode lies in [0, 1]); the paper's truncation may be an analysis device rather than this clipping.
 - [reconstruction: MVP, Zhang, Ji & Du 2021, Algorithm 1] Doubling epochs: the statistics of ``(m, s, a)`` are
   refreshed when ``n_m(s, a)`` reaches a power of two (and ``w_hat``, ``nu_hat_m`` when context ``m``'s count does);
   the optimistic tables are recomputed only then.
