@@ -39,11 +39,12 @@ target, Pardo et al. 2018, "Time limits in reinforcement learning"; masking woul
 the paper states nothing else); replay is uniform (the code's prioritised buffer never updates its priorities,
 which is uniform sampling with equal weights).
 
-MILP speed (:class:`QNetworkMilp`): one SCIP model per network, the state as fixed continuous inputs whose bounds
-are changed per solve (``freeTransform``, then new bounds), a warm start (the previous action, or any feasible
-action) given as a partial solution; ``solver="enumerate"`` instead scores every feasible action in batched
-forward passes, exact and much faster where the feasible set is not too large (``"auto"``: when it has at most
-``max_enumerate = 50_000`` actions, its size estimated by sampling before it is enumerated once per domain).
+MILP speed (:class:`QNetworkMilp`): one SCIP model per network, the state as parameters whose constants and
+big-M bounds are rewritten per solve (``freeTransform``, then new sides, coefficients and bounds), a warm start
+(the previous action, or any feasible action) given as a partial solution; ``solver="enumerate"`` instead scores
+every feasible action in batched forward passes, exact and much faster where the feasible set is not too large
+(``"auto"``: when it has at most ``max_enumerate = 50_000`` actions, its size estimated by sampling before it is
+listed once per domain).
 """
 
 from __future__ import annotations
@@ -307,15 +308,18 @@ def pretraining_data(domain, cfg: SequoiaConfig, rng: np.random.Generator) -> tu
 
 class QNetworkMilp:
     """``argmax_a Q([a; s])`` over ``domain``'s feasible actions, for one network and many states, with an optional
-    warm start ``x0`` (a feasible action, given as a partial solution). Default: one model per state
-    (``cormab.maximize``), its big-M bounds exact for the first layer at that state and tightened by the domain's
-    largest number of pulled arms. ``reuse=True``: one SCIP model (domain rows, the network over the action variables
-    and continuous state variables on ``[0, 3]``); each :meth:`solve` frees the transformed problem, fixes the state
-    variables' bounds to ``s`` and re-solves: no rebuild, but big-M bounds over the whole state box, which measured
-    slower (``benchmarks/sequoia.py``)."""
+    warm start ``x0`` (a feasible action, given as a partial solution). Default (``reuse=True``): one SCIP model
+    per network (domain rows, the network over the action variables with the state as parameters,
+    ``solvers.add_parametric_relu_network``); each :meth:`solve` frees the transformed problem and rewrites only the
+    state-dependent constants (first-layer constants, big-M bounds at that state tightened by the domain's largest
+    number of pulled arms, stable neurons' binaries fixed), so no model is rebuilt and the formulation is the
+    per-state one. ``reuse=False``: one fresh model per state (``cormab.maximize``), the same optimum, measured
+    slower (``benchmarks/sequoia.py``). ``tuned=True`` (reused model only): SCIP without symmetry handling, primal
+    heuristics off, fast presolving (the optimum is unchanged; see the benchmark for when it pays)."""
 
-    def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None, reuse: bool = False):
-        from boundlab.solvers.relu_milp import add_relu_network, relu_layers_from_params
+    def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None, reuse: bool = True,
+                 tuned: bool = False):
+        from boundlab.solvers.relu_milp import add_parametric_relu_network, relu_layers_from_params
         self.domain = domain
         self.weights, self.biases = relu_layers_from_params(params)
         self.gap, self.time_limit, self.reuse, self.solves, self.fallbacks = gap, time_limit, reuse, 0, 0
@@ -323,14 +327,19 @@ class QNetworkMilp:
             return
         m = cormab._scip(f"sequoia_{domain.name}")
         m.setParam("limits/gap", gap)
+        if tuned:
+            import pyscipopt
+            m.setParam("misc/usesymmetry", 0)
+            m.setHeuristics(pyscipopt.SCIP_PARAMSETTING.OFF)
+            m.setPresolve(pyscipopt.SCIP_PARAMSETTING.FAST)
         if time_limit is not None:
             m.setParam("limits/time", time_limit)
         self.time_limit = time_limit
         self.a = [m.addVar(f"a{j}", vtype="B") for j in range(domain.n_actions)]
         domain.constraints.add_to_model(m, self.a)
-        self.s = [m.addVar(f"s{j}", lb=0.0, ub=float(cormab.N_STATES - 1)) for j in range(domain.J)]
-        out = add_relu_network(m, self.a + self.s, self.weights, self.biases, max_active=domain.max_pulled)
-        m.setObjective(out, "maximize")
+        self.net = add_parametric_relu_network(m, self.a, domain.J, self.weights, self.biases,
+                                               max_active=domain.max_pulled)
+        m.setObjective(self.net.output, "maximize")
         self.model = m
 
     def solve(self, state, x0=None) -> np.ndarray:
@@ -351,12 +360,7 @@ class QNetworkMilp:
             return cormab.maximize(self.domain, weights=self.weights, biases=self.biases, state=state, gap=self.gap,
                                    time_limit=self.time_limit, x0=x0)
         m = self.model
-        if self.solves:
-            m.freeTransform()
-        for v, x in zip(self.s, np.asarray(state, dtype=np.float64)):
-            m.chgVarLb(v, 0.0)
-            m.chgVarUb(v, float(x))
-            m.chgVarLb(v, float(x))
+        self.net.set_parameters(np.asarray(state, dtype=np.float64))
         if x0 is not None:
             start = m.createPartialSol()
             for var, value in zip(self.a, x0):

@@ -40,7 +40,8 @@ from .validation import check_real, check_real_array
 if TYPE_CHECKING:  # pyscipopt loads on first use: ``import boundlab`` stays light
     import pyscipopt
 
-__all__ = ["ReluMilpResult", "add_relu_network", "maximize_relu_network", "relu_layers_from_params"]
+__all__ = ["ParametricReluNetwork", "ReluMilpResult", "add_parametric_relu_network", "add_relu_network",
+           "maximize_relu_network", "relu_layers_from_params"]
 
 #: SCIP statuses under which the search stopped early; each is reported under our name.
 _LIMITS = {"timelimit": "time_limit", "gaplimit": "gap_limit", "nodelimit": "node_limit",
@@ -178,7 +179,7 @@ def add_relu_network(model: pyscipopt.Model, x_vars: Sequence, weights: Sequence
         raise ValueError(f"x_vars must hold {Ws[0].shape[1]} inputs (the columns of weights[0]), got {len(h)}")
     bounds = interval_bounds(Ws, bs, lo, hi)
     if max_active is not None:
-        bounds = _cardinality_bounds(model, Ws, bs, h, lo, hi, bounds, int(max_active))
+        bounds = _cardinality_bounds(Ws, bs, _binary_mask(h), lo, hi, bounds, int(max_active))
     for k, (W, b, (L, U)) in enumerate(zip(Ws[:-1], bs[:-1], bounds[:-1])):
         nxt = []
         for i in range(W.shape[0]):
@@ -205,10 +206,9 @@ def add_relu_network(model: pyscipopt.Model, x_vars: Sequence, weights: Sequence
     return out
 
 
-def _cardinality_bounds(model, Ws, bs, h, lo, hi, bounds, k: int):
-    """Interval bounds with the first layer tightened by ``sum(binary inputs) <= k`` (see ``add_relu_network``)."""
-    import pyscipopt
-    binary = np.array([isinstance(v, pyscipopt.Variable) and v.vtype() == "BINARY" for v in h])
+def _cardinality_bounds(Ws, bs, binary: np.ndarray, lo, hi, bounds, k: int):
+    """Interval bounds with the first layer tightened by ``sum(binary inputs) <= k`` (see ``add_relu_network``;
+    ``binary``: which inputs are binary variables)."""
     W = Ws[0]
     rest_lo = np.where(binary, 0.0, lo)
     rest_hi = np.where(binary, 0.0, hi)
@@ -221,6 +221,103 @@ def _cardinality_bounds(model, Ws, bs, h, lo, hi, bounds, k: int):
     L, U = np.maximum(bounds[0][0], base_L + bottom), np.minimum(bounds[0][1], base_U + top)
     return [(L, U)] + interval_bounds(Ws[1:], bs[1:], np.maximum(L, 0.0), np.maximum(U, 0.0)) if len(Ws) > 1 \
         else [(L, U)]
+
+
+def _binary_mask(h: list) -> np.ndarray:
+    import pyscipopt
+    return np.array([isinstance(v, pyscipopt.Variable) and v.vtype() == "BINARY" for v in h])
+
+
+class ParametricReluNetwork:
+    """A ReLU network embedded once in a pyscipopt model over variables ``x`` and parameters ``p`` (its input is
+    ``[x; p]``), re-solved for many ``p`` (SEQUOIA: one model per Q-network, the state as ``p``) by
+    :meth:`set_parameters`, which frees the transformed problem and rewrites only what ``p`` changes: each hidden
+    neuron's constant ``b + W_p p`` (first layer) and its big-M constants ``L, U`` from interval arithmetic at that
+    ``p`` (constraint sides, the coefficients of ``z``, the bounds of ``y``); a neuron stable at ``p`` has its ``z``
+    fixed (1 when ``L >= 0``, 0 when ``U <= 0``). The formulation at each ``p`` is then the one
+    :func:`add_relu_network` builds with ``p`` as numbers, the stable neurons fixed rather than removed, so the
+    optimum is the same, without rebuilding the model. Build it with :func:`add_parametric_relu_network`."""
+
+    def __init__(self, model, Ws, bs, x_vars, n_params: int, name: str, max_active: int | None):
+        import pyscipopt
+        self.model, self.Ws, self.bs, self.max_active = model, Ws, bs, max_active
+        n_x = len(x_vars)
+        _, self.x_lo, self.x_hi = _input_box(model, x_vars)
+        self.binary = np.concatenate([_binary_mask(list(x_vars)), np.zeros(n_params, bool)])
+        self.W_p = Ws[0][:, n_x:]
+        self.layers = []  # per hidden layer: (y, z, ge, act, off) lists
+        h = list(x_vars)
+        for k, W in enumerate(Ws[:-1]):
+            Wx = W[:, :n_x] if k == 0 else W
+            ys, zs, ges, acts, offs = [], [], [], [], []
+            for i in range(W.shape[0]):
+                expr = pyscipopt.quicksum(w * v for w, v in zip(Wx[i], h) if w != 0.0)
+                y = model.addVar(f"{name}_y{k}_{i}", lb=0.0, ub=None)
+                z = model.addVar(f"{name}_z{k}_{i}", vtype="B")
+                ges.append(model.addCons(y - expr >= 0.0, name=f"{name}_ge{k}_{i}"))
+                acts.append(model.addCons(y - expr + z <= 1.0, name=f"{name}_act{k}_{i}"))  # set per p
+                offs.append(model.addCons(y - z <= 0.0, name=f"{name}_off{k}_{i}"))
+                ys.append(y)
+                zs.append(z)
+            self.layers.append((ys, zs, ges, acts, offs))
+            h = ys
+        self.output = model.addVar(f"{name}_out", lb=None, ub=None)
+        model.addCons(self.output - pyscipopt.quicksum(w * v for w, v in zip(Ws[-1][0], h) if w != 0.0)
+                      == float(bs[-1][0]), name=f"{name}_output")
+        self.solved = False
+
+    def bounds(self, p: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The pre-activation bounds ``(L, U)`` per layer at parameters ``p``."""
+        lo, hi = np.concatenate([self.x_lo, p]), np.concatenate([self.x_hi, p])
+        out = interval_bounds(self.Ws, self.bs, lo, hi)
+        if self.max_active is not None:
+            out = _cardinality_bounds(self.Ws, self.bs, self.binary, lo, hi, out, self.max_active)
+        return out
+
+    def set_parameters(self, p) -> None:
+        """Free the transformed problem (after a solve) and set the parameters to ``p``."""
+        p = _finite_array(p, "p", 1)
+        if p.shape != (self.W_p.shape[1],):
+            raise ValueError(f"p must have shape ({self.W_p.shape[1]},), got {p.shape}")
+        m = self.model
+        if self.solved:
+            m.freeTransform()
+        self.solved = True
+        bounds = self.bounds(p)
+        for k, ((ys, zs, ges, acts, offs), (L, U)) in enumerate(zip(self.layers, bounds)):
+            const = self.bs[k] + (self.W_p @ p if k == 0 else 0.0)
+            for i, (y, z) in enumerate(zip(ys, zs)):
+                lo, hi, c = float(L[i]), float(U[i]), float(const[i])
+                m.chgLhs(ges[i], c)
+                m.chgCoefLinear(acts[i], z, -lo)
+                m.chgRhs(acts[i], c - lo)
+                m.chgCoefLinear(offs[i], z, -hi)
+                m.chgVarLb(y, 0.0)
+                m.chgVarUb(y, max(hi, 0.0))
+                m.chgVarLb(y, max(lo, 0.0))
+                off, on = hi <= 0.0, lo >= 0.0 and hi > 0.0
+                m.chgVarLb(z, 0.0)
+                m.chgVarUb(z, 0.0 if off else 1.0)
+                m.chgVarLb(z, 1.0 if on else 0.0)
+
+
+def add_parametric_relu_network(model: pyscipopt.Model, x_vars: Sequence, n_params: int, weights: Sequence,
+                                biases: Sequence, *, name: str = "relu",
+                                max_active: int | None = None) -> ParametricReluNetwork:
+    """Embed the ReLU network ``(weights, biases)`` over the inputs ``[x_vars; p]`` (``p``: ``n_params`` numbers set
+    before each solve by ``set_parameters``; its ``output`` variable is the network's value): one model for many
+    ``p`` (:class:`ParametricReluNetwork`). ``x_vars``, ``name``, ``max_active`` as in :func:`add_relu_network`."""
+    import pyscipopt
+    if not isinstance(model, pyscipopt.Model):
+        raise TypeError(f"model must be a pyscipopt.Model, got {type(model).__name__}")
+    Ws, bs = _check_network(weights, biases)
+    if isinstance(n_params, bool) or not isinstance(n_params, (int, np.integer)) or n_params < 0:
+        raise TypeError(f"n_params must be an int >= 0, got {n_params!r}")
+    if len(x_vars) + n_params != Ws[0].shape[1]:
+        raise ValueError(f"x_vars and n_params must make {Ws[0].shape[1]} inputs (the columns of weights[0]), got "
+                         f"{len(x_vars)} + {n_params}")
+    return ParametricReluNetwork(model, Ws, bs, x_vars, int(n_params), name,
+                                 None if max_active is None else int(max_active))
 
 
 def _constraint_pair(A, b, J: int, A_name: str, b_name: str):

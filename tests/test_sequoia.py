@@ -97,13 +97,15 @@ def test_vectorised_feasibility_equals_the_per_action_check(d):
     assert np.array_equal(d._feasible_many(acts), expected)
 
 
-@pytest.mark.parametrize("reuse", [False, True], ids=["per-state", "reused"])
+@pytest.mark.parametrize("reuse,tuned", [(False, False), (True, False), (True, True)],
+                         ids=["per-state", "reused", "reused-tuned"])
 @pytest.mark.parametrize("d", TINY, ids=lambda d: d.name)
-def test_qnetwork_milp_equals_enumeration(d, reuse):
-    """Per-state models (tightened bounds) or one SCIP model re-solved for several states, with a warm start or not,
-    find the enumeration optimum of a random network over the feasible actions."""
+def test_qnetwork_milp_equals_enumeration(d, reuse, tuned):
+    """Per-state models (tightened bounds) or one SCIP model re-solved for several states (its state-dependent
+    constants rewritten each time; SCIP's defaults or the tuned settings), with a warm start or not, find the
+    enumeration optimum of a random network over the feasible actions."""
     params = torch_init(jax.random.PRNGKey(3), [d.n_actions + d.J, 16, 32, 1])
-    milp = QNetworkMilp(d, params, reuse=reuse)
+    milp = QNetworkMilp(d, params, reuse=reuse, tuned=tuned)
     F = feasible_actions(d)
     rng = np.random.default_rng(0)
     for k in range(4):

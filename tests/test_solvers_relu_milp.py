@@ -335,9 +335,51 @@ def test_max_active_bounds_keep_the_optimum_and_contain_every_preactivation(seed
     # SCIP meets each ReLU row to its feasibility tolerance 1e-6, relative to the row's size (seen: 2.4e-6 at 12.9)
     assert model.getObjVal() == pytest.approx(max(f(v) for v in xs), rel=1e-6, abs=1e-6)
     box = relu_milp.interval_bounds(W, b, np.r_[np.zeros(J), fixed], np.r_[np.ones(J), fixed])
-    tight = relu_milp._cardinality_bounds(model, W, b, x + [fixed], np.r_[np.zeros(J), fixed],
+    tight = relu_milp._cardinality_bounds(W, b, np.r_[np.ones(J, bool), False], np.r_[np.zeros(J), fixed],
                                           np.r_[np.ones(J), fixed], box, k)
     pre = np.array([W[0] @ v + b[0] for v in xs])
     assert (pre >= tight[0][0] - 1e-9).all() and (pre <= tight[0][1] + 1e-9).all()
     for (L, U), (L0, U0) in zip(tight, box):
         assert (L >= L0 - 1e-9).all() and (U <= U0 + 1e-9).all()
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), J=st.integers(1, 7), n_p=st.integers(1, 4), k=st.integers(0, 4),
+       hidden=st.lists(st.integers(1, 6), min_size=1, max_size=3), tighten=st.booleans())
+def test_parametric_network_one_model_many_parameters_equals_brute_force(seed, J, n_p, k, hidden, tighten):
+    """add_parametric_relu_network: one model (sum(x) <= k) re-solved for several parameter vectors p (some far
+    from each other, so neurons switch between stable and unstable) finds, each time, the brute-force optimum over
+    the binary x, and the returned x attains it."""
+    rng = np.random.default_rng(seed)
+    W, b = random_network(rng, J + n_p, hidden)
+    model = pyscipopt.Model()
+    model.hideOutput()
+    x = [model.addVar(f"x{j}", vtype="B") for j in range(J)]
+    model.addCons(pyscipopt.quicksum(x) <= k)
+    net = relu_milp.add_parametric_relu_network(model, x, n_p, W, b, max_active=k if tighten else None)
+    model.setObjective(net.output, "maximize")
+    X = all_binary(J)
+    X = X[X.sum(axis=1) <= k]
+    for scale in (3.0, 0.0, 10.0, 1.0):
+        p = rng.uniform(-scale, scale, n_p)
+        net.set_parameters(p)
+        model.optimize()
+        best = forward(W, b, np.c_[X, np.repeat(p[None], len(X), 0)]).max()
+        got = np.array([round(model.getVal(v)) for v in x])
+        assert model.getObjVal() == pytest.approx(best, rel=1e-6, abs=1e-6)
+        assert forward(W, b, np.r_[got, p][None])[0] == pytest.approx(best, rel=1e-6, abs=1e-6)
+
+
+def test_parametric_network_bad_input_named():
+    model = pyscipopt.Model()
+    x = [model.addVar(f"x{j}", vtype="B") for j in range(2)]
+    W, b = random_network(np.random.default_rng(0), 3, [4])
+    with pytest.raises(ValueError, match="x_vars and n_params"):
+        relu_milp.add_parametric_relu_network(model, x, 2, W, b)
+    with pytest.raises(TypeError, match="n_params"):
+        relu_milp.add_parametric_relu_network(model, x, 1.0, W, b)
+    with pytest.raises(TypeError, match="model"):
+        relu_milp.add_parametric_relu_network("m", x, 1, W, b)
+    net = relu_milp.add_parametric_relu_network(model, x, 1, W, b)
+    with pytest.raises(ValueError, match="p must have shape"):
+        net.set_parameters([1.0, 2.0])
