@@ -621,6 +621,7 @@ def coverage_grid(rows: int, cols: int, H: int, seed: Seed = 0, *, density: floa
 
     rows, cols = check_int(rows, "rows"), check_int(cols, "cols")
     density = check_real(density, "density", low=0.0, high=1.0)
+    slip = check_real(slip, "slip", low=0.0, high=1.0)
     rng = as_generator(seed)
     S = rows * cols
     footprint = np.concatenate([np.eye(S, dtype=bool), rng.random((S, S)) < density], axis=1)
