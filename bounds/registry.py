@@ -91,6 +91,10 @@ _REGISTRY: dict[str, Callable] = {
     "ac-optimistic": learners.ac_optimistic,
     "ac-hybrid": learners.ac_hybrid,
     "ac-hybrid-pessimistic": learners.ac_hybrid_pessimistic,
+    "adv-luo21": learners.adv_luo21,
+    "adv-logbarrier": learners.adv_logbarrier,
+    "adv-magnitude": learners.adv_magnitude,
+    "adv-linear-mdp": learners.adv_linear_mdp,
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
     "grouped-rl": _grouped_rl,
 }

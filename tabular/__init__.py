@@ -1,5 +1,6 @@
 """Finite models (MDP, episodic MDP, linear MDP, POMDP), built-in instances and simulators (Numba, JAX, gymnasium)."""
 
+from .adversarial import AdversarialMDP
 from .convert import from_gymnasium, from_mdptoolbox
 from .grouping import (
     ActionGroupedMDP,
@@ -71,8 +72,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "ActionGroupedMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP", "GaussianRewards",
-    "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS",
+    "ActionGroupedMDP", "AdversarialMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP",
+    "GaussianRewards", "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS",
     "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "action_grouped_mdp",
     "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "combination_lock",
     "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions",

@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 
 from boundlab import bandits, bounds, solvers, tabular
 from boundlab.bounds import actor_critic_bounds as acb
-from boundlab.tabular import jax_env, learners, pomdp_jax
+from boundlab.tabular import adversarial, jax_env, learners, pomdp_jax
+from boundlab.bounds import adversarial as adversarial_bounds
+from boundlab.tabular.learners import linear_estimators
 from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
 
@@ -153,6 +155,14 @@ AC_PARAMS = dict(phi=optional(_bad_real((S, A, S * A))), lam=positive_float(), e
                  switch_ratio=st.one_of(NOT_A_NUMBER, st.sampled_from([1.0, 0.5, -1.0, float("nan"), float("inf")])))
 OPTIMISM = dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())
 HYBRID = dict(N_off=positive_int(minimum=0), behaviour=optional(_bad_policy()))
+
+ADV_P = _rng.dirichlet(np.ones(S), size=(H, S, A))
+ADV = adversarial.AdversarialMDP(ADV_P, _rng.random((K, H, S, A)))
+ADV_COMMON = dict(model=st.sampled_from([None, "adversarial", (ADV_P, ADV.losses), EPISODIC]), K=positive_int(),
+                  seed=seed(), eta=optional(positive_float()), beta=optional(positive_float()),
+                  phi=optional(_bad_real((S, A, S * A))), oracle=st.sampled_from([1, 0, "yes", None, np.float64(1.0)]))
+ADV_PARAMS = dict(ADV_COMMON, gamma=optional(positive_float()), W=optional(positive_int()))
+ADV_BASELINE = dict(ADV_COMMON, gamma=optional(in_unit_interval(closed_right=True)))
 
 CASES: dict[str, tuple] = {
     # solvers
@@ -553,6 +563,35 @@ CASES: dict[str, tuple] = {
         bounds.select_grouping_fast, dict(model=GROUPED, sample_budget=1000, compute_budget=1000),
         dict(model=st.sampled_from([None, GROUPED.to_finite()]), sample_budget=positive_int(),
              compute_budget=optional(positive_int()))),
+    "tabular.AdversarialMDP": (
+        adversarial.AdversarialMDP, dict(P=ADV_P, losses=ADV.losses),
+        dict(P=_bad_stochastic(ADV_P.shape), initial=optional(_bad_stochastic((S,))),
+             losses=st.one_of(_bad_real((K, H, S, A)), st.sampled_from([ADV.losses + 1.5, -ADV.losses - 0.5,
+                                                                        ADV.losses[:, :1]])))),
+    "learners.adv_logbarrier": (learners.adv_logbarrier, dict(model=ADV, K=K, seed=0), ADV_PARAMS),
+    "learners.adv_magnitude": (learners.adv_magnitude, dict(model=ADV, K=K, seed=0), ADV_PARAMS),
+    "learners.adv_luo21": (learners.adv_luo21, dict(model=ADV, K=K, seed=0, oracle=True),
+                           dict(ADV_BASELINE, mgr_copies=positive_int(), mgr_steps=optional(positive_int()))),
+    "learners.adv_linear_mdp": (learners.adv_linear_mdp, dict(model=ADV, K=K, seed=0, oracle=True),
+                                dict(ADV_BASELINE, epoch_scale=positive_float(), lam=positive_float())),
+    "linear_estimators.mgr": (linear_estimators.mgr, dict(X=np.full((2, 3, 2), 0.5), gamma=0.1),
+                              dict(gamma=in_unit_interval(closed_right=True), c=positive_float())),
+    "linear_estimators.relative_samples": (linear_estimators.relative_samples, dict(d=3, gamma=0.1, delta=0.1),
+                                           dict(d=positive_int(), delta=in_unit_interval())),
+    "tabular.adversarial.switching_losses": (
+        adversarial.switching_losses, dict(K=9, H=2, S=2, A=2, seed=0, gap=0.4),
+        dict(K=positive_int(), H=positive_int(), S=positive_int(), A=positive_int(), seed=seed(),
+             gap=in_unit_interval(closed_right=True))),
+    "tabular.adversarial.drifting_bernoulli_losses": (
+        adversarial.drifting_bernoulli_losses, dict(K=9, H=2, S=2, A=2, seed=0),
+        dict(K=positive_int(), seed=seed(), periods=st.sampled_from([-1.0, float("nan"), "2", None]),
+             amplitude=st.sampled_from([-0.1, 0.6, float("nan"), "0.4", None]))),
+    "tabular.adversarial.mixed_features": (
+        adversarial.mixed_features, dict(S=2, A=2, seed=0),
+        dict(S=positive_int(), A=positive_int(), seed=seed(), strength=st.sampled_from([-0.5, float("nan"), "0.5",
+                                                                                          None]))),
+    "bounds.adversarial_rate": (adversarial_bounds.adversarial_rate, dict(algorithm="adv-magnitude"),
+                                dict(algorithm=st.sampled_from(["", "ucbvi", None, 3]))),
     "bounds.grouping_trade_off": (
         bounds.grouping_trade_off, dict(model=GROUPED, budgets=[100], seeds=[0]),
         dict(budgets=st.sampled_from([[2.5], ["100"], [None], [0], [-1]]))),

@@ -24,6 +24,10 @@ is checked (type and range) and bad values are refused, naming the parameter.
 
 from ._common import LearnerRun, Param
 from .actor_critic import ActorCriticRun, ac_hybrid, ac_hybrid_pessimistic, ac_optimistic
+from .adv_linear_mdp import adv_linear_mdp
+from .adv_logbarrier import AdversarialRun, adv_logbarrier
+from .adv_luo21 import adv_luo21
+from .adv_magnitude import adv_magnitude
 from .greedy import eps_greedy, greedy
 from .lsvi_ucb import lsvi_ucb
 from .mvp import mvp
@@ -31,5 +35,6 @@ from .psrl import psrl
 from .qlearning import ucb_b, ucb_h
 from .ucbvi import ucbvi_bf, ucbvi_ch
 
-__all__ = ["ActorCriticRun", "LearnerRun", "Param", "ac_hybrid", "ac_hybrid_pessimistic", "ac_optimistic",
+__all__ = ["ActorCriticRun", "AdversarialRun", "LearnerRun", "Param", "ac_hybrid", "ac_hybrid_pessimistic",
+           "ac_optimistic", "adv_linear_mdp", "adv_logbarrier", "adv_luo21", "adv_magnitude",
            "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf", "ucbvi_ch"]
