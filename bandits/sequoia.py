@@ -314,11 +314,13 @@ class QNetworkMilp:
     state-dependent constants (first-layer constants, big-M bounds at that state tightened by the domain's largest
     number of pulled arms, stable neurons' binaries fixed), so no model is rebuilt and the formulation is the
     per-state one. ``reuse=False``: one fresh model per state (``cormab.maximize``), the same optimum, measured
-    slower (``benchmarks/sequoia.py``). ``tuned=True`` (reused model only): SCIP without symmetry handling, primal
-    heuristics off, fast presolving (the optimum is unchanged; see the benchmark for when it pays)."""
+    slower (``benchmarks/sequoia.py``). ``tuned`` (reused model only): SCIP without symmetry handling, primal
+    heuristics off, fast presolving; the optimum is unchanged. Default (``None``): on except for routing, whose
+    MILPs need branching, where the heuristics pay (at J = 20 under load, tuned / untuned median time: sigmoid
+    0.38, capacity 0.72, scheduling 0.56, routing 1.9; ``benchmarks/sequoia.py``)."""
 
     def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None, reuse: bool = True,
-                 tuned: bool = False):
+                 tuned: bool | None = None):
         from boundlab.solvers.relu_milp import add_parametric_relu_network, relu_layers_from_params
         self.domain = domain
         self.weights, self.biases = relu_layers_from_params(params)
@@ -327,6 +329,8 @@ class QNetworkMilp:
             return
         m = cormab._scip(f"sequoia_{domain.name}")
         m.setParam("limits/gap", gap)
+        if tuned is None:
+            tuned = not isinstance(domain, cormab.RoutingDomain)
         if tuned:
             import pyscipopt
             m.setParam("misc/usesymmetry", 0)

@@ -8,12 +8,12 @@ states and network, in one process, each warm-started from its previous action (
 
 * ``per-state`` (before): one fresh SCIP model per state (``QNetworkMilp(reuse=False)``: ``cormab.maximize``, big-M
   bounds from interval arithmetic at that state, tightened by the domain's largest number of pulled arms);
-* ``reused`` (after, the default): one SCIP model per network (``QNetworkMilp(reuse=True)``,
+* ``reused``: one SCIP model per network (``QNetworkMilp(reuse=True, tuned=False)``,
   ``solvers.add_parametric_relu_network``); each solve frees the transformed problem and rewrites only the
   state-dependent constants (the first layer's constants, every neuron's big-M bounds at that state, stable neurons'
   binaries fixed): the same formulation at each state, no rebuild;
 * ``reused-tuned``: the same with ``tuned=True`` (SCIP's symmetry handling and primal heuristics off, fast
-  presolving);
+  presolving): ``QNetworkMilp``'s default except on routing;
 * ``enumerate``: every feasible action scored in one batched forward pass (``solver="auto"``'s choice when
   ``feasible_actions(domain, 50_000)`` finds at most that many; ``|F|`` and the one-off ``feasible set s`` to list
   them are reported; blank where the set is larger, as for every domain at J = 50 but the sigmoid one, whose
@@ -45,7 +45,7 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0) ->
     agent = train_sequoia(d, seed=seed, episodes=0, pretrain_epochs=epochs, solver="milp")
     states = np.random.default_rng(seed).integers(0, 4, (n_states, d.J))
     milps = {"per-state": QNetworkMilp(d, agent.params, reuse=False),
-             "reused": QNetworkMilp(d, agent.params, reuse=True),
+             "reused": QNetworkMilp(d, agent.params, reuse=True, tuned=False),
              "reused-tuned": QNetworkMilp(d, agent.params, reuse=True, tuned=True)}
     times = {k: [] for k in milps} | {"enumerate": []}
     t0 = time.perf_counter()
