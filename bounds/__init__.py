@@ -16,6 +16,7 @@ from .slopes import LocalSlopes, Slope, cumulative_regret, local_slopes, loglog_
 from .step_size import (learning_curves, plot_learning_curves, plot_step_size, step_size_summary,
                         step_size_sweep)
 from .store import Store
+from .submodular import measure_subpo
 from .sweep import sweep
 from .theorems import Bound, hard_family_lower_bound, informative_range, lower_bound, upper_bound
 
@@ -25,7 +26,8 @@ __all__ = [
     "cumulative_regret", "fingerprint", "gap_bound", "gap_rate", "gaps", "grouping_bound", "grouping_check_rows",
     "grouping_loss", "grouping_trade_off", "hard_family_lower_bound", "informative_range", "kind", "kind_names",
     "lai_robbins", "lai_robbins_constant", "lai_robbins_ratio", "learner", "learner_params", "learning_curves",
-    "local_slopes", "loglog_slope", "lower_bound", "mean_ci", "measure_gap", "measure_regret", "plot_learning_curves",
-    "plot_step_size", "plots", "register", "register_kind", "register_model", "regret_of_run", "sample_complexity",
-    "select_grouping", "select_grouping_fast", "step_size_summary", "step_size_sweep", "sweep", "upper_bound",
+    "local_slopes", "loglog_slope", "lower_bound", "mean_ci", "measure_gap", "measure_regret", "measure_subpo",
+    "plot_learning_curves", "plot_step_size", "plots", "register", "register_kind", "register_model", "regret_of_run",
+    "sample_complexity", "select_grouping", "select_grouping_fast", "step_size_summary", "step_size_sweep", "sweep",
+    "upper_bound",
 ]

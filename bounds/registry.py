@@ -21,6 +21,7 @@ from boundlab.tabular import learners
 from boundlab.tabular.learners import Param
 
 from .kinds import REGRET, get_kind, kind_names
+from .submodular import SUBMODULAR_ALGORITHMS, submodular_method
 
 #: The policy-gradient methods ``measure_gap`` runs, by name (the paper's order; the last is its normalised-momentum
 #: ablation).
@@ -97,6 +98,7 @@ _REGISTRY: dict[str, Callable] = {
     "adv-linear-mdp": learners.adv_linear_mdp,
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
     "grouped-rl": _grouped_rl,
+    **{name: submodular_method(name) for name in SUBMODULAR_ALGORITHMS},
 }
 
 

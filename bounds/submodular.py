@@ -9,6 +9,7 @@ importing this module (and the registry) stays light.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 import numpy as np
@@ -103,6 +104,11 @@ def submodular_method(name: str) -> Callable:
     run.__doc__ = f"``measure_subpo({name!r}, env, epochs, seeds, **params)``."
     run.kind = "submodular"
     run.params = list(_PARAMS[name])
+    P = inspect.Parameter
+    run.__signature__ = inspect.Signature(  # what inspect (and bounds.learner_params) shows: the real keywords
+        [P("env", P.POSITIONAL_OR_KEYWORD), P("epochs", P.POSITIONAL_OR_KEYWORD),
+         P("seeds", P.POSITIONAL_OR_KEYWORD, default=(0,))]
+        + [P(p.name, P.KEYWORD_ONLY, default=p.default) for p in run.params])
     return run
 
 
