@@ -10,6 +10,7 @@ from .gap_bounds import GapRate, bias_floor, gap_bound, gap_rate, sample_complex
 from .grouping import (approximation_error, grouping_bound, grouping_check_rows, grouping_loss, grouping_trade_off,
                        select_grouping, select_grouping_fast)
 from .kinds import Kind, kind_names, register_kind
+from .lmdp import lmdp_lower_bound, lmdp_upper_bound
 from .regret import measure_regret, register_model, regret_of_run
 from .registry import algorithms, kind, learner, learner_params, register
 from .slopes import LocalSlopes, Slope, cumulative_regret, local_slopes, loglog_slope, mean_ci
@@ -26,8 +27,8 @@ __all__ = [
     "cumulative_regret", "fingerprint", "gap_bound", "gap_rate", "gaps", "grouping_bound", "grouping_check_rows",
     "grouping_loss", "grouping_trade_off", "hard_family_lower_bound", "informative_range", "kind", "kind_names",
     "lai_robbins", "lai_robbins_constant", "lai_robbins_ratio", "learner", "learner_params", "learning_curves",
-    "local_slopes", "loglog_slope", "lower_bound", "mean_ci", "measure_gap", "measure_regret", "measure_subpo",
-    "plot_learning_curves", "plot_step_size", "plots", "register", "register_kind", "register_model", "regret_of_run",
-    "sample_complexity", "select_grouping", "select_grouping_fast", "step_size_summary", "step_size_sweep", "sweep",
-    "upper_bound",
+    "lmdp_lower_bound", "lmdp_upper_bound", "local_slopes", "loglog_slope", "lower_bound", "mean_ci", "measure_gap",
+    "measure_regret", "measure_subpo", "plot_learning_curves", "plot_step_size", "plots", "register", "register_kind",
+    "register_model", "regret_of_run", "sample_complexity", "select_grouping", "select_grouping_fast",
+    "step_size_summary", "step_size_sweep", "sweep", "upper_bound",
 ]

@@ -96,6 +96,8 @@ _REGISTRY: dict[str, Callable] = {
     "adv-logbarrier": learners.adv_logbarrier,
     "adv-magnitude": learners.adv_magnitude,
     "adv-linear-mdp": learners.adv_linear_mdp,
+    "lmdp-value-optimistic": learners.lmdp_value_optimistic,
+    "lmdp-model-optimistic": learners.lmdp_model_optimistic,
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
     "grouped-rl": _grouped_rl,
     **{name: submodular_method(name) for name in SUBMODULAR_ALGORITHMS},

@@ -25,6 +25,10 @@ from .instances import (
     riverswim,
     six_arms,
 )
+from .lmdp import LatentMDP, horizon_padded, var_star
+from .lmdp import lower_bound_instance as lmdp_lower_bound_instance
+from .lmdp import plan as plan_lmdp
+from .lmdp import simulate as simulate_lmdp
 from .lock import combination_lock
 from .models import EpisodicMDP, FiniteMDP, LinearMDP
 from .pomdp import (
@@ -73,13 +77,14 @@ def __getattr__(name: str):
 
 __all__ = [
     "ActionGroupedMDP", "AdversarialMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP",
-    "GaussianRewards", "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS",
-    "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "action_grouped_mdp",
-    "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "combination_lock",
-    "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions",
-    "gridworld", "grouped_rl", "grouping_of", "lift", "lights_out", "make", "meta_actions", "minimax_hard_family",
-    "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp", "q_learning_targets", "random_digraph",
+    "GaussianRewards", "LatentMDP", "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec",
+    "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories",
+    "action_grouped_mdp", "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain",
+    "combination_lock", "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet",
+    "garnet_transitions", "gridworld", "grouped_rl", "grouping_of", "horizon_padded", "lift", "lights_out",
+    "lmdp_lower_bound_instance", "make", "meta_actions", "minimax_hard_family", "minimax_hard_instance",
+    "nested_groupings", "pancake", "parse_pomdp", "plan_lmdp", "q_learning_targets", "random_digraph",
     "random_linear_mdp", "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate",
-    "simulate_alpha_policy", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger", "train_qnetwork",
-    "train_value_network", "value_targets",
+    "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger",
+    "train_qnetwork", "train_value_network", "value_targets", "var_star",
 ]

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from boundlab import bandits, bounds, solvers, tabular
 from boundlab.bounds import actor_critic_bounds as acb
-from boundlab.tabular import adversarial, jax_env, learners, pomdp_jax
+from boundlab.tabular import adversarial, jax_env, learners, lmdp, pomdp_jax
 from boundlab.bounds import adversarial as adversarial_bounds
 from boundlab.tabular.learners import linear_estimators
 from boundlab.tabular.learners.actor_critic import concentrability
@@ -156,6 +156,7 @@ AC_PARAMS = dict(phi=optional(_bad_real((S, A, S * A))), lam=positive_float(), e
 OPTIMISM = dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())
 HYBRID = dict(N_off=positive_int(minimum=0), behaviour=optional(_bad_policy()))
 
+LMDP = lmdp.random_lmdp(2, 3, 2, 2, seed=0)
 ADV_P = _rng.dirichlet(np.ones(S), size=(H, S, A))
 ADV = adversarial.AdversarialMDP(ADV_P, _rng.random((K, H, S, A)))
 ADV_COMMON = dict(model=st.sampled_from([None, "adversarial", (ADV_P, ADV.losses), EPISODIC]), K=positive_int(),
@@ -592,6 +593,29 @@ CASES: dict[str, tuple] = {
                                                                                           None]))),
     "bounds.adversarial_rate": (adversarial_bounds.adversarial_rate, dict(algorithm="adv-magnitude"),
                                 dict(algorithm=st.sampled_from(["", "ucbvi", None, 3]))),
+    "tabular.LatentMDP": (lmdp.LatentMDP, dict(models=LMDP.models, weights=np.array([0.5, 0.5])),
+                          dict(weights=_bad_real((2,)),
+                               models=st.sampled_from([None, "m", LMDP.models[0], (), (LMDP.models[0], "x")]))),
+    "tabular.lmdp.plan": (lmdp.plan, dict(lmdp=LMDP, max_nodes=1000),
+                          dict(lmdp=st.sampled_from([None, "m", LMDP.models[0]]), max_nodes=positive_int())),
+    "tabular.lmdp.simulate": (lmdp.simulate, dict(lmdp=LMDP, policy=np.zeros((2, 3), np.int64), K=5, seed=0),
+                              dict(policy=st.sampled_from([np.zeros((2, 3)), np.zeros((3, 3), np.int64),
+                                                           np.full((2, 3), 2), np.full((2, 3), -1), "pi", None]),
+                                   K=positive_int(), seed=seed())),
+    "tabular.lmdp.lower_bound_instance": (lmdp.lower_bound_instance, dict(M=2, S=2, A=2, epsilon=0.1, p=0.5, seed=0),
+                                          dict(M=positive_int(), S=positive_int(), A=positive_int(minimum=2),
+                                               epsilon=in_unit_interval(), p=in_unit_interval(closed_right=True),
+                                               seed=seed())),
+    "tabular.lmdp.horizon_padded": (lmdp.horizon_padded, dict(lmdp=LMDP, H=4), dict(H=positive_int(minimum=2))),
+    "learners.lmdp_value_optimistic": (learners.lmdp_value_optimistic, dict(model=LMDP, K=5, seed=0),
+                              dict(K=positive_int(), seed=seed(), Gamma=optional(positive_int()), **OPTIMISM)),
+    "learners.lmdp_model_optimistic": (learners.lmdp_model_optimistic, dict(model=LMDP, K=5, seed=0),
+                              dict(K=positive_int(), seed=seed(), **OPTIMISM)),
+    "bounds.lmdp_upper_bound": (bounds.lmdp_upper_bound, dict(var_star=0.2, M=2, S=3, A=2, K=10, Gamma=2),
+                                dict(var_star=nonnegative_float(), M=positive_int(), K=positive_int(),
+                                     Gamma=positive_int())),
+    "bounds.lmdp_lower_bound": (bounds.lmdp_lower_bound, dict(var_star=0.2, M=2, S=3, A=2, K=10),
+                                dict(var_star=nonnegative_float(), S=positive_int(), A=positive_int())),
     "bounds.grouping_trade_off": (
         bounds.grouping_trade_off, dict(model=GROUPED, budgets=[100], seeds=[0]),
         dict(budgets=st.sampled_from([[2.5], ["100"], [None], [0], [-1]]))),

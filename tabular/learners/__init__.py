@@ -29,12 +29,17 @@ from .adv_logbarrier import AdversarialRun, adv_logbarrier
 from .adv_luo21 import adv_luo21
 from .adv_magnitude import adv_magnitude
 from .greedy import eps_greedy, greedy
+from .lmdp_model import lmdp_model_optimistic
+from .lmdp_value import LMDPRun, lmdp_value_optimistic
 from .lsvi_ucb import lsvi_ucb
 from .mvp import mvp
 from .psrl import psrl
 from .qlearning import ucb_b, ucb_h
 from .ucbvi import ucbvi_bf, ucbvi_ch
 
-__all__ = ["ActorCriticRun", "AdversarialRun", "LearnerRun", "Param", "ac_hybrid", "ac_hybrid_pessimistic",
-           "ac_optimistic", "adv_linear_mdp", "adv_logbarrier", "adv_luo21", "adv_magnitude",
-           "eps_greedy", "greedy", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf", "ucbvi_ch"]
+__all__ = [
+    "ActorCriticRun", "AdversarialRun", "LMDPRun", "LearnerRun", "Param", "ac_hybrid", "ac_hybrid_pessimistic",
+    "ac_optimistic", "adv_linear_mdp", "adv_logbarrier", "adv_luo21", "adv_magnitude", "eps_greedy", "greedy",
+    "lmdp_model_optimistic", "lmdp_value_optimistic", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf",
+    "ucbvi_ch",
+]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import Seed
+from ..lmdp import LatentMDP
 from ._common import BONUS_SCALE, DELTA, check_bonus_scale, check_delta, check_episodes, knobs
 from .lmdp_value import LMDPRun, check_model, check_pooling, run_kernel
 
@@ -29,7 +30,7 @@ C1_MODEL, C2_MODEL = np.sqrt(2.0), 7.0 / 3.0
        bonus_scale=("multiplies c1 = sqrt(2), c2 = 7/3 of the confidence box's width "
                     "c1 sqrt(P_hat iota / n) + c2 iota / n",
                     "reconstruction (module docstring): empirical Bernstein per successor, Maurer & Pontil 2009"))
-def lmdp_model_optimistic(model, K: int, seed: Seed = None, *, delta: float = DELTA,
+def lmdp_model_optimistic(model: LatentMDP, K: int, seed: Seed = None, *, delta: float = DELTA,
                           bonus_scale: float = BONUS_SCALE, stationary: bool | None = None) -> LMDPRun:
     """Model-optimistic latent-MDP learner (module docstring). Returns an
     :class:`~boundlab.tabular.learners.lmdp_value.LMDPRun`."""
