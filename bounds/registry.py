@@ -98,6 +98,8 @@ _REGISTRY: dict[str, Callable] = {
     "adv-linear-mdp": learners.adv_linear_mdp,
     "lmdp-value-optimistic": learners.lmdp_value_optimistic,
     "lmdp-model-optimistic": learners.lmdp_model_optimistic,
+    "omle": learners.omle,
+    "omle-etc": learners.omle_etc,
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
     "grouped-rl": _grouped_rl,
     **{name: submodular_method(name) for name in SUBMODULAR_ALGORITHMS},

@@ -51,6 +51,8 @@ from .pomdp_instances import (
     tag,
     tiger,
 )
+from .revealing import (RevealingProblem, emission_action_matrix, pomdp_revealing_constant, revealing_bandit,
+                        revealing_constant, revealing_problem, uniformity_testing_pomdp)
 from .rewards import BernoulliRewards, GaussianRewards
 from .search_domains import (
     TABLE_LIMIT,
@@ -78,13 +80,14 @@ def __getattr__(name: str):
 __all__ = [
     "ActionGroupedMDP", "AdversarialMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP",
     "GaussianRewards", "LatentMDP", "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec",
-    "ROCKSAMPLE_LAYOUTS", "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS", "Trajectories",
-    "action_grouped_mdp", "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain",
-    "combination_lock", "crying_baby", "digraph", "dirichlet_mdp", "from_gymnasium", "from_mdptoolbox", "garnet",
-    "garnet_transitions", "gridworld", "grouped_rl", "grouping_of", "horizon_padded", "lift", "lights_out",
-    "lmdp_lower_bound_instance", "make", "meta_actions", "minimax_hard_family", "minimax_hard_instance",
-    "nested_groupings", "pancake", "parse_pomdp", "plan_lmdp", "q_learning_targets", "random_digraph",
-    "random_linear_mdp", "read_pomdp", "riverswim", "rocksample", "rocksample_arrays", "simulate",
-    "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag", "tiger",
-    "train_qnetwork", "train_value_network", "value_targets", "var_star",
+    "ROCKSAMPLE_LAYOUTS", "RevealingProblem", "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS",
+    "Trajectories", "action_grouped_mdp", "action_grouped_mdps", "belief_update", "belief_update_batch",
+    "belief_update_nb", "chain", "combination_lock", "crying_baby", "digraph", "dirichlet_mdp",
+    "emission_action_matrix", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
+    "grouped_rl", "grouping_of", "horizon_padded", "lift", "lights_out", "lmdp_lower_bound_instance", "make",
+    "meta_actions", "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp",
+    "plan_lmdp", "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
+    "revealing_bandit", "revealing_constant", "revealing_problem", "riverswim", "rocksample", "rocksample_arrays",
+    "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag",
+    "tiger", "train_qnetwork", "train_value_network", "uniformity_testing_pomdp", "value_targets", "var_star",
 ]

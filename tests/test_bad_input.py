@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from boundlab import bandits, bounds, solvers, tabular
 from boundlab.bounds import actor_critic_bounds as acb
-from boundlab.tabular import adversarial, jax_env, learners, lmdp, pomdp_jax
+from boundlab.tabular import adversarial, jax_env, learners, lmdp, pomdp_jax, revealing
 from boundlab.bounds import adversarial as adversarial_bounds
+from boundlab.bounds import revealing as revealing_bounds
 from boundlab.tabular.learners import linear_estimators
 from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
@@ -156,6 +157,11 @@ AC_PARAMS = dict(phi=optional(_bad_real((S, A, S * A))), lam=positive_float(), e
 OPTIMISM = dict(delta=in_unit_interval(), bonus_scale=nonnegative_float())
 HYBRID = dict(N_off=positive_int(minimum=0), behaviour=optional(_bad_policy()))
 
+REVEALING_BANDIT = revealing.revealing_bandit(2, 0.1, 0.85, 2)
+REVEALING_PROBLEM = revealing.revealing_problem(2, 0.1, 0.85, 1)
+BAD_EMISSION = st.sampled_from([np.eye(2).astype(np.complex128), "E", None, np.full(3, 1 / 3), np.eye(2)[None],
+                                np.array([[1.0, -0.5], [0.0, 1.5]]), np.array([[np.nan, 0.0], [1.0, 1.0]]),
+                                np.array([[1.0, 0.5], [0.0, 0.4]])])
 LMDP = lmdp.random_lmdp(2, 3, 2, 2, seed=0)
 ADV_P = _rng.dirichlet(np.ones(S), size=(H, S, A))
 ADV = adversarial.AdversarialMDP(ADV_P, _rng.random((K, H, S, A)))
@@ -616,6 +622,56 @@ CASES: dict[str, tuple] = {
                                      Gamma=positive_int())),
     "bounds.lmdp_lower_bound": (bounds.lmdp_lower_bound, dict(var_star=0.2, M=2, S=3, A=2, K=10),
                                 dict(var_star=nonnegative_float(), S=positive_int(), A=positive_int())),
+    "tabular.revealing.revealing_constant": (
+        revealing.revealing_constant, dict(emission=np.eye(2), steps=1, norm="l1"),
+        dict(emission=BAD_EMISSION, steps=st.one_of(positive_int(), st.just(2)),
+             norm=st.sampled_from(["l3", "", 2, 1.0, None]))),
+    "tabular.revealing.pomdp_revealing_constant": (
+        revealing.pomdp_revealing_constant, dict(model=REVEALING_BANDIT, steps=2, norm="2"),
+        dict(model=st.sampled_from([np.eye(2), None, EPISODIC]), steps=positive_int(),
+             norm=st.sampled_from(["l3", 2]))),
+    "tabular.revealing.emission_action_matrix": (
+        revealing.emission_action_matrix, dict(model=REVEALING_BANDIT, steps=2, prev_action=0),
+        dict(steps=positive_int(), prev_action=st.one_of(positive_int(minimum=0), st.just(2)))),
+    "tabular.revealing.revealing_bandit": (
+        revealing.revealing_bandit, dict(n_arms=2, eps=0.1, accuracy=0.85, steps=1, good_arm=0),
+        dict(n_arms=positive_int(minimum=2), eps=st.one_of(NOT_A_NUMBER, st.sampled_from([-0.1, 0.6, np.nan])),
+             accuracy=st.one_of(NOT_A_NUMBER, st.sampled_from([0.5, 0.2, 1.5, np.nan])),
+             steps=st.one_of(positive_int(), st.just(3)),
+             good_arm=st.one_of(positive_int(minimum=0), st.just(2)))),
+    "tabular.revealing.uniformity_testing_pomdp": (
+        revealing.uniformity_testing_pomdp, dict(n=4, eps=0.2, signs=[1, -1, 1, -1], accuracy=0.9),
+        dict(n=st.one_of(positive_int(minimum=2), st.just(3)), eps=in_unit_interval(closed_right=True),
+             signs=st.sampled_from([[1, 1, -1, -1], [1, -1], [0.5, -0.5, 1, -1], "s", [1j, -1j, 1, -1]]),
+             accuracy=st.one_of(NOT_A_NUMBER, st.sampled_from([0.25, 0.1, 1.5, np.nan])))),
+    "tabular.revealing.history_value": (
+        revealing.history_value,
+        dict(model=REVEALING_BANDIT, policy=np.zeros(revealing.history_count(2, 4, 2), dtype=np.int64)),
+        dict(model=st.sampled_from([TIGER, EPISODIC, None]),
+             policy=st.sampled_from([np.zeros(9), np.zeros(8, dtype=np.int64), np.full(9, 2), np.full(9, -2),
+                                     np.zeros(9, dtype=np.complex128), "p", None]))),
+    "tabular.revealing.RevealingProblem": (
+        revealing.RevealingProblem, dict(true=REVEALING_BANDIT, models=(REVEALING_BANDIT,)),
+        dict(true=st.sampled_from([TIGER, EPISODIC, None]),
+             models=st.sampled_from([[REVEALING_BANDIT], (), (revealing.revealing_bandit(steps=1),), (TIGER,),
+                                     None]))),
+    "learners.omle": (
+        learners.omle, dict(problem=REVEALING_PROBLEM, K=4, seed=0, delta=0.1, bonus_scale=1.0),
+        dict(problem=st.sampled_from([REVEALING_BANDIT, EPISODIC, None]), K=positive_int(), seed=seed(),
+             delta=st.one_of(in_unit_interval(), st.just(0.0)), bonus_scale=nonnegative_float())),
+    "learners.omle_etc": (
+        learners.omle_etc, dict(problem=REVEALING_PROBLEM, K=4, seed=0, explore_scale=1.0),
+        dict(K=positive_int(), explore_scale=nonnegative_float())),
+    "bounds.revealing.regret_lower_rate": (
+        revealing_bounds.regret_lower_rate, dict(T=np.array([10, 20]), steps=2),
+        dict(T=st.sampled_from([np.array([0, 10]), np.array([2.5]), "10", np.array([-1])]), steps=positive_int())),
+    "bounds.revealing.pac_lower_rate": (
+        revealing_bounds.pac_lower_rate, dict(S=4, eps=0.1, steps=2),
+        dict(S=positive_int(), eps=in_unit_interval(closed_right=True), steps=positive_int())),
+    "bounds.revealing.revealing_slope": (
+        revealing_bounds.revealing_slope, dict(algorithm=learners.omle_etc, T=[10, 20], seeds=[0], steps=2, n_boot=10),
+        dict(T=st.sampled_from([[10], [2.5, 10], ["10", 20], [1, 10], [10, 10]]), steps=positive_int(),
+             eps_scale=positive_float(), n_arms=positive_int(minimum=2), accuracy=st.sampled_from([0.5, "x"]))),
     "bounds.grouping_trade_off": (
         bounds.grouping_trade_off, dict(model=GROUPED, budgets=[100], seeds=[0]),
         dict(budgets=st.sampled_from([[2.5], ["100"], [None], [0], [-1]]))),

@@ -18,8 +18,9 @@ from boundlab.tabular.learners import (Param, ac_hybrid, ac_optimistic, lsvi_ucb
 from boundlab.tabular.learners._common import knobs
 
 OPTIMISM = [ucbvi_ch, ucbvi_bf, mvp, ucb_h, ucb_b, lsvi_ucb, ac_optimistic, ac_hybrid]
-#: Optimism learners on other model classes (latent MDPs): the same knobs, run by their own tests.
-OTHER_OPTIMISM = [tabular.learners.lmdp_value_optimistic, tabular.learners.lmdp_model_optimistic]
+#: Optimism learners on other model classes (latent MDPs, revealing POMDPs): the same knobs, run by their own tests.
+OTHER_OPTIMISM = [tabular.learners.lmdp_value_optimistic, tabular.learners.lmdp_model_optimistic,
+                  tabular.learners.omle, tabular.learners.omle_etc]
 #: The old parameterisation: each learner's absolute constants at their old defaults (bonus_scale = 1).
 OLD_CONSTANTS = {ucb_h: {"c": 2.0}, ucb_b: {"c1": 2.0, "c2": 2.0}, lsvi_ucb: {"c": 1.0}}
 MODEL = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=5, A=3, seed=1).to_arrays(), H=5)

@@ -33,13 +33,14 @@ from .lmdp_model import lmdp_model_optimistic
 from .lmdp_value import LMDPRun, lmdp_value_optimistic
 from .lsvi_ucb import lsvi_ucb
 from .mvp import mvp
+from .omle import OMLERun, omle, omle_etc
 from .psrl import psrl
 from .qlearning import ucb_b, ucb_h
 from .ucbvi import ucbvi_bf, ucbvi_ch
 
 __all__ = [
-    "ActorCriticRun", "AdversarialRun", "LMDPRun", "LearnerRun", "Param", "ac_hybrid", "ac_hybrid_pessimistic",
-    "ac_optimistic", "adv_linear_mdp", "adv_logbarrier", "adv_luo21", "adv_magnitude", "eps_greedy", "greedy",
-    "lmdp_model_optimistic", "lmdp_value_optimistic", "lsvi_ucb", "mvp", "psrl", "ucb_b", "ucb_h", "ucbvi_bf",
-    "ucbvi_ch",
+    "ActorCriticRun", "AdversarialRun", "LMDPRun", "LearnerRun", "OMLERun", "Param", "ac_hybrid",
+    "ac_hybrid_pessimistic", "ac_optimistic", "adv_linear_mdp", "adv_logbarrier", "adv_luo21", "adv_magnitude",
+    "eps_greedy", "greedy", "lmdp_model_optimistic", "lmdp_value_optimistic", "lsvi_ucb", "mvp", "omle", "omle_etc",
+    "psrl", "ucb_b", "ucb_h", "ucbvi_bf", "ucbvi_ch",
 ]
