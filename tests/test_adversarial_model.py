@@ -246,3 +246,47 @@ def test_simulate_refuses_bad_policies():
         adv.simulate(model, np.full((5, 2, 2, 3), 1 / 3))
     with pytest.raises(TypeError, match="real numbers"):
         adv.episode_values(model, np.full((2, 2, 3), "a"))
+
+
+# --- the rate rows of `boundlab check` (bounds.adversarial._rate_row) on synthetic regret tables ---------------------
+
+def _table(Ks, curve, seeds=5, noise=0.02, seed=0):
+    rng = np.random.default_rng(seed)
+    return curve(Ks.astype(float))[None] * np.exp(noise * rng.standard_normal((seeds, len(Ks))))
+
+
+@pytest.mark.parametrize("curve, verdict", [(lambda K: np.sqrt(K) * np.log(K), "HELD"),
+                                            (lambda K: 10 * np.sqrt(K), "HELD"),
+                                            (lambda K: K ** 0.8, "FAILED")])
+def test_rate_row_judges_the_slope_past_the_burn_in(curve, verdict):
+    from boundlab.bounds.adversarial import _rate_row, log_factor_tol
+
+    Ks = 2 ** np.arange(9, 16)
+    row = _rate_row("adv-magnitude", "synthetic", Ks, _table(Ks, curve), A=2, d=4, H=2, mode="m", judged=True)
+    assert row["verdict"] == verdict, row["detail"]
+    assert f"0.5 + {log_factor_tol(512):.3f}" in row["detail"]  # the fit starts at K = 512 (no burn-in here)
+
+
+def test_rate_row_is_na_in_the_burn_in_or_where_the_rate_is_vacuous():
+    from boundlab.bounds.adversarial import _rate_row
+
+    Ks = 2 ** np.arange(9, 16)
+    linear = _rate_row("adv-logbarrier", "s", Ks, _table(Ks, lambda K: 0.3 * K), A=2, d=4, H=2, mode="m",
+                       judged=True)
+    assert linear["verdict"] == "n/a" and "burn-in" in linear["detail"]
+    # the rate expression sqrt(A d H^6 K) is below H K only from K > A d H^4 = 8 * 81 = 648 at H = 3
+    vacuous = _rate_row("adv-logbarrier", "s", Ks[:3], _table(Ks[:3], np.sqrt), A=2, d=4, H=3, mode="m",
+                        judged=True)
+    assert vacuous["verdict"] == "n/a" and "from 1024" in vacuous["detail"]
+    baseline = _rate_row("adv-luo21", "s", Ks, _table(Ks, lambda K: K ** (2 / 3)), A=2, d=4, H=2, mode="m",
+                         judged=False)
+    assert baseline["verdict"] == "reported" and "slope 0.6" in baseline["detail"]
+
+
+def test_first_update_k_is_where_the_first_epoch_ends():
+    from boundlab.bounds.adversarial import first_update_K
+    from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
+
+    K = first_update_K(4)
+    assert 2 * linear_mdp_schedule(K, 4)["W"] <= K and 2 * linear_mdp_schedule(K // 2, 4)["W"] > K // 2
+    assert first_update_K(4, epoch_scale=1 / 64) < K
