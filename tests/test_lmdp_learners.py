@@ -105,7 +105,8 @@ def reference_learner(model, K, seed, *, delta=0.1, bonus_scale=1.0, Gamma=None,
         traj, total = [], 0.0
         for h in range(H):
             l = h if L > 1 else 0
-            a = int(np.argmax(b @ Q[:, h, s]))
+            v, visits = b @ Q[:, h, s], n_f[:, l, s].sum(axis=0)
+            a = min((a for a in range(A) if v[a] == v.max()), key=lambda a: visits[a])  # fewest visits win ties
             r = model.R[m, h, s, a]
             state, s2 = draw(Pc[m, h, s, a], state)
             known = n_f[:, l, s, a] > 0
@@ -234,6 +235,18 @@ def test_learns_the_lower_bound_instance(name):
     model = lower_bound_instance(2, 2, 2, 0.3, 0.3, seed=0)
     run = LEARNERS[name][0](model, 3000, 0, bonus_scale=0.01)
     assert plan(model).value - policy_values(model, run)[run.epoch[-1]] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_every_action_is_tried_at_default_constants(name):
+    """Regression (review A1): while the clipped optimistic values tie at 1, ties go to the least-visited action,
+    so at the default constants every action of every reachable start state gets played (first-index ties played
+    action 0 only)."""
+    model = lower_bound_instance(2, 2, 2, 0.2, 0.3, seed=0)
+    run = LEARNERS[name][0](model, 200, 0)
+    n = run.counts[-1][:, 0]                        # [M, S, A] at the decision step
+    starts = model.initial > 0                      # [M, S]
+    assert (n[starts] > 0).all()
 
 
 def test_padded_model_runs_layered():

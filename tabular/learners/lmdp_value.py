@@ -162,15 +162,20 @@ def _update_belief(b, n_f, P_f, r_f, l, s, a, r, s2):
 
 
 @njit(cache=True, nogil=True)
-def _act(Q, b, h, s):
+def _act(Q, b, n_f, h, l, s):
+    """``argmax_a sum_m b(m) Q_m[h, s, a]``; exact ties go to the action with the fewest frozen visits summed over
+    contexts, ``sum_m n_f[m, l, s, a]`` (then the first index): optimistic values clipped at 1 tie exactly until
+    the bonus falls below the clip, and a first-index rule would never try the other actions."""
     M, _, _, A = Q.shape
-    best, arg = -1.0, 0
+    best, arg, fewest = -1.0, 0, 0.0
     for a in range(A):
         v = 0.0
+        n = 0.0
         for m in range(M):
             v += b[m] * Q[m, h, s, a]
-        if v > best:
-            best, arg = v, a
+            n += n_f[m, l, s, a]
+        if v > best or (v == best and n < fewest):
+            best, arg, fewest = v, a, n
     return arg
 
 
@@ -223,7 +228,7 @@ def lmdp_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, model_optimistic
         total = 0.0
         for h in range(H):
             l = h if L > 1 else 0
-            a = _act(Q, b, h, s)
+            a = _act(Q, b, n_f, h, l, s)
             r = R[m, h, s, a]
             rng, s2 = draw(Pc[m, h, s, a], rng)
             total += r
@@ -311,7 +316,8 @@ class BeliefGreedyPolicy:
         return self._normalise(first, prior, np.ones_like(first))
 
     def act(self, h: int, s: np.ndarray, F: np.ndarray) -> np.ndarray:
-        return np.argmax(np.einsum("nm,mna->na", F, self.Q[:, h, s]), axis=1)
+        v = np.einsum("nm,mna->na", F, self.Q[:, h, s])
+        return least_visited_argmax(v, self.n[:, h if self.L > 1 else 0, s].sum(axis=0))
 
     def update(self, h, s, a, r, s_next, F):
         l = h if self.L > 1 else 0
@@ -319,6 +325,13 @@ class BeliefGreedyPolicy:
         mask = (~known | (self.r[:, l, s, a].T == r[:, None])).astype(np.float64)
         p = np.where(known, self.P[:, l, s, a, s_next].T, 1.0)
         return self._normalise(F * mask * p, F * mask, mask)
+
+
+def least_visited_argmax(v: np.ndarray, visits: np.ndarray) -> np.ndarray:
+    """Row-wise argmax of ``v[n, A]``, exact ties to the fewest ``visits[n, A]`` (then the first index): the
+    kernel's tie rule (:func:`_act`)."""
+    top = v == v.max(axis=1, keepdims=True)
+    return np.argmin(np.where(top, visits, np.inf), axis=1)
 
 
 def check_pooling(model: LatentMDP, stationary: object) -> bool:
