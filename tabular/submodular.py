@@ -9,7 +9,9 @@ prefix of a batch of trajectories ``states[..., T]`` at once (JAX, jit/vmap-able
 ``check_submodular`` and ``curvature`` need no JAX):
 
 - :class:`WeightedCoverage`: ``F(A) = sum_c w_c [c covered by some footprint(s), s in A]`` (the paper's coverage and
-  informative-path-planning domains; weights constant, a seeded GP sample, or the authors' GP map shipped as data);
+  informative-path-planning domains; weights constant, a seeded GP sample (:func:`gp_sample`), or the 30 x 30
+  density map shipped as data (:func:`density_map`: our own mixture of Gaussian bumps, standing in for the paper's
+  gorilla-nest density; the paper's exact maps are not shipped);
 - :class:`ItemCollection`: ``F(A) = sum_k min(count_k(A), quota_k)`` (the paper's item collection, group coverage with
   quotas);
 - :class:`GPInformation`: ``F(A) = 1/2 logdet(I + K_AA / sigma^2)`` (Bayesian experiment design; the information gain
@@ -35,9 +37,11 @@ from ._checks import check_int, check_real, plain
 
 __all__ = ["GPInformation", "ItemCollection", "SubmodularCheck", "UserSetFunction", "WeightedCoverage",
            "check_submodular", "curvature", "gp_kernel", "gp_sample", "grid_footprint", "marginal_gains",
-           "paper_gp_weights", "random_items", "trajectory_value"]
+           "density_map", "gaussian_bumps", "random_items", "trajectory_value"]
 
-_DATA = Path(__file__).with_name("subpo_gp_weights.csv")
+_DENSITY = Path(__file__).with_name("submodular_density.csv")
+#: how ``submodular_density.csv`` was made (its header says the same; a test regenerates it)
+DENSITY_CALL = dict(rows=30, cols=30, seed=2024, bumps=6)
 
 
 # ----------------------------------------------------------------------------------------------------- validation
@@ -246,10 +250,30 @@ def gp_sample(rows: int, cols: int, seed: int | np.random.Generator, *, step: fl
     return w - min(w.min(), 0.0)
 
 
-def paper_gp_weights() -> np.ndarray:
-    """The authors' GP weight map (30 x 30, flattened row-major): ``environments/GP/env_0.pkl`` of
-    github.com/manish-pra/non-additive-RL (MIT licence), shipped as ``subpo_gp_weights.csv``."""
-    return np.loadtxt(_DATA, delimiter=",").reshape(-1)
+def gaussian_bumps(rows: int, cols: int, seed: int | np.random.Generator, *, bumps: int = 6,
+                   floor: float = 0.05) -> np.ndarray:
+    """A synthetic density map ``w[r * cols + c]`` on a ``rows x cols`` grid: ``floor`` plus a sum of ``bumps``
+    isotropic Gaussian bumps with uniform centres in the grid, widths uniform in ``[1/12, 1/5]`` of the larger side
+    and heights uniform in ``[0.5, 1]``, scaled to maximum 1 (a stand-in for a species density such as the paper's
+    gorilla nests; our construction, not the paper's data)."""
+    rows, cols = check_int(rows, "rows"), check_int(cols, "cols")
+    bumps = check_int(bumps, "bumps")
+    floor = check_real(floor, "floor", low=0.0)
+    rng = np.random.default_rng(seed)
+    centre = rng.uniform([0, 0], [rows - 1, cols - 1], size=(bumps, 2))
+    width = rng.uniform(1 / 12, 1 / 5, size=bumps) * max(rows, cols)
+    height = rng.uniform(0.5, 1.0, size=bumps)
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    d2 = (r[:, None] - centre[:, 0]) ** 2 + (c[:, None] - centre[:, 1]) ** 2
+    w = (height * np.exp(-0.5 * d2 / width**2)).sum(1)
+    return floor + w / w.max()
+
+
+def density_map() -> np.ndarray:
+    """The 30 x 30 density map shipped as data (``submodular_density.csv``, flattened row-major):
+    ``gaussian_bumps(**DENSITY_CALL)`` rounded to 6 decimals, so a user can swap in a map of their own by editing one
+    file. Our own synthetic map: the paper's GP and gorilla maps are not shipped."""
+    return np.loadtxt(_DENSITY, delimiter=",").reshape(-1)
 
 
 # ----------------------------------------------------------------------------------------------------------- items

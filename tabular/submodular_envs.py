@@ -11,12 +11,13 @@ policy can read it.
 
 Domains (:func:`make_domain`, paper sizes from the authors' ``params/*/subrl_M.yaml``; ``size="small"`` for tests):
 ``"coverage"`` (30 x 30, H = 79, constant weights, the 2x2 footprint), ``"gp-coverage"`` (informative path planning:
-30 x 30, H = 39, GP-sampled weights; ``weights="paper"`` the authors' map), ``"items"`` (7 x 15, H = 39, six item
-types, counts 18, 14, 13, 16, 18, 14, quotas 3, 2, 3, 4, 6, 3), ``"gp-information"`` (30 x 30, H = 39,
-``1/2 logdet(I + K/sigma^2)``, Matern-5/2, lengthscale 1, sigma^2 = 1e-3), ``"two-rooms"`` (7 x 14,
-H = 39, constant-weight coverage, two rooms joined by a 2-wide corridor: rows 2-3 of columns 4-9). GP cells lie
-``3 / max(rows, cols)`` apart (0.1 on the paper's 30 x 30, as the code's ``step_size``), so a small grid spans the
-same extent.
+30 x 30, H = 39, weights a seeded GP sample of our own; ``weights="density"`` the 30 x 30 synthetic density map
+shipped as data, :func:`~boundlab.tabular.submodular.density_map`; the paper's exact map is not shipped),
+``"items"`` (7 x 15, H = 39, six item types, counts 18, 14, 13, 16, 18, 14, quotas 3, 2, 3, 4, 6, 3),
+``"gp-information"`` (30 x 30, H = 39, ``1/2 logdet(I + K/sigma^2)``, Matern-5/2, lengthscale 1, sigma^2 = 1e-3),
+``"two-rooms"`` (7 x 14, H = 39, constant-weight coverage, two rooms joined by a 2-wide corridor, rows 2-3 of cols 4-9).
+GP cells lie ``3 / max(rows, cols)`` apart (0.1 on the paper's 30 x 30, as the code's ``step_size``), so a small grid
+spans the same extent.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .submodular import (
     gp_kernel,
     gp_sample,
     grid_footprint,
-    paper_gp_weights,
+    density_map,
     random_items,
 )
 
@@ -162,7 +163,8 @@ def make_domain(name: str, size: str = "paper", *, seed: int | np.random.Generat
                 H: int | None = None, weights: str = "gp") -> SubmodularGrid:
     """One of :data:`DOMAINS` at the paper's size (the authors' configs; start 34) or ``"small"`` (start 0 or the
     left room). ``seed`` draws the random parts (GP weights, item positions); ``weights`` for ``"gp-coverage"``:
-    ``"gp"`` (a seeded sample) or ``"paper"`` (the authors' map, 30 x 30 only)."""
+    ``"gp"`` (a seeded GP sample, ours: the authors' exact map is not shipped) or ``"density"`` (the shipped 30 x 30
+    synthetic density map, ``size="paper"`` only)."""
     if not isinstance(name, str) or name not in DOMAINS:
         raise ValueError(f"name must be one of {', '.join(DOMAINS)}, got {name!r}")
     if size not in ("paper", "small"):
@@ -177,11 +179,11 @@ def make_domain(name: str, size: str = "paper", *, seed: int | np.random.Generat
     if name in ("coverage", "two-rooms"):
         F = WeightedCoverage(grid_footprint(rows, cols, walls=walls), np.ones(S))
     elif name == "gp-coverage":
-        if weights not in ("gp", "paper"):
-            raise ValueError(f"weights must be 'gp' or 'paper', got {weights!r}")
-        if weights == "paper" and (rows, cols) != (30, 30):
-            raise ValueError("weights='paper' is the authors' 30 x 30 map: use size='paper'")
-        w = paper_gp_weights() if weights == "paper" else gp_sample(rows, cols, seed, step=3.0 / max(rows, cols))
+        if weights not in ("gp", "density"):
+            raise ValueError(f"weights must be 'gp' or 'density', got {weights!r}")
+        if weights == "density" and (rows, cols) != (30, 30):
+            raise ValueError("weights='density' is the shipped 30 x 30 map: use size='paper'")
+        w = density_map() if weights == "density" else gp_sample(rows, cols, seed, step=3.0 / max(rows, cols))
         F = WeightedCoverage(grid_footprint(rows, cols), w)
     elif name == "items":
         counts, quota = ([18, 14, 13, 16, 18, 14], [3, 2, 3, 4, 6, 3]) if size == "paper" else ([4, 3, 3], [2, 1, 2])

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from boundlab.tabular import submodular as sub
 from boundlab.tabular.submodular import (
     GPInformation,
     ItemCollection,
@@ -16,9 +17,9 @@ from boundlab.tabular.submodular import (
     gp_sample,
     grid_footprint,
     marginal_gains,
-    paper_gp_weights,
     random_items,
 )
+from boundlab.tabular.submodular_envs import make_domain
 
 
 def _grid_coords(rows, cols, step=1.0):
@@ -123,9 +124,15 @@ def test_prefix_values_and_telescoping(seed, T):
         assert np.all(g >= -1e-12)                                       # monotone: no negative gain
 
 
-def test_paper_gp_weights():
-    w = paper_gp_weights()
-    assert w.shape == (900,) and np.all(w > 0)
+def test_density_map_is_its_generator_output():
+    """The shipped map is exactly what its header says: gaussian_bumps(**DENSITY_CALL), rounded to 6 decimals."""
+    header = sub._DENSITY.read_text().splitlines()[0]
+    assert "gaussian_bumps(" + ", ".join(f"{k}={v}" for k, v in sub.DENSITY_CALL.items()) + ")" in header
+    np.testing.assert_array_equal(sub.density_map(), np.round(sub.gaussian_bumps(**sub.DENSITY_CALL), 6))
+    assert np.array_equal(sub.gaussian_bumps(8, 7, 1), sub.gaussian_bumps(8, 7, 1))
+    assert not np.array_equal(sub.gaussian_bumps(8, 7, 1), sub.gaussian_bumps(8, 7, 2))
+    env = make_domain("gp-coverage", "paper", weights="density")
+    np.testing.assert_array_equal(env.F.weights, sub.density_map())
 
 
 def test_gp_sample_reproducible_and_nonnegative():

@@ -229,7 +229,7 @@ def test_measure_subpo_frame_registry_and_sweep(tmp_path):
     (lambda: measure_subpo("subpo-m", make_domain("coverage", "small"), 2, [0.5]), TypeError, "seeds\\[0\\]"),
     (lambda: make_domain("maze"), ValueError, "name"),
     (lambda: make_domain("coverage", "huge"), ValueError, "size"),
-    (lambda: make_domain("gp-coverage", "small", weights="paper"), ValueError, "size='paper'"),
+    (lambda: make_domain("gp-coverage", "small", weights="density"), ValueError, "size='paper'"),
     (lambda: make_domain("coverage", "small", slip=1.5), ValueError, "slip"),
     (lambda: SubmodularGrid(2, 2, WeightedCoverage(np.eye(3, dtype=bool), np.ones(3)), 3), ValueError, "3 states"),
     (lambda: SubmodularGrid(2, 2, lambda A: 0.0, 3), TypeError, "set function"),
