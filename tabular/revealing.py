@@ -58,6 +58,8 @@ RANK_RTOL = 1e-12
 def _check_emission(emission) -> np.ndarray:
     """``emission[o, s]``: a real 2-d array, finite, non-negative, each column a distribution over observations."""
     E = check_real_array(emission, "emission")
+    if E.dtype.kind == "b":
+        raise TypeError("emission must hold probabilities (int or float), got dtype bool")
     if E.ndim != 2 or min(E.shape) < 1:
         raise ValueError(f"emission must be a 2-d array emission[o, s] with at least one row and column, got shape "
                          f"{E.shape}")
@@ -70,7 +72,7 @@ def _check_emission(emission) -> np.ndarray:
     off = np.flatnonzero(np.abs(sums - 1.0) > 1e-9 * E.shape[0])
     if len(off):
         raise ValueError(f"emission column {off[0]} (state {off[0]}) must sum to 1 over observations, got "
-                         f"{sums[off[0]]!r}")
+                         f"{plain(sums[off[0]])}")
     return E
 
 
@@ -129,7 +131,9 @@ def revealing_constant(emission: ArrayLike | POMDP, steps: int = 1, norm: str = 
             of Chen et al.'s line of work); ``"2"``: the smallest singular value ``sigma_S`` (weakly revealing).
 
     Returns alpha >= 0; 0 when the matrix has no left inverse (rank below ``S``). ``alpha = 1`` for a permutation
-    emission in both norms.
+    emission in both norms. The ``m``-step matrix is not normalised (each column sums to ``A^(m-1)``, one block per
+    action sequence), so ``alpha_l1 <= A^(m-1)`` [derived: ``1 = ||X M e_s||_1 <= ||X||_{1->1} A^(m-1)``], with
+    equality for a perfectly revealing emission; whether the paper normalises it was not retrievable.
     """
     norm = _check_norm(norm)
     steps = check_int(steps, "steps")

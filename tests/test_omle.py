@@ -140,7 +140,8 @@ def test_lower_bound_rates():
 
 def test_slope_function_runs_and_reports():
     res = br.revealing_slope(omle_etc, [60, 120, 240], range(3), steps=2, n_boot=50)
-    assert set(res.frame.columns) == {"seed", "T", "eps", "regret"} and len(res.frame) == 9
+    assert set(res.frame.columns) == {"seed", "T", "eps", "regret", "zero"} and len(res.frame) == 9
+    assert res.frame.zero.between(0, 1).all()
     assert res.low <= res.slope <= res.high and res.exponent == pytest.approx(2 / 3)
     expected = np.minimum(0.5, np.array([60, 120, 240]) ** (-1 / 3))
     np.testing.assert_allclose(res.frame.groupby("T").eps.first(), expected)
@@ -175,8 +176,14 @@ def test_bad_input():
         br.revealing_optimum(m)
     with pytest.raises(ValueError, match="T"):
         br.regret_lower_rate(np.array([0, 4]), 2)
+    with pytest.raises(TypeError, match="T"):
+        br.regret_lower_rate(4.5, 2)
     with pytest.raises(ValueError, match="T"):
         br.revealing_slope(omle, [100], steps=1)
+    with pytest.raises(ValueError, match="seeds"):
+        br.revealing_slope(omle, [10, 20], [0], steps=1)
+    with pytest.raises(ValueError, match="n_boot"):
+        br.revealing_slope(omle, [10, 20], steps=1, n_boot=0)
     with pytest.raises(TypeError, match="steps"):
         br.regret_exponent(2.0)
 
@@ -200,3 +207,26 @@ def test_sweep_stores_and_reuses_revealing_runs(tmp_path):
     direct = bounds.measure_regret(omle, problem, 60, [0, 1], progress=False)
     np.testing.assert_allclose(first.sort_values(order).regret.to_numpy(), direct.regret.to_numpy())
     assert bounds.fingerprint(problem) != bounds.fingerprint(revealing_problem(2, 0.2, 0.85, 1, good_arm=0))
+
+
+def test_check_rows():
+    """The exact claims hold (alpha = 1 on permutations, the norm inequality, the instances' constants, the
+    never-probing control); the slope rows carry their CI, the lower bound's exponent and its source."""
+    rows = br.revealing_check_rows(quick=True)
+    assert {tuple(sorted(r)) for r in rows} == {("algorithm", "check", "detail", "instance", "verdict")}
+    exact = [r for r in rows if r["check"].startswith(("alpha = 1", "norm inequality", "hard instances",
+                                                        "control: omle never probes", "no learner"))]
+    assert len(exact) == 5 and all(r["verdict"] == "HELD" for r in exact), exact
+    slopes = [r for r in rows if r["check"].startswith("regret slope CI")]
+    assert [r["algorithm"] for r in slopes] == ["omle", "omle-etc"]
+    assert all("95% bootstrap CI" in r["detail"] and "not a proof" in r["detail"] for r in slopes)
+    assert all(r["verdict"] in ("HELD", "FAILED") for r in rows)
+    with pytest.raises(TypeError, match="quick"):
+        br.revealing_check_rows(quick="no")
+
+
+def test_below_lower_bound_allows_rounding():
+    """A degenerate CI on the exponent (every seed on the same power law) is not below it."""
+    res = br.RevealingSlope(2 / 3 - 1e-14, 2 / 3 - 1e-14, 2 / 3 - 1e-14, 2 / 3, None)
+    assert not res.below_lower_bound
+    assert br.RevealingSlope(0.5, 0.4, 0.6, 2 / 3, None).below_lower_bound

@@ -143,6 +143,20 @@ def test_emission_action_matrix_matches_enumeration(S, A, n_obs, steps, seed):
         np.testing.assert_allclose(M, model.O[prev].T)
 
 
+@FAST
+@given(st.integers(1, 4), st.integers(2, 3), st.integers(2, 3), st.integers(0, 2**32 - 1))
+def test_multi_step_alpha_is_at_most_A_to_the_m_minus_1(S, A, n_obs, seed):
+    """The m-step matrix is unnormalised (columns sum to A^(m-1)): alpha_l1 <= A^(m-1), attained with a perfectly
+    revealing emission (the 1-step inverse averaged over the A^(m-1) blocks)."""
+    rng = np.random.default_rng(seed)
+    model = random_pomdp(rng, S, A, n_obs, 2)
+    for steps in (1, 2):
+        assert pomdp_revealing_constant(model, steps) <= A ** (steps - 1) * (1 + 1e-9)
+    perfect = POMDP(model.P, np.eye(S), model.R, H=2, initial=model.initial)
+    for steps in (1, 2, 3):
+        assert pomdp_revealing_constant(perfect, steps) == pytest.approx(A ** (steps - 1), rel=1e-7)
+
+
 # ------------------------------------------------------------------------------------------------- hard instances
 
 @FAST
@@ -222,6 +236,8 @@ def test_revealing_constant_bad_input():
         revealing_constant(E.astype(complex))
     with pytest.raises(TypeError, match="emission"):
         revealing_constant([["a", "b"]])
+    with pytest.raises(TypeError, match="bool"):
+        revealing_constant(np.eye(2, dtype=bool))
     with pytest.raises(ValueError, match="2-d"):
         revealing_constant(np.ones(3) / 3)
     with pytest.raises(ValueError, match=r"emission\[0, 1\]"):
