@@ -136,8 +136,11 @@ def first_update_K(d: int, epoch_scale: float = 1.0, K_max: int = 2**30) -> int 
 
     K = 2
     while K <= K_max:
-        if 2 * linear_mdp_schedule(K, d, epoch_scale)["W"] <= K:
-            return K
+        try:
+            if 2 * linear_mdp_schedule(K, d, epoch_scale)["W"] <= K:
+                return K
+        except ValueError:  # W beyond MAX_ROLLOUTS
+            return None
         K *= 2
     return None
 

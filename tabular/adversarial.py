@@ -200,8 +200,9 @@ def check_probabilities(pi, S: int, A: int, H: int, name: str = "probabilities")
 
 def against_play(P, probabilities, initial=None) -> np.ndarray:
     """An oblivious adversary built against a learner's expected play ``probabilities[k, h, s, a]`` (e.g. a previous
-    run's): loss 1 on the action the expected occupancy ``q_k(h, s, a)`` favours at each ``(h, s)`` (the largest;
-    at a state the play never reaches, the action the policy favours), 0 elsewhere."""
+    run's): loss 1 on the action ``argmax_a q_k(h, s, a)`` at each ``(h, s)``, 0 elsewhere. As ``q_k(h, s, a) =
+    d_k(h, s) pi_k(a | h, s)``, that is the policy's most likely action ``argmax_a pi_k(a | h, s)`` (also where the
+    play never reaches ``s``)."""
     P = check_transitions(P)
     H, S, A, _ = P.shape
     pi = check_probabilities(probabilities, S, A, H)
@@ -221,6 +222,9 @@ def against_learner(P, K: int, learner, seed: Seed = None, initial=None, **param
     P = check_transitions(P)
     H, S, A, _ = P.shape
     K = check_int(K, "K")
+    if not callable(learner):
+        raise TypeError(f"learner must be a learner function learner(model, K, seed, **params), got "
+                        f"{type(learner).__name__}")
     rng = as_generator(seed)
     probe = AdversarialMDP(P, rng.uniform(size=(K, H, S, A)), initial)
     run = learner(probe, K, rng, **params)
@@ -239,8 +243,9 @@ def onehot_features(S: int, A: int) -> np.ndarray:
 
 
 def mixed_features(S: int, A: int, seed: Seed = None, strength: float = 0.5) -> np.ndarray:
-    """One-hot features times ``M = I + strength G / sqrt(d)`` (``G`` standard normal, redrawn until ``M`` has
-    condition number below 10): every Q function stays exactly linear (``theta' = M^{-T} theta``), but features of
+    """One-hot features times ``M = (I + strength G / sqrt(d)) / c`` (``G`` standard normal, redrawn until ``M`` has
+    condition number below 10; ``c`` the largest row norm, so every ``||phi(s, a)|| <= 1`` as the papers assume, the
+    largest exactly 1): every Q function stays exactly linear (``theta' = M^{-T} theta``), but features of
     different pairs are no longer orthogonal, so ``phi^T (gamma I + Sigma)^{-1} phi'`` takes both signs."""
     S, A = check_int(S, "S"), check_int(A, "A")
     strength = check_real(strength, "strength", low=0.0)
@@ -248,7 +253,7 @@ def mixed_features(S: int, A: int, seed: Seed = None, strength: float = 0.5) -> 
     while True:
         M = np.eye(d) + strength * rng.standard_normal((d, d)) / np.sqrt(d)
         if np.linalg.cond(M) < 10:
-            return M.reshape(S, A, d)
+            return (M / np.linalg.norm(M, axis=1).max()).reshape(S, A, d)
 
 
 # --- exact values -----------------------------------------------------------------------------------------------------

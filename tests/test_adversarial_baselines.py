@@ -56,9 +56,8 @@ def q_ref(phi, Sinv, states, actions, seen):
     return np.einsum("sai,hi->hsa", phi, theta)
 
 
-def luo21_ref(m, K, seed, gamma, beta, eta, oracle, copies=1, steps=5):
-    phi = ad.onehot_features(S, A)
-    d = S * A
+def luo21_ref(m, K, seed, gamma, beta, eta, oracle, phi, copies=1, steps=5):
+    d = phi.shape[2]
     rng, cum, probs = first_seed(seed), np.zeros((H, S, A)), []
     zero = np.zeros((H, S, A))
     for k in range(K):
@@ -96,9 +95,8 @@ def luo21_ref(m, K, seed, gamma, beta, eta, oracle, copies=1, steps=5):
     return np.array(probs)
 
 
-def linear_mdp_ref(m, K, seed, gamma, beta, eta, W, oracle, lam=1.0):
-    phi = ad.onehot_features(S, A)
-    d = S * A
+def linear_mdp_ref(m, K, seed, gamma, beta, eta, W, oracle, phi, lam=1.0):
+    d = phi.shape[2]
     rng, cum, probs, k = first_seed(seed), np.zeros((H, S, A)), [], 0
     while k < K:
         pi = policy_ref(cum, eta, ftrl.log_barrier)
@@ -136,10 +134,14 @@ def linear_mdp_ref(m, K, seed, gamma, beta, eta, W, oracle, lam=1.0):
 
 # --- kernels vs references --------------------------------------------------------------------------------------
 
+FEATURES = {"onehot": ad.onehot_features(S, A), "mixed": ad.mixed_features(S, A, seed=3)}
+
+
+@pytest.mark.parametrize("features", FEATURES)
 @pytest.mark.parametrize("oracle", [True, False])
-def test_luo21_matches_reference(oracle):
+def test_luo21_matches_reference(oracle, features):
     m, K = model(), 12
-    params = dict(gamma=0.3, beta=0.2, eta=0.5)
+    params = dict(gamma=0.3, beta=0.2, eta=0.5, phi=FEATURES[features])
     run = adv_luo21(m, K, seed=4, oracle=oracle, mgr_copies=2, mgr_steps=4, **params)
     expected = luo21_ref(m, K, 4, oracle=oracle, copies=2, steps=4, **params)
     np.testing.assert_allclose(run.probabilities, expected, rtol=1e-9, atol=1e-12)
@@ -148,10 +150,11 @@ def test_luo21_matches_reference(oracle):
     assert not np.allclose(expected[-1], expected[0])  # the policy moved
 
 
+@pytest.mark.parametrize("features", FEATURES)
 @pytest.mark.parametrize("oracle", [True, False])
-def test_linear_mdp_matches_reference(oracle):
+def test_linear_mdp_matches_reference(oracle, features):
     m, K, W = model(K=60), 60, 6
-    params = dict(gamma=0.25, beta=0.3, eta=0.4)
+    params = dict(gamma=0.25, beta=0.3, eta=0.4, phi=FEATURES[features])
     # epoch_scale chosen so that the lemma's W is 6 at d = 4, gamma = 0.25, delta = 1/(K+1)
     from boundlab.tabular.learners.linear_estimators import relative_samples
     scale = W / relative_samples(S * A, 0.25, 1 / (K + 1))
@@ -181,36 +184,6 @@ def test_reproducible(learner):
     assert not np.array_equal(a.returns, c.returns)
 
 
-def test_oracle_estimator_bias_is_exact():
-    """With the exact covariance the linear-Q estimate of one episode has E[Q_hat_h] = phi^T (gamma I +
-    Sigma_h)^-1 Sigma_h theta_h (bias -gamma (gamma I + Sigma)^-1 theta), by enumerating every trajectory."""
-    m = model(K=2, losses="fixed")
-    phi = ad.onehot_features(S, A)
-    pi = np.full((H, S, A), 1 / A)
-    gamma = 0.2
-    Sigma = exact_covariance(m.P, m.initial, pi, phi)
-    Sinv = np.linalg.inv(gamma * np.eye(S * A) + Sigma)
-    # Q^pi of episode 0 by backward induction, theta_h = Q_h flattened (one-hot)
-    Qtrue = np.zeros((H, S, A))
-    V = np.zeros(S)
-    for h in range(H - 1, -1, -1):
-        Qtrue[h] = m.losses[0, h] + m.P[h] @ V
-        V = (pi[h] * Qtrue[h]).sum(-1)
-    expected = np.einsum("hij,hjk,hk->hi", Sinv, Sigma, Qtrue.reshape(H, -1)).reshape(H, S, A)
-    # enumerate trajectories: E[phi(s_h,a_h) L_h] = Sigma_h theta_h (tower rule), so the estimate's mean is exact
-    mean = np.zeros((H, S, A))
-    import itertools
-    for path in itertools.product(range(S), range(A), repeat=H):
-        ss, aa = path[0::2], path[1::2]
-        p = m.initial[ss[0]]
-        for h in range(H):
-            p *= pi[h, ss[h], aa[h]] * (m.P[h, ss[h], aa[h], ss[h + 1]] if h < H - 1 else 1.0)
-        seen = np.array([m.losses[0, h, ss[h], aa[h]] for h in range(H)])
-        mean += p * q_ref(phi, Sinv, np.array(ss), np.array(aa), seen)
-    np.testing.assert_allclose(mean, expected, atol=1e-12)
-    assert np.abs(expected - Qtrue).max() > 1e-3  # gamma > 0 really biases it
-
-
 @pytest.mark.parametrize("learner, kwargs, error, match", [
     (adv_luo21, {"K": 2.5}, TypeError, "K"),
     (adv_luo21, {"K": 0}, ValueError, "K"),
@@ -229,6 +202,13 @@ def test_oracle_estimator_bias_is_exact():
     (adv_linear_mdp, {"epoch_scale": 0}, ValueError, "epoch_scale"),
     (adv_linear_mdp, {"lam": -1.0}, ValueError, "lam"),
     (adv_linear_mdp, {"eta": 2j}, TypeError, "eta"),
+    (adv_luo21, {"eta": 1e-320}, ValueError, "eta must be at least"),
+    (adv_linear_mdp, {"eta": 1e-320}, ValueError, "eta must be at least"),
+    (adv_luo21, {"gamma": 1e-300}, ValueError, "gamma implies the MGR step count .* MAX_ROLLOUTS"),
+    (adv_luo21, {"mgr_copies": 2**20, "mgr_steps": 2**10}, ValueError, "MGR simulator rollouts"),
+    (adv_linear_mdp, {"gamma": 1e-300}, ValueError, "gamma"),
+    (adv_linear_mdp, {"gamma": 1e-6}, ValueError, "MAX_ROLLOUTS"),
+    (adv_linear_mdp, {"phi": 3 * ad.onehot_features(S, A)}, ValueError, "norm 3 > 1"),
 ])
 def test_bad_input(learner, kwargs, error, match):
     args = {"K": 10, **kwargs}

@@ -155,6 +155,7 @@ def test_magnitude_reduced_estimator(zp):
     (lambda: log_barrier([], 1.0), ValueError, "non-empty"),
     (lambda: log_barrier([[1.0]], 1.0), ValueError, "vector"),
     (lambda: log_barrier([1.0, 2.0], 0.0), ValueError, "eta"),
+    (lambda: log_barrier([0.0, 1.0], 1e-320), ValueError, "eta must be at least"),  # subnormal: 1/eta overflows
     (lambda: negative_entropy([1.0, 2.0], "0.5"), TypeError, "eta"),
     (lambda: negative_entropy([1j, 2.0], 0.5), TypeError, "L must hold real numbers"),
     (lambda: magnitude_reduced([1.0, -1.0]), ValueError, "exactly one"),

@@ -236,6 +236,11 @@ def test_regret_per_episode_falls_on_a_fixed_adversary(fn):
     ({"W": 0}, ValueError, "W must be >= 1"),
     ({"W": 2.0}, TypeError, "W must be an integer"),
     ({"seed": 1.5}, TypeError, "seed"),
+    ({"eta": 1e-320}, ValueError, "eta must be at least"),  # subnormal: 1/eta would overflow in the kernel
+    ({"gamma": 1e-300}, ValueError, r"gamma implies W = ceil\(1 / gamma\) simulator rollouts = 1e\+300"),
+    ({"gamma": 1e-9}, ValueError, "MAX_ROLLOUTS"),
+    ({"W": 2**30}, ValueError, "MAX_ROLLOUTS"),
+    ({"phi": 3 * adv.onehot_features(2, 2)}, ValueError, "norm 3 > 1"),
 ])
 @pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
 def test_bad_input(fn, kwargs, error, match):
@@ -254,6 +259,8 @@ def test_adversary_against_a_learner_penalises_its_probe_play():
     assert np.array_equal(losses, adv.against_learner(P, 50, adv_magnitude, seed=4, oracle=True))
     with pytest.raises(TypeError, match="probabilities"):
         adv.against_learner(P, 5, lambda model, K, seed: None)
+    with pytest.raises(TypeError, match="learner must be a learner function"):
+        adv.against_learner(P, 5, None)
 
 
 def test_refuses_other_models():

@@ -20,12 +20,18 @@ reconstructed step marked **[R]**:
 - ``pi_{j+1}(.|s) = argmin_x eta <x, sum_{i<=j} (Q_hat_i - B_i)(s, .)> + sum_a ln(1/x_a)``.
 - Schedule **[R]**: ``gamma = K^{-2/9}`` (the relative error ``2 sqrt(gamma)`` then costs ``sqrt(gamma) K =
   K^{8/9}``), ``beta = sqrt(gamma) = K^{-1/9}``, ``W`` from the covariance lemma ``ceil(4 d ln(d/delta) /
-  gamma^2)`` (slides) with ``delta = 1/K``, so ``W ~ K^{4/9}``, ``J = K / (2W) ~ K^{5/9}`` epochs, and
+  gamma^2)`` (slides) with ``delta = 1/(K + 1)``, so ``W ~ K^{4/9}``, ``J = K / (2W) ~ K^{5/9}`` epochs, and
   ``eta = K^{-5/18}`` (``~ J^{-1/2}``: the epoch-mean estimate averages ``W >= 1/gamma`` independent estimates of
   second moment ``O(H^2 / gamma)``, so its own is ``O(H^2)``, and ``W (A ln K / eta + eta J H^2)`` balances at
   ``eta ~ J^{-1/2}``).
-  ``epoch_scale`` multiplies ``W`` (the lemma's constant makes ``2 W > K`` for every ``K < 2^14`` at ``d = 8``:
-  the learner would stay in its first epoch, a burn-in, not a rate).
+  ``epoch_scale`` multiplies ``W``.
+
+**At the default schedule (``epoch_scale = 1``) the learner is still in its first epoch, playing the uniform policy
+without a single update, for every ``K`` below** :func:`boundlab.bounds.adversarial.first_update_K` ``(d)``: 65536
+at ``d = 4`` (one-hot ``S = A = 2``), 262144 at ``d = 8`` (the lemma's constant makes ``2 W > K`` there). So its
+default curves at feasible ``K`` are the uniform policy's, a burn-in, not a rate; ``epoch_scale < 1`` (e.g. 1/64,
+``first_update_K(4, 1/64)`` = 1024) shortens the epochs below the lemma's sample count, outside the reconstructed
+schedule.
 
 ``oracle=True``: exact ``(gamma I + Sigma)^{-1}`` and exact dilated bonus (idealised), same epochs.
 """
@@ -39,8 +45,8 @@ from numpy.typing import ArrayLike
 from .._checks import Seed, check_flag, check_real
 from ..adversarial import AdversarialMDP, cdf, play
 from ._common import knobs
-from .adv_logbarrier import AdversarialRun, bonus, dilated_exact, estimate, ftrl_policy, gram, suffix
-from .adv_luo21 import check_setting, exact_inverse, make_run, policy_cdf, rate
+from .adv_logbarrier import (AdversarialRun, bonus, check_rollouts, check_setting, dilated_exact, estimate,
+                             exact_inverse, ftrl_policy, gram, make_run, policy_cdf, rate, suffix)
 from .linear_estimators import relative_kernel, relative_samples
 
 
@@ -131,11 +137,14 @@ def linear_mdp_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta
     return probs, starts, total
 
 
-def linear_mdp_schedule(K: int, d: int, epoch_scale: float = 1.0) -> dict[str, float | int]:
-    """The reconstructed K^{8/9} schedule (module docstring): ``gamma = K^{-2/9}``, ``beta = K^{-1/9}``,
-    ``eta = K^{-5/18}``, ``W = ceil(epoch_scale * 4 d ln(d K) / gamma^2)``."""
-    gamma = K ** (-2 / 9)
-    W = max(1, int(np.ceil(epoch_scale * relative_samples(d, gamma, 1.0 / (K + 1)))))
+def linear_mdp_schedule(K: int, d: int, epoch_scale: float = 1.0, gamma: float | None = None
+                        ) -> dict[str, float | int]:
+    """The reconstructed K^{8/9} schedule (module docstring): ``gamma = K^{-2/9}`` (unless given), ``beta =
+    K^{-1/9}``, ``eta = K^{-5/18}``, ``W = ceil(epoch_scale * ceil(4 d ln(d / delta) / gamma^2))`` with ``delta =
+    1 / (K + 1)`` (about ``1/K``; ``K + 1`` keeps ``delta < 1`` at ``K = 1``), the ``gamma`` used."""
+    gamma = K ** (-2 / 9) if gamma is None else gamma
+    W = check_rollouts(epoch_scale * relative_samples(d, gamma, 1.0 / (K + 1)), "gamma (with epoch_scale)",
+                       "W = epoch_scale * 4 d ln(d (K + 1)) / gamma^2 episodes per half-epoch")
     return {"gamma": gamma, "beta": K ** (-1 / 9), "eta": K ** (-5 / 18), "W": W}
 
 
@@ -145,8 +154,10 @@ def linear_mdp_schedule(K: int, d: int, epoch_scale: float = 1.0) -> dict[str, f
        beta=("bonus coefficient beta (None: K^(-1/9) = sqrt(gamma))", "[R] reconstructed schedule (module)"),
        eta=("log-barrier FTRL rate eta on the epoch-mean estimates (None: K^(-5/18))",
             "[R] reconstructed schedule (module)"),
-       epoch_scale=("multiplies W, the covariance lemma's sample count 4 d ln(d/delta) / gamma^2 with delta = 1/K "
-                    "(epochs are 2W episodes)", "Dai et al. 2023, covariance lemma (slides); the scale: boundlab"),
+       epoch_scale=("multiplies W, the covariance lemma's sample count 4 d ln(d/delta) / gamma^2 with delta = "
+                    "1/(K+1) (epochs are 2W episodes); at 1 (default) the learner makes no update below K = "
+                    "bounds.adversarial.first_update_K(d) (65536 at d = 4): it plays the uniform policy",
+                    "Dai et al. 2023, covariance lemma (slides); the scale: boundlab"),
        lam=("ridge regulariser of the dilated-bonus regression", "[R] (LSVI's lambda = 1)"),
        oracle=("idealised mode: exact (gamma I + Sigma)^-1 and exact dilated bonus",
                "boundlab (separates estimator noise from the algorithm)"))
@@ -158,13 +169,13 @@ def adv_linear_mdp(model: AdversarialMDP, K: int, seed: Seed = None, *, phi: Arr
     :class:`~.adv_logbarrier.AdversarialRun`."""
     K, phi, seed_int = check_setting(model, K, seed, phi, "adv-linear-mdp")
     epoch_scale = check_real(epoch_scale, "epoch_scale", low=0.0, low_open=True)
-    paper = linear_mdp_schedule(K, phi.shape[2], epoch_scale)
-    gamma = rate(gamma, "gamma", paper["gamma"], high=1.0)
+    gamma = rate(gamma, "gamma", K ** (-2 / 9), high=1.0)
+    paper = linear_mdp_schedule(K, phi.shape[2], epoch_scale, gamma)
     beta = rate(beta, "beta", paper["beta"])
     eta = rate(eta, "eta", paper["eta"])
     lam = check_real(lam, "lam", low=0.0, low_open=True)
     oracle = check_flag(oracle, "oracle")
-    W = max(1, int(np.ceil(epoch_scale * relative_samples(phi.shape[2], gamma, 1.0 / (K + 1)))))
+    W = paper["W"]
     probs, starts, total = linear_mdp_kernel(model.P, cdf(model.P), model.initial, cdf(model.initial),
                                              np.ascontiguousarray(model.losses[:K]), phi, gamma, beta, eta,
                                              min(W, K), lam, oracle, seed_int)

@@ -45,16 +45,17 @@ rollouts for ``E[min(Z, 0)]`` (Alg. 2); the oracle mode draws only the real epis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
 from .._checks import Seed, check_flag, check_int, check_real
-from ..adversarial import AdversarialMDP, occupancy_kernel, onehot_features, play
+from ..adversarial import AdversarialMDP, cdf, occupancy_kernel, onehot_features, play
 from ..instances import as_generator
-from ._common import LearnerRun, knobs
-from .ftrl import log_barrier_kernel, negative_entropy_kernel
+from ._common import LearnerRun, check_episodes, knobs
+from .ftrl import MIN_RATE, log_barrier_kernel, negative_entropy_kernel
 from .lsvi_ucb import check_features
 
 
@@ -90,7 +91,7 @@ def inverse_covariances(Sigma, gamma, Sinv):
 
 
 @njit(cache=True, nogil=True)
-def exact_covariance(q, phi, Sigma):
+def covariance_kernel(q, phi, Sigma):
     """``Sigma[h] = sum_{s, a} q[h, s, a] phi(s, a) phi(s, a)^T``."""
     H, S, A = q.shape
     Sigma[:] = 0.0
@@ -139,6 +140,52 @@ def dilated_exact(P, pi, b, B):
             nxt[s] = 0.0
             for a in range(A):
                 nxt[s] += pi[h, s, a] * B[h, s, a]
+
+
+@njit(cache=True, nogil=True)
+def policy_cdf(pi, pi_cdf):
+    """``pi_cdf[h, s, :] = cumsum(pi[h, s, :])`` with the last entry exactly 1 (the simulator's table)."""
+    H, S, A = pi.shape
+    for h in range(H):
+        for s in range(S):
+            t = 0.0
+            for a in range(A):
+                t += pi[h, s, a]
+                pi_cdf[h, s, a] = t
+            pi_cdf[h, s, A - 1] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def exact_inverse(P, initial, pi, phi, gamma, q, Sigma, Sinv):
+    """Idealised: ``q`` the exact occupancy of ``pi``, ``Sigma[h]`` the exact covariance from it and
+    ``Sinv[h] = (gamma I + Sigma[h])^{-1}``."""
+    occupancy_kernel(P, initial, pi, q)
+    covariance_kernel(q, phi, Sigma)
+    inverse_covariances(Sigma, gamma, Sinv)
+
+
+@njit(cache=True, nogil=True)
+def dilated_rollouts(P_cdf, init_cdf, pi_cdf, b, rng, B):
+    """The dilated bonus by one simulator rollout of ``pi`` from every ``(h, s, a)`` (``h, s, a`` in index order; the
+    simulator's ``play`` started at step ``h`` in ``s`` with action ``a``):
+    ``B[h, s, a] = sum_{i >= h} (1 + 1/H)^{i-h} b[i, s_i, a_i]``, unbiased for the recursion. Returns the SplitMix64
+    state."""
+    H, S, A = b.shape
+    grow = 1.0 + 1.0 / H
+    zero = np.zeros((H, S, A))
+    states = np.empty(H, np.int64)
+    actions = np.empty(H, np.int64)
+    seen = np.empty(H)
+    for h in range(H):
+        for s in range(S):
+            for a in range(A):
+                rng, _ = play(P_cdf, init_cdf, zero, pi_cdf, h, s, a, rng, states, actions, seen)
+                total, w = 0.0, 1.0
+                for i in range(h, H):
+                    total += w * b[i, states[i], actions[i]]
+                    w *= grow
+                B[h, s, a] = total
+    return rng
 
 
 @njit(cache=True, nogil=True)
@@ -197,23 +244,13 @@ def mean_negative_exact(G, q, Qk, m):
 
 
 @njit(cache=True, nogil=True)
-def policy_optimisation_kernel(P, initial, losses, phi, eta, beta, gamma, barrier, reduce, oracle, W, seed,
-                               probabilities, returns, starts):
-    """The episode loop of the module docstring for ``K = probabilities.shape[0]`` episodes."""
+def policy_optimisation_kernel(P, P_cdf, initial, init_cdf, losses, phi, eta, beta, gamma, barrier, reduce, oracle,
+                               W, seed, probabilities, returns, starts):
+    """The episode loop of the module docstring for ``K = probabilities.shape[0]`` episodes (``P_cdf``,
+    ``init_cdf``: the simulator's tables, :func:`~boundlab.tabular.adversarial.cdf`)."""
     K = probabilities.shape[0]
     H, S, A, _ = P.shape
     d = phi.shape[2]
-    P_cdf = np.empty_like(P)
-    for h in range(H):
-        for s in range(S):
-            for a in range(A):
-                acc = 0.0
-                for t in range(S):
-                    acc += P[h, s, a, t]
-                    P_cdf[h, s, a, t] = acc
-                P_cdf[h, s, a, S - 1] = 1.0
-    init_cdf = np.cumsum(initial)
-    init_cdf[S - 1] = 1.0
     rng = np.uint64(seed)
     cum = np.zeros((H, S, A))
     pi_cdf = np.empty((H, S, A))
@@ -233,38 +270,23 @@ def policy_optimisation_kernel(P, initial, losses, phi, eta, beta, gamma, barrie
     for k in range(K):
         pi = probabilities[k]
         ftrl_policy(cum, eta, barrier, pi)
-        for h in range(H):
-            for s in range(S):
-                acc = 0.0
-                for a in range(A):
-                    acc += pi[h, s, a]
-                    pi_cdf[h, s, a] = acc
-                pi_cdf[h, s, A - 1] = 1.0
+        policy_cdf(pi, pi_cdf)
         loss = losses[k]
         if oracle:
-            occupancy_kernel(P, initial, pi, q)
-            exact_covariance(q, phi, Sigma)
+            exact_inverse(P, initial, pi, phi, gamma, q, Sigma, Sinv)
         else:
             Sigma[:] = 0.0
             for _ in range(W):
                 rng, _total = play(P_cdf, init_cdf, loss, pi_cdf, 0, -1, -1, rng, states, actions, seen)
                 for h in range(H):
                     Sigma[h] += np.outer(phi[states[h], actions[h]], phi[states[h], actions[h]]) / W
-        inverse_covariances(Sigma, gamma, Sinv)
+            inverse_covariances(Sigma, gamma, Sinv)
         gram(phi, Sinv, G)
         bonus(G, pi, beta, b)
         if oracle:
             dilated_exact(P, pi, b, B)
         else:
-            for h in range(H):
-                for s in range(S):
-                    for a in range(A):
-                        rng, _total = play(P_cdf, init_cdf, loss, pi_cdf, h, s, a, rng, states, actions, seen)
-                        v, w = 0.0, 1.0
-                        for t in range(h, H):
-                            v += w * b[t, states[t], actions[t]]
-                            w *= 1.0 + 1.0 / H
-                        B[h, s, a] = v
+            rng = dilated_rollouts(P_cdf, init_cdf, pi_cdf, b, rng, B)
         rng, returns[k] = play(P_cdf, init_cdf, loss, pi_cdf, 0, -1, -1, rng, states, actions, seen)
         starts[k] = states[0]
         suffix(seen, Lgo)
@@ -294,10 +316,59 @@ def policy_optimisation_kernel(P, initial, losses, phi, eta, beta, gamma, barrie
                     cum[h, s, a] += Qhat[h, s, a] - B[h, s, a]
 
 
-# --- the learners' shared front end -----------------------------------------------------------------------------------
+# --- the front end all four adversarial learners share ---------------------------------------------------------------
 
-def _rate(value, name: str, default: float) -> float:
-    return default if value is None else check_real(value, name, low=0.0, low_open=True)
+#: The most simulator rollouts (or MGR factors, or epoch samples) per episode a learner accepts: beyond it a run
+#: would not finish (a smaller ``gamma`` means more of them).
+MAX_ROLLOUTS = 2**24
+
+
+def check_rollouts(count: float, name: str, cause: str) -> int:
+    """``count`` (a rollout count a parameter implies) as an int, else a ``ValueError`` naming ``name``, what it
+    implies (``cause``) and :data:`MAX_ROLLOUTS`."""
+    if not np.isfinite(count) or count > MAX_ROLLOUTS:
+        raise ValueError(f"{name} implies {cause} = {count:.3g} per episode, more than MAX_ROLLOUTS = {MAX_ROLLOUTS}: "
+                         f"a larger {name} (or an explicit, smaller count) is needed")
+    return max(1, int(np.ceil(count)))
+
+
+def rate(value: Any, name: str, default: float, high: float = np.inf) -> float:
+    """A schedule parameter: ``None`` -> ``default`` (the paper's), else a finite real in ``[MIN_RATE, high]``."""
+    if value is None:
+        return default
+    value = check_real(value, name, low=0.0, high=high, low_open=True)
+    if value < MIN_RATE:
+        raise ValueError(f"{name} must be at least {MIN_RATE:g} (1/{name} must stay finite), got {value!r}")
+    return value
+
+
+def check_linear_features(phi: ArrayLike | None, S: int, A: int) -> np.ndarray:
+    """``phi[s, a, d]`` real and finite with ``||phi(s, a)|| <= 1`` (the papers' linear-Q / linear-MDP assumption);
+    ``None``: one-hot ``(s, a)``, ``d = S A`` (the tabular model as a linear one)."""
+    phi = onehot_features(S, A) if phi is None else check_features(phi, S, A)
+    norms = np.linalg.norm(phi, axis=-1)
+    if norms.max() > 1.0 + 1e-12:
+        s, a = np.unravel_index(norms.argmax(), norms.shape)
+        raise ValueError(f"phi[{s}, {a}] has norm {norms.max():.6g} > 1 (the papers assume ||phi(s, a)|| <= 1)")
+    return phi
+
+
+def check_setting(model: AdversarialMDP, K: Any, seed: Seed, phi: ArrayLike | None, learner: str
+                  ) -> tuple[int, np.ndarray, int]:
+    """``(K, phi, seed int)`` for ``learner``: ``model`` an ``AdversarialMDP`` with at least ``K`` episodes of
+    losses, ``phi`` as :func:`check_linear_features` accepts it."""
+    if not isinstance(model, AdversarialMDP):
+        raise TypeError(f"{learner}: model must be a tabular.AdversarialMDP (adversarial losses), got "
+                        f"{type(model).__name__}")
+    K = check_episodes(K)
+    if K > model.K:
+        raise ValueError(f"K = {K} exceeds the {model.K} episodes of losses the model holds")
+    phi = check_linear_features(phi, model.S, model.A)
+    return K, phi, int(as_generator(seed).integers(2**63))
+
+
+def make_run(probs: np.ndarray, starts: np.ndarray, total: np.ndarray) -> AdversarialRun:
+    return AdversarialRun(probs.argmax(-1), starts, total, probabilities=probs)
 
 
 def schedule(K: int) -> dict[str, float]:
@@ -310,24 +381,22 @@ def run_policy_optimisation(model: AdversarialMDP, K: int, seed: Seed, *, barrie
                             gamma, phi, oracle, W, learner: str) -> AdversarialRun:
     """Validate, run :func:`policy_optimisation_kernel` and wrap its output (Alg. 1: ``barrier=True,
     reduce=False``; Alg. 2: ``barrier=False, reduce=True``)."""
-    if not isinstance(model, AdversarialMDP):
-        raise TypeError(f"model must be an AdversarialMDP ({learner} learns from adversarial losses), got "
-                        f"{type(model).__name__}")
-    K = check_int(K, "K (episodes)")
-    if K > model.K:
-        raise ValueError(f"K = {K} exceeds the model's {model.K} episodes of losses")
+    K, phi, seed_int = check_setting(model, K, seed, phi, learner)
     rates = schedule(K)
-    eta, beta, gamma = (_rate(v, n, rates[n]) for v, n in ((eta, "eta"), (beta, "beta"), (gamma, "gamma")))
-    phi = onehot_features(model.S, model.A) if phi is None else check_features(phi, model.S, model.A)
+    eta, beta, gamma = (rate(v, n, rates[n]) for v, n in ((eta, "eta"), (beta, "beta"), (gamma, "gamma")))
     oracle = check_flag(oracle, "oracle")
-    W = int(np.ceil(1.0 / gamma)) if W is None else check_int(W, "W")
-    seed_int = int(as_generator(seed).integers(2**63))
+    if W is None:
+        W = 1 if oracle else check_rollouts(1.0 / gamma, "gamma", "W = ceil(1 / gamma) simulator rollouts")
+    else:
+        W = check_int(W, "W")
+        check_rollouts(W, "W", "W simulator rollouts")
     H, S, A = model.H, model.S, model.A
     probabilities = np.empty((K, H, S, A))
     returns, starts = np.empty(K), np.empty(K, dtype=np.int64)
-    policy_optimisation_kernel(model.P, model.initial, np.ascontiguousarray(model.losses[:K]), phi, eta, beta,
-                               gamma, barrier, reduce, oracle, W, seed_int, probabilities, returns, starts)
-    return AdversarialRun(probabilities.argmax(-1), starts, returns, probabilities=probabilities)
+    policy_optimisation_kernel(model.P, cdf(model.P), model.initial, cdf(model.initial),
+                               np.ascontiguousarray(model.losses[:K]), phi, eta, beta, gamma, barrier, reduce, oracle,
+                               W, seed_int, probabilities, returns, starts)
+    return make_run(probabilities, starts, returns)
 
 
 #: The parameters Algorithms 1 and 2 share, described once (meaning, source).
@@ -338,11 +407,16 @@ SHARED = {
              "Wei & Lee 2021"),
     "gamma": ("covariance regulariser in (gamma I + Sigma)^-1; None: K^-1",
               "reconstruction: the slides print K^-1/2, their decomposition balances at K^-1 (refs note)"),
-    "phi": ("features phi[s, a, d] (linear-Q); None: one-hot, d = S A", "Dai et al. 2023, Sec. 2 (linear-Q)"),
-    "oracle": ("exact covariance, dilated bonus and E[min(Z, 0)] (idealised: infinite simulator samples) instead "
-               "of simulator rollouts", "boundlab (separates estimator noise from the algorithm)"),
-    "W": ("simulator rollouts per episode for the covariance (and for E[min(Z, 0)] in Alg. 2) when oracle=False; "
-          "None: ceil(1 / gamma) (K at the default gamma; cost O(K) rollouts per episode)",
+    "phi": ("features phi[s, a, d] (linear-Q) with ||phi(s, a)|| <= 1; None: one-hot, d = S A",
+            "Dai et al. 2023, Sec. 2 (linear-Q)"),
+    "oracle": ("idealised mode: exact covariance and dilated bonus (what infinitely many simulator rollouts of pi_k "
+               "give) and, in Alg. 2, the exact E[min(Z, 0)] computed from the CURRENT episode's loss table (more "
+               "than bandit feedback: a simulator that reveals episode k's losses) instead of simulator rollouts",
+               "boundlab (separates estimator noise from the algorithm)"),
+    "W": ("simulator rollouts per episode for the covariance and, in Alg. 2, for E[min(Z, 0)] when oracle=False; "
+          "the latter rollouts REPORT EPISODE k's LOSSES on their paths (extra feedback beyond the real episode's "
+          "bandit feedback, an [R] assumption on the simulator); None: ceil(1 / gamma) (K at the default gamma; "
+          f"O(K) rollouts per episode), at most MAX_ROLLOUTS = {MAX_ROLLOUTS}",
           "the O~(1/gamma) count of Liu, Wei & Zimmert 2023 (cited in Dai et al.'s slides), constants dropped; the "
           "covariance lemma's 4 d log(d/delta) / gamma^2 is out of reach at gamma = 1/K"),
 }

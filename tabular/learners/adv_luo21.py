@@ -24,9 +24,9 @@ many simulator samples), separating estimator noise from the algorithm.
 
 Finite state spaces only: every table is ``[H, S, A]``; ``phi[s, a, d]`` with ``||phi|| <= 1`` (default one-hot
 ``(s, a)``, the tabular model as a linear-Q one, ``d = S A``). The per-episode pieces (FTRL step, bonus, exact
-dilated recursion, estimate, exact covariance, the run record :class:`~.adv_logbarrier.AdversarialRun`) are
-Algorithm 1's (:mod:`.adv_logbarrier`), the same logic; this module adds MGR, the rollout bonus and the front end
-(:func:`check_setting`, :func:`rate`, :func:`policy_cdf`, :func:`exact_inverse`) that :mod:`.adv_linear_mdp` shares.
+dilated recursion and its rollout estimate, estimate, exact covariance, the front end and the run record
+:class:`~.adv_logbarrier.AdversarialRun`) are Algorithm 1's (:mod:`.adv_logbarrier`), one piece of code for the
+same logic; this module adds MGR and the K^{2/3} schedule.
 
 Measured (H = 3, S = A = 2, fixed losses, 2 seeds, K = 2^9..2^12): MGR mode and oracle mode give the same regret
 within 3% (log-log slopes 0.906 and 0.907); the MGR mode costs ``~ln(K / gamma) / (c gamma)`` rollouts per episode.
@@ -34,66 +34,16 @@ within 3% (log-log slopes 0.906 and 0.907); the MGR mode costs ``~ln(K / gamma) 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
-from .._checks import Seed, check_flag, check_int, check_real
-from ..adversarial import AdversarialMDP, cdf, occupancy_kernel, onehot_features, play
-from ..instances import as_generator
-from ._common import check_episodes, knobs
-from .adv_logbarrier import (AdversarialRun, bonus, dilated_exact, estimate, exact_covariance, ftrl_policy, gram,
-                             inverse_covariances, suffix)
+from .._checks import Seed, check_flag, check_int
+from ..adversarial import AdversarialMDP, cdf, play
+from ._common import knobs
+from .adv_logbarrier import (AdversarialRun, bonus, check_rollouts, check_setting, dilated_exact, dilated_rollouts,
+                             estimate, exact_inverse, ftrl_policy, gram, make_run, policy_cdf, rate, suffix)
 from .linear_estimators import MGR_STEP, mgr_kernel, mgr_steps, rollout_kernel
-from .lsvi_ucb import check_features
-
-
-# --- kernels shared with adv_linear_mdp (the per-episode pieces themselves are adv_logbarrier's) ----------------
-
-@njit(cache=True, nogil=True)
-def policy_cdf(pi, pi_cdf):
-    """``pi_cdf[h, s, :] = cumsum(pi[h, s, :])`` with the last entry exactly 1 (the simulator's table)."""
-    H, S, A = pi.shape
-    for h in range(H):
-        for s in range(S):
-            t = 0.0
-            for a in range(A):
-                t += pi[h, s, a]
-                pi_cdf[h, s, a] = t
-            pi_cdf[h, s, A - 1] = 1.0
-
-
-@njit(cache=True, nogil=True)
-def exact_inverse(P, initial, pi, phi, gamma, q, Sigma, Sinv):
-    """Idealised: ``Sinv[h] = (gamma I + Sigma_h)^{-1}`` with ``Sigma_h`` from the exact occupancy of ``pi``."""
-    occupancy_kernel(P, initial, pi, q)
-    exact_covariance(q, phi, Sigma)
-    inverse_covariances(Sigma, gamma, Sinv)
-
-
-@njit(cache=True, nogil=True)
-def dilated_rollouts(P_cdf, init_cdf, pi_cdf, b, rng, B):
-    """The dilated bonus by one simulator rollout of ``pi`` from every ``(h, s, a)`` (the simulator's ``play``
-    started at step ``h`` in ``s`` with action ``a``): ``B[h, s, a] = sum_{i >= h} (1 + 1/H)^{i-h} b[i, s_i, a_i]``,
-    unbiased for the recursion. Returns the SplitMix64 state."""
-    H, S, A = b.shape
-    grow = 1.0 + 1.0 / H
-    zero = np.zeros((H, S, A))
-    states = np.empty(H, np.int64)
-    actions = np.empty(H, np.int64)
-    seen = np.empty(H)
-    for h in range(H):
-        for s in range(S):
-            for a in range(A):
-                rng, _ = play(P_cdf, init_cdf, zero, pi_cdf, h, s, a, rng, states, actions, seen)
-                total, w = 0.0, 1.0
-                for i in range(h, H):
-                    total += w * b[i, states[i], actions[i]]
-                    w *= grow
-                B[h, s, a] = total
-    return rng
 
 
 # --- Luo et al. 2021's linear-Q kernel ------------------------------------------------------------------------
@@ -157,34 +107,6 @@ def luo21_schedule(K: int, H: int) -> dict[str, float | int]:
     return {"gamma": gamma, "beta": K ** (-1 / 3), "eta": gamma / H, "mgr_steps": mgr_steps_for(gamma, K)}
 
 
-# --- the record of a run and the checks both linear learners share ----------------------------------------------
-
-def make_run(probs: np.ndarray, starts: np.ndarray, total: np.ndarray) -> AdversarialRun:
-    return AdversarialRun(probs.argmax(-1), starts, total, probabilities=probs)
-
-
-def check_setting(model: AdversarialMDP, K: Any, seed: Seed, phi: ArrayLike | None, learner: str
-                  ) -> tuple[int, np.ndarray, int]:
-    """``(K, phi, seed int)``: ``model`` an ``AdversarialMDP`` with at least ``K`` episodes of losses, ``phi`` real,
-    finite, of shape ``(S, A, d)`` with ``||phi(s, a)|| <= 1`` (default one-hot, ``d = S A``)."""
-    if not isinstance(model, AdversarialMDP):
-        raise TypeError(f"{learner}: model must be a tabular.AdversarialMDP, got {type(model).__name__}")
-    K = check_episodes(K)
-    if K > model.K:
-        raise ValueError(f"K = {K} exceeds the {model.K} episodes of losses the model holds")
-    phi = onehot_features(model.S, model.A) if phi is None else check_features(phi, model.S, model.A)
-    norms = np.linalg.norm(phi, axis=-1)
-    if norms.max() > 1.0 + 1e-12:
-        s, a = np.unravel_index(norms.argmax(), norms.shape)
-        raise ValueError(f"phi[{s}, {a}] has norm {norms.max():.6g} > 1 (the papers assume ||phi|| <= 1)")
-    return K, phi, int(as_generator(seed).integers(2**63))
-
-
-def rate(value: Any, name: str, default: float, high: float = np.inf) -> float:
-    """A schedule parameter: ``None`` -> ``default`` (the paper's), else a positive finite real (``<= high``)."""
-    return default if value is None else check_real(value, name, low=0.0, high=high, low_open=True)
-
-
 @knobs(phi=("features phi[s, a, d] with ||phi|| <= 1 (None: one-hot (s, a), the tabular model as linear-Q)",
             "Luo et al. 2021, Sec. 4 (linear-Q assumption)"),
        gamma=("covariance regulariser gamma of (gamma I + Sigma)^-1 (None: K^(-2/3))",
@@ -212,6 +134,8 @@ def adv_luo21(model: AdversarialMDP, K: int, seed: Seed = None, *, phi: ArrayLik
     oracle = check_flag(oracle, "oracle")
     copies = check_int(mgr_copies, "mgr_copies")
     steps = mgr_steps_for(gamma, K) if mgr_steps is None else check_int(mgr_steps, "mgr_steps")
+    if not oracle:
+        check_rollouts(copies * steps, "mgr_copies * mgr_steps", "MGR simulator rollouts")
     probs, starts, total = luo21_kernel(model.P, cdf(model.P), model.initial, cdf(model.initial),
                                         np.ascontiguousarray(model.losses[:K]), phi, gamma, beta, eta, oracle,
                                         copies, steps, MGR_STEP, seed_int)

@@ -4,8 +4,17 @@ or exact in the idealised ``oracle`` mode), which removes Algorithm 1's poly(A) 
 
 The episode loop, its reconstructed steps and their sources are those of :mod:`.adv_logbarrier` (one kernel, the
 regulariser and the reduction switched by flags); the schedule is the same ``eta = beta = K^{-1/2}``,
-``gamma = K^{-1}`` (slides: after magnitude reduction the estimates lie in ``[-gamma^{-1/2}, gamma^{-1}]``, so
-Hedge's condition ``-gamma^{-1/2} >= -1/eta`` holds exactly at these rates, up to the hidden H factors [V, R]).
+``gamma = K^{-1}`` [V, R]. The slides motivate the reduction by Hedge's condition (FTRL inputs ``>= -1/eta``): after
+reduction the ESTIMATE is ``>= E[min(Z, 0)] >= -H gamma^{-1/2}`` (``L_h <= H``), which meets ``-1/eta = -K^{1/2}``
+only up to that H factor. The input FTRL receives here is ``Q_hat - B``, and the dilated bonus alone reaches about
+``e H 2 beta / gamma = 2 e H K^{1/2}`` at poorly covered pairs, so ``eta (Q_hat - B)`` can fall to about ``-2 e H``:
+Hedge's condition is NOT guaranteed by this reconstruction (how the paper handles the bonus, e.g. H factors in
+``eta`` or a smaller bonus scale, was out of reach) [R, not verified].
+
+Feedback: besides the real episode's bandit feedback, ``E[min(Z, 0)]`` uses episode ``k``'s loss function beyond the
+path played (the simulator's ``W`` extra rollouts report its losses on their paths; the oracle mode computes it from
+the whole loss table). With one-hot features ``Z >= 0`` and the reduction is the identity (no extra information
+enters); with signed features (:func:`boundlab.tabular.adversarial.mixed_features`) it does.
 """
 
 from __future__ import annotations

@@ -30,9 +30,11 @@ from boundlab.solvers.validation import check_real_array
 
 from .._checks import check_real
 
-__all__ = ["log_barrier", "log_barrier_kernel", "log_barrier_penalty", "magnitude_reduced", "negative_entropy",
-           "negative_entropy_kernel"]
+__all__ = ["MIN_RATE", "log_barrier", "log_barrier_kernel", "log_barrier_penalty", "magnitude_reduced",
+           "negative_entropy", "negative_entropy_kernel"]
 
+#: The least learning rate accepted: ``1 / eta`` and ``A / eta`` (the root's bracket) must stay finite.
+MIN_RATE = 1e-300
 #: Newton iterations before the result is accepted (quadratic convergence needs far fewer; each one is guarded).
 MAX_ITER = 100
 
@@ -96,7 +98,10 @@ def _check(L, eta) -> tuple[np.ndarray, float]:
         raise ValueError(f"L must be a non-empty vector of cumulative losses, got shape {L.shape}")
     if not np.isfinite(L).all():
         raise ValueError(f"L[{int(np.argmin(np.isfinite(L)))}] is not finite")
-    return np.ascontiguousarray(L), check_real(eta, "eta", low=0.0, low_open=True)
+    eta = check_real(eta, "eta", low=0.0, low_open=True)
+    if eta < MIN_RATE:
+        raise ValueError(f"eta must be at least {MIN_RATE:g} (1/eta must stay finite), got {eta!r}")
+    return np.ascontiguousarray(L), eta
 
 
 def log_barrier(L, eta: float) -> np.ndarray:

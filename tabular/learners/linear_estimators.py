@@ -34,9 +34,9 @@ from numpy.typing import ArrayLike
 from boundlab.solvers.validation import check_real_array
 
 from .._checks import Seed, check_int, check_real
-from ..adversarial import cdf, occupancy_kernel, play
-from .adv_logbarrier import exact_covariance as covariance_kernel
+from ..adversarial import AdversarialMDP, cdf, check_probabilities, check_transitions, occupancy_kernel, play
 from ..instances import as_generator
+from .adv_logbarrier import check_linear_features, check_rollouts, covariance_kernel
 
 #: MGR's step size: ``||c (gamma I + x x^T)|| <= 1`` for ``||x|| <= 1`` and ``gamma <= 1``.
 MGR_STEP = 0.5
@@ -44,21 +44,53 @@ MGR_STEP = 0.5
 
 # --- exact (idealised) quantities ----------------------------------------------------------------------------------
 
+def _policy_setting(P, initial, pi, phi) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(P, initial, pi, phi)`` validated as a layered model (``P[h, s, a, s']``, ``initial[s]``, one policy
+    ``pi[h, s, a]``) and features ``phi[s, a, d]`` with ``||phi|| <= 1``."""
+    P = check_transitions(P)
+    H, S, A, _ = P.shape
+    initial = AdversarialMDP(P, np.zeros((1, H, S, A)), initial).initial
+    pi = check_probabilities(pi, S, A, H, "pi")
+    if pi.shape[0] != 1:
+        raise ValueError(f"pi must be one policy pi[h, s, a] of shape ({H}, {S}, {A}), got {np.shape(pi)}")
+    return P, initial, np.ascontiguousarray(pi[0]), check_linear_features(phi, S, A)
+
+
 def exact_covariance(P: np.ndarray, initial: np.ndarray, pi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """``Sigma[h] = E_pi[phi(s_h, a_h) phi(s_h, a_h)^T]`` exactly (idealised: what infinitely many simulator
     rollouts of ``pi[h, s, a]`` would give), from the occupancy of ``pi`` in ``P[h, s, a, s']`` started from
-    ``initial``. ``phi[s, a, d]``; returns ``[H, d, d]``."""
-    q = np.empty_like(pi, dtype=np.float64)
-    occupancy_kernel(np.asarray(P, np.float64), np.asarray(initial, np.float64), np.asarray(pi, np.float64), q)
+    ``initial`` (None: uniform). ``phi[s, a, d]``; returns ``[H, d, d]``."""
+    P, initial, pi, phi = _policy_setting(P, initial, pi, phi)
+    q = np.empty_like(pi)
+    occupancy_kernel(P, initial, pi, q)
     Sigma = np.empty((q.shape[0], phi.shape[2], phi.shape[2]))
-    covariance_kernel(q, np.ascontiguousarray(phi, dtype=np.float64), Sigma)
+    covariance_kernel(q, phi, Sigma)
+    return Sigma
+
+
+def _covariance(Sigma: ArrayLike, name: str) -> np.ndarray:
+    """``Sigma`` a real, finite, symmetric positive semi-definite ``(d, d)`` matrix."""
+    Sigma = np.asarray(check_real_array(Sigma, name), dtype=np.float64)
+    if Sigma.ndim != 2 or Sigma.shape[0] != Sigma.shape[1] or Sigma.shape[0] < 1:
+        raise ValueError(f"{name} must be a square (d, d) matrix, got shape {Sigma.shape}")
+    if not np.isfinite(Sigma).all():
+        raise ValueError(f"{name}{[int(i) for i in np.argwhere(~np.isfinite(Sigma))[0]]} is not finite")
+    scale = max(1.0, float(np.abs(Sigma).max()))
+    if np.abs(Sigma - Sigma.T).max() > 1e-10 * scale:
+        raise ValueError(f"{name} must be symmetric")
+    if np.linalg.eigvalsh(Sigma).min() < -1e-10 * scale:
+        raise ValueError(f"{name} must be positive semi-definite (smallest eigenvalue "
+                         f"{np.linalg.eigvalsh(Sigma).min():.3g})")
     return Sigma
 
 
 def mgr_expectation(Sigma: ArrayLike, gamma: float, steps: int, c: float = MGR_STEP) -> np.ndarray:
     """``E[MGR] = (gamma I + Sigma)^{-1} (I - (I - c (gamma I + Sigma))^{steps + 1})``, the closed form of the
     expected MGR estimate with ``steps`` factors per copy (independent of the number of copies)."""
-    Sigma = np.asarray(Sigma, np.float64)
+    Sigma = _covariance(Sigma, "Sigma")
+    gamma = check_real(gamma, "gamma", low=0.0, high=1.0, low_open=True)
+    steps = check_int(steps, "steps", minimum=0)
+    c = check_real(c, "c", low=0.0, high=1.0 / (1.0 + gamma), low_open=True)
     G = gamma * np.eye(Sigma.shape[-1]) + Sigma
     residual = np.linalg.matrix_power(np.eye(Sigma.shape[-1]) - c * G, steps + 1)
     return np.linalg.solve(G, np.eye(Sigma.shape[-1]) - residual)
@@ -69,7 +101,9 @@ def mgr_steps(gamma: float, eps: float, c: float = MGR_STEP) -> int:
     ``||(gamma I + Sigma)^{-1} (I - c (gamma I + Sigma))^{N+1}|| <= (1 - c gamma)^{N+1} / gamma <= eps``."""
     gamma = check_real(gamma, "gamma", low=0.0, high=1.0, low_open=True)
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    return max(1, int(np.ceil(np.log(max(1.0 / (eps * gamma), 1.0)) / (c * gamma))))
+    with np.errstate(over="ignore", divide="ignore"):
+        steps = np.log(max(1.0 / (eps * gamma), 1.0)) / (c * gamma)
+    return check_rollouts(steps, "gamma", "the MGR step count ln(1 / (eps gamma)) / (c gamma)")
 
 
 def relative_samples(d: int, gamma: float, delta: float) -> int:
@@ -78,12 +112,20 @@ def relative_samples(d: int, gamma: float, delta: float) -> int:
     d = check_int(d, "d")
     gamma = check_real(gamma, "gamma", low=0.0, high=1.0, low_open=True)
     delta = check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
-    return int(np.ceil(4 * d * np.log(max(d / delta, 1.0 + 1e-12)) / gamma**2))
+    with np.errstate(over="ignore", divide="ignore"):
+        W = np.ceil(4 * d * np.log(max(d / delta, 1.0 + 1e-12)) / gamma**2)
+    if not np.isfinite(W):
+        raise ValueError(f"gamma = {gamma!r} is too small: the sample count 4 d ln(d / delta) / gamma^2 overflows")
+    return int(W)
 
 
 def relative_ratio(estimate: np.ndarray, Sigma: np.ndarray, gamma: float) -> np.ndarray:
     """The eigenvalues of ``estimate^{1/2} (gamma I + Sigma) estimate^{1/2}`` (``estimate`` symmetric positive
     definite): all 1 for the exact inverse."""
+    estimate, Sigma = _covariance(estimate, "estimate"), _covariance(Sigma, "Sigma")
+    if estimate.shape != Sigma.shape:
+        raise ValueError(f"estimate {estimate.shape} and Sigma {Sigma.shape} must have the same shape")
+    gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
     w, V = np.linalg.eigh(estimate)
     root = (V * np.sqrt(np.maximum(w, 0.0))) @ V.T
     return np.linalg.eigvalsh(root @ (gamma * np.eye(len(Sigma)) + Sigma) @ root)
@@ -187,12 +229,13 @@ def relative_covariance(X: ArrayLike, gamma: float) -> np.ndarray:
 def sample_features(P: np.ndarray, initial: np.ndarray, pi: np.ndarray, phi: np.ndarray, n: int,
                     seed: Seed = None) -> np.ndarray:
     """``X[n, H, d]``: the features ``phi(s_h, a_h)`` of ``n`` independent simulator rollouts of ``pi[h, s, a]`` in
-    ``P[h, s, a, s']`` from ``initial`` (seeded; same seed, same draws)."""
+    ``P[h, s, a, s']`` from ``initial`` (None: uniform; seeded, same seed, same draws)."""
+    P, initial, pi, phi = _policy_setting(P, initial, pi, phi)
     n = check_int(n, "n")
+    check_rollouts(n, "n", "n simulator rollouts")
     H = P.shape[0]
     states = np.empty((n, H), np.int64)
     actions = np.empty((n, H), np.int64)
     rng = np.uint64(as_generator(seed).integers(2**63))
-    rollout_kernel(cdf(np.asarray(P, np.float64)), cdf(np.asarray(initial, np.float64)),
-                   cdf(np.asarray(pi, np.float64)), rng, states, actions)
+    rollout_kernel(cdf(P), cdf(initial), cdf(pi), rng, states, actions)
     return phi[states, actions]
