@@ -15,42 +15,18 @@ from .policy_iteration import policy_iteration
 from .pomcp import ParticleBelief, ParticleDeprivation, POMCPResult, pomcp, pomcp_update, pouct
 from .pomdp_bounds import POMDPBound, fib, pbvi, qmdp
 from .pomdp_value_iteration import POMDPValueFunction, pomdp_value_iteration
-from .relu_milp import ReluMilpResult, add_relu_network, maximize_relu_network, relu_layers_from_params
+from .relu_milp import (ParametricReluNetwork, ReluMilpResult, add_parametric_relu_network, add_relu_network,
+                        maximize_relu_network, relu_layers_from_params)
 from .result import PlanningResult
 from .search import SearchResult, astar, qstar
 from .select import solve
 from .value_iteration import modified_policy_iteration, value_iteration
 
 __all__ = [
-    "HSVIResult",
-    "POMCPResult",
-    "POMDPBound",
-    "POMDPValueFunction",
-    "ReluMilpResult",
-    "ParticleBelief",
-    "ParticleDeprivation",
-    "PlanningResult",
-    "SearchResult",
-    "add_relu_network",
-    "astar",
-    "backward_induction",
-    "evaluate_policies",
-    "fib",
-    "finite_horizon_evaluation",
-    "hsvi",
-    "linear_programming",
-    "maximize_relu_network",
-    "modified_policy_iteration",
-    "pbvi",
-    "policy_evaluation",
-    "policy_iteration",
-    "pomcp",
-    "pomcp_update",
-    "pomdp_value_iteration",
-    "pouct",
-    "qmdp",
-    "qstar",
-    "relu_layers_from_params",
-    "solve",
-    "value_iteration",
+    "HSVIResult", "POMCPResult", "POMDPBound", "POMDPValueFunction", "ParametricReluNetwork", "ParticleBelief",
+    "ParticleDeprivation", "PlanningResult", "ReluMilpResult", "SearchResult", "add_parametric_relu_network",
+    "add_relu_network", "astar", "backward_induction", "evaluate_policies", "fib", "finite_horizon_evaluation", "hsvi",
+    "linear_programming", "maximize_relu_network", "modified_policy_iteration", "pbvi", "policy_evaluation",
+    "policy_iteration", "pomcp", "pomcp_update", "pomdp_value_iteration", "pouct", "qmdp", "qstar",
+    "relu_layers_from_params", "solve", "value_iteration",
 ]
