@@ -5,7 +5,10 @@ kernel) vs the plain-numpy version of the same algorithm (the step-for-step refe
 same K and seed (both play the same episodes: asserted), in the simulator mode (``W`` rollouts per episode for the
 covariance and for ``E[min(Z, 0)]``, one dilated-bonus rollout per ``(h, s, a)``). The oracle mode is left out: the
 reference computes its exact quantities by enumerating trajectories, not by the kernel's forward pass, so the
-ratio would not compare one computation. Target: >= 20x. Run: ``python benchmarks/adversarial.py [--quick]``.
+ratio would not compare one computation. ``W`` is the learner's default ``ceil(1 / gamma) = K`` unless ``--W`` is
+given (the header states the W used). The reference is plain numpy except the simulator itself: every rollout goes
+through the model's Numba ``play`` (so both versions draw the same stream), which favours the reference.
+Target: >= 20x. Run: ``python benchmarks/adversarial.py [--quick] [--W N]``.
 """
 
 from __future__ import annotations
@@ -23,19 +26,22 @@ from _common import header, table, timed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_adversarial_learners import reference_run  # noqa: E402  (the numpy reference lives with its test)
 
-H, S, A, W = 3, 3, 3, 16
+H, S, A = 3, 3, 3
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--W", type=int, default=None, help="rollouts per episode (default: the learner's, K)")
     args = parser.parse_args()
     K = 30 if args.quick else 200
     repeat = 1 if args.quick else 3
+    W = K if args.W is None else args.W  # the learner's default W = ceil(1 / gamma) with gamma = 1 / K
     model = adv.AdversarialMDP(adv.random_transitions(H, S, A, seed=0), adv.drifting_bernoulli_losses(K, H, S, A,
                                                                                                       seed=1))
     phi = adv.mixed_features(S, A, seed=2)  # signed estimates: the magnitude reduction does work
-    header(f"Algorithm 2 (adv-magnitude), H={H}, S={S}, A={A}, d={S * A}, K={K}, W={W}")
+    header(f"Algorithm 2 (adv-magnitude), H={H}, S={S}, A={A}, d={S * A}, K={K}, W={W}"
+           f"{' (the default, ceil(1 / gamma) = K)' if args.W is None else ''}")
     adv_magnitude(model, 5, 0, phi=phi, W=W)  # compile
     t_nb, run = timed(adv_magnitude, model, K, 1, phi=phi, W=W, repeat=repeat)
     t_np, (probabilities, returns) = timed(reference_run, model, K, 1, barrier=False, reduce=True, phi=phi,

@@ -279,7 +279,11 @@ def policy_optimisation_kernel(P, P_cdf, initial, init_cdf, losses, phi, eta, be
             for _ in range(W):
                 rng, _total = play(P_cdf, init_cdf, loss, pi_cdf, 0, -1, -1, rng, states, actions, seen)
                 for h in range(H):
-                    Sigma[h] += np.outer(phi[states[h], actions[h]], phi[states[h], actions[h]]) / W
+                    f = phi[states[h], actions[h]]
+                    for i in range(d):
+                        for j in range(d):
+                            Sigma[h, i, j] += f[i] * f[j]
+            Sigma /= W
             inverse_covariances(Sigma, gamma, Sinv)
         gram(phi, Sinv, G)
         bonus(G, pi, beta, b)
