@@ -206,7 +206,7 @@ def adversarial_check_rows(quick: bool = True) -> list[dict]:
     (Algorithm 3): n/a while its default schedule has not finished one epoch (:func:`first_update_K`).
 
     Quick: H = S = A = 2 (one-hot, d = 4), oracle K = 2^9..2^15 x 4 seeds, simulator K = 2^7..2^10 x 6 seeds (about
-    40 s on one core); full: oracle K = 2^9..2^17 x 8 seeds, simulator K = 2^7..2^12 x 6 seeds."""
+    16-20 s on one core); full: oracle K = 2^9..2^17 x 8 seeds, simulator K = 2^7..2^12 x 6 seeds."""
     from boundlab.tabular._checks import check_flag
     from boundlab.tabular.adversarial import fixed_losses, random_transitions
 

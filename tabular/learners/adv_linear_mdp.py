@@ -30,7 +30,7 @@ reconstructed step marked **[R]**:
 without a single update, for every ``K`` below** :func:`boundlab.bounds.adversarial.first_update_K` ``(d)``: 65536
 at ``d = 4`` (one-hot ``S = A = 2``), 262144 at ``d = 8`` (the lemma's constant makes ``2 W > K`` there). So its
 default curves at feasible ``K`` are the uniform policy's, a burn-in, not a rate; ``epoch_scale < 1`` (e.g. 1/64,
-``first_update_K(4, 1/64)`` = 1024) shortens the epochs below the lemma's sample count, outside the reconstructed
+``first_update_K(4, 1/64)`` = 2) shortens the epochs below the lemma's sample count, outside the reconstructed
 schedule.
 
 ``oracle=True``: exact ``(gamma I + Sigma)^{-1}`` and exact dilated bonus (idealised), same epochs.
