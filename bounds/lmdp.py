@@ -55,7 +55,7 @@ def lmdp_regret(model: LatentMDP, run: LearnerRun, optimum: float | None = None)
     M, H, S, A = model.M, model.H, model.S, model.A
     if run.Q.shape[1:] != (M, H, S, A) or run.P_hat.shape[-1] != S:
         raise ValueError(f"the run's tables Q{run.Q.shape[1:]} do not fit the model (M, H, S, A) = {(M, H, S, A)}")
-    V_star = lmdp_optimum(model) if optimum is None else float(optimum)
+    V_star = lmdp_optimum(model) if optimum is None else check_real(optimum, "optimum", low=0.0, high=1.0)
     return V_star - policy_values(model, run)[run.epoch]
 
 

@@ -21,7 +21,13 @@ general, and the paper assumes a planning oracle.
 conditional variance of the total reward of the optimal policy given the context and the initial state,
 ``Var* = sum_m w_m sum_s nu_m(s) Var_{pi*}[sum_h r_h | m, s_1 = s]``, which by the law of total variance equals the
 expected total variance ``E[sum_h V(P_m(.|s_h, a_h), alpha*_{h+1, m})]`` of the optimal alpha vectors along
-``pi*``; it is 0 exactly when every transition the optimal policy meets is deterministic.
+``pi*``. It is 0 when every transition the optimal policy meets is deterministic, but not only then (a random
+transition into successors of equal continuation value adds no variance). Which optimal policy: where several
+actions are optimal at a node (posterior-weighted values within ``TIE`` of the best), :func:`plan` takes the one
+with the smallest posterior-weighted second moment of the remaining reward (then the first index), so ``Var*``
+is that of the least variable optimal continuation chosen node by node [our rule: the paper's definition could not
+be retrieved; node-wise, it need not be the minimum over all optimal policies], and it does not depend on the
+order of the actions.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from ._checks import Seed, check_flag, check_int, check_real, plain
 from .instances import as_generator
 from .models import EpisodicMDP
 
-__all__ = ["HistoryPolicy", "LMDPSolution", "LatentMDP", "MAX_NODES", "context_values", "deterministic_lmdp",
+__all__ = ["HistoryPolicy", "LMDPSolution", "LatentMDP", "MAX_NODES", "TIE", "context_values", "deterministic_lmdp",
            "evaluate_policy", "horizon_padded", "lmdp_from_arrays", "lower_bound_instance", "plan", "random_lmdp",
            "simulate", "var_star"]
 
@@ -49,6 +55,8 @@ MAX_NODES = 200_000
 #: may expand before merging (400 MB).
 MAX_EXPANSION = 50_000_000
 _ROUND = 12  # decimals to which beliefs are compared when histories are merged
+#: Posterior-weighted values within TIE of the best are optimal ties in :func:`plan` (the Var* tie rule).
+TIE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -245,6 +253,9 @@ class LMDPSolution:
 
     def action(self, h: int, s: int, belief: np.ndarray) -> int:
         """The optimal action at step ``h`` in state ``s`` with posterior ``belief`` (a reachable node)."""
+        h = check_int(h, "h", minimum=0)
+        if h >= len(self.nodes):
+            raise ValueError(f"h = {h} is not a step of the model (H = {len(self.nodes)})")
         S_, B, act, _ = self.nodes[h]
         hit = np.flatnonzero((S_ == s) & np.all(np.abs(B - np.asarray(belief)) < 10.0 ** -(_ROUND - 2), axis=1))
         if hit.size == 0:
@@ -255,7 +266,8 @@ class LMDPSolution:
 def plan(lmdp: LatentMDP, *, max_nodes: int = MAX_NODES) -> LMDPSolution:
     """Exact ``V*`` and ``Var*`` of ``lmdp`` over history-dependent policies: forward enumeration of the reachable
     (state, posterior) nodes under every action, then backward induction ``alpha_m(tau, a) = R_m(s, a) + sum_s'
-    P_m(s'|s, a) alpha_m(tau a r_m s')``, ``a*(tau) = argmax_a sum_m b(m|tau) alpha_m(tau, a)`` (first maximiser).
+    P_m(s'|s, a) alpha_m(tau a r_m s')``, ``a*(tau) = argmax_a sum_m b(m|tau) alpha_m(tau, a)`` (ties within
+    ``TIE``: the smallest posterior-weighted second moment, then the first index; module docstring).
     ``ValueError`` when a step has more than ``max_nodes`` nodes."""
     _check_lmdp(lmdp)
     max_nodes = check_int(max_nodes, "max_nodes")
@@ -280,7 +292,8 @@ def plan(lmdp: LatentMDP, *, max_nodes: int = MAX_NODES) -> LMDPSolution:
         s, B = levels[h]
         every = np.broadcast_to(np.arange(A), (s.size, A))
         al, be = _backup(lmdp, h, s, every, links[h] if h < H - 1 else None, alpha, beta)
-        act = np.argmax((B[:, None, :] * al).sum(-1), axis=1)
+        val, second = (B[:, None, :] * al).sum(-1), (B[:, None, :] * be).sum(-1)
+        act = np.argmin(np.where(val >= val.max(axis=1, keepdims=True) - TIE, second, np.inf), axis=1)
         rows = np.arange(s.size)
         alpha, beta = al[rows, act], be[rows, act]
         nodes[h] = (s, B, act, alpha)
@@ -302,6 +315,9 @@ def evaluate_policy(lmdp: LatentMDP, policy: HistoryPolicy, *, max_nodes: int = 
     M, H = lmdp.M, lmdp.H
     s0, c0, B0 = _roots(lmdp)
     F = np.asarray(policy.start(s0), dtype=np.float64)
+    if F.ndim != 2 or F.shape[0] != s0.size:
+        raise ValueError(f"policy.start returned statistics of shape {F.shape}, need one row per initial state "
+                         f"({s0.size}, d)")
     levels, links = [], []
     s, B = s0, B0
     for h in range(H):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from boundlab import tabular
-from boundlab.tabular.lmdp import (LatentMDP, context_values, deterministic_lmdp, evaluate_policy, horizon_padded,
+from boundlab.tabular.lmdp import (TIE, LatentMDP, context_values, deterministic_lmdp, evaluate_policy, horizon_padded,
                                    lower_bound_instance, plan, random_lmdp, simulate, var_star)
 
 
@@ -68,7 +68,10 @@ def recursion(model: LatentMDP) -> tuple[float, float]:
                     mean += p * al
                     second += p * (be + 2 * R[:, h, s, a] * al)
             options.append(((c * mean).sum(), mean, second))
-        return max(options, key=lambda o: o[0])  # first maximiser, as plan() takes
+        # plan()'s rule: among values within TIE of the best (posterior-weighted), the smallest second moment
+        top = max(o[0] for o in options) / c.sum()
+        tied = [o for o in options if o[0] / c.sum() >= top - TIE]
+        return min(tied, key=lambda o: (c * o[2]).sum())
 
     value = var = 0.0
     for s in range(S):
@@ -239,6 +242,43 @@ def test_bad_inputs_to_functions():
         horizon_padded(model, 1)
     with pytest.raises(ValueError, match="invalid actions"):
         evaluate_policy(model, Fixed(np.full((2, 2), 7)))
+    sol = plan(model)
+    with pytest.raises(ValueError, match="h"):
+        sol.action(-1, 0, [0.5, 0.5])
+    with pytest.raises(ValueError, match="H = 2"):
+        sol.action(2, 0, [0.5, 0.5])
+
+    class WrongRows(Fixed):
+        def start(self, s):
+            return np.zeros((s.size + 1, 1))
+
+    with pytest.raises(ValueError, match="policy.start"):
+        evaluate_policy(model, WrongRows(np.zeros((2, 2), np.int64)))
+
+
+def tie_model(swap: bool) -> LatentMDP:
+    """One context, two optimal first actions with the same mean 3/4: action 0 pays 1/4 then 1/2 for sure, action
+    1 pays 0 then 1/2 or 1 with probability 1/2 each (variance 1/16); ``swap`` exchanges the actions."""
+    H, S, A = 2, 3, 2
+    P = np.zeros((H, S, A, S))
+    P[:, :, :, 0] = 1.0
+    P[0, 0] = 0.0
+    P[0, 0, 0, 1] = 1.0
+    P[0, 0, 1, 1:] = 0.5
+    R = np.zeros((H, S, A))
+    R[0, 0, 0], R[1, 1], R[1, 2] = 0.25, 0.5, 1.0
+    if swap:
+        P, R = P[:, :, ::-1], R[:, :, ::-1]
+    return LatentMDP((tabular.EpisodicMDP(P, R, H, initial=np.eye(S)[0]),), np.array([1.0]))
+
+
+def test_var_star_tie_rule_is_independent_of_action_order():
+    """Review A3: with two optimal actions of different variance, Var* is that of the least variable one (0 here),
+    whatever the order of the actions; the module's A4 correction: a stochastic transition can give Var* = 0."""
+    a, b = plan(tie_model(False)), plan(tie_model(True))
+    assert a.value == pytest.approx(0.75) and b.value == pytest.approx(0.75)
+    assert a.var_star == pytest.approx(0.0, abs=1e-15) and b.var_star == pytest.approx(0.0, abs=1e-15)
+    assert a.action(0, 0, [1.0]) == 0 and b.action(0, 0, [1.0]) == 1
 
 
 def test_model_is_frozen_and_hashable_by_the_store():

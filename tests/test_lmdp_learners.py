@@ -135,9 +135,9 @@ def reference_learner(model, K, seed, *, delta=0.1, bonus_scale=1.0, Gamma=None,
                 triggered = True
         N_init[m, traj[0][0]] += 1
         n = int(N_init[m].sum())
-        if n & (n - 1) == 0:
-            init_f[m] = N_init[m]
-            triggered = True
+        triggered = triggered or n & (n - 1) == 0
+        if triggered:
+            init_f = N_init.copy()
         if triggered:
             if model_optimistic:
                 Q = reference_model_tables(n_f, P_f, r_f, H, iota, C1_MODEL * bonus_scale, C2_MODEL * bonus_scale)
@@ -408,6 +408,28 @@ def test_bad_model_and_run():
             np.zeros((5, 2, 3), np.int16), np.zeros(5, np.int64), np.zeros(5)))
     with pytest.raises(ValueError, match="epoch"):
         BeliefGreedyPolicy(run, run.epochs)
+
+
+def test_prior_counts_are_snapshotted_together():
+    """Review A5: each epoch's start counts are every context's counts at one time (the episodes before it), so the
+    prior w_hat is not a mix of per-context snapshots of different ages."""
+    model = random_lmdp(3, 3, 2, 2, seed=5)
+    run = lmdp_value_optimistic(model, 500, 1, planner="posterior-greedy")
+    for e in range(1, run.epochs):
+        k = int(np.flatnonzero(run.epoch == e)[0])     # the first episode of epoch e: counts of episodes before it
+        np.testing.assert_array_equal(run.init_counts[e].sum(axis=1), np.bincount(run.contexts[:k], minlength=3))
+
+
+def test_regret_optimum_is_checked():
+    model = random_lmdp(2, 3, 2, 2, seed=0)
+    run = lmdp_value_optimistic(model, 5, 0)
+    for bad, err in ((float("nan"), ValueError), (5.0, ValueError), (-0.5, ValueError), ("x", TypeError)):
+        with pytest.raises(err, match="optimum"):
+            blmdp.lmdp_regret(model, run, optimum=bad)
+    with pytest.raises(ValueError, match="planner"):
+        lmdp_value_optimistic(model, 5, 0, planner="greedy")
+    with pytest.raises(TypeError, match="planner"):
+        lmdp_model_optimistic(model, 5, 0, planner=1)
 
 
 def test_bounds_rates_and_bad_input():

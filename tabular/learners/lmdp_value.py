@@ -10,7 +10,8 @@ reading notes in shared/refs list what was found):
 - [reconstruction of the abstract's "truncation method"] The optimistic values are clipped at 1 (the total reward
   of an episode lies in [0, 1]); the paper's truncation may be an analysis device rather than this clipping.
 - [reconstruction: MVP, Zhang, Ji & Du 2021, Algorithm 1] Doubling epochs: the statistics of ``(m, s, a)`` are
-  refreshed when ``n_m(s, a)`` reaches a power of two (and ``w_hat``, ``nu_hat_m`` when context ``m``'s count does);
+  refreshed when ``n_m(s, a)`` reaches a power of two (or context ``m``'s episode count does; then, and at every
+  other trigger, the start counts of all contexts, which give ``w_hat`` and ``nu_hat_m``, are refreshed together);
   the optimistic tables are recomputed only then.
 - [reconstruction] The bonus: ``b = max(c1 sqrt(Gamma V(P_hat, V_{h+1}) iota / n), c2 Gamma iota / n)`` with
   ``c1 = 2 sqrt(2)``, ``c2 = 8``: empirical Bernstein per successor (Maurer & Pontil 2009, Theorem 4) summed over
@@ -191,8 +192,9 @@ def _grow(x, e):
 @njit(cache=True, nogil=True)
 def count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions):
     """Count a finished episode of context ``m`` (revealed in hindsight) and refresh the frozen statistics of every
-    ``(m, l, s, a)`` whose count reaches a power of two (and ``init_f`` when context ``m``'s episode count does);
-    returns whether anything was refreshed (a doubling trigger)."""
+    ``(m, l, s, a)`` whose count reaches a power of two or context ``m``'s episode count does; at every such
+    trigger ``init_f`` takes all contexts' start counts (so the prior ``w_hat`` is unbiased, not per-context
+    snapshots of different ages); returns whether anything was refreshed (a doubling trigger)."""
     L = N.shape[1]
     H = actions.size
     triggered = False
@@ -211,8 +213,9 @@ def count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, a
     N_init[m, states[0]] += 1.0
     n = int(N_init[m].sum())
     if n & (n - 1) == 0:
-        init_f[m] = N_init[m]
         triggered = True
+    if triggered:  # every context's start counts at once: the prior w_hat compares counts taken at one time
+        init_f[:] = N_init
     return triggered
 
 
