@@ -47,7 +47,7 @@ from .models import EpisodicMDP
 
 __all__ = ["HistoryPolicy", "LMDPSolution", "LatentMDP", "MAX_NODES", "TIE", "context_values", "deterministic_lmdp",
            "evaluate_policy", "horizon_padded", "lmdp_from_arrays", "lower_bound_instance", "plan", "random_lmdp",
-           "simulate", "var_star"]
+           "signal_instance", "simulate", "var_star"]
 
 #: The most (state, belief) nodes one step of exact planning or evaluation may hold.
 MAX_NODES = 200_000
@@ -453,7 +453,9 @@ def lower_bound_instance(M: int, S: int, A: int, epsilon: float, p: float = 0.5,
     them, where every action leads to the rewarding state ``G`` with probability ``p`` except one hidden action per
     (context, state), drawn from ``seed``, which leads there with ``p + epsilon``; otherwise to ``B``. Reward 1 in
     ``G`` at the second step, so ``Var* = (p + epsilon)(1 - p - epsilon)`` and every (context, state, action) is an
-    arm of its own: ``M S A`` arms, visited ``K / (M S)`` times each."""
+    arm of its own: ``M S A`` arms, visited ``K / (M S)`` times each. The context is revealed by the start state
+    (each context owns its start states), so nothing in this family is latent: it is ``M S`` independent bandits,
+    a Gamma = 2 sanity family with exactly controlled Var*; :func:`signal_instance` is the latent one."""
     M, S, A = check_int(M, "M"), check_int(S, "S"), check_int(A, "A", minimum=2)
     p = check_real(p, "p", low=0.0, high=1.0)
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0 - p)
@@ -478,6 +480,41 @@ def lower_bound_instance(M: int, S: int, A: int, epsilon: float, p: float = 0.5,
         init[m * S:(m + 1) * S] = 1.0 / S
         models.append(EpisodicMDP(P, R, 2, initial=init))
     return LatentMDP(tuple(models), np.full(M, 1.0 / M), name=f"lmdp-lower-bound(M={M},S={S},A={A},eps={epsilon})")
+
+
+def signal_instance(M: int, A: int, epsilon: float, p: float = 0.5, eta: float = 0.25,
+                    seed: Seed = None) -> LatentMDP:
+    """A latent family whose context is *not* revealed by the first state [toolkit's own construction for the
+    Var* and K scaling checks]: every context starts in the shared state 0 (horizon 3, ``S = M + 3``); step 0
+    emits a noisy signal, state ``1 + j`` with probability ``1 - eta`` for ``j = m`` and ``eta / (M - 1)`` for each
+    other ``j`` (reward 0; ``eta = 0``: revealed after one step); at the signal state every action leads to the
+    rewarding state ``G`` with probability ``p``, except context ``m``'s hidden best action (drawn from ``seed``),
+    which leads there with ``p + epsilon``; ``G`` pays 1 at the last step. The total is Bernoulli given the
+    context, so ``Var* = sum_m w_m mu_m (1 - mu_m)`` with ``mu_m`` context ``m``'s success probability under the
+    optimal policy: ``p`` controls Var* (towards 0 as ``p + epsilon`` nears 0 or 1) at a fixed gap ``epsilon``.
+    The optimal policy must act on the posterior over contexts after the signal."""
+    M, A = check_int(M, "M", minimum=2), check_int(A, "A", minimum=2)
+    p = check_real(p, "p", low=0.0, high=1.0)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0 - p)
+    eta = check_real(eta, "eta", low=0.0, high=1.0 - 1.0 / M)
+    best = as_generator(seed).integers(A, size=M)
+    S = M + 3
+    G, Bad = S - 2, S - 1
+    models = []
+    for m in range(M):
+        P = np.zeros((3, S, A, S))
+        P[:, :, :, Bad] = 1.0
+        P[0, 0] = 0.0
+        P[0, 0, :, 1:M + 1] = eta / (M - 1)
+        P[0, 0, :, 1 + m] = 1.0 - eta
+        q = np.full(A, p)
+        q[best[m]] += epsilon
+        P[1, 1:M + 1, :, G], P[1, 1:M + 1, :, Bad] = q, 1.0 - q
+        R = np.zeros((3, S, A))
+        R[2, G, :] = 1.0
+        models.append(EpisodicMDP(P, R, 3, initial=np.eye(S)[0]))
+    return LatentMDP(tuple(models), np.full(M, 1.0 / M),
+                     name=f"lmdp-signal(M={M},A={A},eps={epsilon},p={p},eta={eta})")
 
 
 def horizon_padded(lmdp: LatentMDP, H: int) -> LatentMDP:

@@ -12,7 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 from boundlab import tabular
 from boundlab.tabular.lmdp import (TIE, LatentMDP, context_values, deterministic_lmdp, evaluate_policy, horizon_padded,
-                                   lower_bound_instance, plan, random_lmdp, simulate, var_star)
+                                   lower_bound_instance, plan, random_lmdp, signal_instance, simulate,
+                                   var_star)
 
 
 def tiny(seed: int, M: int = 2, S: int = 2, A: int = 2, H: int = 2) -> LatentMDP:
@@ -287,3 +288,24 @@ def test_model_is_frozen_and_hashable_by_the_store():
     assert fingerprint(a) == fingerprint(b) != fingerprint(tiny(4))
     with pytest.raises(ValueError, match="read-only"):
         a.weights[0] = 0.3
+
+
+@pytest.mark.parametrize("M, A, eps, p, eta", [(2, 2, 0.2, 0.3, 0.25), (3, 2, 0.1, 0.05, 0.3), (2, 3, 0.3, 0.6, 0.0)])
+def test_signal_instance_is_latent_with_controlled_variance(M, A, eps, p, eta):
+    """Shared start state (the first state says nothing of the context); Var* = sum_m w_m mu_m (1 - mu_m), mu_m the
+    optimal policy's success probability in context m; with eta > 0 acting on the posterior after the signal beats
+    every history-independent policy only through the signal."""
+    model = signal_instance(M, A, eps, p, eta, seed=1)
+    assert (model.initial == model.initial[0]).all() and model.initial[0, 0] == 1.0
+    sol = plan(model)
+    s, B, act, alpha = sol.nodes[1]                     # after the signal: alpha[n, m] = success prob in context m
+    mu = np.zeros(M)
+    for m in range(M):
+        sig = model.P[m, 0, 0, 0, 1:M + 1]
+        mu[m] = sum(sig[j] * alpha[np.flatnonzero(s == 1 + j)[0], m] for j in range(M))
+    assert sol.value == pytest.approx(float(model.weights @ mu), abs=1e-12)
+    assert sol.var_star == pytest.approx(float(model.weights @ (mu * (1 - mu))), abs=1e-12)
+    # following the signal's most likely context: V* = p + eps (1 - eta) when the best arms differ
+    best = [int(np.argmax(model.P[m, 1, 1, :, M + 1])) for m in range(M)]
+    if len(set(best)) == M and eta < 1 - 1 / M - 1e-9:
+        assert sol.value >= p + eps * (1 - eta) - 1e-12
