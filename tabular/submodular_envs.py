@@ -118,9 +118,10 @@ class SubmodularGrid:
         walls = None
         if self.walls is not None:
             walls = np.asarray(self.walls)
-            if walls.dtype != bool or walls.shape != (rows, cols):
-                raise ValueError(f"walls must be a bool array of shape ({rows}, {cols}), got {walls.dtype} "
-                                 f"{walls.shape}")
+            if walls.dtype != bool:
+                raise TypeError(f"walls must be a bool array, got dtype {walls.dtype}")
+            if walls.shape != (rows, cols):
+                raise ValueError(f"walls must have shape ({rows}, {cols}), got {walls.shape}")
             if walls.reshape(-1)[start]:
                 raise ValueError(f"start {start} is a wall cell")
         nxt = grid_moves(rows, cols, walls)

@@ -389,8 +389,9 @@ def test_outside_the_bandit_regime_gives_na():
 def test_curvature_proposition_na_when_vacuous_or_unconverged_and_failed_when_violated():
     model = coverage_bandit(4, 2, 0.0, 1, private=False, density=0.9)  # every location covered by the others
     f = facts(model, points=3)
-    if f.c >= 1 - 1e-12:
-        assert "vacuous" in check_curvature_proposition(model, f=f, iterations=20).detail
+    assert f.c >= 1 - 1e-12                                            # the instance is vacuous: no hidden branch
+    v = check_curvature_proposition(model, f=f, iterations=20)
+    assert v.verdict == "n/a" and "vacuous" in v.detail and v.bound is None
     good = coverage_bandit(4, 2, 0.0, 1)
     fg = facts(good, points=3)
     short = check_curvature_proposition(good, f=fg, iterations=1)

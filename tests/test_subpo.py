@@ -141,14 +141,15 @@ def test_rollout_history_and_reproducibility():
     env = make_domain("gp-information", "small")
     agent = make_agent(env, "NM")
     theta = agent.init(jax.random.PRNGKey(0))
-    ro = rollout(jax.random.PRNGKey(5), env, agent, theta)
+    run = jax.jit(rollout, static_argnums=(1, 2))                              # one compile for both calls
+    ro = run(jax.random.PRNGKey(5), env, agent, theta)
     assert ro.states.shape == (env.H + 1,) and int(ro.states[0]) == env.start
     nxt = np.asarray(env.params.nxt)
     assert all(nxt[int(ro.states[k]), int(ro.actions[k])] == int(ro.states[k + 1]) for k in range(env.H))
     # the NM observation at step k is the history up to s_k, padded with -1
     assert np.all(np.asarray(ro.obs[2][3:]) == -1.0) and np.asarray(ro.obs[2][2]) == pytest.approx(
         int(ro.states[2]) / env.S)
-    again = rollout(jax.random.PRNGKey(5), env, agent, theta)
+    again = run(jax.random.PRNGKey(5), env, agent, theta)
     assert np.array_equal(np.asarray(ro.states), np.asarray(again.states))
 
 
@@ -158,7 +159,7 @@ def test_greedy_takes_the_largest_marginal_gain():
     nxt = np.asarray(env.params.nxt)
     H = env.H
     # replay one greedy trajectory: every step's successor must have the largest gain among the 5 successors
-    states = np.asarray(jax.jit(lambda k: _greedy_states(k, env))(jax.random.PRNGKey(0)))
+    states = np.asarray(_greedy_states(jax.random.PRNGKey(0), env))          # the compiled kernel greedy_gain ran
     for row in states:
         for k in range(H):
             gains = [env.F(list(row[: k + 1]) + [nxt[row[k], a]]) - env.F(row[: k + 1]) for a in range(5)]
@@ -237,6 +238,10 @@ def test_measure_subpo_frame_registry_and_sweep(tmp_path):
      "start"),
     (lambda: SubmodularGrid(2, 2, WeightedCoverage(np.eye(4, dtype=bool), np.ones(4)), 3,
                             walls=np.eye(2, dtype=bool)), ValueError, "wall"),
+    (lambda: SubmodularGrid(2, 2, WeightedCoverage(np.eye(4, dtype=bool), np.ones(4)), 3, start=1,
+                            walls=np.eye(2)), TypeError, "walls must be a bool array"),
+    (lambda: SubmodularGrid(2, 2, WeightedCoverage(np.eye(4, dtype=bool), np.ones(4)), 3, start=1,
+                            walls=np.zeros((2, 3), bool)), ValueError, "walls must have shape"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
