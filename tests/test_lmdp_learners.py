@@ -445,3 +445,17 @@ def test_bounds_rates_and_bad_input():
         blmdp.lmdp_lower_bound(var_star=0.1, M=2, S=3, A=2, K=10.0)
     with pytest.raises(TypeError, match="LatentMDP"):
         blmdp.lmdp_optimum("model")
+
+
+def test_check_rows_format_and_optimism():
+    """bounds/lmdp_check.py: the rows' format (grouping_check_rows's keys) and the optimism / [0, 1] rows HELD at
+    the quick size; the burn-in rule gives n/a on a linear curve."""
+    from boundlab.bounds import lmdp_check
+    rows = lmdp_check._optimism_rows(True)
+    assert {tuple(sorted(r)) for r in rows} == {("algorithm", "check", "detail", "instance", "verdict")}
+    assert [r["verdict"] for r in rows] == ["HELD"] * 4
+    Ks = np.array([100, 200, 400, 800])
+    start, _ = lmdp_check._burn_in(Ks, np.vstack([Ks * 0.3, Ks * 0.25]))
+    assert start is None
+    start, _ = lmdp_check._burn_in(Ks, np.vstack([np.sqrt(Ks), 1.1 * np.sqrt(Ks)]))
+    assert start == 0
