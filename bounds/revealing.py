@@ -129,15 +129,14 @@ def revealing_slope(algorithm: str | Callable, T: Sequence[int], seeds: Iterable
     (``T^{-1/2}`` single-step, ``T^{-1/3}`` multi-step: the gap at which exploring and exploiting cost the same), by
     ``bounds.measure_regret`` (exact regret), and fit ``log(mean total regret)`` vs ``log T`` with a percentile
     bootstrap over seeds (:func:`~boundlab.bounds.slopes.bootstrap_slope`). A slope whose CI holds the exponent is
-    *consistent with* the lower bound on this family, not a proof of it. ``params`` go to the learner."""
+    *consistent with* the lower bound on this family, not a proof of it (one seed gives a degenerate CI). ``params``
+    go to the learner."""
     exponent = regret_exponent(steps)
     T = [check_int(t, f"T[{i}]", minimum=2) for i, t in enumerate(T)]
     if len(T) < 2 or len(set(T)) < len(T):
         raise ValueError(f"T must hold at least two distinct horizons, got {T}")
     eps_scale = check_real(eps_scale, "eps_scale", low=0.0, low_open=True)
     seeds = list(seeds)
-    if len(seeds) < 2:
-        raise ValueError(f"seeds must hold at least two seeds (the bootstrap resamples them), got {seeds}")
     n_boot = check_int(n_boot, "n_boot", minimum=10)
     rows = []
     for t in sorted(T):

@@ -180,8 +180,6 @@ def test_bad_input():
         br.regret_lower_rate(4.5, 2)
     with pytest.raises(ValueError, match="T"):
         br.revealing_slope(omle, [100], steps=1)
-    with pytest.raises(ValueError, match="seeds"):
-        br.revealing_slope(omle, [10, 20], [0], steps=1)
     with pytest.raises(ValueError, match="n_boot"):
         br.revealing_slope(omle, [10, 20], steps=1, n_boot=0)
     with pytest.raises(TypeError, match="steps"):
