@@ -397,7 +397,10 @@ class UserSetFunction(_SetFunction):
         import jax.numpy as jnp
 
         states = _state_array(states, self.n)
-        return jax.pure_callback(self._host_prefix, jax.ShapeDtypeStruct(states.shape, jnp.float32), states)
+        # one host call per batch, also under vmap (the learners vmap over seeds and trajectories): the host side
+        # takes any leading batch axes
+        return jax.pure_callback(self._host_prefix, jax.ShapeDtypeStruct(states.shape, jnp.float32), states,
+                                 vmap_method="expand_dims")
 
 
 # ---------------------------------------------------------------------------------------------- gains and checks

@@ -178,3 +178,13 @@ def test_gp_sample_reproducible_and_nonnegative():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_user_set_function_prefix_values_under_vmap():
+    """The learners vmap over seeds and trajectories: a user F's host callback must take the batch axes."""
+    import jax
+
+    F = UserSetFunction(lambda A: float(np.sqrt(len(A))), 6)
+    S = np.array([[[0, 1, 1], [2, 2, 3]], [[5, 4, 0], [1, 1, 1]]])
+    ref = np.array([[[F(row[: t + 1]) for t in range(3)] for row in batch] for batch in S])
+    np.testing.assert_allclose(np.asarray(jax.vmap(F.prefix_values)(jnp.asarray(S))), ref, rtol=1e-6)

@@ -185,6 +185,16 @@ def test_subpo_learns_and_is_reproducible():
     assert np.all(a[0].trajectories == np.arange(16) * 64)
 
 
+def test_learners_run_on_a_user_set_function():
+    """A user F (a host callback) inside the learners' vmaps: greedy collects 4 distinct cells in H = 3 moves."""
+    from boundlab.tabular.submodular import UserSetFunction
+
+    env = SubmodularGrid(2, 3, UserSetFunction(lambda A: float(np.sqrt(len(A))), 6), 3)
+    runs = subpo(env, 1, [0, 1], batch=4, policy="tabular")
+    assert all(np.all(np.isin(np.round(r.objective ** 2, 4), [1, 2, 3, 4])) for r in runs)
+    assert np.all(greedy_gain(env, 0, 0, batch=3).objective == pytest.approx(2.0))
+
+
 def test_measure_subpo_frame_registry_and_sweep(tmp_path):
     from boundlab import bounds
 
