@@ -147,6 +147,10 @@ def estimator_weights(states: jax.Array, F: Any, estimator: str = "paper", basel
     """``w[b, k]``, the weight of ``log pi(a_k | o_k)`` for the trajectories ``states[B, H + 1]`` (module docstring):
     the future marginal gains (``"paper"``), the prefix value ``F(tau_{0:k+1})`` (``"code"``), or with ``modular`` the
     reward-to-go of ``F({s_{j+1}})``; minus the leave-one-out baseline unless ``baseline="none"``."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}")
     if modular:
         single = F.prefix_values(states[..., 1:, None])[..., 0]   # F({s_{k+1}}) for each k
         w = jax.vmap(reward_to_go, in_axes=(0, None))(single, 1.0)
