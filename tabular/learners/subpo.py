@@ -177,14 +177,19 @@ def _sample(theta, key, env, agent, batch, estimator, baseline, modular):
 
 
 def _check_common(env, epochs, batch, lr, seed):
+    """Validated ``(epochs, batch, lr, seeds)``; ``seed`` an int or a non-empty list/tuple of ints."""
     if not isinstance(env, SubmodularGrid):
         raise TypeError(f"env must be a SubmodularGrid (boundlab.tabular.submodular_envs), got {type(env).__name__}")
     epochs = check_int(epochs, "epochs", minimum=0)
     batch = check_int(batch, "batch", minimum=2)
     lr = check_real(lr, "lr", low=0.0, low_open=True)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__} {seed!r}")
-    return epochs, batch, lr, int(seed)
+    seeds = list(seed) if isinstance(seed, (list, tuple)) else [seed]
+    if not seeds:
+        raise ValueError("seed must be an int or a non-empty list of ints")
+    for s in seeds:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"seed must be an integer or a list of integers, got {type(s).__name__} {s!r}")
+    return epochs, batch, lr, [int(s) for s in seeds]
 
 
 def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, variant: str = "M", batch: int = 500,
@@ -194,11 +199,7 @@ def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, varian
     trajectories each (module docstring). ``seed`` an int, or a list of ints run together (``vmap``; returns a list).
     Defaults: the code's batch 500 and 64-32 network; its learning rates are 1e-3 (GP domains), 1e-2 (coverage),
     5e-3 (items), 2e-2 (two rooms)."""
-    seeds = seed if isinstance(seed, (list, tuple)) else [seed]
-    if not seeds:
-        raise ValueError("seed must be an int or a non-empty list of ints")
-    for s in seeds:
-        epochs, batch, lr, _ = _check_common(env, epochs, batch, lr, s)
+    epochs, batch, lr, seeds = _check_common(env, epochs, batch, lr, seed)
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     baseline = ("none" if estimator == "code" else "loo") if baseline is None else baseline
@@ -280,11 +281,7 @@ def greedy_gain(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, 
     """The greedy marginal-gain rollout (one-step lookahead on the deterministic successors, ties at random; not
     learning): ``objective[e]`` is a fresh batch of ``batch`` greedy trajectories per epoch (they differ only by
     ties and slips)."""
-    seeds = seed if isinstance(seed, (list, tuple)) else [seed]
-    if not seeds:
-        raise ValueError("seed must be an int or a non-empty list of ints")
-    for s in seeds:
-        epochs, batch, _, _ = _check_common(env, epochs, batch, 1.0, s)
+    epochs, batch, _, seeds = _check_common(env, epochs, batch, 1.0, seed)
     check_flag(progress, "progress")
     runs = []
     for s in seeds:
