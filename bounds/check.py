@@ -300,6 +300,9 @@ EXTRA_CHECKS = {
     "grouping": _Rows("boundlab.bounds.grouping:grouping_check_rows"),
     "actor-critic": _Rows("boundlab.bounds.actor_critic_check:actor_critic_check_rows"),
     "submodular": _Rows("boundlab.bounds.submodular_bounds:submodular_check_rows"),
+    "adversarial": _Rows("boundlab.bounds.adversarial:adversarial_check_rows"),
+    "lmdp": _Rows("boundlab.bounds.lmdp_check:lmdp_check_rows"),
+    "revealing": _Rows("boundlab.bounds.revealing:revealing_check_rows"),
 }
 
 
