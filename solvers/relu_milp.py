@@ -413,7 +413,8 @@ def maximize_relu_network(weights: Sequence, biases: Sequence, *, A_ub=None, b_u
     model.optimize()
     given = " and ".join(name for name, pair in (("A_ub x <= b_ub", ub), ("A_eq x = b_eq", eq)) if pair is not None)
     fallback = None if x0 is None else (x0, float(_forward(Ws, bs, x0) + c @ x0))
-    return _result(model, x, given or "(none)", time_limit, fallback)
+    return _result(model, x, given or "(none)", time_limit, fallback,
+                   evaluate=lambda xs: _forward(Ws, bs, xs) + c @ xs)
 
 
 def _forward(Ws: list, bs: list, x: np.ndarray) -> float:
@@ -438,9 +439,12 @@ def _check_start(x0, J: int, ub, eq) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _result(model, x: list, given: str, time_limit: float | None, fallback: tuple | None = None) -> ReluMilpResult:
+def _result(model, x: list, given: str, time_limit: float | None, fallback: tuple | None = None,
+            evaluate=None) -> ReluMilpResult:
     """Read the solve's outcome from ``model``: the best solution, or the error/warning its status calls for.
-    ``fallback = (x0, value)``: what to return when a limit came before SCIP had any solution."""
+    ``fallback = (x0, value)``: what to return when a limit came before SCIP had any solution. ``evaluate(x)``: the
+    exact objective of the rounded solution, returned as its value in place of SCIP's (which carries the big-M
+    formulation's feasibility tolerance, about 1e-6 relative)."""
     scip_status = model.getStatus()
     if scip_status in ("infeasible", "inforunbd"):
         raise ValueError(f"the constraints {given} admit no binary x (SCIP proved them infeasible)")
@@ -460,8 +464,9 @@ def _result(model, x: list, given: str, time_limit: float | None, fallback: tupl
         raise RuntimeError(f"SCIP reached its {status.replace('_', ' ')} (time_limit={time_limit}) before finding any "
                            f"feasible x; raise time_limit")
     sol = model.getBestSol()
-    result = ReluMilpResult(x=np.array([round(model.getSolVal(sol, v)) for v in x], dtype=np.int64),
-                            value=float(model.getSolObjVal(sol)), status=status, gap=float(model.getGap()),
+    xs = np.array([round(model.getSolVal(sol, v)) for v in x], dtype=np.int64)
+    value = float(model.getSolObjVal(sol)) if evaluate is None else float(evaluate(xs))
+    result = ReluMilpResult(x=xs, value=value, status=status, gap=float(model.getGap()),
                             bound=float(model.getDualbound()))
     if status not in ("optimal", "gap_limit"):
         warnings.warn(f"maximize_relu_network stopped at its {status.replace('_', ' ')} (time_limit={time_limit}): "
