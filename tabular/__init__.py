@@ -25,7 +25,7 @@ from .instances import (
     riverswim,
     six_arms,
 )
-from .lmdp import LatentMDP, horizon_padded, var_star
+from .lmdp import LatentMDP, horizon_padded, signal_instance, var_star
 from .lmdp import lower_bound_instance as lmdp_lower_bound_instance
 from .lmdp import plan as plan_lmdp
 from .lmdp import simulate as simulate_lmdp
@@ -88,6 +88,7 @@ __all__ = [
     "meta_actions", "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp",
     "plan_lmdp", "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
     "revealing_bandit", "revealing_constant", "revealing_problem", "riverswim", "rocksample", "rocksample_arrays",
-    "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms", "sliding_puzzle", "tag",
-    "tiger", "train_qnetwork", "train_value_network", "uniformity_testing_pomdp", "value_targets", "var_star",
+    "signal_instance", "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms",
+    "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network", "uniformity_testing_pomdp",
+    "value_targets", "var_star",
 ]

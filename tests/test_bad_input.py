@@ -163,6 +163,7 @@ BAD_EMISSION = st.sampled_from([np.eye(2).astype(np.complex128), "E", None, np.f
                                 np.array([[1.0, -0.5], [0.0, 1.5]]), np.array([[np.nan, 0.0], [1.0, 1.0]]),
                                 np.array([[1.0, 0.5], [0.0, 0.4]])])
 LMDP = lmdp.random_lmdp(2, 3, 2, 2, seed=0)
+BAD_PLANNER = st.sampled_from(["greedy", "", 1, b"optimistic"])
 ADV_P = _rng.dirichlet(np.ones(S), size=(H, S, A))
 ADV = adversarial.AdversarialMDP(ADV_P, _rng.random((K, H, S, A)))
 ADV_COMMON = dict(model=st.sampled_from([None, "adversarial", (ADV_P, ADV.losses), EPISODIC]), K=positive_int(),
@@ -613,10 +614,12 @@ CASES: dict[str, tuple] = {
                                                epsilon=in_unit_interval(), p=in_unit_interval(closed_right=True),
                                                seed=seed())),
     "tabular.lmdp.horizon_padded": (lmdp.horizon_padded, dict(lmdp=LMDP, H=4), dict(H=positive_int(minimum=2))),
-    "learners.lmdp_value_optimistic": (learners.lmdp_value_optimistic, dict(model=LMDP, K=5, seed=0),
-                              dict(K=positive_int(), seed=seed(), Gamma=optional(positive_int()), **OPTIMISM)),
-    "learners.lmdp_model_optimistic": (learners.lmdp_model_optimistic, dict(model=LMDP, K=5, seed=0),
-                              dict(K=positive_int(), seed=seed(), **OPTIMISM)),
+    "learners.lmdp_value_optimistic": (
+        learners.lmdp_value_optimistic, dict(model=LMDP, K=5, seed=0),
+        dict(K=positive_int(), seed=seed(), Gamma=optional(positive_int()), planner=BAD_PLANNER, **OPTIMISM)),
+    "learners.lmdp_model_optimistic": (
+        learners.lmdp_model_optimistic, dict(model=LMDP, K=5, seed=0),
+        dict(K=positive_int(), seed=seed(), planner=BAD_PLANNER, **OPTIMISM)),
     "bounds.lmdp_upper_bound": (bounds.lmdp_upper_bound, dict(var_star=0.2, M=2, S=3, A=2, K=10, Gamma=2),
                                 dict(var_star=nonnegative_float(), M=positive_int(), K=positive_int(),
                                      Gamma=positive_int())),
