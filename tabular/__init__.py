@@ -54,6 +54,8 @@ from .pomdp_instances import (
 from .revealing import (RevealingProblem, emission_action_matrix, pomdp_revealing_constant, revealing_bandit,
                         revealing_constant, revealing_problem, uniformity_testing_pomdp)
 from .rewards import BernoulliRewards, GaussianRewards
+from .submodular import (GPInformation, ItemCollection, UserSetFunction, WeightedCoverage, check_submodular, curvature,
+                         density_map, gaussian_bumps)
 from .search_domains import (
     TABLE_LIMIT,
     SearchDomain,
@@ -79,14 +81,15 @@ def __getattr__(name: str):
 
 __all__ = [
     "ActionGroupedMDP", "AdversarialMDP", "AliasSampler", "BernoulliRewards", "ENVS", "EpisodicMDP", "FiniteMDP",
-    "GaussianRewards", "LatentMDP", "LinearMDP", "NetworkHeuristic", "POMDP", "POMDPTrajectories", "PomdpSpec",
-    "ROCKSAMPLE_LAYOUTS", "RevealingProblem", "RockSampleArrays", "SearchDomain", "TABLE_LIMIT", "TAG_CELLS",
-    "Trajectories", "action_grouped_mdp", "action_grouped_mdps", "belief_update", "belief_update_batch",
-    "belief_update_nb", "chain", "combination_lock", "crying_baby", "digraph", "dirichlet_mdp",
-    "emission_action_matrix", "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gridworld",
-    "grouped_rl", "grouping_of", "horizon_padded", "lift", "lights_out", "lmdp_lower_bound_instance", "make",
-    "meta_actions", "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp",
-    "plan_lmdp", "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
+    "GPInformation", "GaussianRewards", "ItemCollection", "LatentMDP", "LinearMDP", "NetworkHeuristic", "POMDP",
+    "POMDPTrajectories", "PomdpSpec", "ROCKSAMPLE_LAYOUTS", "RevealingProblem", "RockSampleArrays", "SearchDomain",
+    "TABLE_LIMIT", "TAG_CELLS", "Trajectories", "UserSetFunction", "WeightedCoverage", "action_grouped_mdp",
+    "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "check_submodular",
+    "combination_lock", "crying_baby", "curvature", "density_map", "digraph", "dirichlet_mdp", "emission_action_matrix",
+    "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gaussian_bumps", "gridworld", "grouped_rl",
+    "grouping_of", "horizon_padded", "lift", "lights_out", "lmdp_lower_bound_instance", "make", "meta_actions",
+    "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp", "plan_lmdp",
+    "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
     "revealing_bandit", "revealing_constant", "revealing_problem", "riverswim", "rocksample", "rocksample_arrays",
     "signal_instance", "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms",
     "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network", "uniformity_testing_pomdp",

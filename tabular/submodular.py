@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import check_int, check_real, plain
+from .instances import as_generator
 
 __all__ = ["GPInformation", "ItemCollection", "SubmodularCheck", "UserSetFunction", "WeightedCoverage",
            "check_submodular", "curvature", "gp_kernel", "gp_sample", "grid_footprint", "marginal_gains",
@@ -242,7 +243,7 @@ def gp_sample(rows: int, cols: int, seed: int | np.random.Generator, *, step: fl
     minimum, a sign slip; weights must be ``>= 0``)."""
     rows, cols = check_int(rows, "rows"), check_int(cols, "cols")
     step = check_real(step, "step", low=0.0, low_open=True)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     r, c = np.divmod(np.arange(rows * cols), cols)
     K = gp_kernel(np.stack([r, c], 1) * step, lengthscale)
     L = np.linalg.cholesky(K + 1e-6 * np.eye(len(K)))
@@ -259,7 +260,7 @@ def gaussian_bumps(rows: int, cols: int, seed: int | np.random.Generator, *, bum
     rows, cols = check_int(rows, "rows"), check_int(cols, "cols")
     bumps = check_int(bumps, "bumps")
     floor = check_real(floor, "floor", low=0.0)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     centre = rng.uniform([0, 0], [rows - 1, cols - 1], size=(bumps, 2))
     width = rng.uniform(1 / 12, 1 / 5, size=bumps) * max(rows, cols)
     height = rng.uniform(0.5, 1.0, size=bumps)
@@ -320,7 +321,7 @@ def random_items(n: int, counts: ArrayLike, quota: ArrayLike, seed: int | np.ran
     counts = _array(counts, "counts", "iu", 1)
     if counts.sum() > n:
         raise ValueError(f"counts sum to {counts.sum()} items, more than the {n} states")
-    perm = np.random.default_rng(seed).permutation(n)[: counts.sum()]
+    perm = as_generator(seed).permutation(n)[: counts.sum()]
     items = np.zeros((n, len(counts)), np.int64)
     items[perm, np.repeat(np.arange(len(counts)), counts)] = 1
     return ItemCollection(items, np.asarray(quota))

@@ -23,9 +23,10 @@ from hypothesis import strategies as st
 
 from boundlab import bandits, bounds, solvers, tabular
 from boundlab.bounds import actor_critic_bounds as acb
-from boundlab.tabular import adversarial, jax_env, learners, lmdp, pomdp_jax, revealing
+from boundlab.tabular import adversarial, jax_env, learners, lmdp, pomdp_jax, revealing, submodular_bandit
 from boundlab.bounds import adversarial as adversarial_bounds
 from boundlab.bounds import revealing as revealing_bounds
+from boundlab.bounds import submodular_bounds
 from boundlab.tabular.learners import linear_estimators
 from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
@@ -675,6 +676,15 @@ CASES: dict[str, tuple] = {
         revealing_bounds.revealing_slope, dict(algorithm=learners.omle_etc, T=[10, 20], seeds=[0], steps=2, n_boot=10),
         dict(T=st.sampled_from([[10], [2.5, 10], ["10", 20], [1, 10], [10, 10]]), steps=positive_int(),
              eps_scale=positive_float(), n_arms=positive_int(minimum=2), accuracy=st.sampled_from([0.5, "x"]))),
+    "tabular.gaussian_bumps": (tabular.gaussian_bumps, dict(rows=3, cols=3, seed=0),
+                               dict(rows=positive_int(), cols=positive_int(), seed=seed(), bumps=positive_int())),
+    "tabular.GPInformation": (tabular.GPInformation, dict(kernel=np.eye(3), noise=1.0),
+                              dict(noise=positive_float(), kernel=_bad_real((3, 3)))),
+    "tabular.WeightedCoverage": (tabular.WeightedCoverage, dict(footprint=np.eye(3, dtype=bool), weights=np.ones(3)),
+                                 dict(weights=_bad_real((3,)))),
+    "tabular.submodular_bandit.trap_corridor": (submodular_bandit.trap_corridor, dict(k=3), dict(k=positive_int())),
+    "bounds.submodular_bounds.greedy_curvature_bound": (
+        submodular_bounds.greedy_curvature_bound, dict(c=0.5, opt=1.0), dict(c=in_unit_interval(closed_right=True))),
     "bounds.grouping_trade_off": (
         bounds.grouping_trade_off, dict(model=GROUPED, budgets=[100], seeds=[0]),
         dict(budgets=st.sampled_from([[2.5], ["100"], [None], [0], [-1]]))),
