@@ -4,8 +4,9 @@ The built-in kind ``"regret"`` (learners ``fn(model, K, seed, **params) -> Learn
 the store's ``runs`` table) is the harness's own. Every other kind is a :class:`Kind`: its registered functions
 ``fn(instance, n, seeds, **params) -> DataFrame`` return one curve per seed (columns ``seed``, ``index``, then
 ``arrays``), which ``bounds.sweep`` stores seed by seed in the kind's own table, keyed like a regret run. The
-policy-gradient gap (Fatkhullin et al. 2023) is the first; a new paper whose runs are curves adds a ``Kind`` with
-:func:`register_kind` instead of a second harness.
+policy-gradient gap (Fatkhullin et al. 2023), the grouping trade-off (Li, Ju & Shroff 2024) and SubPO's objective
+(Prajapat et al. 2024) are declared at the bottom of this module, in one place; a new paper whose runs are curves adds
+a ``Kind`` with :func:`register_kind` instead of a second harness.
 
 This module imports nothing heavy, so the store and the registry can both use it.
 """
@@ -119,3 +120,7 @@ register_kind(Kind("grouping", table="grouping_runs", index="budget", start=None
                    required=("m",), batched=False,
                    measures="bounds.grouping_loss (Algorithm 1 of Li, Ju & Shroff, ICLR 2024: the exact loss "
                             "V* - V^pi_hat at a total sample budget)"))
+register_kind(Kind("submodular", table="subpo_runs", index="epoch", start=0, arrays=("trajectories", "objective"),
+                   integer_arrays=("trajectories",), check_instance="boundlab.bounds.submodular:check_env",
+                   measures="bounds.measure_subpo (Submodular RL, Prajapat et al. ICLR 2024: F(tau) per epoch, the "
+                            "mean over the epoch's trajectories)"))

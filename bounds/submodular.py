@@ -17,7 +17,6 @@ import pandas as pd
 
 from boundlab.tabular.learners import Param
 
-from .kinds import Kind, register_kind
 
 __all__ = ["SUBMODULAR_ALGORITHMS", "check_env", "measure_subpo", "submodular_method"]
 
@@ -110,9 +109,3 @@ def submodular_method(name: str) -> Callable:
          P("seeds", P.POSITIONAL_OR_KEYWORD, default=(0,))]
         + [P(p.name, P.KEYWORD_ONLY, default=p.default) for p in run.params])
     return run
-
-
-register_kind(Kind("submodular", table="subpo_runs", index="epoch", start=0, arrays=("trajectories", "objective"),
-                   integer_arrays=("trajectories",), check_instance="boundlab.bounds.submodular:check_env",
-                   measures="bounds.measure_subpo (Submodular RL, Prajapat et al. ICLR 2024: F(tau) per epoch, the "
-                            "mean over the epoch's trajectories)"))
