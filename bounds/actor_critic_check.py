@@ -14,7 +14,7 @@ from boundlab.tabular.lock import combination_lock
 
 from .actor_critic_bounds import offline_size
 from .check import BURN_IN
-from .slopes import bootstrap_slope
+from .slopes import bootstrap_slope, grid_burn_in
 
 ALGORITHM = "actor-critic (Tan-Fan-Wei 2025)"
 #: ``offline_size``'s constant, fitted in notebooks/08_actor_critic.ipynb (FULL): the N_off at which the
@@ -44,9 +44,7 @@ def _slope_row(Ks: np.ndarray, cumulative: np.ndarray) -> dict:
     """The sqrt(K) row on the lock, judged only past the burn-in (DESIGN.md): the fit starts at the first K whose
     local slope (to the next K, bootstrap CI over seeds) has its upper end below ``check.BURN_IN[0]``, and needs at
     least three K from there; otherwise n/a, with the local slopes."""
-    local = [bootstrap_slope(Ks[j:j + 2], cumulative[:, j:j + 2]) for j in range(len(Ks) - 1)]
-    start = next((j for j, (_, _, hi) in enumerate(local) if hi < BURN_IN[0]), None)
-    shown = ", ".join(f"{Ks[j]}-{Ks[j + 1]}: {s:.2f} [{lo:.2f}, {hi:.2f}]" for j, (s, lo, hi) in enumerate(local))
+    start, shown = grid_burn_in(Ks, cumulative, BURN_IN[0])
     check, instance = "lock: regret slope CI of ac-optimistic contains 0.5 (sqrt(K)), past the burn-in", "lock H=8 A=3"
     if start is None or len(Ks) - start < 3:
         where = "beyond K_max" if start is None else f"from K = {Ks[start]}, too few K after it"

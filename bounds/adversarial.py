@@ -167,12 +167,10 @@ def _rate_row(algorithm: str, instance: str, Ks: np.ndarray, rows: np.ndarray, *
     ``actor_critic_check``) and where the rate expression is below the trivial ``H K``, and needs three ``K`` from
     there. ``judged``: HELD when the fit's CI upper end is ``<= 1/2 + log_factor_tol(K_start)``; else reported."""
     from .check import BURN_IN
-    from .slopes import bootstrap_slope
+    from .slopes import bootstrap_slope, grid_burn_in
 
     rate = RATES[algorithm]
-    local = [bootstrap_slope(Ks[j:j + 2], rows[:, j:j + 2]) for j in range(len(Ks) - 1)]
-    shown = ", ".join(f"{Ks[j]}-{Ks[j + 1]}: {s:.2f} [{lo:.2f}, {hi:.2f}]" for j, (s, lo, hi) in enumerate(local))
-    burn = next((j for j, (_, _, hi) in enumerate(local) if hi < BURN_IN[0]), None)
+    burn, shown = grid_burn_in(Ks, rows, BURN_IN[0])
     speaks = next((j for j, K in enumerate(Ks) if rate.value(K, A=A, d=d, H=H) < H * K), None)
     exp = "1/2" if rate.exponent == 0.5 else f"{rate.exponent:.3g}"
     check = (f"regret slope vs K ({mode}; each K its own run): CI upper end <= {exp} + 1/ln(K_start)" if judged

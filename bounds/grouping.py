@@ -78,7 +78,6 @@ def check_instance(model, name: str = "model") -> ActionGroupedMDP:
     return model
 
 
-_check_model = check_instance
 
 
 def _check_samples(samples) -> int | float:
@@ -102,14 +101,14 @@ def grouping_loss(model: ActionGroupedMDP, grouping, samples: int | float, itera
     """The performance loss ``V*(rho) - V^{pi_hat}(rho)`` of Algorithm 1 (``samples`` = N per (state, group),
     ``numpy.inf`` for the exact lifted model; ``iterations`` = T backups, None for exact planning) at the model's
     initial distribution ``rho``: exact, both values by policy evaluation in the original MDP."""
-    model = _check_model(model)
+    model = check_instance(model)
     return _loss(model, grouping, _check_samples(samples), iterations, seed, _optimal_value(model))
 
 
 def approximation_error(model: ActionGroupedMDP, grouping) -> float:
     """``V*(rho) - V*_g(rho)``: what the best group-level policy (uniform lower level) loses, exactly (the loss of
     Algorithm 1 with ``N = inf`` and exact planning)."""
-    model = _check_model(model)
+    model = check_instance(model)
     P_g, R_g = lift(model.P, model.R, grouping)
     V_g = solvers.policy_iteration(P_g, R_g, model.gamma).V
     return float(model.initial @ (_optimal_value(model) - V_g))
@@ -169,7 +168,7 @@ def grouping_bound(model: ActionGroupedMDP, grouping, samples: int | float, iter
                    confidence: float = 0.05) -> GroupingBound:
     """Theorem 1's bound on :func:`grouping_loss` for ``grouping``, N = ``samples``, T = ``iterations``, holding
     with probability ``1 - confidence`` (terms and constants: module docstring, [own derivation])."""
-    model = _check_model(model)
+    model = check_instance(model)
     samples = _check_samples(samples)
     if iterations is not None:
         iterations = check_int(iterations, "iterations")
@@ -205,7 +204,7 @@ def _feasible(model: ActionGroupedMDP, G: int, B: int, C: int | None) -> tuple[i
 
 
 def _select(model, sample_budget, compute_budget, sizes, confidence, approximation, count) -> Selection:
-    model = _check_model(model)
+    model = check_instance(model)
     B, C = _budgets(sample_budget, compute_budget)
     sizes = grouping_sizes(model) if sizes is None else [check_size(model, m, f"sizes[{i}]")
                                                          for i, m in enumerate(check_sizes(sizes))]
@@ -350,7 +349,7 @@ def grouping_trade_off(model: ActionGroupedMDP, budgets, sizes=None, seeds=range
     ``store``: a results-store path: then each (budget, m) goes through ``bounds.sweep("grouped-rl", {instance:
     model}, seeds, budget, params={"grouped-rl": {"m": m, "iterations": iterations}})``, so every run is kept in the
     store's ``grouping_runs`` table, keyed by the model's content, and a repeated or resumed trade-off reuses it."""
-    model = _check_model(model)
+    model = check_instance(model)
     if isinstance(budgets, (str, bytes)) or not hasattr(budgets, "__iter__"):
         raise TypeError(f"budgets must be a list of total sample budgets, got {plain(budgets)}")
     budgets = [check_int(b, f"budgets[{i}]") for i, b in enumerate(budgets)]

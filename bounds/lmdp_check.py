@@ -17,7 +17,7 @@ from boundlab.tabular.lmdp import (deterministic_lmdp, horizon_padded, lower_bou
 
 from .check import BURN_IN
 from .lmdp import lmdp_lower_bound, lmdp_regret
-from .slopes import bootstrap_slope
+from .slopes import bootstrap_slope, grid_burn_in
 
 __all__ = ["lmdp_check_rows"]
 
@@ -44,11 +44,8 @@ def _cumulative(name: str, model, K: int, seeds, grid) -> np.ndarray:
 
 
 def _burn_in(Ks: np.ndarray, cum: np.ndarray) -> tuple[int | None, str]:
-    """Index of the first K whose local slope (to the next K, bootstrap CI) has its upper end below ``BURN_IN[0]``
-    (DESIGN.md's burn-in rule), and the local slopes as text."""
-    local = [bootstrap_slope(Ks[j:j + 2], cum[:, j:j + 2] + 1e-12) for j in range(len(Ks) - 1)]
-    start = next((j for j, (_, _, hi) in enumerate(local) if hi < BURN_IN[0]), None)
-    return start, ", ".join(f"{Ks[j]}-{Ks[j + 1]}: {s:.2f} [{lo:.2f}, {hi:.2f}]" for j, (s, lo, hi) in enumerate(local))
+    """:func:`~boundlab.bounds.slopes.grid_burn_in` at ``BURN_IN[0]`` (a zero regret nudged by 1e-12 for the log)."""
+    return grid_burn_in(Ks, cum + 1e-12, BURN_IN[0])
 
 
 def _optimism_rows(quick: bool) -> list[dict]:

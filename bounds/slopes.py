@@ -75,6 +75,16 @@ def bootstrap_slope(K: np.ndarray, rows: np.ndarray, *, n_boot: int = 500, level
     return _fit(logK, rows.mean(axis=0)), float(np.quantile(boots, alpha)), float(np.quantile(boots, 1 - alpha))
 
 
+def grid_burn_in(K: np.ndarray, rows: np.ndarray, threshold: float) -> tuple[int | None, str]:
+    """DESIGN.md's burn-in rule on runs at a grid of K (``rows[i, j]``: run ``i``'s cumulative regret at ``K[j]``,
+    each K its own run or a prefix of one): the index of the first ``K[j]`` whose local slope to ``K[j + 1]``
+    (:func:`bootstrap_slope`, CI over runs) has its upper end below ``threshold`` (None: the burn-in lasts beyond
+    the grid), and the local slopes as text for the report."""
+    local = [bootstrap_slope(K[j:j + 2], rows[:, j:j + 2]) for j in range(len(K) - 1)]
+    start = next((j for j, (_, _, hi) in enumerate(local) if hi < threshold), None)
+    return start, ", ".join(f"{K[j]}-{K[j + 1]}: {s:.2f} [{lo:.2f}, {hi:.2f}]" for j, (s, lo, hi) in enumerate(local))
+
+
 def loglog_slope(cumulative: np.ndarray, burn_in: int, *, n_points: int = 20, n_boot: int = 500,
                  level: float = 0.95, seed: int | np.random.Generator = 0) -> Slope:
     """Least-squares slope of ``log(mean cumulative regret)`` vs ``log K`` over ``K >= burn_in`` (``n_points``
