@@ -51,6 +51,8 @@ __all__ = ["ActionConstraints", "BirthDeathArms", "BudgetDomain", "CapacityDomai
 
 #: States per arm (the reward table's columns in the authors' code).
 N_STATES = 4
+#: Scheduling domains with more slots than this check feasibility per action (the batched min-cut table has 2^K rows).
+MAX_CUT_SLOTS = 16
 
 
 # --- the shared per-arm chain -----------------------------------------------------------------------------------
@@ -794,7 +796,7 @@ class ScheduleDomain(_Domain):
         return np.maximum(0, 2 - outside), Q @ n_s
 
     def _feasible_many(self, actions: np.ndarray) -> np.ndarray:
-        if self.distinct_workers:
+        if self.distinct_workers or self.worker_slots.shape[1] > MAX_CUT_SLOTS:  # the cut table has 2^K rows
             return super()._feasible_many(actions)
         deficit, capacity = self._cuts
         a = actions.astype(np.int64)

@@ -335,6 +335,7 @@ class QNetworkMilp:
             import pyscipopt
             m.setParam("misc/usesymmetry", 0)
             m.setHeuristics(pyscipopt.SCIP_PARAMSETTING.OFF)
+            m.setParam("heuristics/completesol/freq", 0)  # kept: it completes the warm start x0 (OFF disables it)
             m.setPresolve(pyscipopt.SCIP_PARAMSETTING.FAST)
         if time_limit is not None:
             m.setParam("limits/time", time_limit)

@@ -306,10 +306,16 @@ def add_parametric_relu_network(model: pyscipopt.Model, x_vars: Sequence, n_para
                                 max_active: int | None = None) -> ParametricReluNetwork:
     """Embed the ReLU network ``(weights, biases)`` over the inputs ``[x_vars; p]`` (``p``: ``n_params`` numbers set
     before each solve by ``set_parameters``; its ``output`` variable is the network's value): one model for many
-    ``p`` (:class:`ParametricReluNetwork`). ``x_vars``, ``name``, ``max_active`` as in :func:`add_relu_network`."""
+    ``p`` (:class:`ParametricReluNetwork`). ``x_vars``: pyscipopt variables only (a fixed number would become a
+    constraint-side constant that the per-``p`` rewrite overwrites: pass it in ``p`` instead); ``name``,
+    ``max_active`` as in :func:`add_relu_network`."""
     import pyscipopt
     if not isinstance(model, pyscipopt.Model):
         raise TypeError(f"model must be a pyscipopt.Model, got {type(model).__name__}")
+    bad = [i for i, v in enumerate(x_vars) if not isinstance(v, pyscipopt.Variable)]
+    if bad:
+        raise TypeError(f"x_vars[{bad[0]}] must be a pyscipopt variable (a fixed input belongs in p), got "
+                        f"{type(x_vars[bad[0]]).__name__}")
     Ws, bs = _check_network(weights, biases)
     if isinstance(n_params, bool) or not isinstance(n_params, (int, np.integer)) or n_params < 0:
         raise TypeError(f"n_params must be an int >= 0, got {n_params!r}")

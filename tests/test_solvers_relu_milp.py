@@ -383,3 +383,13 @@ def test_parametric_network_bad_input_named():
     net = relu_milp.add_parametric_relu_network(model, x, 1, W, b)
     with pytest.raises(ValueError, match="p must have shape"):
         net.set_parameters([1.0, 2.0])
+
+
+def test_parametric_network_refuses_a_fixed_number_among_its_variables():
+    """A number in ``x_vars`` would become a constraint-side constant that ``set_parameters`` overwrites (the model
+    then turns infeasible): refused by name, the fixed input belongs in ``p``."""
+    model = pyscipopt.Model()
+    x = model.addVar(vtype="B")
+    with pytest.raises(TypeError, match=r"x_vars\[1\]"):
+        solvers.add_parametric_relu_network(model, [x, 5.0], 1, [np.ones((1, 3)), np.ones((1, 1))],
+                                            [np.zeros(1), np.zeros(1)])
