@@ -13,6 +13,12 @@ regret whose online-to-batch conversion (``eps = Regret(K) / K``) gives the traj
 Yang, Wang & Jordan 2020, Lemma D.6, with their weight bound ``L = 2 H sqrt(d K / lambda)`` (Lemma B.2) and bonus
 radius ``beta``]. For tabular models ``d = S A`` (one-hot features; the Bellman eluder dimension of a tabular class
 is ``O~(S A)``).
+
+The offline-size condition is code too: :func:`offline_size` (its right-hand side), :func:`offline_requirement` (an
+:class:`OfflineCondition`: inputs, threshold, whether it holds); :func:`upper_bound` and :func:`sample_complexity`
+take ``N_off``, ``c_off`` (exact on tabular models: ``tabular.learners.actor_critic.concentrability``) and ``eps``,
+check each, return the condition with the bound, and answer :class:`NotApplicable` for the non-optimistic variant
+where it fails.
 """
 
 from __future__ import annotations
@@ -53,68 +59,133 @@ def _complexity(d: int, H: int, A: int, log_F: float) -> tuple[Term, Term]:
 
 
 @dataclass(frozen=True)
-class NotApplicable(Bound):
-    """A :class:`~boundlab.bounds.theorems.Bound` where the theorem says nothing: ``rate`` and ``exponent`` NaN,
-    ``value`` None, ``reason`` says why (for a check's ``n/a`` verdict). Its one term is an infinite lower-order
-    term, so that ``bounds.informative_range`` finds the bound vacuous at every ``K`` and a check judges nothing."""
+class OfflineCondition:
+    """The non-optimistic hybrid's offline-size condition ``N_off >= constant c*_off d H^4 / eps^2`` (Tan, Fan & Wei
+    2025, abstract: rate only, the paper's constant hidden; ``constant`` is the experimenter's, to be stated with any
+    result): its inputs, ``required`` (the right-hand side, :func:`offline_size`) and whether it ``holds``."""
+
+    N_off: int
+    c_off: float
+    d: int
+    H: int
+    eps: float
+    constant: float
+    required: float
+    holds: bool
+
+    def __str__(self) -> str:
+        return (f"N_off = {self.N_off} {'>=' if self.holds else '<'} {self.constant:g} c*_off d H^4 / eps^2 = "
+                f"{self.required:.4g} (c*_off = {self.c_off:.4g}, d = {self.d}, H = {self.H}, eps = {self.eps:g})")
+
+
+@dataclass(frozen=True)
+class ActorCriticBound(Bound):
+    """A :class:`~boundlab.bounds.theorems.Bound` of the actor-critic variants; ``offline`` is the offline-size
+    condition (:class:`OfflineCondition`) where ``N_off``, ``c_off`` and ``eps`` were all given, else ``None``."""
+
+    offline: OfflineCondition | None = None
+
+
+@dataclass(frozen=True)
+class NotApplicable(ActorCriticBound):
+    """An :class:`ActorCriticBound` where the theorem says nothing: ``rate`` and ``exponent`` NaN, ``value`` None,
+    ``reason`` says why (for a check's ``n/a`` verdict). Its one term is an infinite lower-order term, so that
+    ``bounds.informative_range`` finds the bound vacuous at every ``K`` and a check judges nothing."""
 
     reason: str = ""
 
 
-def _not_applicable(algorithm: str, reason: str) -> NotApplicable:
+def _not_applicable(algorithm: str, reason: str, offline: OfflineCondition | None) -> NotApplicable:
     return NotApplicable(algorithm, None, math.nan, math.nan, SOURCE, (Term(f"no bound: {reason}", math.inf, False),),
-                         reason)
+                         offline, reason)
 
 
-def sample_complexity(algorithm: str, *, d: int, H: int, A: int, eps: float, log_F: float) -> Bound:
+def _offline_inputs(algorithm: str, N_off, c_off, eps, constant) -> tuple:
+    """Each of ``N_off``, ``c_off``, ``eps`` that is given, checked (whether or not the others are), and ``constant``:
+    ``N_off`` an int ``>= 0`` (``0`` only for ``ac-optimistic``, which uses no offline data), ``c_off >= 1`` or
+    ``inf`` (a ratio of two distributions' maxima is at least 1), ``eps > 0``, ``constant > 0``."""
+    if N_off is not None:
+        N_off = check_int(N_off, "N_off", minimum=0)
+        if algorithm == "ac-optimistic" and N_off:
+            raise ValueError(f"N_off: ac-optimistic uses no offline data, got N_off = {N_off}; the hybrid variants "
+                             "are ac-hybrid and ac-hybrid-pessimistic")
+    if c_off is not None:
+        c_off = math.inf if c_off == math.inf else check_real(c_off, "c_off", low=1.0)
+    if eps is not None:
+        eps = check_real(eps, "eps", low=0.0, low_open=True)
+    return N_off, c_off, eps, check_real(constant, "constant", low=0.0, low_open=True)
+
+
+def _gate(algorithm: str, d: int, H: int, N_off, c_off, eps, constant, what: str
+          ) -> tuple[OfflineCondition | None, NotApplicable | None]:
+    """The offline condition where all its inputs are given, and, for ``ac-hybrid-pessimistic``, the
+    :class:`NotApplicable` answer where they are not all given or the condition fails (else ``None``)."""
+    N_off, c_off, eps, constant = _offline_inputs(algorithm, N_off, c_off, eps, constant)
+    given = {"N_off": N_off, "c_off": c_off, "eps": eps}
+    offline = None if None in given.values() else offline_requirement(N_off, c_off, d=d, H=H, eps=eps,
+                                                                      constant=constant)
+    if algorithm != "ac-hybrid-pessimistic":
+        return offline, None
+    if offline is None:
+        missing = ", ".join(n for n, v in given.items() if v is None)
+        return None, _not_applicable(algorithm, f"the non-optimistic variant's {what} needs its offline condition "
+                                                f"N_off >= c*_off d H^4 / eps^2: pass {missing}", None)
+    if not offline.holds:
+        return offline, _not_applicable(algorithm, f"offline condition fails: {offline}", offline)
+    return offline, None
+
+
+def sample_complexity(algorithm: str, *, d: int, H: int, A: int, eps: float, log_F: float, N_off: int | None = None,
+                      c_off: float | None = None, constant: float = 1.0) -> ActorCriticBound:
     """Trajectories until an eps-optimal policy, rate only: ``(d H^5 log|A| + d H^4 log|F|) / eps^2``.
     ``exponent`` is the power of ``1/eps`` (2). The hybrid rates were not reachable: for
     ``ac-hybrid`` this is the online rate the paper says offline data improve on, for ``ac-hybrid-pessimistic`` the
-    rate once :func:`offline_size` holds."""
+    rate once the offline condition holds at this ``eps`` (``N_off``, ``c_off`` needed; else :class:`NotApplicable`,
+    as in :func:`upper_bound`)."""
     _algorithm(algorithm)
     d, H, A = check_int(d, "d"), check_int(H, "H"), check_int(A, "A")
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     log_F = check_real(log_F, "log_F", low=0.0)
+    offline, na = _gate(algorithm, d, H, N_off, c_off, eps, constant, "sample complexity")
+    if na is not None:
+        return na
     terms = tuple(Term(f"{t.expression} / eps^2", t.value / eps**2, True) for t in _complexity(d, H, A, log_F))
-    return Bound(algorithm, None, sum(t.value for t in terms), 2.0, f"{SOURCE}: O(d H^5 log|A| / eps^2 + "
-                 f"d H^4 log|F| / eps^2) trajectories{_NOTE[algorithm]}", terms)
+    return ActorCriticBound(algorithm, None, sum(t.value for t in terms), 2.0, f"{SOURCE}: O(d H^5 log|A| / eps^2 + "
+                            f"d H^4 log|F| / eps^2) trajectories{_NOTE[algorithm]}", terms, offline)
 
 
 def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float = 0.1, d: int | None = None,
                 log_F: float | None = None, N_off: int | None = None, c_off: float | None = None,
-                eps: float | None = None, constant: float = 1.0) -> Bound:
+                eps: float | None = None, constant: float = 1.0) -> ActorCriticBound:
     """Regret rate after ``K`` episodes, ``sqrt((d H^5 log|A| + d H^4 log|F|) K)`` [D: module docstring], exponent
     0.5, constants hidden (``value`` None). ``d`` defaults to ``S A`` (one-hot features); ``log_F`` to
     :func:`linear_log_covering` (bonus radius zero for the non-optimistic variant). The signature follows
-    ``bounds.upper_bound``.
+    ``bounds.upper_bound`` and adds the hybrid variants' quantities: ``N_off`` (offline trajectories), ``c_off``
+    (:func:`~boundlab.tabular.learners.actor_critic.concentrability`, exact on tabular models), the target ``eps``
+    and the experimenter's ``constant`` of the offline condition (:func:`offline_size`); each one given is checked
+    (a ``ValueError``/``TypeError`` naming it), and with all three the answer carries the condition as
+    :attr:`ActorCriticBound.offline`.
 
-    ``ac-hybrid-pessimistic`` has this rate only under its offline condition: it needs ``N_off``, ``c_off``
-    (:func:`~boundlab.tabular.learners.actor_critic.concentrability`) and the target ``eps`` (and the
-    experimenter's ``constant``, :func:`offline_size`); without them, or where :func:`offline_condition` fails, the
-    answer is a :class:`NotApplicable` bound whose ``reason`` says which (a check reports it as n/a)."""
+    ``ac-hybrid-pessimistic`` has this rate only under its offline condition: without its inputs, or where it
+    fails, the answer is a :class:`NotApplicable` bound whose ``reason`` says which (a check reports it as n/a).
+    ``ac-hybrid``'s rate is the online one whatever the condition (reported, not required); ``ac-optimistic``
+    takes no ``N_off`` above 0."""
     _algorithm(algorithm)
     S, A, H, K = (check_int(v, n) for v, n in ((S, "S"), (A, "A"), (H, "H"), (K, "K")))
     check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
     d = S * A if d is None else check_int(d, "d")
-    if algorithm == "ac-hybrid-pessimistic":
-        missing = [n for n, v in (("N_off", N_off), ("c_off", c_off), ("eps", eps)) if v is None]
-        if missing:
-            return _not_applicable(algorithm, f"the non-optimistic variant's rate needs its offline condition "
-                                              f"N_off >= c*_off d H^4 / eps^2: pass {', '.join(missing)}")
-        need = offline_size(c_off, d=d, H=H, eps=eps, constant=constant)
-        if not offline_condition(N_off, c_off, d=d, H=H, eps=eps, constant=constant):
-            return _not_applicable(algorithm, f"offline condition fails: N_off = {N_off} < {constant:g} c*_off d H^4 "
-                                              f"/ eps^2 = {need:.4g} (c*_off = {c_off:.4g}, d = {d}, H = {H}, "
-                                              f"eps = {eps:g})")
+    offline, na = _gate(algorithm, d, H, N_off, c_off, eps, constant, "rate")
+    if na is not None:
+        return na
     if log_F is None:
         scale = 0.0 if algorithm == "ac-hybrid-pessimistic" else 1.0
         log_F = linear_log_covering(d, H, K, delta=delta, bonus_scale=scale)
     terms = tuple(Term(f"sqrt({t.expression} K)", math.sqrt(t.value * K), True)
                   for t in _complexity(d, H, A, check_real(log_F, "log_F", low=0.0)))
-    return Bound(algorithm, None, sum(t.value for t in terms), 0.5,
-                 f"{SOURCE}: sqrt(T) regret; rate sqrt((d H^5 log|A| + d H^4 log|F|) K) derived from the stated "
-                 f"trajectory count by online-to-batch; log|F| = linear-class covering (Jin et al. 2020, Lemma D.6)"
-                 f"{_NOTE[algorithm]}", terms)
+    return ActorCriticBound(algorithm, None, sum(t.value for t in terms), 0.5,
+                            f"{SOURCE}: sqrt(T) regret; rate sqrt((d H^5 log|A| + d H^4 log|F|) K) derived from the "
+                            f"stated trajectory count by online-to-batch; log|F| = linear-class covering (Jin et al. "
+                            f"2020, Lemma D.6){_NOTE[algorithm]}", terms, offline)
 
 
 def offline_size(c_off: float, *, d: int, H: int, eps: float, constant: float = 1.0) -> float:
@@ -128,9 +199,17 @@ def offline_size(c_off: float, *, d: int, H: int, eps: float, constant: float = 
     return constant * c_off * d * H**4 / eps**2
 
 
+def offline_requirement(N_off: int, c_off: float, *, d: int, H: int, eps: float,
+                        constant: float = 1.0) -> OfflineCondition:
+    """The condition ``N_off >= offline_size(c_off, ...)`` with its inputs (:class:`OfflineCondition`)."""
+    N_off = check_int(N_off, "N_off", minimum=0)
+    required = offline_size(c_off, d=d, H=H, eps=eps, constant=constant)
+    return OfflineCondition(N_off, float(c_off), d, H, float(eps), float(constant), required, N_off >= required)
+
+
 def offline_condition(N_off: int, c_off: float, *, d: int, H: int, eps: float, constant: float = 1.0) -> bool:
     """Whether ``N_off >= offline_size(c_off, ...)`` (the non-optimistic variant's condition)."""
-    return check_int(N_off, "N_off", minimum=0) >= offline_size(c_off, d=d, H=H, eps=eps, constant=constant)
+    return offline_requirement(N_off, c_off, d=d, H=H, eps=eps, constant=constant).holds
 
 
 _NOTE = {"ac-optimistic": " (online, optimistic)",

@@ -251,7 +251,8 @@ def test_bounds_rates_and_offline_condition():
         growth = acb.linear_log_covering(15, 4, 10**5, bonus_scale=scale) / acb.linear_log_covering(
             15, 4, 10**3, bonus_scale=scale)
         assert 10.0 <= ratio <= 10.0 * math.sqrt(growth) + 1e-9
-        n = [acb.sample_complexity(name, d=15, H=4, A=3, eps=e, log_F=20.0).rate for e in (0.1, 0.05)]
+        held = dict(N_off=10**9, c_off=2.0) if name == "ac-hybrid-pessimistic" else {}  # 2 15 4^4 / 0.05^2 < 1e9
+        n = [acb.sample_complexity(name, d=15, H=4, A=3, eps=e, log_F=20.0, **held).rate for e in (0.1, 0.05)]
         assert n[1] / n[0] == pytest.approx(4.0)
     assert acb.upper_bound("ac-hybrid-pessimistic", S=5, A=3, H=4, K=1000, **ok).rate < \
         acb.upper_bound("ac-hybrid", S=5, A=3, H=4, K=1000).rate  # no bonus radius in the covering
@@ -304,6 +305,60 @@ def test_bounds_bad_input(call, error, match):
 
     with pytest.raises(error, match=match):
         call(acb)
+
+
+@pytest.mark.parametrize("name", ["ac-hybrid", "ac-hybrid-pessimistic"])
+def test_offline_condition_flips_at_its_threshold(name):
+    """With N_off, c*_off (exact, on a lock) and eps given, the returned bound carries the condition N_off >=
+    constant c*_off d H^4 / eps^2: false one trajectory below the threshold, true at it; the non-optimistic
+    variant's rate exists only where it holds, the optimistic hybrid's is the same on both sides."""
+    from boundlab.bounds import actor_critic_bounds as acb
+    from boundlab.bounds.actor_critic_check import lock_behaviour
+
+    lock = combination_lock(3, 2)
+    c_off = concentrability(lock, lock_behaviour(lock))
+    assert c_off == pytest.approx((2 * 2 / 3) ** 3)  # (2A / (A + 1))^H on the path
+    d, eps, constant = lock.S * lock.A, 0.5, 0.01
+    need = math.ceil(constant * c_off * d * lock.H**4 / eps**2)
+    kw = dict(S=lock.S, A=lock.A, H=lock.H, K=1000, c_off=c_off, eps=eps, constant=constant)
+    below, at = (acb.upper_bound(name, N_off=n, **kw) for n in (need - 1, need))
+    assert not below.offline.holds and at.offline.holds and at.offline.required == pytest.approx(need, abs=1.0)
+    assert isinstance(below, acb.NotApplicable) == (name == "ac-hybrid-pessimistic")
+    assert not isinstance(at, acb.NotApplicable)
+    if name == "ac-hybrid":
+        assert below.rate == at.rate > 0
+    s_below, s_at = (acb.sample_complexity(name, d=d, H=lock.H, A=lock.A, eps=eps, log_F=5.0, N_off=n, c_off=c_off,
+                                           constant=constant) for n in (need - 1, need))
+    assert not math.isnan(s_at.rate) and math.isnan(s_below.rate) == (name == "ac-hybrid-pessimistic")
+    assert acb.upper_bound(name, S=2, A=2, H=3, K=1000).offline is None  # no inputs, no condition
+
+
+@pytest.mark.parametrize("variant", ["ac-optimistic", "ac-hybrid", "ac-hybrid-pessimistic"])
+@pytest.mark.parametrize("extra, error, match", [
+    (dict(N_off=-1), ValueError, "N_off must be >= 0"),
+    (dict(N_off=-1, c_off=2.0, eps=0.1), ValueError, "N_off must be >= 0"),
+    (dict(N_off=True), TypeError, "N_off"),
+    (dict(eps=0.0), ValueError, "eps must be"),
+    (dict(eps=-0.5, N_off=0), ValueError, "eps must be"),
+    (dict(eps="0.1"), TypeError, "eps"),
+    (dict(c_off=0.99), ValueError, "c_off must be"),
+    (dict(c_off=math.nan, N_off=0, eps=0.1), ValueError, "c_off"),
+    (dict(constant=0.0), ValueError, "constant"),
+])
+def test_offline_quantities_are_checked_each_on_its_own(variant, extra, error, match):
+    """Each offline quantity given is checked whether or not the others are (a partial call is no escape)."""
+    from boundlab.bounds import actor_critic_bounds as acb
+
+    with pytest.raises(error, match=match):
+        acb.upper_bound(variant, S=2, A=2, H=2, K=10, **extra)
+
+
+def test_the_online_variant_takes_no_offline_data():
+    from boundlab.bounds import actor_critic_bounds as acb
+
+    with pytest.raises(ValueError, match="N_off: ac-optimistic uses no offline data"):
+        acb.upper_bound("ac-optimistic", S=2, A=2, H=2, K=10, N_off=5)
+    assert acb.upper_bound("ac-optimistic", S=2, A=2, H=2, K=10, N_off=0).rate > 0
 
 
 # --- the combination lock: optimism explores, its absence does not --------------------------------------------------
