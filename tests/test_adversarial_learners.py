@@ -191,6 +191,22 @@ def test_default_rollouts_are_one_over_gamma(fn):
 
 
 @pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
+@pytest.mark.parametrize("oracle", [True, False])
+def test_slides_gamma_schedule_is_gamma_root_K(fn, oracle):
+    """gamma_schedule="slides": gamma = K^-1/2 as the slides print it (W then defaults to ceil(K^1/2)); the default
+    ("balanced") is gamma = 1/K."""
+    K = 30
+    model = small_model(K=K)
+    assert schedule(K, "slides")["gamma"] == K ** -0.5 and schedule(K)["gamma"] == 1 / K
+    slides = fn(model, K, seed=5, gamma_schedule="slides", oracle=oracle).probabilities
+    explicit = fn(model, K, seed=5, gamma=K ** -0.5, W=None if oracle else int(np.ceil(K ** 0.5)), oracle=oracle)
+    assert np.array_equal(slides, explicit.probabilities)
+    assert np.array_equal(fn(model, K, seed=5, gamma_schedule="balanced", oracle=oracle).probabilities,
+                          fn(model, K, seed=5, oracle=oracle).probabilities)
+    assert not np.allclose(slides, fn(model, K, seed=5, oracle=oracle).probabilities)
+
+
+@pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
 def test_learners_run_through_the_harness(fn):
     name = fn.__name__.replace("_", "-")
     bounds.register(name, fn)
@@ -199,7 +215,8 @@ def test_learners_run_through_the_harness(fn):
     for seed in (0, 1):
         expected = adversarial_regret(model, fn(model, 60, seed, oracle=True))
         assert np.allclose(df[df.seed == seed].regret.to_numpy(), expected)
-    assert [p.name for p in bounds.learner_params(name)] == ["eta", "beta", "gamma", "phi", "oracle", "W"]
+    assert [p.name for p in bounds.learner_params(name)] == ["eta", "beta", "gamma", "gamma_schedule", "phi",
+                                                             "oracle", "W"]
 
 
 def test_sweep_stores_adversarial_runs(tmp_path):
@@ -241,6 +258,9 @@ def test_regret_per_episode_falls_on_a_fixed_adversary(fn):
     ({"gamma": 1e-9}, ValueError, "MAX_ROLLOUTS"),
     ({"W": 2**30}, ValueError, "MAX_ROLLOUTS"),
     ({"phi": 3 * adv.onehot_features(2, 2)}, ValueError, "norm 3 > 1"),
+    ({"gamma_schedule": "paper"}, ValueError, "gamma_schedule must be one of balanced, slides, got 'paper'"),
+    ({"gamma_schedule": 1}, TypeError, "gamma_schedule must be a string"),
+    ({"gamma_schedule": "slides", "gamma": 0.1}, ValueError, "gamma = 0.1 and gamma_schedule = 'slides' both given"),
 ])
 @pytest.mark.parametrize("fn", [adv_logbarrier, adv_magnitude])
 def test_bad_input(fn, kwargs, error, match):

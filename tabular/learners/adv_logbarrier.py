@@ -28,8 +28,10 @@ slides and abstract [V], the Luo-Wei-Lee 2021 linear-Q algorithm the paper build
    simulator") [R].
 
 Schedules (each a parameter; ``None`` = the schedule at the run's ``K``): ``eta = beta = K^{-1/2}`` [V slides,
-Alg. 1]; ``gamma = K^{-1}`` [R: the slides print ``gamma = K^{-1/2}``, but balancing the displayed decomposition
-``beta K + 1/eta + gamma K / beta + beta / gamma`` needs ``gamma ~ 1/K``; see the refs note]. Their ``d``, ``H``,
+Alg. 1]; ``gamma = K^{-1}`` (``gamma_schedule="balanced"``, the default) [R: the slides print ``gamma = K^{-1/2}``,
+but balancing the displayed decomposition ``beta K + 1/eta + gamma K / beta + beta / gamma`` needs ``gamma ~ 1/K``;
+see the refs note]; ``gamma_schedule="slides"`` takes the printed ``gamma = K^{-1/2}`` [V slides] (then ``W``
+defaults to ``ceil(K^{1/2})``). Their ``d``, ``H``,
 ``A`` factors are not visible [not found] and are left out (rates in ``K`` only). The covariance lemma's ``W = 4 d
 log(d / delta) / gamma^2`` is out of reach at ``gamma = 1/K``; ``W`` defaults to ``ceil(1 / gamma)`` (``K`` at the
 default ``gamma``: the order of the improved ``O~(1 / gamma)`` sample count of Liu, Wei & Zimmert 2023 cited in the
@@ -375,18 +377,36 @@ def make_run(probs: np.ndarray, starts: np.ndarray, total: np.ndarray) -> Advers
     return AdversarialRun(probs.argmax(-1), starts, total, probabilities=probs)
 
 
-def schedule(K: int) -> dict[str, float]:
+#: The ``gamma`` schedules of Algorithms 1-2: ``"balanced"`` (default) ``K^{-1}``, where the slides' regret
+#: decomposition balances [R]; ``"slides"`` ``K^{-1/2}``, as the slides print it [V slides].
+GAMMA_SCHEDULES = {"balanced": lambda K: 1.0 / K, "slides": lambda K: K ** -0.5}
+
+
+def check_gamma_schedule(gamma_schedule: Any) -> str:
+    """``gamma_schedule`` as one of :data:`GAMMA_SCHEDULES`, else a ``TypeError`` / ``ValueError`` naming it."""
+    if not isinstance(gamma_schedule, str):
+        raise TypeError(f"gamma_schedule must be a string, one of {', '.join(GAMMA_SCHEDULES)}; got "
+                        f"{type(gamma_schedule).__name__}")
+    if gamma_schedule not in GAMMA_SCHEDULES:
+        raise ValueError(f"gamma_schedule must be one of {', '.join(GAMMA_SCHEDULES)}, got {gamma_schedule!r}")
+    return gamma_schedule
+
+
+def schedule(K: int, gamma_schedule: str = "balanced") -> dict[str, float]:
     """The default ``eta``, ``beta``, ``gamma`` at ``K`` episodes (module docstring: ``K^{-1/2}``, ``K^{-1/2}``,
-    ``K^{-1}``)."""
-    return {"eta": K ** -0.5, "beta": K ** -0.5, "gamma": 1.0 / K}
+    and ``K^{-1}`` (``"balanced"``) or ``K^{-1/2}`` (``"slides"``))."""
+    return {"eta": K ** -0.5, "beta": K ** -0.5, "gamma": GAMMA_SCHEDULES[check_gamma_schedule(gamma_schedule)](K)}
 
 
 def run_policy_optimisation(model: AdversarialMDP, K: int, seed: Seed, *, barrier: bool, reduce: bool, eta, beta,
-                            gamma, phi, oracle, W, learner: str) -> AdversarialRun:
+                            gamma, phi, oracle, W, learner: str, gamma_schedule: str = "balanced") -> AdversarialRun:
     """Validate, run :func:`policy_optimisation_kernel` and wrap its output (Alg. 1: ``barrier=True,
     reduce=False``; Alg. 2: ``barrier=False, reduce=True``)."""
     K, phi, seed_int = check_setting(model, K, seed, phi, learner)
-    rates = schedule(K)
+    rates = schedule(K, gamma_schedule)
+    if gamma is not None and gamma_schedule != "balanced":
+        raise ValueError(f"gamma = {gamma!r} and gamma_schedule = {gamma_schedule!r} both given: an explicit gamma "
+                         "replaces the schedule, give one of them")
     eta, beta, gamma = (rate(v, n, rates[n]) for v, n in ((eta, "eta"), (beta, "beta"), (gamma, "gamma")))
     oracle = check_flag(oracle, "oracle")
     if W is None:
@@ -409,8 +429,11 @@ SHARED = {
             "not visible"),
     "beta": ("dilated-bonus coefficient; None: K^-1/2", "Dai et al. 2023 slides (beta = K^-1/2); bonus form of Luo, "
              "Wei & Lee 2021"),
-    "gamma": ("covariance regulariser in (gamma I + Sigma)^-1; None: K^-1",
+    "gamma": ("covariance regulariser in (gamma I + Sigma)^-1; None: from gamma_schedule (K^-1 by default)",
               "reconstruction: the slides print K^-1/2, their decomposition balances at K^-1 (refs note)"),
+    "gamma_schedule": ("the default gamma when gamma is None: 'balanced' K^-1 (default) or 'slides' K^-1/2 (W then "
+                       "defaults to ceil(K^1/2))", "'balanced': reconstruction [R] (refs note); 'slides': Dai et al. "
+                       "2023 slides as printed [V]"),
     "phi": ("features phi[s, a, d] (linear-Q) with ||phi(s, a)|| <= 1; None: one-hot, d = S A",
             "Dai et al. 2023, Sec. 2 (linear-Q)"),
     "oracle": ("idealised mode: exact covariance and dilated bonus (what infinitely many simulator rollouts of pi_k "
@@ -428,9 +451,10 @@ SHARED = {
 
 @knobs(**SHARED)
 def adv_logbarrier(model: AdversarialMDP, K: int, seed: Seed = None, *, eta: float | None = None,
-                   beta: float | None = None, gamma: float | None = None, phi: ArrayLike | None = None,
-                   oracle: bool = False, W: int | None = None) -> AdversarialRun:
+                   beta: float | None = None, gamma: float | None = None, gamma_schedule: str = "balanced",
+                   phi: ArrayLike | None = None, oracle: bool = False, W: int | None = None) -> AdversarialRun:
     """Dai et al. 2023, Algorithm 1 (module docstring): per-state log-barrier FTRL on
     ``sum_tau (Q_hat_tau - B_tau)``, loss estimates of any sign, regret O~(sqrt(A d H^6 K)) (rate in K: K^1/2)."""
     return run_policy_optimisation(model, K, seed, barrier=True, reduce=False, eta=eta, beta=beta, gamma=gamma,
-                                   phi=phi, oracle=oracle, W=W, learner="adv-logbarrier")
+                                   phi=phi, oracle=oracle, W=W, learner="adv-logbarrier",
+                                   gamma_schedule=gamma_schedule)
