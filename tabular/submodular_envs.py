@@ -14,10 +14,14 @@ Domains (:func:`make_domain`, paper sizes from the authors' ``params/*/subrl_M.y
 30 x 30, H = 39, weights a seeded GP sample of our own; ``weights="density"`` the 30 x 30 synthetic density map
 shipped as data, :func:`~boundlab.tabular.submodular.density_map`; the paper's exact map is not shipped),
 ``"items"`` (7 x 15, H = 39, six item types, counts 18, 14, 13, 16, 18, 14, quotas 3, 2, 3, 4, 6, 3),
-``"gp-information"`` (30 x 30, H = 39, ``1/2 logdet(I + K/sigma^2)``, Matern-5/2, lengthscale 1, sigma^2 = 1e-3),
+``"gp-information"`` (30 x 30, H = 39, ``1/2 logdet(I + K/sigma^2)``, sigma^2 = 1e-3, ``K`` the posterior covariance
+of a Matern-5/2 GP, lengthscale 1, after 5 seeded observations, :func:`information_kernel`; the authors'
+``generate_multi_distribution``),
 ``"two-rooms"`` (7 x 14, H = 39, constant-weight coverage, two rooms joined by a 2-wide corridor, rows 2-3 of cols 4-9).
 GP cells lie ``3 / max(rows, cols)`` apart (0.1 on the paper's 30 x 30, as the code's ``step_size``), so a small grid
-spans the same extent.
+spans the same extent. Random domains (every draw from ``seed``; :data:`RANDOM_DOMAINS`): ``"gp-coverage"`` with
+``weights="gp"``, ``"items"``, ``"gp-information"``; ``"coverage"`` and ``"two-rooms"`` (constant weights, as the
+authors' configs) and ``"gp-coverage"`` with the shipped density map are fixed (``seed`` is validated, not used).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._checks import check_int, check_real
+from .instances import as_generator
 from .submodular import (
     GPInformation,
     ItemCollection,
@@ -43,7 +48,8 @@ from .submodular import (
     random_items,
 )
 
-__all__ = ["DOMAINS", "GridParams", "GridState", "SubmodularGrid", "grid_moves", "make_domain", "two_rooms_walls"]
+__all__ = ["DOMAINS", "RANDOM_DOMAINS", "GridParams", "GridState", "SubmodularGrid", "grid_moves", "information_kernel",
+           "make_domain", "two_rooms_walls"]
 
 #: (row, column) offset of each action: stay, right, r + 1, left, r - 1 (the authors' action numbering)
 MOVES = np.array([(0, 0), (0, 1), (1, 0), (0, -1), (-1, 0)])
@@ -154,22 +160,46 @@ class SubmodularGrid:
 
 
 DOMAINS = ("coverage", "gp-coverage", "items", "gp-information", "two-rooms")
+#: the domains with random parts (``"gp-coverage"`` only with ``weights="gp"``)
+RANDOM_DOMAINS = ("gp-coverage", "items", "gp-information")
 _PAPER = {"coverage": (30, 30, 79), "gp-coverage": (30, 30, 39), "items": (7, 15, 39), "gp-information": (30, 30, 39),
           "two-rooms": (7, 14, 39)}
 _SMALL = {"coverage": (6, 6, 10), "gp-coverage": (6, 6, 10), "items": (5, 6, 10), "gp-information": (6, 6, 8),
           "two-rooms": (5, 9, 12)}
 
 
+def information_kernel(rows: int, cols: int, seed: int | np.random.Generator, *, observations: int = 5,
+                       lengthscale: float = 1.0, noise: float = 1e-3) -> np.ndarray:
+    """The experiment-design kernel on a ``rows x cols`` grid: the posterior covariance ``K - K_X (K_XX + noise
+    I)^-1 K_X^T`` of a Matern-5/2 GP (unit variance) after ``observations`` noisy observations at points drawn
+    uniformly from ``[0, 10]^2``, the grid's cells at ``1 + (r, c) * 3 / max(rows, cols)`` (the authors'
+    ``generate_multi_distribution`` and ``grid``: 5 points in ``[0, 10]^2``, cells ``step_size = 0.1`` apart from
+    ``start = 1``; their gpytorch ``ScaleKernel`` output scale is not reproduced)."""
+    rows, cols = check_int(rows, "rows"), check_int(cols, "cols")
+    m = check_int(observations, "observations", minimum=0)
+    noise = check_real(noise, "noise", low=0.0, low_open=True)
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    cells = 1.0 + np.stack([r, c], 1) * 3.0 / max(rows, cols)
+    X = as_generator(seed).uniform(0.0, 10.0, size=(m, 2))
+    K = gp_kernel(np.concatenate([cells, X]), lengthscale)
+    n = rows * cols
+    Kx = K[:n, n:]
+    post = K[:n, :n] - Kx @ np.linalg.solve(K[n:, n:] + noise * np.eye(m), Kx.T)
+    return (post + post.T) / 2
+
+
 def make_domain(name: str, size: str = "paper", *, seed: int | np.random.Generator = 0, slip: float = 0.0,
                 H: int | None = None, weights: str = "gp") -> SubmodularGrid:
     """One of :data:`DOMAINS` at the paper's size (the authors' configs; start 34) or ``"small"`` (start 0 or the
-    left room). ``seed`` draws the random parts (GP weights, item positions); ``weights`` for ``"gp-coverage"``:
-    ``"gp"`` (a seeded GP sample, ours: the authors' exact map is not shipped) or ``"density"`` (the shipped 30 x 30
-    synthetic density map, ``size="paper"`` only)."""
+    left room). ``seed`` draws every random part (GP weights, item positions, the GP observations of
+    ``"gp-information"``: :data:`RANDOM_DOMAINS`); ``weights`` for ``"gp-coverage"``: ``"gp"`` (a seeded GP sample,
+    ours: the authors' exact map is not shipped) or ``"density"`` (the shipped 30 x 30 synthetic density map,
+    ``size="paper"`` only)."""
     if not isinstance(name, str) or name not in DOMAINS:
         raise ValueError(f"name must be one of {', '.join(DOMAINS)}, got {name!r}")
     if size not in ("paper", "small"):
         raise ValueError(f"size must be 'paper' or 'small', got {size!r}")
+    rng = as_generator(seed)              # validated for every domain, used by the random ones
     rows, cols, H0 = (_PAPER if size == "paper" else _SMALL)[name]
     H = H0 if H is None else check_int(H, "H")
     start = 34 if size == "paper" else 0
@@ -184,12 +214,11 @@ def make_domain(name: str, size: str = "paper", *, seed: int | np.random.Generat
             raise ValueError(f"weights must be 'gp' or 'density', got {weights!r}")
         if weights == "density" and (rows, cols) != (30, 30):
             raise ValueError("weights='density' is the shipped 30 x 30 map: use size='paper'")
-        w = density_map() if weights == "density" else gp_sample(rows, cols, seed, step=3.0 / max(rows, cols))
+        w = density_map() if weights == "density" else gp_sample(rows, cols, rng, step=3.0 / max(rows, cols))
         F = WeightedCoverage(grid_footprint(rows, cols), w)
     elif name == "items":
         counts, quota = ([18, 14, 13, 16, 18, 14], [3, 2, 3, 4, 6, 3]) if size == "paper" else ([4, 3, 3], [2, 1, 2])
-        F = random_items(S, counts, quota, seed)
+        F = random_items(S, counts, quota, rng)
     else:
-        r, c = np.divmod(np.arange(S), cols)
-        F = GPInformation(gp_kernel(np.stack([r, c], 1) * 3.0 / max(rows, cols), 1.0), noise=1e-3)
+        F = GPInformation(information_kernel(rows, cols, rng), noise=1e-3)
     return SubmodularGrid(rows, cols, F, H, start, slip, walls, name)
