@@ -1,11 +1,12 @@
 """The bounds of Tan, Fan & Wei 2025 ("Actor-Critics Can Achieve Optimal Sample Efficiency", ICML, PMLR
 267:58545-58590; arXiv:2505.03710) as code, for the learners of ``tabular/learners/actor_critic.py``.
 
-What the abstract states (the theorems' numbers, constants and log factors were out of reach): the online optimistic
-actor-critic needs ``O(d H^5 log|A| / eps^2 + d H^4 log|F| / eps^2)`` trajectories for an eps-optimal policy and
-has ``sqrt(T)`` regret when the Bellman eluder dimension ``d`` grows at most like ``log T``; the non-optimistic
-hybrid variant is provably efficient once ``N_off >= c*_off d H^4 / eps^2``. Rates only: every constant is hidden,
-so :class:`~boundlab.bounds.theorems.Bound` values are ``None`` and only rates and exponents may be checked.
+What the abstract states (the theorems' numbers, constants and log factors were out of reach, also on a second
+search in December 2026): the online optimistic actor-critic needs ``O(d H^5 log|A| / eps^2 + d H^4 log|F| /
+eps^2)`` trajectories for an eps-optimal policy and has ``sqrt(T)`` regret when the Bellman eluder dimension ``d``
+grows at most like ``log T``; the non-optimistic hybrid variant is provably efficient once ``N_off >= c*_off d H^4 /
+eps^2``. Rates only: every constant is hidden, so :class:`~boundlab.bounds.theorems.Bound` values are ``None`` and
+only rates and exponents may be checked.
 
 Derived here [D] (stated as such): the regret rate ``sqrt(C K)`` with ``C = d H^5 log|A| + d H^4 log|F|`` is the
 regret whose online-to-batch conversion (``eps = Regret(K) / K``) gives the trajectory count ``C / eps^2``.

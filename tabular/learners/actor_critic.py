@@ -3,12 +3,14 @@ Optimal Sample Efficiency", ICML, PMLR 267:58545-58590; arXiv:2505.03710), insta
 model is the linear MDP of one-hot features ``phi[s, a] = e_{s A + a}``, the default for an ``EpisodicMDP``).
 
 What the paper states (abstract, ar5iv opening; the algorithm box, its constants and theorem numbers were out of
-reach; see ``shared/refs/policy_optimisation.md`` part 1): three ingredients - optimism, an off-policy critic that
-estimates **Q\\*** (not ``Q^pi``), and rare-switching policy resets - give ``O(d H^5 log|A| / eps^2 + d H^4 log|F| /
-eps^2)`` trajectories and ``sqrt(T)`` regret (online, ``d`` the Bellman eluder dimension); a hybrid variant starts
-the critic from offline data; a non-optimistic hybrid variant needs ``N_off >= c*_off d H^4 / eps^2`` offline
-trajectories (``c*_off`` the single-policy concentrability). The main algorithm is called NORA (third-party summary;
-not checked against the text). Every step below marked [R] is a reconstruction, with what it rests on:
+reach, and stayed so when searched again in December 2026 - arXiv HTML, the PMLR PDF, OpenReview, the authors'
+pages, code search: no public code; see ``shared/refs/policy_optimisation.md`` part 1): three ingredients -
+optimism, an off-policy critic that estimates **Q\\*** (not ``Q^pi``), and rare-switching policy resets - give
+``O(d H^5 log|A| / eps^2 + d H^4 log|F| / eps^2)`` trajectories and ``sqrt(T)`` regret (online, ``d`` the Bellman eluder
+dimension); a hybrid variant starts the critic from offline data; a non-optimistic hybrid variant needs ``N_off >=
+c*_off d H^4 / eps^2`` offline trajectories (``c*_off`` the single-policy concentrability). The main algorithm is
+called NORA (third-party summary; not checked against the text). Every step below marked [R] is a reconstruction,
+with what it rests on:
 
 1. Critic [R: the paper's critic is a GOLF-type optimistic member of a confidence set over a general class, which is
    intractable; its linear-MDP instance here is LSVI-UCB's, Jin et al. 2020, Algorithm 1]: for ``h = H..1``,
@@ -186,7 +188,10 @@ def switch_bound(d: int, H: int, n: int, lam: float = 1.0, switch_ratio: float =
 
 def default_eta(A: int, H: int, K: int, switches: float) -> float:
     """``sqrt(2 M log|A| / (H^2 K))``: the exponential-weights step that balances ``M log|A| / eta`` (one restart
-    per epoch) against ``eta K H^2 / 2`` (payoffs in ``[0, H]``) (module docstring, item 5; reconstructed)."""
+    per epoch) against ``eta K H^2 / 2`` (payoffs in ``[0, H]``). Reconstructed [R, module docstring item 5]: the
+    paper's step size was out of reach; this rests on the Hedge / mirror-ascent regret bound ``log|A| / eta +
+    eta n H^2 / 2`` per epoch of ``n`` episodes from a uniform start, summed over ``M`` epochs (its only link to
+    the paper is that ``log|A|`` enters the stated rate through the actor)."""
     return math.sqrt(2.0 * switches * math.log(A) / (H * H * K))
 
 
