@@ -101,6 +101,15 @@ def _not_applicable(algorithm: str, reason: str, offline: OfflineCondition | Non
                          offline, reason)
 
 
+def _check_c_off(c_off) -> float:
+    """``c_off`` as a float ``>= 1`` or ``inf`` (a max of ratios of two distributions is at least 1; ``inf`` where
+    the behaviour never reaches a pair the optimal policy does), else an error naming it."""
+    try:
+        return math.inf if c_off == math.inf else check_real(c_off, "c_off", low=1.0)
+    except ValueError:
+        raise ValueError(f"c_off must be a number >= 1 or inf (a concentrability), got {c_off!r}") from None
+
+
 def _offline_inputs(algorithm: str, N_off, c_off, eps, constant) -> tuple:
     """Each of ``N_off``, ``c_off``, ``eps`` that is given, checked (whether or not the others are), and ``constant``:
     ``N_off`` an int ``>= 0`` (``0`` only for ``ac-optimistic``, which uses no offline data), ``c_off >= 1`` or
@@ -111,7 +120,7 @@ def _offline_inputs(algorithm: str, N_off, c_off, eps, constant) -> tuple:
             raise ValueError(f"N_off: ac-optimistic uses no offline data, got N_off = {N_off}; the hybrid variants "
                              "are ac-hybrid and ac-hybrid-pessimistic")
     if c_off is not None:
-        c_off = math.inf if c_off == math.inf else check_real(c_off, "c_off", low=1.0)
+        c_off = _check_c_off(c_off)
     if eps is not None:
         eps = check_real(eps, "eps", low=0.0, low_open=True)
     return N_off, c_off, eps, check_real(constant, "constant", low=0.0, low_open=True)
@@ -193,7 +202,7 @@ def offline_size(c_off: float, *, d: int, H: int, eps: float, constant: float = 
     """``constant * c*_off d H^4 / eps^2``: the offline trajectories the non-optimistic hybrid actor-critic needs
     (the paper's constant is hidden; ``constant`` is the experimenter's, to be stated with any result). ``c_off``:
     :func:`boundlab.tabular.learners.actor_critic.concentrability` (``inf`` gives ``inf``)."""
-    c_off = check_real(c_off, "c_off", low=1.0) if c_off != math.inf else math.inf
+    c_off = _check_c_off(c_off)
     d, H = check_int(d, "d"), check_int(H, "H")
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     constant = check_real(constant, "constant", low=0.0, low_open=True)
