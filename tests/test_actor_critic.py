@@ -353,6 +353,24 @@ def test_offline_quantities_are_checked_each_on_its_own(variant, extra, error, m
         acb.upper_bound(variant, S=2, A=2, H=2, K=10, **extra)
 
 
+@pytest.mark.parametrize("call, error, match", [
+    (lambda b: b.offline_requirement(-1, 2.0, d=4, H=3, eps=0.1), ValueError, "N_off"),
+    (lambda b: b.offline_requirement(2.5, 2.0, d=4, H=3, eps=0.1), TypeError, "N_off"),
+    (lambda b: b.offline_requirement(10, 0.5, d=4, H=3, eps=0.1), ValueError, "c_off must be a number >= 1 or inf"),
+    (lambda b: b.offline_requirement(10, 2.0, d=4, H=3, eps=0.0), ValueError, "eps"),
+    (lambda b: b.sample_complexity("ac-hybrid-pessimistic", d=4, H=3, A=2, eps=0.1, log_F=1.0, N_off=-3, c_off=2.0),
+     ValueError, "N_off"),
+    (lambda b: b.sample_complexity("ac-hybrid", d=4, H=3, A=2, eps=0.1, log_F=1.0, c_off=0.9), ValueError, "c_off"),
+])
+def test_offline_requirement_bad_input(call, error, match):
+    from boundlab.bounds import actor_critic_bounds as acb
+
+    with pytest.raises(error, match=match):
+        call(acb)
+    ok = acb.offline_requirement(10, math.inf, d=4, H=3, eps=0.1)  # inf: pi* reaches a pair mu never does
+    assert ok.required == math.inf and not ok.holds
+
+
 def test_the_online_variant_takes_no_offline_data():
     from boundlab.bounds import actor_critic_bounds as acb
 
