@@ -15,7 +15,8 @@ prefix of a batch of trajectories ``states[..., T]`` at once (JAX, jit/vmap-able
 - :class:`ItemCollection`: ``F(A) = sum_k min(count_k(A), quota_k)`` (the paper's item collection, group coverage with
   quotas);
 - :class:`GPInformation`: ``F(A) = 1/2 logdet(I + K_AA / sigma^2)`` (Bayesian experiment design; the information gain
-  of noisy observations at ``A``; a revisit earns nothing), by rank-one Cholesky updates along each trajectory;
+  of noisy observations at ``A``; a revisit earns nothing, or with ``revisits=True`` each visit is one more noisy
+  observation, as the authors' code counts them), by rank-one Cholesky updates along each trajectory;
 - :class:`UserSetFunction`: any ``F(frozenset) -> float`` (prefix values through a host callback).
 
 ``check_submodular`` verifies ``F(empty) = 0``, monotonicity and diminishing returns by brute force on a small ground
@@ -33,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import check_int, check_real, plain
+from ._checks import check_flag, check_int, check_real, plain
 from .instances import as_generator
 
 __all__ = ["GPInformation", "ItemCollection", "SubmodularCheck", "UserSetFunction", "WeightedCoverage",
@@ -108,7 +109,7 @@ def _kernels() -> dict:
         new = _first_visits(states)[..., None] * table[states]
         return jnp.minimum(jnp.cumsum(new, axis=-2), quota).sum(-1)
 
-    def gp(K, states):
+    def gp(K, states, revisits):
         batch, T = states.shape[:-1], states.shape[-1]
         flat = states.reshape(-1, T)
 
@@ -123,9 +124,11 @@ def _kernels() -> dict:
 
             return jnp.cumsum(jax.lax.scan(body, jnp.eye(T), jnp.arange(T))[1])
 
-        return jax.vmap(one)(flat, _first_visits(flat)).reshape(*batch, T)
+        new = jnp.ones(flat.shape, bool) if revisits else _first_visits(flat)   # revisits: every visit observes
+        return jax.vmap(one)(flat, new).reshape(*batch, T)
 
-    return {"coverage": jax.jit(coverage), "items": jax.jit(items), "gp": jax.jit(gp)}
+    return {"coverage": jax.jit(coverage), "items": jax.jit(items),
+            "gp": jax.jit(gp, static_argnames="revisits")}
 
 
 def _state_array(states: Any, n: int):
@@ -332,11 +335,20 @@ def random_items(n: int, counts: ArrayLike, quota: ArrayLike, seed: int | np.ran
 class GPInformation(_SetFunction):
     """``F(A) = 1/2 logdet(I + K_AA / noise)``: the mutual information between a GP ``f ~ GP(0, K)`` and noisy
     observations ``f(A) + N(0, noise)`` (Srinivas et al. 2010), monotone submodular. ``kernel[n, n]`` symmetric
-    positive semidefinite, ``noise = sigma^2 > 0``. A revisited state adds nothing (a set function). The authors' code
-    uses ``1/2 logdet(K_visited + 1e-6 I) + 9.966 |visits|`` instead (rewards revisits; not reproduced)."""
+    positive semidefinite, ``noise = sigma^2 > 0``. By default a revisited state adds nothing (a set function).
+
+    ``revisits=True`` (the revisit bonus, labelled: not the paper's set function): every visit is one more noisy
+    observation, so ``F`` is a function of the MULTISET of visits, ``1/2 logdet(I + K_MM / noise)`` with ``K_MM`` the
+    kernel on the visits with repeats (a state visited ``m`` times alone: ``1/2 log(1 + m k_ss / noise)``). It is
+    the information gain of conditionally independent observations, so as a set function of the observations (each
+    visit a distinct copy of its state) it is monotone submodular (Krause & Guestrin 2005); on multisets that is
+    monotone DR-submodularity on the integer lattice (tests check it by brute force on copies). This is how the
+    authors' code counts revisits (its ``1/2 logdet(K_visited + 1e-6 I) + 9.966 |visits|`` keeps every visit; its
+    jitter 1e-6 and per-visit offset 9.966, which add a constant ~3 per visit, are not reproduced)."""
 
     kernel: np.ndarray
     noise: float = 1.0
+    revisits: bool = False
     n: int = field(init=False)
 
     def __post_init__(self):
@@ -351,7 +363,13 @@ class GPInformation(_SetFunction):
             raise ValueError(f"kernel must be positive semidefinite, smallest eigenvalue {lo:.3g}")
         object.__setattr__(self, "kernel", K)
         object.__setattr__(self, "noise", check_real(self.noise, "noise", low=0.0, low_open=True))
+        object.__setattr__(self, "revisits", check_flag(self.revisits, "revisits"))
         object.__setattr__(self, "n", K.shape[0])
+
+    def __call__(self, A: Iterable[Any]) -> float:
+        """``F(A)``; with ``revisits`` on the multiset of ``A`` (repeats counted), else on its distinct states."""
+        a = _states(A, self.n)
+        return float(self._value(a if self.revisits else np.unique(a)))
 
     def _value(self, A: np.ndarray) -> float:
         M = np.eye(A.size) + self.kernel[np.ix_(A, A)] / self.noise
@@ -359,10 +377,12 @@ class GPInformation(_SetFunction):
 
     def prefix_values(self, states: ArrayLike):
         """``F`` of every prefix (JAX): ``M = I + K/noise`` grows by one row per first visit, its Cholesky factor by
-        one row ``l = L^{-1} k`` and diagonal ``d = sqrt(M_ss - |l|^2)``, so each gain is ``log d``: O(T^2) per step."""
+        one row ``l = L^{-1} k`` and diagonal ``d = sqrt(M_ss - |l|^2)``, so each gain is ``log d``: O(T^2) per step
+        (with ``revisits``, on every visit; else on first visits only)."""
         import jax.numpy as jnp
 
-        return _kernels()["gp"](jnp.asarray(self.kernel / self.noise, jnp.float32), _state_array(states, self.n))
+        return _kernels()["gp"](jnp.asarray(self.kernel / self.noise, jnp.float32), _state_array(states, self.n),
+                                self.revisits)
 
 
 # ------------------------------------------------------------------------------------------------------------ user

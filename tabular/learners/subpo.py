@@ -259,10 +259,12 @@ def _greedy_batch(key, env, batch):
     def one(key):
         def body(state, k):
             k_tie, k_step = jax.random.split(k)
-            filled = jnp.where(state.history >= 0, state.history, params.start)   # duplicates add nothing to F
+            # the history, a candidate successor at slot h + 1 and any padding after it: the prefix values at h
+            # and h + 1 see no padding (so this holds for every F, also one that counts revisits)
+            filled = jnp.where(state.history >= 0, state.history, params.start)
             cand = params.nxt[state.s]                                           # [5] deterministic successors
-            seqs = jnp.broadcast_to(filled, (5, H + 1)).at[:, H].set(cand)
-            gain = F.prefix_values(seqs)[:, -1] - F.prefix_values(filled[None])[0, -1]
+            seqs = jnp.broadcast_to(filled, (5, H + 1)).at[:, state.h + 1].set(cand)
+            gain = F.prefix_values(seqs)[:, state.h + 1] - F.prefix_values(filled[None])[0, state.h]
             best = gain >= gain.max() - 1e-6 * (1.0 + jnp.abs(gain.max()))
             a = jax.random.categorical(k_tie, jnp.where(best, 0.0, -jnp.inf))
             nxt, _ = env.step(k_step, state, a, params)
