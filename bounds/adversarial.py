@@ -23,8 +23,9 @@ from boundlab.tabular.learners import LearnerRun
 
 from .regret import register_model
 
-__all__ = ["RATES", "AdversarialRate", "adversarial_check_rows", "adversarial_optimum", "adversarial_rate",
-           "adversarial_regret", "comparator_for", "first_update_K", "log_factor_tol", "regret_table"]
+__all__ = ["LINEAR_MDP_CHECK_SCALE", "RATES", "AdversarialRate", "adversarial_check_rows", "adversarial_optimum",
+           "adversarial_rate", "adversarial_regret", "comparator_for", "first_update_K", "log_factor_tol",
+           "regret_table"]
 
 
 def adversarial_optimum(model: AdversarialMDP) -> Comparator:
@@ -161,24 +162,32 @@ def _row(algorithm: str, instance: str, check: str, verdict: bool | str | None, 
 
 
 def _rate_row(algorithm: str, instance: str, Ks: np.ndarray, rows: np.ndarray, *, A: int, d: int, H: int,
-              mode: str, judged: bool) -> dict:
+              mode: str, judged: bool, sublinear: int | None = None) -> dict:
     """One slope row: local slopes (bootstrap CI over seeds) between consecutive ``K``; the fit starts at the first
     ``K`` that is both past the burn-in (local slope CI upper end below ``check.BURN_IN[0]``, as in
     ``actor_critic_check``) and where the rate expression is below the trivial ``H K``, and needs three ``K`` from
-    there. ``judged``: HELD when the fit's CI upper end is ``<= 1/2 + log_factor_tol(K_start)``; else reported."""
+    there. ``judged``: HELD when the fit's CI upper end is ``<= 1/2 + log_factor_tol(K_start)``; else reported.
+    ``sublinear`` (Algorithm 3, the issue's "sublinear"): the K of the learner's first policy update, which ends its
+    burn-in instead (the slope rule would keep a ``K^{8/9}`` learner in it: its local slope is above ``0.9`` within
+    noise), and HELD when the fit's CI upper end is ``< 1``. The fit over the whole grid is in the detail either way."""
     from .check import BURN_IN
     from .slopes import bootstrap_slope, grid_burn_in
 
     rate = RATES[algorithm]
     burn, shown = grid_burn_in(Ks, rows, BURN_IN[0])
+    if sublinear is not None:
+        burn = next((j for j, K in enumerate(Ks) if K >= sublinear), None)
     speaks = next((j for j, K in enumerate(Ks) if rate.value(K, A=A, d=d, H=H) < H * K), None)
     exp = "1/2" if rate.exponent == 0.5 else f"{rate.exponent:.3g}"
-    check = (f"regret slope vs K ({mode}; each K its own run): CI upper end <= {exp} + 1/ln(K_start)" if judged
+    check = (f"regret sublinear vs K ({mode}; each K its own run): CI upper end < 1" if sublinear else
+             f"regret slope vs K ({mode}; each K its own run): CI upper end <= {exp} + 1/ln(K_start)" if judged
              else f"regret slope vs K ({mode}; each K its own run), reported beside Algorithms 1-2 (rate K^{exp})")
-    base = (f"{len(rows)} seeds, K {Ks.tolist()}, mean regret {np.round(rows.mean(0), 1).tolist()}; local slopes "
-            f"{shown}; {rate.formula} below H K from K = {'beyond K_max' if speaks is None else Ks[speaks]}")
+    whole = "slope over the whole grid {:.3f} [{:.3f}, {:.3f}]".format(*bootstrap_slope(Ks, rows))
+    base = (f"{len(rows)} seeds, K {Ks.tolist()}, mean regret {np.round(rows.mean(0), 1).tolist()}; {whole}; local "
+            f"slopes {shown}; {rate.formula} below H K from K = {'beyond K_max' if speaks is None else Ks[speaks]}")
     if burn is None or speaks is None or len(Ks) - max(burn, speaks) < 3:
-        why = ("the burn-in (local slope CI upper end < "
+        why = (f"no policy update up to K_max (first at K = {sublinear})" if burn is None and sublinear else
+               "the burn-in (local slope CI upper end < "
                f"{BURN_IN[0]}) lasts beyond K_max" if burn is None else
                "the rate expression is vacuous (>= H K) up to K_max" if speaks is None else
                f"fewer than 3 K from K = {Ks[max(burn, speaks)]} (burn-in left at {Ks[burn]}, bound below H K "
@@ -188,39 +197,60 @@ def _rate_row(algorithm: str, instance: str, Ks: np.ndarray, rows: np.ndarray, *
     s, lo, hi = bootstrap_slope(Ks[start:], rows[:, start:])
     tol = log_factor_tol(Ks[start])
     fit = (f"slope {s:.3f} [{lo:.3f}, {hi:.3f}] at K {Ks[start:].tolist()} (start {Ks[start]}: burn-in left at "
-           f"{Ks[burn]}, bound below H K from {Ks[speaks]})")
+           f"{Ks[burn]}{' (first update)' if sublinear else ''}, bound below H K from {Ks[speaks]})")
     if not judged:
         return _row(algorithm, instance, check, "reported", f"{fit}; {base}")
+    if sublinear is not None:
+        return _row(algorithm, instance, check, hi < 1.0, f"{fit}; threshold 1 (linear regret); {base}")
     return _row(algorithm, instance, check, hi <= 0.5 + tol,
                 f"{fit}; threshold 0.5 + {tol:.3f} = {0.5 + tol:.3f} (one log factor; sqrt(K) ln^2 K would have "
                 f"local slope {0.5 + 2 * tol:.3f} there); {base}")
 
 
+#: ``adv-linear-mdp``'s check configuration (:func:`adversarial_check_rows`): epochs ``1/64`` of the covariance
+#: lemma's ``2 W`` (``W = epoch_scale * 4 d ln(d (K + 1)) / gamma^2``, ``gamma = K^{-2/9}``, ``beta = K^{-1/9}``,
+#: ``eta = K^{-5/18}``), so that it updates within ``K <= 2^15`` (its default ``epoch_scale = 1`` makes no update
+#: below :func:`first_update_K`). The scale is ours: at ``d = 4`` no ``gamma < 1/4`` (where the lemma's relative
+#: error ``2 sqrt(gamma)`` is below 1) lets the lemma's own count ``2 W`` fit in ``K = 2^15`` episodes.
+LINEAR_MDP_CHECK_SCALE = 1 / 64
+
+
 def adversarial_check_rows(quick: bool = True) -> list[dict]:
     """Rows (``algorithm, instance, check, verdict, detail``) for ``boundlab check``: the regret slope vs ``K`` of
     ``adv-logbarrier`` and ``adv-magnitude`` (Dai et al. 2023, Algorithms 1-2, rate ``K^{1/2}``) on the fixed
-    adversary, oracle and simulator modes as separate rows, each judged past its burn-in where the rate expression is
-    below ``H K`` (:func:`_rate_row`); the baseline ``adv-luo21`` (oracle mode) reported beside them; ``adv-linear-mdp``
-    (Algorithm 3): n/a while its default schedule has not finished one epoch (:func:`first_update_K`).
+    adversary, each judged past its burn-in where the rate expression is below ``H K`` (:func:`_rate_row`), in four
+    configurations: oracle and simulator modes at the default ``gamma = 1/K`` [R], and both at the slides' printed
+    ``gamma = K^{-1/2}`` (``gamma_schedule="slides"``); the baseline ``adv-luo21`` (oracle mode) reported beside them;
+    ``adv-linear-mdp`` (Algorithm 3): n/a at its default schedule while it has not finished one epoch
+    (:func:`first_update_K`), and judged "sublinear" (slope CI upper end < 1 from its first update) at
+    :data:`LINEAR_MDP_CHECK_SCALE`, oracle and estimated modes.
 
-    Quick: H = S = A = 2 (one-hot, d = 4), oracle K = 2^9..2^15 x 4 seeds, simulator K = 2^7..2^10 x 6 seeds (about
-    16-20 s on one core); full: oracle K = 2^9..2^17 x 8 seeds, simulator K = 2^7..2^12 x 6 seeds."""
+    Quick: H = S = A = 2 (one-hot, d = 4), K = 2^9..2^15 x 4 seeds (oracle, slides' schedule, Algorithm 3), simulator
+    mode at gamma = 1/K (W = K rollouts per episode, O(K^2 H) steps a run) K = 2^7..2^10 x 6 seeds; full: K to 2^17
+    x 8 seeds, simulator mode at gamma = 1/K K = 2^7..2^14 x 4 seeds (its K = 2^15 runs alone take about 10 minutes a
+    seed on one loaded core)."""
     from boundlab.tabular._checks import check_flag
     from boundlab.tabular.adversarial import fixed_losses, random_transitions
+    from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
 
     quick = check_flag(quick, "quick")
     H = S = A = 2
     d = S * A
     oracle_Ks = 2 ** np.arange(9, 16 if quick else 18)  # the issue's 2^9..2^15 (full: to 2^17)
-    sim_Ks = 2 ** np.arange(7, 11 if quick else 13)  # a run costs O(K^2 H) simulator steps (W = K rollouts/episode)
-    oracle_seeds, sim_seeds = range(4 if quick else 8), range(6)
+    sim_Ks = 2 ** np.arange(7, 11 if quick else 15)  # a run costs O(K^2 H) simulator steps (W = K rollouts/episode)
+    oracle_seeds, sim_seeds = range(4 if quick else 8), range(6 if quick else 4)
     model = AdversarialMDP(random_transitions(H, S, A, seed=0), fixed_losses(int(oracle_Ks[-1]), H, S, A, seed=0))
     instance = f"fixed losses, H={H} S={S} A={A}, one-hot (d={d})"
     rows = []
+    runs = (("oracle mode", oracle_Ks, oracle_seeds, {"oracle": True}),
+            ("simulator mode, W = K", sim_Ks, sim_seeds, {"oracle": False}),
+            ("oracle mode, gamma = K^-1/2 (slides)", oracle_Ks, oracle_seeds,
+             {"oracle": True, "gamma_schedule": "slides"}),
+            ("simulator mode, gamma = K^-1/2 (slides), W = ceil(K^1/2)", oracle_Ks, oracle_seeds,
+             {"oracle": False, "gamma_schedule": "slides"}))
     for algorithm in ("adv-logbarrier", "adv-magnitude"):
-        for mode, Ks, seeds, oracle in (("oracle mode", oracle_Ks, oracle_seeds, True),
-                                        ("simulator mode, W = K", sim_Ks, sim_seeds, False)):
-            table = regret_table(algorithm, model, Ks, seeds, oracle=oracle)
+        for mode, Ks, seeds, params in runs:
+            table = regret_table(algorithm, model, Ks, seeds, **params)
             rows.append(_rate_row(algorithm, instance, Ks, table, A=A, d=d, H=H, mode=mode, judged=True))
     table = regret_table("adv-luo21", model, oracle_Ks, oracle_seeds, oracle=True)
     rows.append(_rate_row("adv-luo21", instance, oracle_Ks, table, A=A, d=d, H=H, mode="oracle mode", judged=False))
@@ -228,6 +258,20 @@ def adversarial_check_rows(quick: bool = True) -> list[dict]:
     rows.append(_row("adv-linear-mdp", instance, "regret sublinear (slope CI upper end < 1), default schedule", None,
                      f"n/a: at its default schedule (epoch_scale 1: W = 4 d ln(d (K+1)) K^(4/9), epochs of 2 W) the "
                      f"learner is still in its first epoch, playing the uniform policy, below K = {first} (d = {d}): "
-                     "no update, so no rate to judge; smaller epochs (epoch_scale < 1) are an option outside the "
-                     "reconstructed schedule"))
+                     "no update, so no rate to judge; the rows below use epoch_scale = 1/64"))
+    scale = LINEAR_MDP_CHECK_SCALE
+    W = [int(min(linear_mdp_schedule(int(K), d, scale)["W"], K)) for K in oracle_Ks]
+    config = (f"epoch_scale = 1/{round(1 / scale)} (ours: W = (1/{round(1 / scale)}) 4 d ln(d (K+1)) K^(4/9) = {W} "
+              f"at K {oracle_Ks.tolist()}, epochs of 2 W; gamma = K^-2/9, beta = K^-1/9, eta = K^-5/18 [R]; first "
+              f"update from K = {first_update_K(d, scale)})")
+    K_max = int(oracle_Ks[-1])
+    uniform = episode_values(model, np.full((K_max, H, S, A), 1.0 / A)) - comparator_for(model, K_max).values
+    context = (f"; the uniform policy's regret at K = {K_max} is {uniform.sum():.1f}; a likely cause [R]: the "
+               f"reconstructed bonus costs up to beta d per step and beta d = d K^(-1/9) >= 1 below K = d^9 = "
+               f"{d ** 9}, so there the bonus term beta d H K of the reconstructed analysis alone reaches H K")
+    for mode, oracle in (("oracle mode", True), ("estimated: relative covariance, regression bonus", False)):
+        table = regret_table("adv-linear-mdp", model, oracle_Ks, oracle_seeds, oracle=oracle, epoch_scale=scale)
+        row = _rate_row("adv-linear-mdp", instance, oracle_Ks, table, A=A, d=d, H=H, mode=f"{mode}, {config}",
+                        judged=True, sublinear=first_update_K(d, scale))
+        rows.append({**row, "detail": row["detail"] + context})
     return rows

@@ -290,3 +290,53 @@ def test_first_update_k_is_where_the_first_epoch_ends():
     K = first_update_K(4)
     assert 2 * linear_mdp_schedule(K, 4)["W"] <= K and 2 * linear_mdp_schedule(K // 2, 4)["W"] > K // 2
     assert first_update_K(4, epoch_scale=1 / 64) < K
+
+
+@pytest.mark.parametrize("curve, verdict", [(lambda K: K ** (8 / 9), "HELD"),  # Algorithm 3's rate: sublinear
+                                            (lambda K: 5 * K ** 0.8, "HELD"),
+                                            (lambda K: 0.2 * K, "FAILED"),  # linear (uniform play)
+                                            (lambda K: 0.01 * K ** 1.1, "FAILED")])
+def test_sublinear_row_judges_slope_below_one_from_the_first_update(curve, verdict):
+    from boundlab.bounds.adversarial import _rate_row
+
+    Ks = 2 ** np.arange(9, 16)
+    row = _rate_row("adv-linear-mdp", "s", Ks, _table(Ks, curve), A=2, d=4, H=2, mode="m", judged=True,
+                    sublinear=2)
+    assert row["verdict"] == verdict, row["detail"]
+    assert "CI upper end < 1" in row["check"] and "slope over the whole grid" in row["detail"]
+    assert "start 512: burn-in left at 512 (first update)" in row["detail"]
+    # the slope rule's burn-in (local slope CI upper end < 0.9) would keep the K^(8/9) learner in it: n/a
+    if verdict == "HELD":
+        slope_rule = _rate_row("adv-linear-mdp", "s", Ks, _table(Ks, lambda K: K ** (8 / 9)), A=2, d=4, H=2,
+                               mode="m", judged=True)
+        assert slope_rule["verdict"] == "n/a" and "burn-in" in slope_rule["detail"]
+
+
+def test_sublinear_row_starts_at_the_first_update():
+    from boundlab.bounds.adversarial import _rate_row
+
+    Ks = 2 ** np.arange(9, 16)  # linear (uniform play) up to 4096, K^0.7 after: judged from K = 4096 only
+    curve = np.where(Ks <= 4096, 0.2 * Ks, 0.2 * 4096 * (Ks / 4096.0) ** 0.7)
+    row = _rate_row("adv-linear-mdp", "s", Ks, _table(Ks, lambda K: np.interp(K, Ks, curve)), A=2, d=4, H=2,
+                    mode="m", judged=True, sublinear=4096)
+    assert row["verdict"] == "HELD" and "at K [4096, 8192, 16384, 32768]" in row["detail"], row["detail"]
+    late = _rate_row("adv-linear-mdp", "s", Ks, _table(Ks, lambda K: 0.2 * K), A=2, d=4, H=2, mode="m", judged=True,
+                     sublinear=2**16)
+    assert late["verdict"] == "n/a" and "no policy update up to K_max (first at K = 65536)" in late["detail"]
+
+
+def test_linear_mdp_check_scale_updates_within_the_quick_grid():
+    """The check's configuration of Algorithm 3 (epoch_scale = LINEAR_MDP_CHECK_SCALE) finishes epochs from K = 2^9
+    on (several per run at K = 512), where the default schedule plays uniformly; the default stays the default."""
+    from boundlab.bounds.adversarial import LINEAR_MDP_CHECK_SCALE, first_update_K
+    from boundlab.tabular.learners import adv_linear_mdp
+    from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
+
+    assert first_update_K(4) == 2**16 and first_update_K(4, LINEAR_MDP_CHECK_SCALE) <= 2**9
+    assert 512 // (2 * linear_mdp_schedule(512, 4, LINEAR_MDP_CHECK_SCALE)["W"]) >= 8  # >= 8 epochs at K = 512
+    P = adv.random_transitions(2, 2, 2, seed=0)
+    model = adv.AdversarialMDP(P, adv.fixed_losses(512, 2, 2, 2, seed=0))
+    for oracle in (True, False):
+        scaled = adv_linear_mdp(model, 512, 0, epoch_scale=LINEAR_MDP_CHECK_SCALE, oracle=oracle).probabilities
+        assert not np.allclose(scaled[-1], 0.5)  # it has updated
+        assert np.allclose(adv_linear_mdp(model, 512, 0, oracle=oracle).probabilities, 0.5)  # default: uniform
