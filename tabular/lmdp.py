@@ -45,9 +45,9 @@ from ._checks import Seed, check_flag, check_int, check_real, plain
 from .instances import as_generator
 from .models import EpisodicMDP
 
-__all__ = ["HistoryPolicy", "LMDPSolution", "LatentMDP", "MAX_NODES", "TIE", "context_values", "deterministic_lmdp",
-           "evaluate_policy", "horizon_padded", "lmdp_from_arrays", "lower_bound_instance", "plan", "random_lmdp",
-           "signal_instance", "simulate", "var_star"]
+__all__ = ["HistoryPolicy", "LMDPSolution", "LatentMDP", "MAX_NODES", "TIE", "chain_instance", "context_values",
+           "deterministic_lmdp", "evaluate_policy", "horizon_padded", "lmdp_from_arrays", "lower_bound_instance",
+           "plan", "random_lmdp", "signal_instance", "simulate", "var_star"]
 
 #: The most (state, belief) nodes one step of exact planning or evaluation may hold.
 MAX_NODES = 200_000
@@ -515,6 +515,36 @@ def signal_instance(M: int, A: int, epsilon: float, p: float = 0.5, eta: float =
         models.append(EpisodicMDP(P, R, 3, initial=np.eye(S)[0]))
     return LatentMDP(tuple(models), np.full(M, 1.0 / M),
                      name=f"lmdp-signal(M={M},A={A},eps={epsilon},p={p},eta={eta})")
+
+
+def chain_instance(M: int, A: int, H: int, epsilon: float, p: float = 0.5, seed: Seed = None) -> LatentMDP:
+    """A stationary latent family whose decision spreads over all ``H`` steps at total reward in [0, 1] [toolkit's
+    own construction for the horizon sweep]: ``S = M + 2`` states, context ``m`` starts in state ``m`` (so the start
+    state reveals the context: exact evaluation stays at ``S`` nodes per step up to large ``H``; the latent aspect is
+    :func:`signal_instance`'s); at every step and state, every action leads to the rewarding state ``G = M`` with
+    probability ``p``, except the hidden best action of ``(m, s)`` (drawn from ``seed``), which does with
+    ``p + epsilon``; otherwise to ``B = M + 1``. Being in ``G`` pays ``1 / H`` per step. Every step is a two-point
+    (Gamma = 2) choice with value gap ``epsilon / H``, so all ``H - 1`` decisions of an episode matter and a wrong
+    one everywhere costs ``epsilon (H - 1) / H``; ``V* = (p + epsilon)(H - 1) / H``, ``Var* = (p + epsilon)(1 - p -
+    epsilon)(H - 1) / H^2`` (the total is a Binomial over ``H - 1`` steps, scaled by ``1 / H``). Unlike
+    :func:`horizon_padded` (idle steps on which a per-step bonus may cost nothing), a layered learner must learn
+    the choice anew at each of the ``H`` steps, while a learner that pools counts over steps (the paper's
+    homogeneous ``P_m``) sees it ``H`` times per episode."""
+    M, A, H = check_int(M, "M"), check_int(A, "A", minimum=2), check_int(H, "H", minimum=2)
+    p = check_real(p, "p", low=0.0, high=1.0)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0 - p)
+    best = as_generator(seed).integers(A, size=(M, M + 2))
+    S, G, Bad = M + 2, M, M + 1
+    models = []
+    for m in range(M):
+        q = np.full((S, A), p)
+        q[np.arange(S), best[m]] += epsilon
+        P = np.zeros((S, A, S))
+        P[:, :, G], P[:, :, Bad] = q, 1.0 - q
+        R = np.zeros((S, A))
+        R[G] = 1.0 / H
+        models.append(EpisodicMDP(P, R, H, initial=np.eye(S)[m]))
+    return LatentMDP(tuple(models), np.full(M, 1.0 / M), name=f"lmdp-chain(M={M},A={A},H={H},eps={epsilon},p={p})")
 
 
 def horizon_padded(lmdp: LatentMDP, H: int) -> LatentMDP:

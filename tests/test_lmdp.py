@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from boundlab import tabular
-from boundlab.tabular.lmdp import (TIE, LatentMDP, context_values, deterministic_lmdp, evaluate_policy, horizon_padded,
-                                   lower_bound_instance, plan, random_lmdp, signal_instance, simulate,
+from boundlab.tabular.lmdp import (TIE, LatentMDP, chain_instance, context_values, deterministic_lmdp, evaluate_policy,
+                                   horizon_padded, lower_bound_instance, plan, random_lmdp, signal_instance, simulate,
                                    var_star)
 
 
@@ -190,6 +190,29 @@ def test_padding_keeps_value_and_variance(H):
     assert (b.value, b.var_star) == pytest.approx((a.value, a.var_star))
 
 
+@pytest.mark.parametrize("M, A, H, eps, p", [(1, 2, 5, 0.2, 0.3), (2, 3, 9, 0.1, 0.6), (1, 2, 40, 0.2, 0.3)])
+def test_chain_instance_spreads_the_decision_over_every_step(M, A, H, eps, p):
+    """chain_instance: stationary, Gamma = 2, totals in [0, 1], V* and Var* in closed form (a Binomial over the
+    H - 1 rewarded steps, scaled by 1/H), every step's action worth epsilon / H, and the context revealed by the
+    start state (exact planning stays at S nodes per step)."""
+    model = chain_instance(M, A, H, eps, p, seed=3)
+    sol = plan(model)
+    q = p + eps
+    assert model.stationary and model.Gamma == 2 and model.S == M + 2
+    assert sol.value == pytest.approx(q * (H - 1) / H, abs=1e-12)
+    assert sol.var_star == pytest.approx(q * (1 - q) * (H - 1) / H ** 2, abs=1e-12)
+    assert np.all(context_values(model) <= 1.0 + 1e-12)
+    assert (np.count_nonzero(model.initial, axis=1) == 1).all()
+    assert len(set(np.argmax(model.initial, axis=1))) == M
+    # the per-step gap: the policy that errs at one (step, state) only, pi* elsewhere, loses exactly eps / H
+    V = np.zeros((M, model.S))
+    for h in range(H - 1, -1, -1):
+        Q = model.R[:, h] + np.einsum("msat,mt->msa", model.P[:, h], V)
+        V = Q.max(axis=-1)
+        gaps = V[..., None] - Q
+        assert np.allclose(np.sort(gaps, axis=-1)[..., 1], eps / H if h < H - 1 else 0.0, atol=1e-12)
+
+
 def test_too_large_is_refused():
     with pytest.raises(ValueError, match="max_nodes"):
         plan(random_lmdp(3, 3, 2, 5, seed=0, shared_rewards=True), max_nodes=50)
@@ -241,6 +264,12 @@ def test_bad_inputs_to_functions():
         lower_bound_instance(2, 2, 2, 0.6, 0.5)
     with pytest.raises(ValueError, match="shorter"):
         horizon_padded(model, 1)
+    with pytest.raises(ValueError, match="epsilon"):
+        chain_instance(1, 2, 5, 0.8, 0.3)
+    with pytest.raises(ValueError, match="H"):
+        chain_instance(1, 2, 1, 0.1)
+    with pytest.raises(TypeError, match="A"):
+        chain_instance(1, 2.0, 5, 0.1)
     with pytest.raises(ValueError, match="invalid actions"):
         evaluate_policy(model, Fixed(np.full((2, 2), 7)))
     sol = plan(model)

@@ -16,8 +16,8 @@ from boundlab.tabular.learners.lmdp_model import C1_MODEL, C2_MODEL, lmdp_model_
 from boundlab.tabular import EpisodicMDP
 from boundlab.tabular.learners.lmdp_value import (C1, C2, BeliefGreedyPolicy, LMDPRun, lmdp_value_optimistic,
                                                   optimistic_q, policy_values)
-from boundlab.tabular.lmdp import (LatentMDP, cdfs, context_values, horizon_padded, lower_bound_instance, plan,
-                                   random_lmdp, seed_of)
+from boundlab.tabular.lmdp import (LatentMDP, cdfs, chain_instance, context_values, horizon_padded,
+                                   lower_bound_instance, plan, random_lmdp, seed_of)
 
 _MASK = (1 << 64) - 1
 
@@ -349,6 +349,28 @@ def test_every_action_is_tried_at_default_constants(name):
     n = run.counts[-1][:, 0]                        # [M, S, A] at the decision step
     starts = model.initial > 0                      # [M, S]
     assert (n[starts] > 0).all()
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+@pytest.mark.parametrize("M", [1, 2])
+def test_planners_agree_where_the_start_state_reveals_the_context(name, M):
+    """On chain_instance the posterior is one-hot from the first state, so the optimistic planner's choice at each
+    node is the per-context table's: both planners play the same episodes and epochs (what lets the horizon
+    sweep of bounds/lmdp_check.py use the fast one)."""
+    model = chain_instance(M, 2, 6, 0.2, 0.3, seed=1)
+    runs = [LEARNERS[name][0](model, 150, 4, bonus_scale=0.1, planner=pl) for pl in ("optimistic", "posterior-greedy")]
+    assert runs[0].planner == "optimistic"
+    for field in ("returns", "epoch", "contexts", "starts"):
+        np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
+    np.testing.assert_array_equal(policy_values(model, runs[0]), policy_values(model, runs[1]))
+
+
+def test_uniform_value_of_the_chain():
+    """The horizon rows' burn-in reference: the uniform policy's exact value, (p + eps / A)(H - 1) / H on a chain."""
+    from boundlab.bounds.lmdp_check import _uniform_value
+    for M, A, H in [(1, 2, 5), (2, 3, 12)]:
+        model = chain_instance(M, A, H, 0.2, 0.3, seed=0)
+        assert _uniform_value(model) == pytest.approx((0.3 + 0.2 / A) * (H - 1) / H, abs=1e-12)
 
 
 def test_padded_model_runs_layered():
