@@ -196,21 +196,30 @@ def _scip(name: str, separating: str = "fast"):
 def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limit: float | None = None,
              gap: float = 0.0, x0=None, tighten: bool = True, separating: str = "fast"):
     """Maximise ``f([a; state]) + c @ a`` over the domain's feasible actions with SCIP (``solvers.ReluMilpResult``;
-    ``x`` is the action). ``f``: the ReLU network ``(weights, biases)`` in ``solvers.maximize_relu_network``'s
-    layout, fed the action then the fixed ``state`` (SEQUOIA's Q-network input order), embedded by
-    ``solvers.add_relu_network``; omitted, the objective is ``c @ a`` alone. ``x0``: a feasible action to start from
-    (a partial solution, SCIP completes the rest; a time limit reached before SCIP has any solution returns ``x0``
-    with its value, gap and a warning, ``result.fallback`` true). ``tighten``: the first layer's big-M bounds use
-    the domain's largest number of pulled arms (:attr:`max_pulled`), else plain interval arithmetic.
-    ``separating``: ``"fast"`` (SCIP's fast cutting-plane setting, the measured faster one) or ``"default"``."""
+    ``x`` is the action; ``value`` the exact objective at ``x``, a float64 forward pass, not SCIP's). ``f``: the
+    ReLU network ``(weights, biases)`` in ``solvers.maximize_relu_network``'s layout, fed the action then the fixed
+    ``state`` (SEQUOIA's Q-network input order), embedded by ``solvers.add_relu_network``; omitted, the objective
+    is ``c @ a`` alone. ``x0``: a feasible action to start from (a partial solution, SCIP completes the rest; a time
+    limit reached before SCIP has any solution returns ``x0`` with its value, gap and a warning, ``result.fallback``
+    true). ``tighten``: the first layer's big-M bounds use the domain's largest number of pulled arms
+    (:attr:`max_pulled`), else plain interval arithmetic. ``separating``: ``"fast"`` (SCIP's fast cutting-plane
+    setting, the measured faster one) or ``"default"``."""
     import pyscipopt
 
-    from boundlab.solvers.relu_milp import _forward, _result, add_relu_network
+    from boundlab.solvers.relu_milp import _check_network, _forward, _result, add_relu_network
     _check_domain(domain)
     n = domain.n_actions
     c = np.zeros(n) if c is None else _vector(c, "c", n)
     if (weights is None) != (biases is None):
         raise ValueError("weights and biases must be given together (or neither)")
+    if weights is not None:
+        weights, biases = _check_network(weights, biases)
+    fixed = np.zeros(0) if state is None else np.asarray(state, dtype=np.float64).ravel()
+
+    def objective(x: np.ndarray) -> float:
+        """The exact ``f([x; state]) + c @ x`` (a forward pass, not SCIP's tolerance-carrying objective)."""
+        value = float(c @ x)
+        return value if weights is None else value + _forward(weights, biases, np.concatenate([x, fixed]))
     if time_limit is not None:
         time_limit = check_real(time_limit, "time_limit", low=0.0, low_open=True)
     gap = check_real(gap, "gap", low=0.0)
@@ -224,7 +233,7 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
     domain.constraints.add_to_model(model, a)
     obj = pyscipopt.quicksum(float(cj) * aj for cj, aj in zip(c, a) if cj != 0.0)
     if weights is not None:
-        inputs = a + ([] if state is None else [float(s) for s in np.asarray(state, dtype=np.float64).ravel()])
+        inputs = a + [float(s) for s in fixed]
         obj = obj + add_relu_network(model, inputs, weights, biases,
                                      max_active=domain.max_pulled if tighten else None)
     model.setObjective(obj, "maximize")
@@ -237,14 +246,9 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
             model.setSolVal(start, var, float(value))
         model.addSol(start)
     model.optimize()
-    fallback = None
-    if x0 is not None:  # a limit before SCIP has any solution returns x0 with its exact value (and a warning)
-        value = float(c @ x0)
-        if weights is not None:
-            value += _forward([np.asarray(w, np.float64) for w in weights], [np.asarray(b, np.float64) for b in biases],
-                              np.concatenate([x0, [] if state is None else np.ravel(state)]))
-        fallback = (x0.astype(np.int64), value)
-    return _result(model, a, f"of the {domain.name} domain", time_limit, fallback)
+    # a limit before SCIP has any solution returns x0 with its exact value (and a warning)
+    fallback = None if x0 is None else (x0.astype(np.int64), objective(x0))
+    return _result(model, a, f"of the {domain.name} domain", time_limit, fallback, evaluate=objective)
 
 
 def _milp_feasible(constraints: ActionConstraints, action: np.ndarray) -> bool:

@@ -353,7 +353,8 @@ class QNetworkMilp:
         return self.solve_result(state, x0).x.astype(np.int8)
 
     def solve_result(self, state, x0=None):
-        """:meth:`solve`'s ``solvers.ReluMilpResult``."""
+        """:meth:`solve`'s ``solvers.ReluMilpResult``; its ``value`` is the exact ``Q([x; state])`` at the returned
+        action (a float64 forward pass of the network), not SCIP's objective."""
         res = self._solve(state, x0)
         self.fallbacks += res.fallback
         return res
@@ -373,9 +374,13 @@ class QNetworkMilp:
             m.addSol(start)
         m.optimize()
         self.solves += 1
-        fallback = None if x0 is None else (
-            np.asarray(x0, np.int64), _forward(self.weights, self.biases, np.concatenate([x0, state]).astype(float)))
-        return _result(m, self.a, f"of the {self.domain.name} domain", self.time_limit, fallback)
+        state = np.asarray(state, np.float64)
+
+        def q(x: np.ndarray) -> float:  # the exact forward pass, not SCIP's objective (big-M tolerance ~1e-6)
+            return _forward(self.weights, self.biases, np.concatenate([x, state]))
+
+        fallback = None if x0 is None else (np.asarray(x0, np.int64), q(np.asarray(x0, np.float64)))
+        return _result(m, self.a, f"of the {self.domain.name} domain", self.time_limit, fallback, evaluate=q)
 
 
 class _Argmax:

@@ -53,8 +53,9 @@ _LIMITS = {"timelimit": "time_limit", "gaplimit": "gap_limit", "nodelimit": "nod
 class ReluMilpResult:
     """What :func:`maximize_relu_network` found.
 
-    ``x``: the best binary input found (int64, 0/1). ``value``: ``f(x) + c @ x`` as SCIP reports it (within SCIP's
-    feasibility tolerance of the exact forward pass). ``status``: ``"optimal"``, or the limit that stopped the search
+    ``x``: the best binary input found (int64, 0/1). ``value``: the exact ``f(x) + c @ x`` at that ``x`` (a
+    float64 forward pass, not SCIP's objective, which carries the big-M formulation's feasibility tolerance, about
+    1e-6 relative, and can lie above the true optimum). ``status``: ``"optimal"``, or the limit that stopped the search
     (``"time_limit"``, ``"gap_limit"``, ...: ``x`` is then the incumbent). ``bound``: SCIP's dual bound, an upper
     bound on the optimum. ``gap``: SCIP's relative gap ``|bound - value| / min(|bound|, |value|)`` (0 at
     optimality, ``inf`` when the two differ in sign). ``fallback``: true when a limit came before SCIP had any
