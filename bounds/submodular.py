@@ -3,8 +3,9 @@
 the modular baseline), measured by :func:`measure_subpo` and stored by ``bounds.sweep`` in the table ``subpo_runs``.
 
 Registered names (``kind = "submodular"``, ``fn(env, epochs, seeds, **params) -> DataFrame``): ``subpo-m``,
-``subpo-nm``, ``modular-pg``, ``greedy-gain`` (:data:`SUBMODULAR_ALGORITHMS`). JAX is imported on first use, so
-importing this module (and the registry) stays light.
+``subpo-nm``, ``modular-pg``, ``greedy-gain`` (:data:`SUBMODULAR_ALGORITHMS`); :func:`submodular_method` also builds
+``subpo-m-npg``, the natural-PG SubPO-M (tabular; our reconstruction, :mod:`boundlab.tabular.learners.subpo`). JAX
+is imported on first use, so importing this module (and the registry) stays light.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from boundlab.tabular.learners import Param
 __all__ = ["SUBMODULAR_ALGORITHMS", "check_env", "measure_subpo", "submodular_method"]
 
 SUBMODULAR_ALGORITHMS = ("subpo-m", "subpo-nm", "modular-pg", "greedy-gain")
-_FUNCTIONS = {"subpo-m": "subpo_m", "subpo-nm": "subpo_nm", "modular-pg": "modular_pg", "greedy-gain": "greedy_gain"}
+_FUNCTIONS = {"subpo-m": "subpo_m", "subpo-nm": "subpo_nm", "modular-pg": "modular_pg", "greedy-gain": "greedy_gain",
+              "subpo-m-npg": "subpo_m_npg"}
 
 
 _SOURCE = "the authors' code, github manish-pra/non-additive-RL (params/*/subrl_*.yaml, main.py, utils/network.py)"
@@ -37,8 +39,11 @@ _LEARNING = [
     Param("progress", False, "show a progress bar over epochs", "boundlab"),
 ]
 _POLICY = Param("policy", "mlp", "'mlp' (the network on (s, h)) or 'tabular' (softmax theta[h, s, a])", _SOURCE)
+_NPG = [_BATCH, Param("lr", 0.05, "natural-gradient step size (plain steps theta += lr F^+ g; our default)",
+                      "Kakade 2001; Agarwal et al. 2021 (tabular softmax NPG); reconstruction, labelled"),
+        *[p for p in _LEARNING if p.name in ("estimator", "baseline", "progress")]]
 _PARAMS = {"subpo-m": [*_LEARNING, _POLICY], "subpo-nm": _LEARNING, "modular-pg": [*_LEARNING, _POLICY],
-           "greedy-gain": [_BATCH, Param("progress", False, "show a progress bar", "boundlab")]}
+           "greedy-gain": [_BATCH, Param("progress", False, "show a progress bar", "boundlab")], "subpo-m-npg": _NPG}
 
 
 def check_env(env: object, name: str = "env") -> Any:
@@ -73,7 +78,7 @@ def measure_subpo(algorithm: str, env: Any, epochs: int, seeds=(0,), **params) -
     that epoch's batch under ``theta_epoch`` (epoch 0: the initial policy). ``params`` go to the learner
     (:mod:`boundlab.tabular.learners.subpo`)."""
     if not isinstance(algorithm, str) or algorithm not in _FUNCTIONS:
-        raise ValueError(f"algorithm must be one of {', '.join(SUBMODULAR_ALGORITHMS)} (kind 'submodular'), got "
+        raise ValueError(f"algorithm must be one of {', '.join(_FUNCTIONS)} (kind 'submodular'), got "
                          f"{algorithm!r}; regret learners are measured by bounds.measure_regret, gap methods by "
                          "bounds.measure_gap")
     check_env(env)
@@ -94,7 +99,7 @@ def submodular_method(name: str) -> Callable:
     """The registry entry of ``name``: ``measure_subpo(name, env, epochs, seeds, **params)`` with
     ``kind = "submodular"`` and the learner's parameter list."""
     if name not in _FUNCTIONS:
-        raise ValueError(f"name must be one of {', '.join(SUBMODULAR_ALGORITHMS)}, got {name!r}")
+        raise ValueError(f"name must be one of {', '.join(_FUNCTIONS)}, got {name!r}")
 
     def run(env, epochs: int, seeds=(0,), **params):
         return measure_subpo(name, env, epochs, seeds, **params)

@@ -93,6 +93,90 @@ def test_paper_estimator_is_exact_gradient_and_code_is_not(F_kind, slip):
     assert np.abs(code - fd).max() > 20 * 2e-4 * max(1.0, scale)    # the code's weighting: 20x off the tolerance
 
 
+def _scores(theta, states, chosen, S):
+    """psi[tau] = grad_theta log pi(tau) of the tabular softmax (float64, flattened)."""
+    pi = np.exp(theta - theta.max(-1, keepdims=True))
+    pi /= pi.sum(-1, keepdims=True)
+    psi = np.zeros((len(states), *theta.shape))
+    for k in range(chosen.shape[1]):
+        rows = k * S + states[:, k]
+        psi[np.arange(len(states)), rows] -= pi[rows]
+        psi[np.arange(len(states)), rows, chosen[:, k]] += 1.0
+    return psi.reshape(len(states), -1)
+
+
+@pytest.mark.parametrize("F_kind, slip", [("coverage", 0.0), ("gp", 0.3)])
+def test_natural_direction_is_pinv_fisher_times_gradient(F_kind, slip):
+    """The natural-PG SubPO-M step (our reconstruction): natural_direction(theta, grad J, d) = F^+ grad J with the
+    Fisher matrix F = E[psi psi^T] and grad J computed exactly by enumerating every trajectory (grad J by finite
+    differences of J), d_h(s) the exact visit probabilities; and the learner's step on a sampled batch is F_hat^+
+    g_hat with F_hat the block Fisher at the batch's visit frequencies."""
+    from boundlab.tabular.learners.subpo import _sample, natural_direction
+
+    env = _tiny(F_kind, slip)
+    states, chosen, logq = _enumerate(env)
+    values = np.array([env.F(s) for s in states])
+    theta = np.random.default_rng(2).normal(size=(env.H * env.S, 5))
+    p = np.exp(_log_pi(theta, states, chosen, env.S) + logq)
+
+    def J(th):
+        return float(np.sum(np.exp(_log_pi(th, states, chosen, env.S) + logq) * values))
+
+    eps = 1e-5
+    grad = np.zeros_like(theta)
+    for i in np.ndindex(theta.shape):
+        e = np.zeros_like(theta)
+        e[i] = eps
+        grad[i] = (J(theta + e) - J(theta - e)) / (2 * eps)
+    psi = _scores(theta, states, chosen, env.S)
+    fisher = (psi * p[:, None]).T @ psi                                   # E[psi psi^T], not assumed block diagonal
+    ref = np.linalg.pinv(fisher, rcond=1e-10, hermitian=True) @ grad.reshape(-1)
+    d = np.zeros(env.H * env.S)
+    for k in range(env.H):
+        np.add.at(d, k * env.S + states[:, k], p)
+    ours = np.asarray(natural_direction(jnp.asarray(theta), jnp.asarray(grad), jnp.asarray(d)), np.float64)
+    assert np.abs(ref).max() > 0.1 and (d == 0).any()                     # unreachable (h, s) blocks are zero
+    np.testing.assert_allclose(ours.reshape(-1), ref, atol=1e-6 * np.abs(ref).max())
+    assert not np.allclose(ours / np.abs(ours).max(), grad / np.abs(grad).max(), atol=0.05)  # not the plain gradient
+
+    # the learner's step: F_hat^+ g_hat on one sampled batch
+    agent = make_agent(env, "M", "tabular")
+    th32 = jnp.asarray(theta, jnp.float32)
+    key = jax.random.PRNGKey(4)
+    g_hat = np.asarray(_sample(th32, key, env, agent, 16, "paper", "loo", False)[0], np.float64)
+    step, _, batch_states = _sample(th32, key, env, agent, 16, "paper", "loo", False, natural=True)
+    batch_states = np.asarray(batch_states)
+    pi = np.exp(np.asarray(th32, np.float64))
+    pi /= pi.sum(-1, keepdims=True)                                    # float64, so 1 is exactly F_hat's null vector
+    fisher_hat = np.zeros((theta.size, theta.size))
+    for k in range(env.H):
+        for s in batch_states[:, k]:
+            r = slice((k * env.S + s) * 5, (k * env.S + s + 1) * 5)
+            q = pi[k * env.S + s]
+            fisher_hat[r, r] += (np.diag(q) - np.outer(q, q)) / 16
+    ref_hat = np.linalg.pinv(fisher_hat, rcond=1e-10, hermitian=True) @ g_hat.reshape(-1)
+    np.testing.assert_allclose(np.asarray(step, np.float64).reshape(-1), ref_hat, atol=1e-4 * np.abs(ref_hat).max())
+
+
+def test_subpo_m_npg_learns_and_is_registered():
+    from boundlab import bounds
+    from boundlab.tabular.learners.subpo import subpo_m_npg
+
+    env = make_domain("coverage", "small")
+    a = subpo_m_npg(env, 15, [0, 1], batch=64, lr=0.1)
+    b = subpo_m_npg(env, 15, 1, batch=64, lr=0.1)
+    np.testing.assert_allclose(a[1].objective, b.objective, rtol=1e-6)
+    for r in a:
+        assert r.objective[-3:].mean() > r.objective[:3].mean() + 2.0              # F(tau) rises
+    fn = submodular_method("subpo-m-npg")
+    assert fn.kind == "submodular" and [p.name for p in fn.params][:2] == ["batch", "lr"]
+    bounds.register("subpo-m-npg", fn)
+    df = bounds.registry.learner("subpo-m-npg")(env, 1, [0], batch=8)
+    assert df.epoch.tolist() == [0, 1]
+    with pytest.raises(ValueError, match="tabular"):
+        subpo(env, 1, natural=True)
+
+
 def test_modular_weights_are_reward_to_go_of_singletons():
     env = _tiny("coverage", 0.0)
     states = jnp.asarray([[0, 1, 1, 3], [0, 0, 2, 3]], jnp.int32)

@@ -26,6 +26,14 @@ Algorithms (``variant``):
   as the code's ``append_state``.
 - ``"modular"`` (the paper's MRL / the code's SRL): SubPO-M's policy and estimator on the additive reward
   ``r_k = F({s_{k+1}})`` (revisits counted again, as the code does).
+- ``natural=True`` (:func:`subpo_m_npg`, registered as ``subpo-m-npg``; tabular SubPO-M only): a natural policy
+  gradient step ``theta += lr * F^+ g`` (Kakade 2001; Agarwal, Kakade, Lee & Mahajan 2021, JMLR 22(98), Sec. 5) with
+  plain steps (no Adam). For the tabular softmax on ``(h, s)`` the Fisher matrix ``F = E[grad log pi(tau) grad log
+  pi(tau)^T]`` is block diagonal, ``d_h(s) (diag pi_hs - pi_hs pi_hs^T)`` per ``(h, s)`` (cross-step terms vanish,
+  each score having mean 0 given the past), so ``F^+ g`` is ``g / (d_h(s) pi)`` centred over actions: the
+  advantage of the future marginal gains, ``Q_h(s, a) - V_h(s)`` averaged over the histories reaching ``s``
+  (:func:`natural_direction`; ``d_h(s)`` the batch's visit frequency). The paper's abstract announces a natural-PG
+  approach, but its text was out of reach: this is OUR RECONSTRUCTION, labelled, not the paper's update.
 - :func:`greedy_gain`: not learning; each step takes the action whose deterministic successor has the largest
   marginal gain ``Delta(nxt[s, a] | history)`` (one-step lookahead, ties at random).
 
@@ -50,7 +58,7 @@ from ..policy_gradient.policies import MLPSoftmax, Softmax
 from ..submodular_envs import SubmodularGrid
 
 __all__ = ["ESTIMATORS", "VARIANTS", "Agent", "SubPORun", "Rollout", "estimator_weights", "greedy_gain", "make_agent",
-           "modular_pg", "rollout", "subpo", "subpo_m", "subpo_nm", "surrogate"]
+           "modular_pg", "natural_direction", "rollout", "subpo", "subpo_m", "subpo_m_npg", "subpo_nm", "surrogate"]
 
 ESTIMATORS = ("paper", "code")
 VARIANTS = ("M", "NM", "modular")
@@ -167,12 +175,26 @@ def surrogate(theta: Any, agent: Agent, obs: jax.Array, actions: jax.Array, w: j
     return jnp.mean(jnp.sum(logp * jax.lax.stop_gradient(w), axis=-1))
 
 
-@functools.partial(jax.jit, static_argnames=("env", "agent", "batch", "estimator", "baseline", "modular"))
-def _sample(theta, key, env, agent, batch, estimator, baseline, modular):
-    """A batch, its objective ``F(tau)`` and the surrogate's gradient."""
+def natural_direction(theta: jax.Array, grad: jax.Array, d: jax.Array) -> jax.Array:
+    """``F^+ grad`` for the tabular softmax ``theta[h * S + s, a]`` with the Fisher matrix ``F = blockdiag_(h, s)
+    d[h * S + s] (diag pi - pi pi^T)`` (module docstring): ``grad / (d pi)`` centred over the actions (the minimum-norm
+    solution; ``grad`` sums to 0 over actions, as every softmax score does), 0 where ``d = 0``."""
+    pi = jax.nn.softmax(theta, axis=-1)
+    seen = d > 0
+    x = grad / (jnp.where(seen, d, 1.0)[:, None] * pi)
+    return jnp.where(seen[:, None], x - x.mean(-1, keepdims=True), 0.0)
+
+
+@functools.partial(jax.jit, static_argnames=("env", "agent", "batch", "estimator", "baseline", "modular", "natural"))
+def _sample(theta, key, env, agent, batch, estimator, baseline, modular, natural=False):
+    """A batch, its objective ``F(tau)`` and the surrogate's gradient (``natural``: preconditioned by the Fisher
+    matrix at the batch's visit frequencies)."""
     ro = jax.vmap(rollout, in_axes=(0, None, None, None))(jax.random.split(key, batch), env, agent, theta)
     w = estimator_weights(ro.states, env.F, estimator, baseline, modular)
     grad = jax.grad(surrogate)(theta, agent, ro.obs, ro.actions, w)
+    if natural:   # ro.obs[b, h] = h * S + s_h (tabular)
+        d = jnp.zeros(theta.shape[0]).at[ro.obs.reshape(-1)].add(1.0 / batch)
+        grad = natural_direction(theta, grad, d)
     return grad, env.F.prefix_values(ro.states)[:, -1], ro.states
 
 
@@ -194,12 +216,17 @@ def _check_common(env, epochs, batch, lr, seed):
 
 def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, variant: str = "M", batch: int = 500,
           lr: float = 1e-2, estimator: str = "paper", baseline: str | None = None, policy: str = "mlp",
-          hidden: tuple[int, ...] = (64, 32), progress: bool = False) -> SubPORun | list[SubPORun]:
+          hidden: tuple[int, ...] = (64, 32), natural: bool = False,
+          progress: bool = False) -> SubPORun | list[SubPORun]:
     """Train SubPO (``variant`` ``"M"``/``"NM"``) or the modular baseline for ``epochs`` Adam steps of ``batch``
     trajectories each (module docstring). ``seed`` an int, or a list of ints run together (``vmap``; returns a list).
     Defaults: the code's batch 500 and 64-32 network; its learning rates are 1e-3 (GP domains), 1e-2 (coverage),
-    5e-3 (items), 2e-2 (two rooms)."""
+    5e-3 (items), 2e-2 (two rooms). ``natural=True`` (tabular policies only): plain natural-gradient steps of size
+    ``lr`` instead of Adam (our reconstruction, module docstring)."""
     epochs, batch, lr, seeds = _check_common(env, epochs, batch, lr, seed)
+    natural = check_flag(natural, "natural")
+    if natural and policy != "tabular":
+        raise ValueError("natural=True preconditions the tabular softmax's Fisher matrix: use policy='tabular'")
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     baseline = ("none" if estimator == "code" else "loo") if baseline is None else baseline
@@ -208,12 +235,12 @@ def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, varian
     progress = check_flag(progress, "progress")
     agent = make_agent(env, variant, policy, hidden)
     modular = variant == "modular"
-    opt = optax.adam(lr)
+    opt = optax.sgd(lr) if natural else optax.adam(lr)
     keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
     k_init, keys = jnp.moveaxis(jax.vmap(jax.random.split)(keys), 1, 0)
     theta = jax.vmap(agent.init)(k_init)
     opt_state = jax.vmap(opt.init)(theta)
-    sample = jax.vmap(lambda th, k: _sample(th, k, env, agent, batch, estimator, baseline, modular))
+    sample = jax.vmap(lambda th, k: _sample(th, k, env, agent, batch, estimator, baseline, modular, natural))
 
     @jax.jit
     def epoch(theta, opt_state, keys):
@@ -245,6 +272,13 @@ def subpo_m(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, **param
 def subpo_nm(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, **params) -> SubPORun | list[SubPORun]:
     """SubPO-NM: the MLP on the padded visited history (:func:`subpo` with ``variant="NM"``)."""
     return subpo(env, epochs, seed, variant="NM", **params)
+
+
+def subpo_m_npg(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, lr: float = 0.05,
+                **params) -> SubPORun | list[SubPORun]:
+    """Natural-PG SubPO-M (our reconstruction; module docstring): tabular softmax on ``(h, s)``, steps ``theta += lr
+    * F^+ g`` of the paper's estimator (:func:`subpo` with ``variant="M"``, ``policy="tabular"``, ``natural=True``)."""
+    return subpo(env, epochs, seed, variant="M", policy="tabular", natural=True, lr=lr, **params)
 
 
 def modular_pg(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, **params) -> SubPORun | list[SubPORun]:
