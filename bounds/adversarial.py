@@ -267,8 +267,8 @@ def adversarial_check_rows(quick: bool = True) -> list[dict]:
     K_max = int(oracle_Ks[-1])
     uniform = episode_values(model, np.full((K_max, H, S, A), 1.0 / A)) - comparator_for(model, K_max).values
     context = (f"; the uniform policy's regret at K = {K_max} is {uniform.sum():.1f}; a likely cause [R]: the "
-               f"reconstructed bonus costs up to beta d per step and beta d = d K^(-1/9) >= 1 below K = d^9 = "
-               f"{d ** 9}, so there the bonus term beta d H K of the reconstructed analysis alone reaches H K")
+               f"bonus's mean under the played policy is up to 2 beta d per step (tr(Sigma (gamma I + Sigma)^-1) <= "
+               f"d) and beta d = d K^(-1/9) >= 1 below K = d^9 = {d ** 9}, so there it outweighs losses in [0, 1]")
     for mode, oracle in (("oracle mode", True), ("estimated: relative covariance, regression bonus", False)):
         table = regret_table("adv-linear-mdp", model, oracle_Ks, oracle_seeds, oracle=oracle, epoch_scale=scale)
         row = _rate_row("adv-linear-mdp", instance, oracle_Ks, table, A=A, d=d, H=H, mode=f"{mode}, {config}",
