@@ -227,8 +227,8 @@ def adversarial_check_rows(quick: bool = True) -> list[dict]:
 
     Quick: H = S = A = 2 (one-hot, d = 4), K = 2^9..2^15 x 4 seeds (oracle, slides' schedule, Algorithm 3), simulator
     mode at gamma = 1/K (W = K rollouts per episode, O(K^2 H) steps a run) K = 2^7..2^10 x 6 seeds; full: K to 2^17
-    x 8 seeds, simulator mode at gamma = 1/K K = 2^7..2^14 x 4 seeds (its K = 2^15 runs alone take about 10 minutes a
-    seed on one loaded core)."""
+    x 8 seeds, simulator mode at gamma = 1/K K = 2^7..2^14 x 4 seeds (measured: 13 minutes for K = 2^9..2^14 x 4
+    seeds of both algorithms on one loaded core; K = 2^15 would add about 10 minutes a seed)."""
     from boundlab.tabular._checks import check_flag
     from boundlab.tabular.adversarial import fixed_losses, random_transitions
     from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
