@@ -54,13 +54,20 @@ def _total(terms: tuple[Term, ...]) -> float:
     return sum(t.value for t in terms)
 
 
-def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float = 0.1, d: int | None = None) -> Bound:
+def upper_bound(algorithm: str, *, S: int, A: int, H: int, K: int, delta: float = 0.1, d: int | None = None,
+                **actor_critic) -> Bound:
     """The regret upper bound the paper proves for ``algorithm`` after ``K`` episodes (probability ``1 - delta``;
     PSRL: Bayesian expected regret). For time-inhomogeneous models pass the layered size ``S = H * S`` to the
-    stationary algorithms (UCBVI, MVP, PSRL), which then run on the layered MDP."""
+    stationary algorithms (UCBVI, MVP, PSRL), which then run on the layered MDP. ``actor_critic``: the actor-critic
+    variants' own quantities (``N_off``, ``c_off``, ``eps``, ``constant``, ``log_F``), passed to
+    :func:`boundlab.bounds.actor_critic_bounds.upper_bound` (the offline-size condition ``N_off >= c*_off d H^4 /
+    eps^2`` travels with the bound); refused for every other algorithm."""
     if isinstance(algorithm, str) and algorithm.startswith("ac-"):  # Tan, Fan & Wei 2025: rate only
         from .actor_critic_bounds import upper_bound as actor_critic_upper_bound  # it imports Bound from here
-        return actor_critic_upper_bound(algorithm, S=S, A=A, H=H, K=K, delta=delta, d=d)
+        return actor_critic_upper_bound(algorithm, S=S, A=A, H=H, K=K, delta=delta, d=d, **actor_critic)
+    if actor_critic:
+        raise TypeError(f"upper_bound got {', '.join(sorted(actor_critic))}: only the actor-critic variants "
+                        f"(ac-*) take them, not {algorithm!r}")
     _check(S, A, H, K, delta)
     T = K * H
     if algorithm == "ucbvi-ch":
@@ -160,17 +167,19 @@ def _least_K(holds, K_max: int) -> int | None:
 
 
 def informative_range(algorithm: str, *, S: int, A: int, H: int, delta: float = 0.1, d: int | None = None,
-                      K_max: int = 10**15) -> Informative:
+                      K_max: int = 10**15, **actor_critic) -> Informative:
     """The range ``K >= K_from`` in which ``algorithm``'s regret theorem is informative (DESIGN.md, "Bounds: how a
     check is honest"): the bound is below the trivial ``H K`` (with the paper's constants where given; where they
     are hidden, the sum of the rate's :attr:`Bound.terms` with each constant taken as 1, so that for any constants
     >= 1 the bound is vacuous below this K) and its leading terms are at least its lower-order terms. Both
     conditions are monotone in ``K`` (the leading terms grow like ``sqrt(K)`` times logs, the others like logs), so
-    each threshold is found by bisection. A ``ValueError`` for an algorithm without a regret theorem."""
+    each threshold is found by bisection. A ``ValueError`` for an algorithm without a regret theorem.
+    ``actor_critic``: as for :func:`upper_bound` (with ``N_off``, ``c_off``, ``eps`` the non-optimistic hybrid's
+    range exists where its offline condition holds)."""
     check_int(K_max, "K_max")
 
     def bound(K: int) -> Bound:
-        return upper_bound(algorithm, S=S, A=A, H=H, K=K, delta=delta, d=d)
+        return upper_bound(algorithm, S=S, A=A, H=H, K=K, delta=delta, d=d, **actor_critic)
 
     def nonvacuous(K: int) -> bool:
         b = bound(K)

@@ -469,3 +469,15 @@ def test_pessimistic_bound_is_never_informative_through_bounds_upper_bound():
     r = informative_range("ac-hybrid-pessimistic", S=2, A=3, H=4)
     assert r.K_from is None and not r.applies(10**6)
     assert informative_range("ac-optimistic", S=2, A=3, H=4).K_from is not None
+
+
+def test_bounds_upper_bound_passes_the_offline_quantities():
+    from boundlab import bounds
+    from boundlab.bounds import actor_critic_bounds as acb
+    from boundlab.bounds.theorems import informative_range
+    kw = dict(S=3, A=2, H=3, K=1000, c_off=2.0, eps=0.5)  # threshold 2 * 6 * 3^4 / 0.25 = 3888
+    assert isinstance(bounds.upper_bound("ac-hybrid-pessimistic", N_off=3887, **kw), acb.NotApplicable)
+    assert bounds.upper_bound("ac-hybrid-pessimistic", N_off=3888, **kw).offline.holds
+    with pytest.raises(TypeError, match="N_off"):
+        bounds.upper_bound("ucbvi-bf", S=3, A=2, H=3, K=10, N_off=5)
+    assert informative_range("ac-hybrid-pessimistic", S=2, A=3, H=4, N_off=10**9, c_off=2.0, eps=0.5).K_from

@@ -475,6 +475,20 @@ CASES: dict[str, tuple] = {
         acb.offline_size, dict(c_off=2.0, d=4, H=3, eps=0.1),
         dict(c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", None]), d=positive_int(), H=positive_int(),
              eps=positive_float(), constant=positive_float())),
+    "bounds.actor_critic_bounds.upper_bound[hybrid]": (
+        acb.upper_bound,
+        dict(algorithm="ac-hybrid-pessimistic", S=S, A=A, H=H, K=100, N_off=10**9, c_off=2.0, eps=0.5),
+        dict(N_off=optional(positive_int(minimum=0)), c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", True]),
+             eps=optional(positive_float()), constant=positive_float())),
+    "bounds.actor_critic_bounds.sample_complexity": (
+        acb.sample_complexity,
+        dict(algorithm="ac-hybrid-pessimistic", d=6, H=H, A=A, eps=0.5, log_F=1.0, N_off=10**9, c_off=2.0),
+        dict(N_off=optional(positive_int(minimum=0)), c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", True]),
+             eps=positive_float(), log_F=nonnegative_float(), constant=positive_float())),
+    "bounds.actor_critic_bounds.offline_requirement": (
+        acb.offline_requirement, dict(N_off=10, c_off=2.0, d=4, H=3, eps=0.1),
+        dict(N_off=positive_int(minimum=0), c_off=st.sampled_from([0.5, -1.0, float("nan"), "2", None]),
+             d=positive_int(), H=positive_int(), eps=positive_float(), constant=positive_float())),
     # SEQUOIA and the coRMAB baselines
     "bandits.SequoiaConfig": (
         bandits.SequoiaConfig, dict(),
