@@ -41,12 +41,16 @@ _SOURCES = {
               "eps > 0, C1 > 0 a constant and C2, beta positive functions not given in closed form (statement "
               "reconstructed from the paper, not re-checked against its text here); so lim sup E[regret] / ln n <= "
               "sum Delta_a / d(mu_a, mu*): rate only",
-    "thompson": "Agrawal & Goyal 2013 (AISTATS, 'Further optimal regret bounds for Thompson sampling', "
-                "arXiv:1209.3353), Theorem 1: E[regret] <= (1 + eps) sum_{a: Delta_a > 0} ln n / Delta_a + "
-                "O(N / eps^2) for N arms (the big-O hides the means; the abstract's form, the paper's sharper form "
-                "with d(mu_a, mu*) Delta_a in place of Delta_a (reconstructed) has the Lai-Robbins rate); rate only. "
-                "Earlier: Agrawal & Goyal 2012 (COLT), Theorem 1 O(ln n / Delta + 1 / Delta^3) for two arms, "
-                "Theorem 2 O((sum_a 1 / Delta_a^2)^2 ln n) for N arms",
+    "thompson": "Agrawal & Goyal 2013 (AISTATS, PMLR 31:99-107, 'Further optimal regret bounds for Thompson "
+                "sampling', arXiv:1209.3353; journal version JACM 64(5) 2017), Theorem 1: Thompson sampling with "
+                "Beta(1, 1) priors on N arms with rewards in [0, 1] (Bernoulli arms, or any [0, 1] arm through the "
+                "Bernoulli-trial step of Agrawal & Goyal 2012, Algorithm 2) has, for eps in (0, 1], E[R(T)] <= "
+                "(1 + eps) sum_{i: Delta_i > 0} Delta_i ln T / d(mu_i, mu_1) + O(N / eps^2), d the Bernoulli KL, "
+                "mu_1 the best mean, the big-O hiding the means: rate only (the PMLR abstract writes the sum without "
+                "its Delta_i, the number of pulls rather than the regret; an arXiv version's abstract the looser "
+                "(1 + eps) sum ln T / Delta_i, which follows by Pinsker, d >= 2 Delta^2). Earlier: Agrawal & Goyal "
+                "2012 (COLT, PMLR 23:39.1-39.26), Theorem 1: two arms, O(ln T / Delta + 1 / Delta^3); Theorem 2: "
+                "N arms, O((sum_{i >= 2} 1 / Delta_i^2)^2 ln T)",
 }
 LAI_ROBBINS = ("Lai & Robbins 1985 (Adv. Appl. Math. 6), Theorem 2: every uniformly good (consistent) policy on a "
                "one-parameter family has lim inf_n E[N_n(a)] / ln n >= 1 / KL(mu_a, mu*) for each suboptimal arm, so "
@@ -101,17 +105,20 @@ def lai_robbins_constant(model_or_means: EpisodicMDP | object) -> float:
 
 
 def bandit_upper_bound(algorithm: str, model_or_means: EpisodicMDP | object, n: int, *,
-                       c_loglog: float = 3.0) -> Bound:
+                       c_loglog: float = 3.0, eps: float = 1.0) -> Bound:
     """The expected pseudo-regret bound after ``n`` rounds that the paper proves for ``algorithm`` (``"ucb1"``,
     ``"kl-ucb"``, ``"thompson"``) on the instance (a bandit model, checked against the theorem's premise, or its
     arm means). ``c_loglog``: KL-UCB's exploration constant ``c``; its theorem is for ``c = 3`` only (another value
-    is a ``ValueError``: no theorem speaks)."""
+    is a ``ValueError``: no theorem speaks). ``eps``: Thompson sampling's free ``eps`` in (0, 1] (Agrawal & Goyal
+    2013, Theorem 1: leading term ``(1 + eps) sum Delta_a ln n / d(mu_a, mu*)``, lower-order ``O(N / eps^2)``,
+    whose hidden constant is taken as 1 in its term)."""
     if not isinstance(algorithm, str):
         raise TypeError(f"algorithm must be a str (one of {', '.join(BANDIT_ALGORITHMS)}), got "
                         f"{type(algorithm).__name__}")
     if algorithm not in BANDIT_ALGORITHMS:
         raise ValueError(f"no bandit regret bound is known for algorithm {algorithm!r}; choose from "
                          f"{', '.join(BANDIT_ALGORITHMS)}")
+    eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
     mu, n = _means(model_or_means, premise="unit"), _check_n(n)
     delta = mu.max() - mu
     sub = delta[delta > 0]
@@ -130,9 +137,24 @@ def bandit_upper_bound(algorithm: str, model_or_means: EpisodicMDP | object, n: 
                  Term("C1 sum_a Delta_a ln ln n (C1 hidden, taken as 1)",
                       float(np.sum(sub)) * math.log(max(log_n, 1.0)), False))
         return Bound(algorithm, None, rate, 0.0, _SOURCES[algorithm], terms)
-    terms = (Term("sum_{a: Delta_a > 0} ln n / Delta_a", float(np.sum(log_n / sub)), True),
-             Term("N (the O(N / eps^2), eps fixed; constant hidden, taken as 1)", float(mu.size), False))
-    return Bound(algorithm, None, terms[0].value, 0.0, _SOURCES[algorithm], terms)
+    rate = (1.0 + eps) * lai_robbins_constant(mu) * log_n
+    terms = (Term(f"(1 + eps) sum_{{a: Delta_a > 0}} Delta_a ln n / d(mu_a, mu*), eps = {eps:g}", rate, True),
+             Term(f"N / eps^2 (the O(N / eps^2), eps = {eps:g}; constant hidden, taken as 1)", mu.size / eps**2,
+                  False))
+    return Bound(algorithm, None, rate, 0.0, _SOURCES[algorithm], terms)
+
+
+def bandit_premise(algorithm: str, model_or_means: EpisodicMDP | object) -> str:
+    """Why ``algorithm``'s regret theorem (``"ucb1"``, ``"kl-ucb"``, ``"thompson"``, or ``"lai-robbins"`` for the
+    lower bound) does not speak on the instance, ``""`` where its premise holds: rewards in [0, 1] for the upper
+    bounds, Bernoulli arms for the Lai-Robbins constant. A check gives a verdict only where this is empty."""
+    if algorithm not in (*BANDIT_ALGORITHMS, "lai-robbins"):
+        raise ValueError(f"algorithm must be one of {', '.join(BANDIT_ALGORITHMS)}, lai-robbins; got {algorithm!r}")
+    try:
+        _means(model_or_means, premise="bernoulli" if algorithm == "lai-robbins" else "unit")
+    except ValueError as err:
+        return str(err).removeprefix("model_or_means: ")
+    return ""
 
 
 def lai_robbins(model_or_means: EpisodicMDP | object, n: int) -> Bound:

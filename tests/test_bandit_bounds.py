@@ -30,8 +30,23 @@ def test_rate_only_bounds_hide_no_made_up_constant():
         0.4 / (0.1 * math.log(0.1 / 0.5) + 0.9 * math.log(0.9 / 0.5))  # Delta_a / d(mu_a, mu*)
     assert math.isclose(bounds.lai_robbins_constant(model), C, rel_tol=1e-12)
     assert math.isclose(kl.rate, C * math.log(5000), rel_tol=1e-12)
-    assert math.isclose(bounds.bandit_upper_bound("thompson", model, 5000).rate,
-                        math.log(5000) * (1 / 0.1 + 1 / 0.4), rel_tol=1e-12)
+
+def test_thompson_bound_is_agrawal_goyal_2013_theorem_1():
+    """(1 + eps) sum Delta_a ln n / d(mu_a, mu*) + O(N / eps^2), written out for means (0.5, 0.4, 0.1) at eps = 1
+    and 0.25; the citation names the theorem and the earlier COLT 2012 forms; eps outside (0, 1] is refused."""
+    model = bandits.bernoulli_bandit([0.5, 0.4, 0.1])
+    C = 0.1 / (0.4 * math.log(0.4 / 0.5) + 0.6 * math.log(0.6 / 0.5)) + \
+        0.4 / (0.1 * math.log(0.1 / 0.5) + 0.9 * math.log(0.9 / 0.5))
+    for eps in (1.0, 0.25):
+        b = bounds.bandit_upper_bound("thompson", model, 5000, eps=eps)
+        assert math.isclose(b.rate, (1 + eps) * C * math.log(5000), rel_tol=1e-12) and b.value is None
+        assert [t.leading for t in b.terms] == [True, False] and math.isclose(b.terms[1].value, 3 / eps**2)
+    assert "Theorem 1" in b.source and "AISTATS" in b.source and "O((sum_{i >= 2} 1 / Delta_i^2)^2 ln T)" in b.source
+    for eps in (0.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="eps"):
+            bounds.bandit_upper_bound("thompson", model, 5000, eps=eps)
+    with pytest.raises(TypeError, match="eps"):
+        bounds.bandit_upper_bound("thompson", model, 5000, eps="0.5")
 
 
 @st.composite
@@ -44,15 +59,33 @@ def instances(draw):
 @given(instances(), st.integers(2, 10**9))
 def test_lai_robbins_rate_is_below_every_upper_rate(means, n):
     """Pinsker, d(mu_a, mu*) >= 2 Delta_a^2, puts the Lai-Robbins rate at most half of sum ln n / Delta_a, so below
-    UCB1's bound and TS's rate; KL-UCB's rate is the Lai-Robbins rate itself (an asymptotically optimal learner)."""
+    UCB1's bound; TS's rate (Agrawal & Goyal 2013) is (1 + eps) times it, at most the abstract's looser
+    (1 + eps) sum ln n / Delta_a; KL-UCB's rate is the Lai-Robbins rate itself (an asymptotically optimal learner)."""
     lower = bounds.lai_robbins(means, n)
     assert lower.value is None and lower.rate >= 0.0
-    ts = bounds.bandit_upper_bound("thompson", means, n).rate
-    assert lower.rate <= 0.5 * ts * (1 + 1e-12)
+    ts = bounds.bandit_upper_bound("thompson", means, n, eps=0.5).rate
+    assert math.isclose(ts, 1.5 * lower.rate, rel_tol=1e-12, abs_tol=1e-300)
+    gap = max(means) - np.array(means)
+    assert ts <= 1.5 * 0.5 * math.log(n) * np.sum(1 / gap[gap > 0]) * (1 + 1e-12)
     assert lower.rate <= bounds.bandit_upper_bound("ucb1", means, n).value
     assert math.isclose(bounds.bandit_upper_bound("kl-ucb", means, n).rate, lower.rate, rel_tol=1e-12)
     gaps = bounds.gaps(means)
     assert gaps.min() == 0.0 and np.allclose(gaps, max(means) - np.array(means))
+
+
+def test_bandit_premise_names_what_fails():
+    """Empty where the theorem's premise holds, else the reason: rewards beyond [0, 1] for the upper bounds,
+    non-Bernoulli arms for Lai-Robbins."""
+    from boundlab.bounds.bandit_bounds import bandit_premise
+    wide = bandits.gaussian_bandit([0.5, 1.5], 0.2, reward_range=(0, 2))
+    gaussian = bandits.gaussian_bandit([0.5, 0.2], 0.2)
+    bernoulli = bandits.bernoulli_bandit([0.5, 0.2])
+    for name in ("ucb1", "kl-ucb", "thompson"):
+        assert "rewards in [0, 1]" in bandit_premise(name, wide)
+        assert bandit_premise(name, gaussian) == ""
+    assert "Bernoulli" in bandit_premise("lai-robbins", gaussian) and bandit_premise("lai-robbins", bernoulli) == ""
+    with pytest.raises(ValueError, match="algorithm"):
+        bandit_premise("ucbvi-ch", bernoulli)
 
 
 def test_premises_are_checked():
