@@ -321,31 +321,37 @@ class QNetworkMilp:
 
     def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None, reuse: bool = True,
                  tuned: bool | None = None):
-        from boundlab.solvers.relu_milp import add_parametric_relu_network, relu_layers_from_params
+        from boundlab.solvers.relu_milp import relu_layers_from_params
         self.domain = domain
         self.weights, self.biases = relu_layers_from_params(params)
         self.gap, self.time_limit, self.reuse, self.solves, self.fallbacks = gap, time_limit, reuse, 0, 0
-        if not reuse:
-            return
+        self.tuned = (not isinstance(domain, cormab.RoutingDomain)) if tuned is None else tuned
+        self.rebuilds = 0
+        if reuse:
+            self._build()
+
+    def _build(self) -> None:
+        """The reused SCIP model. SCIP keeps every warm start (a partial solution) in the original problem across
+        ``freeTransform`` and refuses more than ``limits/maxorigsol`` (10) of them, so :meth:`_solve` rebuilds the
+        model before that many have been added (:attr:`rebuilds` counts it)."""
+        from boundlab.solvers.relu_milp import add_parametric_relu_network
+        domain = self.domain
         m = cormab._scip(f"sequoia_{domain.name}")
-        m.setParam("limits/gap", gap)
-        if tuned is None:
-            tuned = not isinstance(domain, cormab.RoutingDomain)
-        if tuned:
+        m.setParam("limits/gap", self.gap)
+        if self.tuned:
             import pyscipopt
             m.setParam("misc/usesymmetry", 0)
             m.setHeuristics(pyscipopt.SCIP_PARAMSETTING.OFF)
             m.setParam("heuristics/completesol/freq", 0)  # kept: it completes the warm start x0 (OFF disables it)
             m.setPresolve(pyscipopt.SCIP_PARAMSETTING.FAST)
-        if time_limit is not None:
-            m.setParam("limits/time", time_limit)
-        self.time_limit = time_limit
+        if self.time_limit is not None:
+            m.setParam("limits/time", self.time_limit)
         self.a = [m.addVar(f"a{j}", vtype="B") for j in range(domain.n_actions)]
         domain.constraints.add_to_model(m, self.a)
         self.net = add_parametric_relu_network(m, self.a, domain.J, self.weights, self.biases,
                                                max_active=domain.max_pulled)
         m.setObjective(self.net.output, "maximize")
-        self.model = m
+        self.model, self.starts, self.max_starts = m, 0, int(m.getParam("limits/maxorigsol"))
 
     def solve(self, state, x0=None) -> np.ndarray:
         """The best action for ``state`` (int8); ``x0``: a feasible action to start from, returned (with a warning,
@@ -365,9 +371,13 @@ class QNetworkMilp:
             self.solves += 1
             return cormab.maximize(self.domain, weights=self.weights, biases=self.biases, state=state, gap=self.gap,
                                    time_limit=self.time_limit, x0=x0)
+        if x0 is not None and self.starts >= self.max_starts:  # SCIP's store of warm starts is full: a new model
+            self._build()
+            self.rebuilds += 1
         m = self.model
         self.net.set_parameters(np.asarray(state, dtype=np.float64))
         if x0 is not None:
+            self.starts += 1
             start = m.createPartialSol()
             for var, value in zip(self.a, x0):
                 m.setSolVal(start, var, float(value))

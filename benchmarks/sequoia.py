@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 
@@ -40,14 +41,30 @@ from boundlab.bandits.sequoia import QNetworkMilp, SequoiaConfig, _Argmax, feasi
 DOMAINS = ["sigmoid", "capacity", "scheduling", "routing"]
 
 
-def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0) -> dict:
+VARIANTS = ["per-state", "reused", "reused-tuned", "default"]
+
+
+def _milp(variant: str, d, params, time_limit):
+    if variant == "per-state":
+        return QNetworkMilp(d, params, reuse=False, time_limit=time_limit)
+    if variant == "default":  # QNetworkMilp's own choice: tuned except on routing
+        return QNetworkMilp(d, params, time_limit=time_limit)
+    return QNetworkMilp(d, params, reuse=True, tuned=variant == "reused-tuned", time_limit=time_limit)
+
+
+def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *, variants=VARIANTS[:3],
+                time_limit: float | None = None, strategic_states: int = 1000) -> dict:
+    """One row: each variant's median / p95 solve time over ``n_states`` random states; under ``time_limit``
+    (seconds per solve, SCIP's wall clock) also how many solves hit it and their relative gaps (median, max)."""
     d = make_domain(name, J, 5 if name == "sigmoid" else max(J // 4, 2), seed=seed)
-    agent = train_sequoia(d, seed=seed, episodes=0, pretrain_epochs=epochs, solver="milp")
+    t0 = time.perf_counter()
+    agent = train_sequoia(d, seed=seed, episodes=0, pretrain_epochs=epochs, solver="milp",
+                          strategic_states=strategic_states)
+    t_pretrain = time.perf_counter() - t0
     states = np.random.default_rng(seed).integers(0, 4, (n_states, d.J))
-    milps = {"per-state": QNetworkMilp(d, agent.params, reuse=False),
-             "reused": QNetworkMilp(d, agent.params, reuse=True, tuned=False),
-             "reused-tuned": QNetworkMilp(d, agent.params, reuse=True, tuned=True)}
+    milps = {k: _milp(k, d, agent.params, time_limit) for k in variants}
     times = {k: [] for k in milps} | {"enumerate": []}
+    gaps = {k: [] for k in milps}
     t0 = time.perf_counter()
     F = feasible_actions(d, 50_000)
     t_feasible = time.perf_counter() - t0
@@ -55,31 +72,51 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0) ->
     if enum is not None:
         enum(states[:1])  # compile the forward pass once
         enum.memo = {}
-    last = {k: None for k in milps}
-    same = 0
+    start = None if time_limit is None else d.random_action(seed)  # a time limit returns at least the start
+    last = {k: start for k in milps}
+    same, compared = 0, 0
     for n, s in enumerate(states):
-        acts = {}
+        acts, optimal = {}, {}
         for k in (list(milps) if n % 2 == 0 else list(milps)[::-1]):  # alternate the order against drift
             t0 = time.perf_counter()
-            acts[k] = last[k] = milps[k].solve(s, last[k])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a time limit: counted below
+                res = milps[k].solve_result(s, last[k])
             times[k].append(time.perf_counter() - t0)
-        same += bool(np.array_equal(acts["per-state"], acts["reused"]))
+            acts[k] = last[k] = res.x.astype(np.int8)
+            optimal[k] = res.status == "optimal"
+            if not optimal[k]:
+                gaps[k].append(res.gap)
+        if "per-state" in acts and "reused" in acts and optimal["per-state"] and optimal["reused"]:
+            compared += 1
+            same += bool(np.array_equal(acts["per-state"], acts["reused"]))
         if enum is not None:
             t0 = time.perf_counter()
-            acts["enumerate"] = enum(s)[0]
+            acts["enumerate"] = optimal["enumerate"] = enum(s)[0]
             times["enumerate"].append(time.perf_counter() - t0)
-        q = agent.q_values(np.stack([s] * len(acts)), np.stack(list(acts.values())))
-        assert np.ptp(q) < 1e-5 * max(1.0, abs(q[0])), (name, J, q)
-    row = {"domain": name, "J": J, "|F|": None if F is None else len(F), "feasible set s": t_feasible}
+        solved = [k for k in acts if optimal[k] is True or k == "enumerate"]
+        if len(solved) > 1:  # the variants that reached optimality agree on the optimum value
+            q = agent.q_values(np.stack([s] * len(solved)), np.stack([acts[k] for k in solved]))
+            assert np.ptp(q) < 1e-5 * max(1.0, abs(q[0])), (name, J, q)
+    row = {"domain": name, "J": J, "states": n_states, "pretrain s": t_pretrain, "|F|": None if F is None else len(F),
+           "feasible set s": t_feasible}
     for k, v in times.items():
         if not v:
-            row[f"{k} median ms"] = row[f"{k} p95 ms"] = float("nan")
+            if k == "enumerate":
+                row[f"{k} median ms"] = row[f"{k} p95 ms"] = float("nan")
             continue
         row[f"{k} median ms"] = 1e3 * float(np.median(v))
         row[f"{k} p95 ms"] = 1e3 * float(np.percentile(v, 95))
-    row["per-state / reused (median)"] = row["per-state median ms"] / row["reused median ms"]
-    row["per-state / reused-tuned"] = row["per-state median ms"] / row["reused-tuned median ms"]
-    row["same argmax"] = f"{same}/{n_states}"
+        if time_limit is not None and k in gaps:
+            g = gaps[k]
+            row[f"{k} hit {time_limit:g} s"] = len(g)
+            row[f"{k} gap median/max"] = f"{np.median(g):.3g}/{np.max(g):.3g}" if g else "-"
+            row[f"{k} no incumbent"] = milps[k].fallbacks
+    for k in ("reused", "reused-tuned"):
+        if "per-state" in times and k in times:
+            row[f"per-state / {k} (median)"] = row["per-state median ms"] / row[f"{k} median ms"]
+    if "per-state" in times and "reused" in times:
+        row["same argmax"] = f"{same}/{compared}"
     return row
 
 
@@ -91,10 +128,20 @@ def main(argv=None) -> None:
     p.add_argument("--train-size", type=int, default=20)
     p.add_argument("--episodes", type=int, default=2)
     p.add_argument("--domains", nargs="+", default=DOMAINS)
+    p.add_argument("--variants", nargs="+", default=VARIANTS[:3], choices=VARIANTS)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (SCIP's wall clock)")
+    p.add_argument("--strategic-states", type=int, default=1000, help="stage A's strategic states (paper: 50 H)")
     p.add_argument("--skip-train", action="store_true", help="only the solve times")
     args = p.parse_args(argv)
-    header("SEQUOIA: per-step MILP solve time")
-    table([solve_times(name, J, args.states, args.pretrain_epochs) for J in args.sizes for name in args.domains])
+    header(f"SEQUOIA: per-step MILP solve time ({args.states} states, time limit {args.time_limit} s, "
+           f"{args.pretrain_epochs} pretraining epochs)")
+    rows = []
+    for J in args.sizes:
+        for name in args.domains:
+            rows.append(solve_times(name, J, args.states, args.pretrain_epochs, variants=args.variants,
+                                    time_limit=args.time_limit, strategic_states=args.strategic_states))
+            print(rows[-1], flush=True)  # each row as it lands (a long run still reports what it measured)
+    table(rows)
     if args.skip_train:
         return
     header(f"SEQUOIA: training wall time, J = {args.train_size}, {args.episodes} DQN episodes (paper: 100)")

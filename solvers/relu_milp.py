@@ -460,8 +460,11 @@ def _result(model, x: list, given: str, time_limit: float | None, fallback: tupl
         raise RuntimeError(f"SCIP stopped with status {scip_status!r}")
     if model.getNSols() == 0 and fallback is not None:
         bound = float(model.getDualbound())
+        if model.isInfinity(abs(bound)):  # no bound yet (SCIP's infinity, 1e20): say so, not a 1e19 "gap"
+            bound = math.copysign(math.inf, bound)
         value = fallback[1]
-        gap = abs(bound - value) / min(abs(bound), abs(value)) if min(abs(bound), abs(value)) > 0 else math.inf
+        finite = math.isfinite(bound) and min(abs(bound), abs(value)) > 0
+        gap = abs(bound - value) / min(abs(bound), abs(value)) if finite else math.inf
         warnings.warn(f"maximize_relu_network stopped at its {status.replace('_', ' ')} (time_limit={time_limit}) "
                       f"before SCIP had any solution: returning the start x0 (value {value:.6g}, relative gap "
                       f"{gap:.3g} to the bound {bound:.6g})", RuntimeWarning, stacklevel=3)

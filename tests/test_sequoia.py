@@ -147,6 +147,26 @@ def test_qnetwork_milp_reports_the_exact_forward_value(d, reuse):
             assert res.value >= best - 1e-6 * max(1.0, abs(best))
 
 
+def test_reused_milp_takes_more_warm_starts_than_scip_stores():
+    """SCIP keeps each warm start (a partial solution) across solves and refuses an 11th: the reused model used to
+    raise on the 11th warm-started solve (so SEQUOIA could not act 11 steps with solver='milp'). It now rebuilds
+    before, and 25 warm-started solves still find the enumeration optimum."""
+    d = TINY[0]
+    params = torch_init(jax.random.PRNGKey(1), [d.n_actions + d.J, 16, 32, 1])
+    milp = QNetworkMilp(d, params)
+    F = feasible_actions(d)
+    rng = np.random.default_rng(2)
+    last = F[0]
+    for _ in range(25):
+        s = rng.integers(0, 4, d.J)
+        q = np.asarray(_forward(params, np.concatenate([F, np.repeat(s[None], len(F), 0)], 1).astype(np.float32)))
+        last = milp.solve(s, last)
+        assert d.is_feasible(last)
+        assert float(_forward(params, np.concatenate([last, s]).astype(np.float32)[None])[0]) == \
+            pytest.approx(q.max(), abs=1e-4)
+    assert milp.rebuilds == 2 and milp.solves == 25
+
+
 def _forward(params, x):
     for W, b in params[:-1]:
         x = jax.nn.relu(x @ W + b)

@@ -288,6 +288,8 @@ def test_the_start_fallback_on_a_forced_status():
     from boundlab.solvers.relu_milp import _result
 
     class NoSolution:  # SCIP stopped on its time limit before finding anything
+        bound = 4.0
+
         def getStatus(self):
             return "timelimit"
 
@@ -295,11 +297,19 @@ def test_the_start_fallback_on_a_forced_status():
             return 0
 
         def getDualbound(self):
-            return 4.0
+            return self.bound
+
+        def isInfinity(self, value):
+            return value >= 1e20
 
     with pytest.warns(RuntimeWarning, match="start x0"):
         res = _result(NoSolution(), [], "(none)", 0.1, (np.array([1, 0]), 2.0))
     assert res.x.tolist() == [1, 0] and res.value == 2.0 and res.bound == 4.0 and res.gap == 1.0
+    unbounded = NoSolution()  # no dual bound yet (SCIP's infinity): an infinite bound and gap, not 1e20 and 5e19
+    unbounded.bound = 1e20
+    with pytest.warns(RuntimeWarning, match="start x0"):
+        res = _result(unbounded, [], "(none)", 0.1, (np.array([1, 0]), 2.0))
+    assert res.bound == np.inf and res.gap == np.inf
     with pytest.raises(RuntimeError, match="time_limit"):
         _result(NoSolution(), [], "(none)", 0.1)
 
