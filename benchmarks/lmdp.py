@@ -3,7 +3,7 @@
 ``tests/test_lmdp_learners.py``: a Python loop over episodes and steps, numpy for the doubling-epoch tables), at
 M = 3, S = 10, A = 3, H = 10, same K and seed (both play the same episodes), with the posterior-greedy planner
 (the optimistic planner cannot enumerate this size). Target: >= 30x.
-Run: ``python benchmarks/lmdp.py [--quick]``.
+Best of three runs each. Run: ``python benchmarks/lmdp.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     K = 500 if args.quick else 3000
-    repeat = 1 if args.quick else 3
+    repeat = 3
     model = random_lmdp(M, S, A, H, seed=0, shared_rewards=True)
     lmdp_value_optimistic(model, 10, 0, planner="posterior-greedy")  # compile
     header(f"Latent-MDP value-optimistic learner, M={M}, S={S}, A={A}, H={H}, K={K}")

@@ -54,7 +54,7 @@ from ._common import BONUS_SCALE, DELTA, LearnerRun, check_bonus_scale, check_de
     check_stationary, knobs
 
 __all__ = ["C1", "C2", "PLANNERS", "BeliefGreedyPolicy", "LMDPRun", "OptimisticPlanPolicy", "lmdp_value_optimistic",
-           "optimistic_q", "optimistic_tables", "policy_values"]
+           "context_tables", "optimistic_q", "optimistic_tables", "policy_values"]
 
 C1, C2 = 2.0 * np.sqrt(2.0), 8.0
 
@@ -101,25 +101,50 @@ def optimistic_q(n_f, P_f, r_f, m, l, s, a, v, iota, c1, c2, Gamma, model_optimi
 
 
 @njit(cache=True, nogil=True)
+def context_tables(Q, n_f, P_f, r_f, m, top, fresh, iota, c1, c2, Gamma, model_optimistic):
+    """Context ``m``'s optimistic alpha table ``Q[m, h, s, a]`` brought up to date in place for ``h = top, ...,
+    0`` (:func:`optimistic_q` by backward induction) after the statistics of the pairs ``fresh[l, s, a]`` changed:
+    the steps above ``top`` stand as they are in ``Q``, and at a step whose continuation ``V_{h+1}`` came out
+    unchanged only the fresh pairs are recomputed (every other entry would repeat its computation exactly). A
+    doubling trigger changes one context's statistics, with layered counts only up to its step."""
+    _, H, S, A = Q.shape
+    L = n_f.shape[1]
+    V = np.zeros(S)
+    if top < H - 1:
+        for s in range(S):
+            best = 0.0
+            for a in range(A):
+                best = max(best, Q[m, top + 1, s, a])
+            V[s] = best
+    Vh = np.empty(S)
+    changed = False  # whether V (the continuation of step h) differs from the one Q[m, h] was computed with
+    for h in range(top, -1, -1):
+        l = h if L > 1 else 0
+        now = False
+        for s in range(S):
+            old, best = 0.0, 0.0
+            for a in range(A):
+                old = max(old, Q[m, h, s, a])
+                if changed or fresh[l, s, a]:
+                    Q[m, h, s, a] = optimistic_q(n_f, P_f, r_f, m, l, s, a, V, iota, c1, c2, Gamma,
+                                                 model_optimistic)
+                best = max(best, Q[m, h, s, a])
+            Vh[s] = best
+            now = now or best != old
+        V, Vh = Vh, V
+        changed = now
+
+
+@njit(cache=True, nogil=True)
 def optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2, Gamma, model_optimistic=False):
     """Per-context optimistic alpha tables ``Q[m, h, s, a]`` (the context known; :func:`optimistic_q` by backward
-    induction) from frozen counts ``n_f[m, l, s, a]``, transitions ``P_f[m, l, s, a, s']`` and rewards ``r_f[m, l,
-    s, a]`` (``l = h`` or 0 when pooled)."""
+    induction, :func:`context_tables` for every context) from frozen counts ``n_f[m, l, s, a]``, transitions
+    ``P_f[m, l, s, a, s']`` and rewards ``r_f[m, l, s, a]`` (``l = h`` or 0 when pooled)."""
     M, L, S, A = n_f.shape
     Q = np.ones((M, H, S, A))
+    fresh = np.ones((L, S, A), np.bool_)
     for m in range(M):
-        V = np.zeros(S)
-        for h in range(H - 1, -1, -1):
-            l = h if L > 1 else 0
-            Vh = np.zeros(S)
-            for s in range(S):
-                best = 0.0
-                for a in range(A):
-                    q = optimistic_q(n_f, P_f, r_f, m, l, s, a, V, iota, c1, c2, Gamma, model_optimistic)
-                    Q[m, h, s, a] = q
-                    best = max(best, q)
-                Vh[s] = best
-            V = Vh
+        context_tables(Q, n_f, P_f, r_f, m, H - 1, fresh, iota, c1, c2, Gamma, model_optimistic)
     return Q
 
 
@@ -141,10 +166,9 @@ def _start_belief(init_f, s, b):
 
 
 @njit(cache=True, nogil=True)
-def _update_belief(b, n_f, P_f, r_f, l, s, a, r, s2):
+def _update_belief(b, n_f, P_f, r_f, l, s, a, r, s2, new, mask):
+    """The posterior ``b`` updated in place by the step ``(s, a, r, s2)`` (``new``, ``mask``: scratch of size M)."""
     M = b.size
-    new = np.empty(M)
-    mask = np.empty(M)
     tot = 0.0
     for m in range(M):
         known = n_f[m, l, s, a] > 0
@@ -159,7 +183,8 @@ def _update_belief(b, n_f, P_f, r_f, l, s, a, r, s2):
         for m in range(M):
             new[m] = mask[m]
             tot += new[m]
-    b[:] = new / tot
+    for m in range(M):
+        b[m] = new[m] / tot
 
 
 @njit(cache=True, nogil=True)
@@ -190,14 +215,17 @@ def _grow(x, e):
 
 
 @njit(cache=True, nogil=True)
-def count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions):
+def count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions, fresh):
     """Count a finished episode of context ``m`` (revealed in hindsight) and refresh the frozen statistics of every
     ``(m, l, s, a)`` whose count reaches a power of two or context ``m``'s episode count does; at every such
     trigger ``init_f`` takes all contexts' start counts (so the prior ``w_hat`` is unbiased, not per-context
-    snapshots of different ages); returns whether anything was refreshed (a doubling trigger)."""
+    snapshots of different ages). Returns ``(triggered, top)``: whether anything was refreshed (a doubling
+    trigger), and the last step of context ``m``'s table that changes (-1: none; ``H - 1`` when pooled); the
+    refreshed pairs are marked in ``fresh[l, s, a]`` (the caller clears them)."""
     L = N.shape[1]
     H = actions.size
     triggered = False
+    top = -1
     for h in range(H):
         l = h if L > 1 else 0
         s, a = states[h], actions[h]
@@ -210,13 +238,15 @@ def count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, a
             P_f[m, l, s, a] = Nsas[m, l, s, a] / n
             r_f[m, l, s, a] = r_obs[m, l, s, a]
             triggered = True
+            top = H - 1 if L == 1 else h
+            fresh[l, s, a] = True
     N_init[m, states[0]] += 1.0
     n = int(N_init[m].sum())
     if n & (n - 1) == 0:
         triggered = True
     if triggered:  # every context's start counts at once: the prior w_hat compares counts taken at one time
         init_f[:] = N_init
-    return triggered
+    return triggered, top
 
 
 @njit(cache=True, nogil=True)
@@ -234,14 +264,14 @@ def lmdp_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, model_optimistic
     P_f = np.zeros((M, L, S, A, S))
     r_f = np.zeros((M, L, S, A))
     init_f = np.zeros((M, S))
-    Q = np.ones((M, H, S, A))
     cap = 8
     Qe = np.zeros((cap, M, H, S, A))
     ne = np.zeros((cap, M, L, S, A))
     Pe = np.zeros((cap, M, L, S, A, S))
     re = np.zeros((cap, M, L, S, A))
     ie = np.zeros((cap, M, S))
-    Qe[0] = Q
+    Qe[0] = 1.0
+    Q = Qe[0]
     e = 0
     epoch = np.zeros(K, np.int64)
     contexts = np.zeros(K, np.int64)
@@ -249,7 +279,8 @@ def lmdp_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, model_optimistic
     returns = np.zeros(K)
     states = np.zeros(H + 1, np.int64)
     actions = np.zeros(H, np.int64)
-    b = np.zeros(M)
+    b, new, mask = np.zeros(M), np.zeros(M), np.zeros(M)
+    fresh = np.zeros((L, S, A), np.bool_)
     for k in range(K):
         epoch[k] = e
         rng, m = draw(w_c, rng)
@@ -264,17 +295,20 @@ def lmdp_kernel(Pc, R, init_c, w_c, K, L, delta, c1, c2, Gamma, model_optimistic
             rng, s2 = draw(Pc[m, h, s, a], rng)
             total += r
             actions[h] = a
-            _update_belief(b, n_f, P_f, r_f, l, s, a, r, s2)
+            _update_belief(b, n_f, P_f, r_f, l, s, a, r, s2, new, mask)
             s = s2
             states[h + 1] = s
         returns[k] = total
         # hindsight: the context m is revealed; count the episode for it
-        triggered = count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions)
-        if triggered:
-            Q = optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2, Gamma, model_optimistic)
+        triggered, top = count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions, fresh)
+        if triggered:  # the new epoch's tables: the last one's, context m's brought up to date
             e += 1
             Qe, ne, Pe, re, ie = _grow(Qe, e), _grow(ne, e), _grow(Pe, e), _grow(re, e), _grow(ie, e)
-            Qe[e], ne[e], Pe[e], re[e], ie[e] = Q, n_f, P_f, r_f, init_f
+            Qe[e], ne[e], Pe[e], re[e], ie[e] = Qe[e - 1], n_f, P_f, r_f, init_f
+            Q = Qe[e]
+            if top >= 0:
+                context_tables(Q, n_f, P_f, r_f, m, top, fresh, iota, c1, c2, Gamma, model_optimistic)
+                fresh[:] = False
     E = epoch[K - 1] + 1
     return epoch, contexts, starts, returns, Qe[:E].copy(), ne[:E].copy(), Pe[:E].copy(), re[:E].copy(), \
         ie[:E].copy()
@@ -529,6 +563,7 @@ def _run_planned(Pc, R, init_c, w_c, K, L, solver, seed):
     N, Nsas, r_obs = np.zeros((M, L, S, A)), np.zeros((M, L, S, A, S)), np.zeros((M, L, S, A))
     N_init, init_f = np.zeros((M, S)), np.zeros((M, S))
     n_f, P_f, r_f = np.zeros((M, L, S, A)), np.zeros((M, L, S, A, S)), np.zeros((M, L, S, A))
+    fresh = np.zeros((L, S, A), np.bool_)
     Q = np.ones((M, H, S, A))
     record = [[Q, n_f.copy(), P_f.copy(), r_f.copy(), init_f.copy()]]
 
@@ -554,8 +589,12 @@ def _run_planned(Pc, R, init_c, w_c, K, L, solver, seed):
             actions[h], states[h + 1] = a, s2
             returns[k] += R[m, h, states[h], a]
             F = pol.update(h, states[h:h + 1], actions[h:h + 1], R[m, h, states[h:h + 1], a], states[h + 1:h + 2], F)
-        if count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions):
-            Q = optimistic_tables(n_f, P_f, r_f, H, iota, c1, c2, Gamma, model_optimistic)
+        triggered, top = count_episode(N, Nsas, r_obs, N_init, n_f, P_f, r_f, init_f, R, m, states, actions, fresh)
+        if triggered:
+            Q = Q.copy()
+            if top >= 0:
+                context_tables(Q, n_f, P_f, r_f, m, top, fresh, iota, c1, c2, Gamma, model_optimistic)
+                fresh[:] = False
             record.append([Q, n_f.copy(), P_f.copy(), r_f.copy(), init_f.copy()])
             pol = policy()
     E = epoch[-1] + 1
