@@ -63,3 +63,15 @@ def test_information_kernel_is_the_gp_posterior():
     # the paper-size kernel conditions on the seed's points: some cell's variance is reduced
     big = make_domain("gp-information", "paper", seed=1).F.kernel
     assert big.shape == (900, 900) and np.diag(big).min() < 0.5
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: information_kernel(3, 3, 0, observations=-1), ValueError, "observations"),
+    (lambda: information_kernel(3, 3, 0, observations=2.5), TypeError, "observations"),
+    (lambda: information_kernel(3, 3, 0, noise=0.0), ValueError, "noise"),
+    (lambda: information_kernel(3, 3, "0"), TypeError, "seed"),
+    (lambda: information_kernel(0, 3, 0), ValueError, "rows"),
+])
+def test_information_kernel_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
