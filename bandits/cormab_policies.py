@@ -18,7 +18,8 @@ feasible for its domain). The baselines:
   visits workers in order (and does not reset its best arm between picks), its schedule "iterative DQN" ranks by
   ``E[r]`` rather than ``Q``, and on routing both return the null action; ours is the one rule on every domain;
 * :func:`whittle_policy`: the Whittle-index policy, only where a budget alone couples the arms
-  (``cormab.BudgetDomain``).
+  (``cormab.BudgetDomain``): the discounted index, or (``horizon=H``) the finite-horizon index of the ``H``-step
+  total, a time-dependent :class:`FiniteHorizonIndexPolicy` (not in the paper, which has no Whittle baseline).
 
 :func:`evaluate` is the paper's protocol: ``V = 50`` episodes of ``H = 20`` steps from the same initial states for
 every method (each arm in state 1 with probability 0.2, else 0), the metric the expected reward ``E[r | s_t, a_t]``
@@ -39,8 +40,8 @@ from boundlab.tabular.instances import as_generator
 from . import cormab
 from .sequoia import feasible_actions
 
-__all__ = ["evaluate", "iterative_dqn_policy", "iterative_myopic_policy", "joint_dp", "myopic_policy",
-           "null_policy", "random_policy", "sampling_policy", "whittle_policy"]
+__all__ = ["FiniteHorizonIndexPolicy", "evaluate", "iterative_dqn_policy", "iterative_myopic_policy", "joint_dp",
+           "myopic_policy", "null_policy", "random_policy", "sampling_policy", "whittle_policy"]
 
 Policy = Callable[[np.ndarray], np.ndarray]
 
@@ -131,15 +132,10 @@ def iterative_dqn_policy(domain, agent) -> Policy:
     return _greedy(domain, lambda s, acts: agent.q_values(np.repeat(np.asarray(s)[None], len(acts), 0), acts))
 
 
-def whittle_policy(domain, gamma: float = 0.99) -> Policy:
-    """The Whittle-index policy (``bandits.whittle_indices`` on each arm's chain, discount ``gamma``): pull the (at
-    most ``B``) arms with the largest positive index in their current state. Only for ``cormab.BudgetDomain``."""
-    from .restless import RestlessBandit, budget_actions
-    from .whittle import whittle_indices
-    if not isinstance(domain, cormab.BudgetDomain):
-        raise TypeError(f"whittle_policy needs a budget-only domain (cormab.BudgetDomain); the {type(domain).__name__}"
-                        " couples its arms beyond a budget")
-    gamma = check_real(gamma, "gamma", low=0.0, high=1.0, high_open=True)
+def _arm_chains(domain, gamma: float):
+    """The budget domain's arms as a ``RestlessBandit``: each arm's birth-death chain, rewards ``E[r]`` of the next
+    state scaled into [0, 1] (by the largest reward: the same decisions)."""
+    from .restless import RestlessBandit
     J, S = domain.J, cormab.N_STATES
     P = np.zeros((J, S, 2, S))
     R = np.zeros((J, S, 2))
@@ -150,8 +146,61 @@ def whittle_policy(domain, gamma: float = 0.99) -> Policy:
             P[:, s, a, up] += p
             P[:, s, a, down] += 1.0 - p
             R[:, s, a] = (p * domain.arms.rewards[:, up] + (1 - p) * domain.arms.rewards[:, down]) / scale
-    index = whittle_indices(RestlessBandit(P, R, gamma)).indices
+    return RestlessBandit(P, R, gamma)
+
+
+class FiniteHorizonIndexPolicy:
+    """A time-dependent index policy: with ``h`` steps to go, pull the (at most ``budget``) arms with the largest
+    positive ``index[j, h - 1, s_j]`` (``bandits.restless.budget_actions``). :meth:`act` takes the steps to go;
+    :func:`evaluate` and :func:`joint_dp` call it so. Called on a state alone it counts the steps itself, from
+    ``horizon`` steps to go, starting over after ``horizon`` calls (one episode)."""
+
+    def __init__(self, index: np.ndarray, budget: int, horizon: int):
+        self.index, self.budget, self.horizon, self.t = index, int(budget), int(horizon), 0
+
+    def act(self, state, steps_to_go: int) -> np.ndarray:
+        from .restless import budget_actions
+        if not 1 <= steps_to_go <= self.horizon:
+            raise ValueError(f"steps_to_go must be in [1, {self.horizon}] (the policy's horizon), got {steps_to_go}")
+        return budget_actions(self.index[:, steps_to_go - 1], np.asarray(state, np.int64), self.budget).astype(np.int8)
+
+    def __call__(self, state) -> np.ndarray:
+        a = self.act(state, self.horizon - self.t)
+        self.t = (self.t + 1) % self.horizon
+        return a
+
+
+def whittle_policy(domain, gamma: float = 0.99, *, horizon: int | None = None) -> Policy:
+    """The Whittle-index policy on each arm's chain: pull the (at most ``B``) arms with the largest positive index in
+    their current state. Only for ``cormab.BudgetDomain``. ``horizon=None``: the discounted index
+    (``bandits.whittle_indices``, discount ``gamma``), one table for every step; ``horizon=H``: the finite-horizon
+    index of the undiscounted ``H``-step total (``bandits.whittle.finite_horizon_whittle_indices``), which is the
+    objective of :func:`evaluate` (a :class:`FiniteHorizonIndexPolicy`: the index with the episode's steps to go;
+    ``gamma`` unused). The paper has no Whittle baseline (it compares against null, random, sampling, myopic,
+    iterative myopic, iterative DQN); :func:`compare` runs both forms on a budget-only domain."""
+    from .restless import budget_actions
+    from .whittle import finite_horizon_whittle_indices, whittle_indices
+    if not isinstance(domain, cormab.BudgetDomain):
+        raise TypeError(f"whittle_policy needs a budget-only domain (cormab.BudgetDomain); the {type(domain).__name__}"
+                        " couples its arms beyond a budget")
+    gamma = check_real(gamma, "gamma", low=0.0, high=1.0, high_open=True)
+    if horizon is not None:
+        horizon = check_int(horizon, "horizon")
+        index = finite_horizon_whittle_indices(_arm_chains(domain, gamma), horizon).indices
+        return FiniteHorizonIndexPolicy(index, domain.budget, horizon)
+    index = whittle_indices(_arm_chains(domain, gamma)).indices
     return lambda state: budget_actions(index, np.asarray(state, np.int64), domain.budget).astype(np.int8)
+
+
+def _timed(policy, horizon: int):
+    """``policy`` as a function of (state, steps to go): a :class:`FiniteHorizonIndexPolicy` (or anything with
+    ``act`` and ``horizon``) reads the steps to go, checked to fit the episode; any other policy ignores them."""
+    if hasattr(policy, "act"):
+        if policy.horizon < horizon:
+            raise ValueError(f"a time-dependent policy of horizon {policy.horizon} cannot act in episodes of "
+                             f"{horizon} steps")
+        return policy.act
+    return lambda state, steps_to_go: policy(state)
 
 
 def evaluate(domain, policies: dict, *, episodes: int = 50, horizon: int = 20, p_start: float = 0.2,
@@ -168,13 +217,14 @@ def evaluate(domain, policies: dict, *, episodes: int = 50, horizon: int = 20, p
     env_seed = int(rng.integers(2 ** 63))
     out = {}
     for name, policy in policies.items():
+        act = _timed(policy, horizon)
         env = domain.simulator(seed=env_seed, horizon=horizon)
         per_episode = np.zeros(episodes)
         for e in range(episodes):
             s = env.reset(starts[e])
             total = 0.0
-            for _ in range(horizon):
-                s, _, expected, _ = env.step(policy(s))
+            for t in range(horizon):
+                s, _, expected, _ = env.step(act(s, horizon - t))
                 total += expected
             per_episode[e] = total / horizon
         out[name] = (float(per_episode.mean()), float(per_episode.std(ddof=1) / math.sqrt(episodes))
@@ -191,8 +241,9 @@ def joint_dp(domain, horizon: int = 20, policy: Callable | None = None, *, p_sta
              feasible: np.ndarray | None = None) -> float:
     """The exact expected per-step reward ``(1/H) E[sum_t E[r | s_t, a_t]]`` from the protocol's initial
     distribution: of the optimal (non-stationary) policy by backward induction over the ``4^J`` joint states and the
-    feasible actions, or, given ``policy``, of that stationary policy (its action computed once per state). Each arm
-    moves up or down, so a joint state has ``2^J`` successors. ``J <= 8``."""
+    feasible actions, or, given ``policy``, of that stationary policy (its action computed once per state) or of a
+    time-dependent one (with ``act(state, steps_to_go)``, e.g. :class:`FiniteHorizonIndexPolicy`: once per state and
+    step). Each arm moves up or down, so a joint state has ``2^J`` successors. ``J <= 8``."""
     cormab._check_domain(domain)
     J = domain.J
     if J > 8:
@@ -208,11 +259,17 @@ def joint_dp(domain, horizon: int = 20, policy: Callable | None = None, *, p_sta
     R = np.stack([domain.expected_rewards(S, np.repeat(f[None], len(S), 0)) for f in F], axis=1)  # (S, F)
     if policy is not None:
         row = {f.tobytes(): k for k, f in enumerate(F)}
-        choice = np.array([row[np.asarray(policy(s), np.int8).tobytes()] for s in S])
+        act = _timed(policy, horizon)
+        if hasattr(policy, "act"):  # time-dependent: its action per state and steps to go
+            choice = np.array([[row[np.asarray(act(s, h), np.int8).tobytes()] for s in S]
+                               for h in range(1, horizon + 1)])
+        else:
+            choice = np.broadcast_to(np.array([row[np.asarray(policy(s), np.int8).tobytes()] for s in S]),
+                                     (horizon, len(S)))
     V = np.zeros(len(S))
-    for _ in range(horizon):
+    for h in range(1, horizon + 1):
         Q = R + V[idx] @ prob.T  # (S, F)
-        V = Q.max(axis=1) if policy is None else Q[np.arange(len(S)), choice]
+        V = Q.max(axis=1) if policy is None else Q[np.arange(len(S)), choice[h - 1]]
     start = np.where(S <= 1, np.where(S == 1, p_start, 1.0 - p_start), 0.0).prod(axis=1)
     return float(start @ V / horizon)
 
@@ -251,6 +308,7 @@ def compare(domain, *, seed: Seed = None, eval_episodes: int = 50, horizon: int 
                 "iterative dqn": iterative_dqn_policy(domain, agent), "sequoia": agent}
     if isinstance(domain, cormab.BudgetDomain):
         policies["whittle"] = whittle_policy(domain)
+        policies["whittle (finite horizon)"] = whittle_policy(domain, horizon=horizon)
     res = evaluate(domain, policies, episodes=eval_episodes, horizon=horizon, seed=rng)
     out = {name: (m, se) for name, (m, se, _) in res.items()}
     out["train_seconds"] = seconds

@@ -22,6 +22,9 @@ the arms' initial distributions, under ``sum_j a_jt <= B`` at every step (:mod:`
   with its index's side of ``lam`` (within ``margin / 2``). An arm
   that fails is flagged (``indexable[j] = False``, a ``RuntimeWarning``); its "indices" are one root each, and the
   Whittle policy there a heuristic.
+- **Finite horizon** (:func:`finite_horizon_whittle_indices`): the index per arm, state and number of steps to go
+  ``h``, by the same bisection on the ``h``-step charged problem (backward induction, exact up to rounding), with
+  the same indexability check per ``(arm, h)``; the objective of the coRMAB paper's ``H``-step episodes.
 - **Relaxation bound** (Whittle 1988, section 2): relaxing ``sum_j a_jt <= B`` at every ``t`` to its discounted
   sum gives the LP over occupancy measures ``x_j(s, a) >= 0`` with flow ``sum_a x_j(s', a) = initial_j(s') + gamma
   sum_{s, a} P[j, s, a, s'] x_j(s, a)`` and ``sum_{j, s} x_j(s, 1) <= B / (1 - gamma)``, maximising ``sum R x``.
@@ -214,3 +217,104 @@ def relaxation_bound(model: RestlessBandit, B: int) -> RelaxationBound:
         raise RuntimeError(f"the relaxation LP was not solved: {res.message}")
     lam = max(0.0, -float(res.ineqlin.marginals[0]))
     return RelaxationBound(_lagrangian(model, B, lam), lam, -float(res.fun), res.x.reshape(J, S, 2))
+
+
+# --- finite horizon -------------------------------------------------------------------------------------------------
+
+def _finite_gaps(P: np.ndarray, R: np.ndarray, lam: np.ndarray, h: np.ndarray, discount: float) -> np.ndarray:
+    """``f[b, s] = Q_h(s, 1) - Q_h(s, 0)`` of block ``b`` (arm ``P[b]``, ``R[b]``, charge ``lam[b]`` on the active
+    action, ``h[b]`` steps to go) by backward induction ``Q_k = R - lam a + discount P V_{k-1}``, ``V_0 = 0``, all
+    blocks at once (the loop runs over the ``max(h)`` steps, each one vectorised over blocks, states, actions)."""
+    nb, S = R.shape[:2]
+    Rl = R - lam[:, None, None] * np.array([0.0, 1.0])
+    V = np.zeros((nb, S))
+    f = np.zeros((nb, S))
+    for k in range(1, int(h.max()) + 1):
+        Q = Rl + discount * np.einsum("bsat,bt->bsa", P, V)
+        at = h == k
+        f[at] = Q[at, :, 1] - Q[at, :, 0]
+        V = Q.max(axis=2)
+    return f
+
+
+@dataclass(frozen=True)
+class FiniteHorizonWhittleIndices:
+    """``indices[j, h - 1, s]``: arm ``j``'s finite-horizon Whittle index in state ``s`` with ``h`` steps to go
+    (``h = 1, ..., horizon``), the middle of the final bisection bracket ``[lower, upper]`` (width at most ``tol``);
+    ``error``: a bound on the rounding of every computed ``Q_h(s, 1) - Q_h(s, 0)``; ``indexable[j, h - 1]``: whether
+    arm ``j`` passed the indexability check at ``h`` steps to go; ``steps``: bisection steps."""
+
+    indices: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    error: float
+    indexable: np.ndarray
+    tol: float
+    steps: int
+
+
+def finite_horizon_whittle_indices(model: RestlessBandit, horizon: int, *, discount: float = 1.0,
+                                   tol: float = 1e-9, grid: int = 32) -> FiniteHorizonWhittleIndices:
+    """The finite-horizon Whittle index ``W_j(h, s)`` of every arm, state and number ``h <= horizon`` of steps to
+    go: the charge ``lam`` on the active action at which both actions are optimal in ``s`` with ``h`` steps to go in
+    the charged ``h``-step problem ``Q_h(s, a) = R[j, s, a] - lam a + discount sum_s' P[j, s, a, s'] V_{h-1}(s')``,
+    ``V_0 = 0`` (the same charge at every step; Whittle's 1988 subsidy, finite-horizon form as in Hu & Frazier 2017,
+    "An asymptotically optimal index policy for finite-horizon restless bandits", arXiv:1707.00205). The objective is
+    the ``discount``-ed total over the remaining steps (default 1: the undiscounted total, the coRMAB paper's
+    metric); the model's ``gamma`` is not used.
+
+    Bisection on the charge, all ``(j, h, s)`` at once, on the bracket ``[-h, h]`` (rewards in [0, 1]: at ``lam <=
+    -h`` active is optimal in every state, at ``lam >= h`` passive, since ``V_{h-1}`` spans at most ``h - 1``; the
+    bisection keeps the end where active is strictly better). At ``h = 1`` the index is the myopic
+    ``R[j, s, 1] - R[j, s, 0]``. Indexability (per arm and ``h``): the passive set grows monotonically with the
+    charge; checked as in :func:`whittle_indices` at ``grid`` charges over the bracket, ``grid`` over the arm's range
+    of indices at that ``h`` and each index ``+- margin``. A failing ``(j, h)`` is flagged with a
+    ``RuntimeWarning``; its indices are one root each and the policy a heuristic there.
+    """
+    _check_model(model)
+    H = check_int(horizon, "horizon")
+    discount = check_real(discount, "discount", low=0.0, high=1.0)
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
+    grid = check_int(grid, "grid", minimum=2)
+    J, S = model.J, model.S
+    jj, hh, ss = (x.ravel() for x in np.meshgrid(np.arange(J), np.arange(1, H + 1), np.arange(S), indexing="ij"))
+    P, R = model.P[jj], model.R[jj]
+    lo, hi = -hh.astype(np.float64), hh.astype(np.float64)
+    rows = np.arange(jj.size)
+    steps = 0
+    while (hi - lo).max() > tol:
+        mid = 0.5 * (lo + hi)
+        f = _finite_gaps(P, R, mid, hh, discount)[rows, ss]
+        lo, hi = np.where(f > 0.0, mid, lo), np.where(f > 0.0, hi, mid)
+        steps += 1
+    index = (0.5 * (lo + hi)).reshape(J, H, S)
+    error = 8.0 * H * (S + 2) * EPS * (2.0 * H + 1.0) * H
+    indexable = _finite_indexability(model, index, discount, tol, grid, error)
+    if not indexable.all():
+        bad = sorted({int(j) for j in np.argwhere(~indexable)[:, 0]})
+        warnings.warn(f"arms {bad} of {model.name!r} are not indexable at some number of steps to go (the passive set "
+                      f"does not grow monotonically with the charge); their indices there are one root each and the "
+                      f"finite-horizon Whittle policy is a heuristic on them", RuntimeWarning, stacklevel=2)
+    return FiniteHorizonWhittleIndices(index, lo.reshape(J, H, S), hi.reshape(J, H, S), error, indexable, tol, steps)
+
+
+def _finite_indexability(model: RestlessBandit, index: np.ndarray, discount: float, tol: float, grid: int,
+                         error: float) -> np.ndarray:
+    """Per ``(j, h)``: at every test charge, states strictly active (passive) by more than ``error`` have an index at
+    least (at most) the charge, within ``margin / 2`` (``margin = max(4 tol, 1e-9 H)``)."""
+    J, H, S = index.shape
+    margin = max(4.0 * tol, 1e-9 * H)
+    span = np.linspace(0.0, 1.0, grid)
+    h = np.arange(1, H + 1)[None, :, None].astype(np.float64)
+    lo_jh, hi_jh = index.min(axis=2, keepdims=True), index.max(axis=2, keepdims=True)
+    charges = np.concatenate([np.broadcast_to(-h + 2.0 * h * span, (J, H, grid)),
+                              lo_jh - margin + (hi_jh - lo_jh + 2 * margin) * span, index - margin, index + margin],
+                             axis=2)  # (J, H, n_test)
+    n_test = charges.shape[2]
+    jj = np.repeat(np.arange(J), H * n_test)
+    hh = np.tile(np.repeat(np.arange(1, H + 1), n_test), J)
+    f = _finite_gaps(model.P[jj], model.R[jj], charges.ravel(), hh, discount).reshape(J, H, n_test, S)
+    lam = charges[..., None]
+    wrong_active = (f > 2 * error) & (index[:, :, None, :] < lam - margin / 2)
+    wrong_passive = (f < -2 * error) & (index[:, :, None, :] > lam + margin / 2)
+    return ~(wrong_active | wrong_passive).any(axis=(2, 3))
