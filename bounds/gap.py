@@ -34,8 +34,8 @@ from boundlab.tabular._checks import check_real
 from .registry import GAP_ALGORITHMS, resolve_kind
 from .regret import check_seeds
 
-__all__ = ["GAP_ALGORITHMS", "CauchyBandit", "check_choice", "check_problem", "gap_values", "measure_gap",
-           "optimal_value", "softmax_values"]
+__all__ = ["GAP_ALGORITHMS", "CauchyBandit", "cauchy_bandit_k3", "check_choice", "check_problem", "gap_values",
+           "measure_gap", "optimal_value", "softmax_values"]
 
 
 def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
@@ -127,6 +127,18 @@ class CauchyBandit:
 
         return pg.bandit_problem(pg.bandit_params(self.contexts, self.w_star), pg.LinearCauchy(self.scale),
                                  gamma=0.0, H=1, estimator=check_choice(estimator, "estimator", pg.ESTIMATORS))
+
+
+def cauchy_bandit_k3() -> CauchyBandit:
+    """A second instance meeting the paper's assumptions, for the rate rows beside ``cauchy-bandit-k2``: a Cauchy
+    contextual bandit in ``R^3`` (an intercept and two features; six contexts of rank 3, so the Fisher matrix is
+    non-degenerate, ``mu_F = lambda_min(E[x x^T]) / (2 scale^2)``), ``w_star = (0.3, -0.8, 0.6)`` and a wider
+    policy, ``scale = 0.7`` (score bounded by ``max |x| / scale``; reward ``exp(-(a - w_star @ x)^2)`` in (0, 1]).
+    ``J`` exact in closed form (the Voigt profile, :meth:`CauchyBandit.J`), ``J*`` the class's best
+    ``erfcx(0.7)``; both cross-checked by quadrature in the tests. Our construction, not the paper's."""
+    contexts = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, -1.0, 0.5], [1.0, 0.5, -1.0],
+                         [1.0, -0.5, -0.5]])
+    return CauchyBandit(contexts, np.array([0.3, -0.8, 0.6]), scale=0.7, name="cauchy-bandit-k3")
 
 
 def check_problem(problem: object, name: str = "problem") -> FiniteMDP | CauchyBandit:

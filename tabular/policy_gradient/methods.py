@@ -38,6 +38,15 @@ Schedules (:func:`schedule`; ``t`` counts from 0; ``gamma_0`` is the step-size c
     n-harpg         gamma_0 (t+1)^(-1)         (t+1)^(-1)          gamma_0 2/(t+2)              2/(t+2)
     n-pg-momentum   gamma_0 (t+1)^(-1)         (t+1)^(-2/3)        gamma_0 2/(t+2)              (2/(t+2))^(2/3)
 
+Where each entry comes from (the full text stayed out of reach: arXiv 2302.01734, its PMLR page v202/fatkhullin23a
+and a markdown mirror were readable only up to the abstract, last tried 2026-12-02; reading notes
+``shared/refs/policy_optimisation.md`` part 2): the exponents of ``gamma_t`` and ``eta_t`` of N-PG-IGT, HARPG and
+N-HARPG and the truncation ``H`` are the theorems' as the authors' poster states them [V: poster]; the form
+``gamma_0 base^p`` (one constant, the base ``1/(t+1)``) is our reconstruction of the poster's ``O(.)`` [I];
+vanilla PG's exponent ``2/3`` and the ablation's ``eta_t`` exponent ``2/3`` are the authors' code's (``sgd``,
+``nsgdm``), moved to the base ``1/(t+1)`` [I]; the ``"code"`` column is the code's verbatim (``eta_0 = 1``) [V: code].
+No batch sizes: one trajectory per gradient (two per iteration for (N)-HARPG), as the theorems take them [V: poster].
+
 What ``gamma_0`` stands for: the theorems' step sizes carry a constant that depends on problem constants the user
 does not know (``mu_F`` of Assumption 1 (Fisher non-degeneracy), ``M_g`` the score bound, the smoothness constants
 and ``1/(1 - gamma)``); for the normalised methods it is of order ``M_g/mu_F`` (the ascent lemma
