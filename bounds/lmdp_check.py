@@ -11,7 +11,8 @@ import numpy as np
 
 from boundlab.tabular._checks import check_flag
 from boundlab.tabular.learners.lmdp_model import lmdp_model_optimistic
-from boundlab.tabular.learners.lmdp_value import lmdp_value_optimistic
+from boundlab.tabular.learners._common import DELTA
+from boundlab.tabular.learners.lmdp_value import burn_in_visits, lmdp_value_optimistic
 from boundlab.tabular.lmdp import (chain_instance, deterministic_lmdp, lower_bound_instance, plan, random_lmdp,
                                    signal_instance)
 
@@ -88,6 +89,21 @@ def _optimism_rows(quick: bool) -> list[dict]:
     return rows
 
 
+def _burn_in_estimate(name: str, model, Ks: np.ndarray) -> str:
+    """For the value-optimistic learner on the signal instance (gap 0.2, V = p(1 - p) = 0.21, Gamma = S): the plays
+    of a suboptimal (context, signal state, action) after which its bonus falls below the gap
+    (:func:`~boundlab.tabular.learners.lmdp_value.burn_in_visits`, iota at 10 K_max), and the K at which the common
+    and the rare signal states (visit rates (1 - eta) / M = 3/8 and eta / M = 1/8, two actions alternating while
+    the bonuses dominate) have seen them."""
+    if name != "lmdp-value-optimistic":
+        return ""
+    K = 10 * int(Ks[-1])
+    iota = 2.0 * np.log(2.0 * model.M * model.S * model.A * model.H * K / DELTA)
+    n = burn_in_visits(0.2, 0.21, model.S, iota)
+    return (f"; estimated from the bonus constants: n = {n:.0f} plays of a suboptimal (context, state, action) before "
+            f"its bonus falls below the gap 0.2, i.e. K ~ {2 * n / 0.375:.0f} to {2 * n / 0.125:.0f}")
+
+
 def _slope_rows(quick: bool) -> tuple[list[dict], dict]:
     """Regret slope over K on the latent signal instance, judged past the burn-in: HELD when the CI's lower end is
     at most 0.5 (no faster growth than the O~(sqrt(Var* M Gamma S A K)) upper bound allows)."""
@@ -103,7 +119,7 @@ def _slope_rows(quick: bool) -> tuple[list[dict], dict]:
         if start is None or len(Ks) - start < 3:
             where = "beyond K_max" if start is None else f"from K = {Ks[start]}, too few K after it"
             rows.append(_row(name, inst, check, None, f"n/a: burn-in (local slope CI upper end < {BURN_IN[0]}) "
-                             f"{where}; local slopes {shown}; default constants"))
+                             f"{where}; local slopes {shown}; default constants" + _burn_in_estimate(name, model, Ks)))
             continue
         past[name] = int(Ks[start])
         s, lo, hi = bootstrap_slope(Ks[start:], cum[:, start:] + 1e-12)

@@ -14,8 +14,8 @@ import boundlab.bounds.lmdp as blmdp
 from boundlab import bounds
 from boundlab.tabular.learners.lmdp_model import C1_MODEL, C2_MODEL, lmdp_model_optimistic
 from boundlab.tabular import EpisodicMDP
-from boundlab.tabular.learners.lmdp_value import (C1, C2, BeliefGreedyPolicy, LMDPRun, lmdp_value_optimistic,
-                                                  optimistic_q, optimistic_tables, policy_values)
+from boundlab.tabular.learners.lmdp_value import (C1, C2, BeliefGreedyPolicy, LMDPRun, burn_in_visits,
+                                                  lmdp_value_optimistic, optimistic_q, optimistic_tables, policy_values)
 from boundlab.tabular.lmdp import (LatentMDP, cdfs, chain_instance, context_values, horizon_padded,
                                    lower_bound_instance, plan, random_lmdp, seed_of)
 
@@ -216,6 +216,26 @@ def test_incremental_tables_equal_tables_from_scratch(name, stationary, planner)
             full = optimistic_tables(run.counts[e], run.P_hat[e], run.r_hat[e], model.H, iota, c1, c2, Gamma,
                                      model_optimistic)
             np.testing.assert_array_equal(run.Q[e], full, err_msg=f"epoch {e}")
+
+
+@pytest.mark.parametrize("q, gap, Gamma", [(0.3, 0.2, 5), (0.5, 0.05, 2), (0.01, 0.3, 3)])
+def test_burn_in_visits_is_where_the_bonus_reaches_the_gap(q, gap, Gamma):
+    """burn_in_visits(gap, V, Gamma, iota) is the count at which optimistic_q's bonus (two successors with values 1
+    and 0, so V = q(1 - q)) equals the gap, and above it the bonus is smaller."""
+    iota = 30.0
+    n = burn_in_visits(gap, q * (1 - q), Gamma, iota)
+
+    def bonus(count):
+        n_f, P_f, r_f = np.full((1, 1, 2, 1), count), np.zeros((1, 1, 2, 1, 2)), np.zeros((1, 1, 2, 1))
+        P_f[0, 0, 0, 0] = q, 1 - q
+        return optimistic_q(n_f, P_f, r_f, 0, 0, 0, 0, np.array([1.0, 0.0]), iota, C1, C2, float(Gamma), False) - q
+
+    assert bonus(n) == pytest.approx(gap, abs=1e-12)
+    assert bonus(1.01 * n) < gap < bonus(0.99 * n)
+    with pytest.raises(ValueError, match="gap"):
+        burn_in_visits(0.0, 0.1, 2, 30.0)
+    with pytest.raises(TypeError, match="variance"):
+        burn_in_visits(0.1, "0.1", 2, 30.0)
 
 
 def test_reproducible_and_seed_dependent():
