@@ -454,7 +454,9 @@ class _Argmax:
 @dataclass
 class Sequoia:
     """A trained SEQUOIA agent: ``params`` (the policy network, ``solvers.networks`` layout), ``pretrained`` (the
-    one-step network of stage B), the config, losses and wall times (``times``: seconds per stage), ``fallbacks``:
+    one-step network of stage B), the config, losses and wall times (``times``: seconds per stage, ``"data"``,
+    ``"pretrain"``, ``"dqn"``; ``"pretrain_epoch"``, ``"dqn_step"``: the median pretraining epoch and the mean DQN
+    step after the first of each, which carries JAX's compilation; ``nan`` with fewer than two), ``fallbacks``:
     how many MILP solves hit ``time_limit`` before any solution and returned their start instead (``"training"``,
     ``"acting"``). Call it on a
     joint state for its action (the MILP / enumeration argmax of the Q-network; a warm start from its last action)."""
@@ -513,11 +515,13 @@ def _pretrain(X: np.ndarray, y: np.ndarray, params, cfg: SequoiaConfig, rng: np.
         (p, s), values = jax.lax.scan(body, (p, s), idx)
         return p, s, values.mean()
 
-    losses = []
+    losses, seconds = [], []
     for _ in range(cfg.pretrain_epochs):
+        t0 = time.perf_counter()
         params, state, value = epoch(params, state, jnp.asarray(rng.integers(0, len(X), (n_mb, cfg.batch_size))))
         losses.append(float(value))
-    return params, np.array(losses)
+        seconds.append(time.perf_counter() - t0)
+    return params, np.array(losses), np.array(seconds)
 
 
 def _dqn_step(cfg: SequoiaConfig, opt):
@@ -557,9 +561,10 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
 
     t0 = time.perf_counter()
     sizes = [domain.n_actions + domain.J, *cfg.hidden, 1]
-    params, pre_loss = _pretrain(X, R, torch_init(key, sizes), cfg, rng)
+    params, pre_loss, epoch_seconds = _pretrain(X, R, torch_init(key, sizes), cfg, rng)
     pretrained = params
     times["pretrain"] = time.perf_counter() - t0
+    times["pretrain_epoch"] = float(np.median(epoch_seconds[1:])) if len(epoch_seconds) > 1 else math.nan
 
     t0 = time.perf_counter()
     feasible = _feasible_for(domain, cfg)
@@ -581,13 +586,14 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
     mem_s[:n_mem], mem_a[:n_mem], mem_s2[:n_mem], mem_r[:n_mem] = S[seed_idx], A[seed_idx], S2[seed_idx], R[seed_idx]
     head = n_mem % cap
     env = domain.simulator(seed=rng, horizon=H)
-    losses, t_global, last = [], 0, None
+    losses, t_global, last, step_seconds = [], 0, None, []
     for episode in range(cfg.episodes):
         if cfg.code_target and episode % 5 == 0:  # the code's memoiser forgets solves older than 5 episodes
             target_argmax.memo = {}
         s = env.reset(p_up=0.5)
         policy_argmax = None
         for _ in range(H):
+            t_step = time.perf_counter()
             eps = cfg.eps_end + (cfg.eps_start - cfg.eps_end) * math.exp(-t_global / cfg.eps_decay)
             if rng.random() < eps:
                 a = domain.random_action(rng)
@@ -620,7 +626,9 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
                 target = params
                 target_argmax = _Argmax(domain, target, cfg, feasible, counter, "training")
             s = s2
+            step_seconds.append(time.perf_counter() - t_step)
     times["dqn"] = time.perf_counter() - t0
+    times["dqn_step"] = float(np.mean(step_seconds[1:])) if len(step_seconds) > 1 else math.nan
     return Sequoia(domain, params, pretrained, cfg, pre_loss, np.array(losses), times, dict(counter))
 
 

@@ -346,3 +346,15 @@ def test_bad_input():
         d.expected_rewards(np.zeros((2, 6), int), np.zeros((3, 6), int))
     with pytest.raises(ValueError, match="K"):
         cp.sampling_policy(d, 0)
+
+
+def test_training_times_separate_the_compiling_first_epoch_and_step():
+    """times: the stages' wall times, plus the median pretraining epoch and mean DQN step after the first (which
+    carries JAX's compilation), each below its stage's total; nan with a single epoch."""
+    d = TINY[0]
+    agent = train_sequoia(d, seed=0, episodes=1, horizon=4, batch_size=4, pretrain_epochs=3, strategic_states=5)
+    t = agent.times
+    assert set(t) == {"data", "pretrain", "pretrain_epoch", "dqn", "dqn_step"}
+    assert 0.0 < 2 * t["pretrain_epoch"] <= t["pretrain"] and 0.0 < 3 * t["dqn_step"] <= t["dqn"]
+    one = train_sequoia(d, seed=0, episodes=1, horizon=4, batch_size=4, pretrain_epochs=1, strategic_states=5)
+    assert np.isnan(one.times["pretrain_epoch"])
