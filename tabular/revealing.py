@@ -45,8 +45,9 @@ from ._checks import check_int, check_real, plain
 from .pomdp import POMDP
 
 __all__ = ["RevealingProblem", "emission_action_matrix", "history_count", "history_optimal", "history_value",
-           "pomdp_revealing_constant", "revealing_bandit", "revealing_bandit_class", "revealing_constant",
-           "revealing_problem", "uniformity_testing_pomdp"]
+           "paired_signs", "pomdp_revealing_constant", "revealing_bandit", "revealing_bandit_class",
+           "revealing_constant", "revealing_problem", "uniformity_pac_class", "uniformity_pac_pomdp",
+           "uniformity_pac_problem", "uniformity_testing_pomdp"]
 
 NORMS = ("l1", "2")
 #: A singular value at or below this (relative to the largest) counts as 0: the matrix has no left inverse.
@@ -172,7 +173,7 @@ def emission_action_matrix(model: POMDP, steps: int, prev_action: int) -> np.nda
     G = np.einsum("us,so->uos", np.eye(S), model.O[prev_action])[:, None]
     T = model.P[:, :, :, None] * model.O[None]  # T[u, a, t, o] = P[u, a, t] O[a, t, o]
     for _ in range(steps - 1):
-        G = np.einsum("uxys,uato->txayos", G, T)
+        G = np.einsum("uxys,uato->txayos", G, T, optimize=True)
         G = G.reshape(S, G.shape[1] * A, G.shape[3] * n_obs, S)
     return np.ascontiguousarray(G.sum(axis=0).reshape(-1, S))
 
@@ -402,6 +403,118 @@ def revealing_problem(n_arms: int = 2, eps: float = 0.1, accuracy: float = 0.85,
                             name=f"revealing-bandit(n={n_arms}, eps={eps:g}, q={accuracy:g}, m={steps})")
 
 
+def _check_signs(signs, n: int) -> np.ndarray:
+    """Paninski's paired signs: ``n`` entries of +-1 with ``signs[2j+1] = -signs[2j]``."""
+    sg = check_real_array(signs, "signs")
+    if sg.dtype.kind == "b":
+        raise TypeError("signs must hold +1 / -1 numbers, got dtype bool")
+    if sg.shape != (n,) or not np.all(np.abs(sg) == 1):
+        raise ValueError(f"signs must be {n} entries of +1 or -1, got {plain(sg.tolist())}")
+    if np.any(sg[1::2] != -sg[0::2]):
+        raise ValueError("signs must pair up: signs[2j+1] = -signs[2j] for every j")
+    return sg.astype(np.float64)
+
+
+def paired_signs(n: int) -> np.ndarray:
+    """Every sign vector of Paninski's paired perturbation of ``n`` (even) outcomes, ``(2^(n/2), n)``: row ``r`` has
+    ``signs[2j] = +1`` where bit ``j`` of ``r`` is 0 (``-1`` where it is 1) and ``signs[2j+1] = -signs[2j]``."""
+    n = check_int(n, "n", minimum=2)
+    if n % 2:
+        raise ValueError(f"n must be even (the perturbation pairs outcomes), got {n}")
+    bits = (np.arange(2 ** (n // 2))[:, None] >> np.arange(n // 2)) & 1
+    first = 1.0 - 2.0 * bits
+    return np.repeat(first, 2, axis=1) * np.tile([1.0, -1.0], n // 2)
+
+
+#: The largest model class :func:`uniformity_pac_class` builds (``1 + n_arms 2^(n/2)`` members).
+PAC_CLASS_LIMIT = 4096
+
+
+def uniformity_pac_pomdp(n: int = 4, n_arms: int | None = None, eps: float = 0.5, arm: int | None = None,
+                         signs: ArrayLike | None = None, accuracy: float = 1.0) -> POMDP:
+    """A member of the PAC hard family behind the Omega(S^{1.5}) latent-state dependence (Chen et al. 2023, Thm 3.2)
+    as we reconstruct it [reconstruction; module docstring]: ``n_arms`` candidate transitions into ``n`` latent
+    leaves, one of which may be a paired perturbation of the uniform law; the leaves are 2-step revealing only.
+
+    ``H = 2``, ``A = n_arms`` (default ``n``, so that the number of candidates grows with ``S``: the paper's
+    ``S^{1.5}`` is, as we read it, (candidates ~ S) x (Paninski's ``sqrt(S)`` cost of testing one law over ~S latent
+    states), which we cannot check against its text). States ``0`` start, ``1..n`` leaves, ``n+1..2n`` read
+    leaves (``S = 2n + 1``); observations ``0`` start, ``1`` blank, ``2..n+1`` the leaf read. Step 0: action ``c``
+    moves the start to leaf ``i`` w.p. ``(1 + eps signs[i]) / n`` if ``c == arm``, ``1 / n`` otherwise. Step 1 at a
+    leaf: action 0 *collects* (stays; reward ``(1 + signs[i]) / 2``: 1 on the leaves the perturbation favours, 0 on
+    the others; ``1/2`` in the null model), any other action *reads* (reward 0; moves to the read copy, which shows
+    the leaf, correctly w.p. ``accuracy``, otherwise one of the others uniformly). Leaves emit the blank, so the
+    model is not 1-step revealing; the read look-ahead makes it 2-step revealing (``revealing_constant(model, 2)``).
+
+    ``arm`` and ``signs`` both None: the null model (every arm uniform, ``V* = 1/2``). Otherwise ``V* = (1 + eps) /
+    2`` (pull ``arm``, collect) and every other arm gives ``1/2``: an eps'-optimal policy (``eps' < eps / 2``) must
+    find the perturbed arm, whose law differs from uniform only through leaves a read reveals. The learner never sees
+    rewards, so it learns only from reads."""
+    n = check_int(n, "n", minimum=2)
+    if n % 2:
+        raise ValueError(f"n must be even (the perturbation pairs leaves), got {n}")
+    n_arms = n if n_arms is None else check_int(n_arms, "n_arms", minimum=2)
+    eps = check_real(eps, "eps", low=0.0, high=1.0)
+    accuracy = check_real(accuracy, "accuracy", low=1.0 / n, high=1.0, low_open=True)
+    if (arm is None) != (signs is None):
+        raise ValueError("arm and signs go together: both None (the null model) or both given")
+    if arm is not None:
+        arm = check_int(arm, "arm", minimum=0)
+        if arm >= n_arms:
+            raise ValueError(f"arm = {arm} is not an arm in [0, {n_arms})")
+        sg = _check_signs(signs, n)
+    S, leaves = 2 * n + 1, np.arange(1, n + 1)
+    P = np.zeros((S, n_arms, S))
+    P[0, :, 1:n + 1] = 1.0 / n
+    if arm is not None:
+        P[0, arm, 1:n + 1] = (1.0 + eps * sg) / n
+    P[leaves, 0, leaves] = 1.0
+    P[leaves[:, None], np.arange(1, n_arms)[None, :], (leaves + n)[:, None]] = 1.0
+    P[leaves + n, :, leaves + n] = 1.0
+    R = np.zeros((S, n_arms))
+    R[leaves, 0] = 0.5 if arm is None else (1.0 + sg) / 2
+    E = np.zeros((S, n + 2))
+    E[0, 0] = 1.0
+    E[leaves, 1] = 1.0
+    E[n + 1:, 2:] = (1.0 - accuracy) / (n - 1)
+    E[leaves + n, leaves + 1] = accuracy
+    what = "null" if arm is None else f"arm {arm}, signs {''.join('+' if x > 0 else '-' for x in sg)}"
+    return POMDP(P, E, R, H=2, initial=np.eye(S)[0], name=f"uniformity-pac(n={n}, arms={n_arms}, eps={eps:g}, "
+                                                           f"q={accuracy:g}, {what})")
+
+
+def uniformity_pac_class(n: int = 4, n_arms: int | None = None, eps: float = 0.5,
+                         accuracy: float = 1.0) -> tuple[POMDP, ...]:
+    """The finite class of :func:`uniformity_pac_pomdp`: the null model first, then ``(arm, signs)`` for each arm and
+    each row of :func:`paired_signs` (arm-major): ``1 + n_arms 2^(n/2)`` members (at most :data:`PAC_CLASS_LIMIT`)."""
+    n = check_int(n, "n", minimum=2)
+    n_arms_ = n if n_arms is None else check_int(n_arms, "n_arms", minimum=2)
+    size = 1 + n_arms_ * 2 ** (n // 2)
+    if size > PAC_CLASS_LIMIT:
+        raise ValueError(f"n = {n}, n_arms = {n_arms_}: the class would hold {size} models (over {PAC_CLASS_LIMIT})")
+    signs = paired_signs(n)
+    null = uniformity_pac_pomdp(n, n_arms_, eps, None, None, accuracy)
+    return (null,) + tuple(uniformity_pac_pomdp(n, n_arms_, eps, j, sg, accuracy) for j in range(n_arms_)
+                           for sg in signs)
+
+
+def uniformity_pac_problem(n: int = 4, n_arms: int | None = None, eps: float = 0.5, arm: int | None = None,
+                           pattern: int = 0, accuracy: float = 1.0) -> RevealingProblem:
+    """:class:`RevealingProblem` on :func:`uniformity_pac_class` whose true model perturbs ``arm`` (default the last
+    arm, so that OMLE's tie-breaking towards low indices does not favour it) with row ``pattern`` of
+    :func:`paired_signs`."""
+    models = uniformity_pac_class(n, n_arms, eps, accuracy)
+    n_arms = models[0].A
+    arm = n_arms - 1 if arm is None else check_int(arm, "arm", minimum=0)
+    if arm >= n_arms:
+        raise ValueError(f"arm = {arm} is not an arm in [0, {n_arms})")
+    pattern = check_int(pattern, "pattern", minimum=0)
+    if pattern >= 2 ** (n // 2):
+        raise ValueError(f"pattern = {pattern} is not a row of paired_signs({n}) (in [0, {2 ** (n // 2)}))")
+    return RevealingProblem(models[1 + arm * 2 ** (n // 2) + pattern], models,
+                            name=f"uniformity-pac(n={n}, arms={n_arms}, eps={eps:g}, q={accuracy:g})")
+
+
 def uniformity_testing_pomdp(n: int = 4, eps: float = 0.2, signs: ArrayLike | None = None,
                              accuracy: float = 1.0) -> POMDP:
     """The distribution-testing core as a 2-step revealing POMDP (``H = 2``, ``A = 3``) [reconstruction; module
@@ -422,14 +535,7 @@ def uniformity_testing_pomdp(n: int = 4, eps: float = 0.2, signs: ArrayLike | No
         raise ValueError(f"n must be even (the perturbation pairs leaves), got {n}")
     eps = check_real(eps, "eps", low=0.0, high=1.0)
     accuracy = check_real(accuracy, "accuracy", low=1.0 / n, high=1.0, low_open=True)
-    if signs is None:
-        sg = np.zeros(n)
-    else:
-        sg = check_real_array(signs, "signs")
-        if sg.shape != (n,) or not np.all(np.abs(sg) == 1):
-            raise ValueError(f"signs must be {n} entries of +1 or -1, got {plain(sg.tolist())}")
-        if np.any(sg[1::2] != -sg[0::2]):
-            raise ValueError("signs must pair up: signs[2j+1] = -signs[2j] for every j")
+    sg = np.zeros(n) if signs is None else _check_signs(signs, n)
     S, A = 2 * n + 1, 3
     P = np.zeros((S, A, S))
     P[0, :, 1:n + 1] = (1.0 + eps * sg) / n

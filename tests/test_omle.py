@@ -9,7 +9,7 @@ import pytest
 
 import boundlab.bounds.revealing as br
 from boundlab import bounds
-from boundlab.tabular.learners.omle import OMLERun, omle, omle_etc
+from boundlab.tabular.learners.omle import OMLERun, omle, omle_etc, revealing_steps
 from boundlab.tabular.revealing import (
     RevealingProblem,
     _forward,
@@ -17,25 +17,27 @@ from boundlab.tabular.revealing import (
     history_optimal,
     revealing_bandit,
     revealing_problem,
+    uniformity_pac_problem,
 )
 
 from test_revealing import reference_value
 
 
-def reference_choices(problem, run, commit):
+def reference_choices(problem, run, commit, cuts=0):
     """Re-derive each episode's choice from the recorded histories by the rule in plain Python (the slow reference
-    of the kernel), returning the choices and whether the true model was in every episode's set."""
+    of the kernel; ``cuts``: Algorithm 2's episodes per iteration, the choice made at each iteration's first),
+    returning the choices and whether the true model was in every episode's set."""
     logp = np.stack([history_log_likelihoods(m) for m in problem.models])
     vstar = [history_optimal(m)[0] for m in problem.models]
     LL = np.zeros(len(problem.models))
     truth = [i for i, m in enumerate(problem.models) if m is problem.true][0]
-    choices, covered, committed = [], True, None
+    choices, covered, committed, m = [], True, None, -1
     for k, h in enumerate(run.histories):
         if k < run.n_explore:
             m = -1
         elif commit and committed is not None:
             m = committed
-        else:
+        elif cuts == 0 or (k - run.n_explore) % cuts == 0:
             inside = [i for i in range(len(LL)) if LL[i] >= LL.max() - run.beta]
             covered &= truth in inside
             m = max(inside, key=lambda i: (round(vstar[i], 11), LL[i], -i))
@@ -46,19 +48,51 @@ def reference_choices(problem, run, commit):
     return np.array(choices), covered, LL
 
 
+def reference_policy(problem, table, follow):
+    """``table`` with the histories of ``follow`` steps or more set to -1 (uniform): plain loop over levels."""
+    out, i = np.array(table), 0
+    for t in range(problem.H):
+        width = (problem.A * problem.n_obs) ** t
+        if t >= follow:
+            out[i:i + width] = -1
+        i += width
+    return out
+
+
+ALG1 = {"exploration": "optimistic"}
+ALG2 = {"exploration": "uniform-suffix", "steps": 1}  # H = 2, m = 1: two episodes per iteration (h = 0, 1)
+
+
 @pytest.mark.parametrize("steps", [1, 2])
-@pytest.mark.parametrize("learner,commit", [(omle, False), (omle_etc, True)])
-def test_choices_match_reference(learner, commit, steps):
+@pytest.mark.parametrize("learner,commit,params", [(omle, False, {}), (omle, False, ALG1), (omle, False, ALG2),
+                                                    (omle_etc, True, {})])
+def test_choices_match_reference(learner, commit, params, steps):
     problem = revealing_problem(3, 0.2, 0.8, steps, good_arm=2)
+    auto_alg2 = learner is omle and not params and steps == 2  # 'auto' on a 2-step class: Algorithm 2 with m = 2
+    cuts = 2 if params is ALG2 else (1 if auto_alg2 else 0)
     for seed in range(3):
-        run = learner(problem, 300, seed)
-        choices, _, LL = reference_choices(problem, run, commit)
+        run = learner(problem, 300, seed, **params)
+        choices, _, LL = reference_choices(problem, run, commit, cuts)
         np.testing.assert_array_equal(run.model_index, choices)
         np.testing.assert_allclose(run.log_likelihood, LL)
+        follow = np.where(choices < 0, 0, np.arange(300) % cuts if cuts else problem.H)
+        np.testing.assert_array_equal(run.follow, follow)
         tables = np.stack([history_optimal(m)[1] for m in problem.models])
         for k in range(0, 300, 37):
-            expected = np.full(tables.shape[1], -1) if choices[k] < 0 else tables[choices[k]]
+            expected = np.full(tables.shape[1], -1) if choices[k] < 0 else reference_policy(problem, tables[choices[k]],
+                                                                                            follow[k])
             np.testing.assert_array_equal(run.policies[k], expected)
+
+
+def test_exploration_defaults_follow_the_paper():
+    """'auto' is Algorithm 1 on a 1-step revealing class and Algorithm 2 (m = 2: one uniform episode per iteration
+    at H = 2) on a class revealing only in 2 steps; the m found is the rank's."""
+    one, two = revealing_problem(2, 0.3, 0.9, 1), revealing_problem(2, 0.3, 0.9, 2)
+    assert revealing_steps(one.models) == 1 and revealing_steps(two.models) == 2
+    assert revealing_steps(uniformity_pac_problem(4).models) == 2
+    assert np.all(omle(one, 50, 0).follow == 2)
+    assert np.all(omle(two, 50, 0).follow == 0)
+    np.testing.assert_array_equal(omle(one, 50, 0).policies, omle(one, 50, 0, exploration="optimistic").policies)
 
 
 def test_confidence_set_covers_the_truth():
@@ -110,15 +144,18 @@ def test_exact_regret_matches_reference_and_harness(registered):
 
 
 def test_omle_never_probes_where_only_a_probe_reveals():
-    """On the 2-step instance no class member's optimal policy probes, so OMLE's data never separate them: its choice
-    never changes (and is wrong here), linear regret; explore-then-commit learns."""
+    """On the 2-step instance no class member's optimal policy probes, so purely optimistic OMLE's data never
+    separate them: its choice never changes (and is wrong here), linear regret; explore-then-commit learns, and so
+    does OMLE's Algorithm 2 (the default there): its output is right once the data separate the members."""
     problem = revealing_problem(2, 0.3, 0.9, 2, good_arm=1)
-    run = omle(problem, 500, 0)
+    run = omle(problem, 500, 0, exploration="optimistic")
     assert np.all(run.model_index == run.model_index[0])
     np.testing.assert_allclose(run.log_likelihood, run.log_likelihood[0])
     assert br.revealing_regret(problem, run).sum() == pytest.approx(500 * 0.3)
     etc = omle_etc(problem, 500, 0, explore_scale=3.0)
     assert np.all(etc.model_index[etc.n_explore:] == 1)
+    alg2 = omle(problem, 500, 0)
+    assert alg2.model_index[-1] == 1 and np.all(alg2.follow == 0)
 
 
 def test_reproducible():
@@ -213,8 +250,12 @@ def test_check_rows():
     rows = br.revealing_check_rows(quick=True)
     assert {tuple(sorted(r)) for r in rows} == {("algorithm", "check", "detail", "instance", "verdict")}
     exact = [r for r in rows if r["check"].startswith(("alpha = 1", "norm inequality", "hard instances",
-                                                        "control: omle never probes", "no learner"))]
-    assert len(exact) == 5 and all(r["verdict"] == "HELD" for r in exact), exact
+                                                        "control: omle (exploration='optimistic') never probes",
+                                                        "no learner", "PAC family", "control: optimistic-only"))]
+    assert len(exact) == 7 and all(r["verdict"] == "HELD" for r in exact), exact
+    pac = [r for r in rows if r["check"].startswith("PAC: OMLE")]
+    assert len(pac) == 1 and pac[0]["verdict"] in ("HELD", "FAILED", "n/a")
+    assert "95% bootstrap CI" in pac[0]["detail"] and "not a proof" in pac[0]["detail"]
     slopes = [r for r in rows if r["check"].startswith("regret slope CI")]
     assert [r["algorithm"] for r in slopes] == ["omle", "omle-etc"]
     assert all("95% bootstrap CI" in r["detail"] and "not a proof" in r["detail"] for r in slopes)
