@@ -21,14 +21,21 @@ with its definitions, theorems and constructions, could not; see /work/shared/re
   emission_action_matrix` takes it (``prev_action``), and :func:`pomdp_revealing_constant` takes the worst one.
 - **the hard instances** [reconstructed, the toolkit's own; the paper's constructions were not retrievable]. The
   abstract says only that they "adapt techniques in distribution testing" and that multi-step revealing forces
-  Omega(T^{2/3}) regret and Omega(S^{1.5}) PAC dependence [V]. :func:`revealing_bandit` builds the mechanism behind
+  Omega(T^{2/3}) regret and Omega(S^{1.5}) PAC dependence [V]; the full text (arXiv abs/html, PMLR v202
+  pp. 5104-5161, OpenReview, the authors' pages) was searched again and was still out of reach.
+  :func:`revealing_bandit` builds the mechanism behind
   a T^{2/3} regret lower bound as partial monitoring knows it (Cesa-Bianchi & Lugosi 2006, label-efficient
   prediction): with ``steps=2`` the outcome of the rewarding action is revealed only by a costly probe (the model is
   2-step but not 1-step revealing), with ``steps=1`` the rewarding action reveals it itself. :func:
   `uniformity_testing_pomdp` builds the distribution-testing core (Paninski 2008's paired perturbations of the uniform
   distribution, which need Omega(sqrt(n) / eps^2) samples to tell from uniform) as a 2-step revealing POMDP. Neither is
   claimed to be the paper's instance, and neither proves its bound: they are where a learner's measured rate can be
-  compared with it.
+  compared with it. :func:`uniformity_pac_pomdp` / :func:`uniformity_pac_class` / :func:`uniformity_pac_problem` are
+  the PAC family: ``n_arms`` candidate transitions (default ``n``, so the candidates grow with ``S = 2n + 1``) into
+  ``n`` leaves that only a read reveals, one candidate a Paninski paired perturbation of the uniform law; the class
+  holds the null model and every (arm, sign pattern). Our reading of the S^{1.5} is (~S candidates) x (sqrt(S)
+  reads to test one law over ~S latent states) [reconstruction]: the paper's parameters (alpha, O, A^m, H) enter
+  here only as what the constructors expose (``revealing_constant(model, 2)``, ``A``, ``n_obs``, ``H = 2``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import pytest
 
 import boundlab.bounds.revealing as br
 from boundlab import bounds
+from boundlab.tabular import POMDP
 from boundlab.tabular.learners.omle import OMLERun, omle, omle_etc, revealing_steps
 from boundlab.tabular.revealing import (
     RevealingProblem,
@@ -156,6 +157,55 @@ def test_omle_never_probes_where_only_a_probe_reveals():
     assert np.all(etc.model_index[etc.n_explore:] == 1)
     alg2 = omle(problem, 500, 0)
     assert alg2.model_index[-1] == 1 and np.all(alg2.follow == 0)
+
+
+def test_pac_episodes_matches_reference():
+    """The PAC count against a plain re-computation from OMLE's recorded choices (each output evaluated by the plain
+    recursion); the default Algorithm 2 finds the perturbed arm, the optimistic-only OMLE never does (never reads)."""
+    problem = uniformity_pac_problem(4, None, 0.5)
+    v_star = br.revealing_optimum(problem)
+    tables = np.stack([history_optimal(m)[1] for m in problem.models])
+    K, target = 600, 0.125
+    counts = br.pac_episodes(problem, K, range(4), eps_target=target)
+    for seed, count in zip(range(4), counts):
+        run = omle(problem, K, seed)
+        bad = [v_star - reference_value(problem.true, tables[m]) > target for m in run.model_index]
+        expected = np.nan if bad[-1] else max((k + 1 for k, b in enumerate(bad) if b), default=0)
+        np.testing.assert_equal(count, expected)
+    assert np.all(np.isfinite(counts))
+    assert np.all(np.isnan(br.pac_episodes(problem, K, range(2), eps_target=target, exploration="optimistic")))
+
+
+def test_pac_slope_runs_and_reports():
+    res = br.revealing_pac_slope((2, 4), range(3), K=3000, n_boot=20)
+    assert np.isfinite(res.slope) and res.low <= res.slope <= res.high and res.reached == 1.0
+    assert list(res.frame.columns) == ["seed", "n", "S", "n_arms", "models", "episodes"]
+    assert sorted(res.frame.S.unique()) == [5, 9]
+    ctrl = br.revealing_pac_slope((2, 4), range(2), K=200, n_boot=20, exploration="optimistic")
+    assert np.isnan(ctrl.slope) and ctrl.reached == 0.0 and not ctrl.below_lower_bound
+
+
+def test_exploration_bad_input():
+    problem = revealing_problem(2, 0.2, 0.8, 1)
+    with pytest.raises(ValueError, match="exploration"):
+        omle(problem, 10, 0, exploration="greedy")
+    with pytest.raises(TypeError, match="exploration"):
+        omle(problem, 10, 0, exploration=1)
+    with pytest.raises(ValueError, match="steps"):
+        omle(problem, 10, 0, steps=1)  # steps without 'uniform-suffix'
+    with pytest.raises(ValueError, match="steps"):
+        omle(problem, 10, 0, exploration="uniform-suffix", steps=3)
+    with pytest.raises(TypeError, match="steps"):
+        omle(problem, 10, 0, exploration="uniform-suffix", steps=1.0)
+    blind = revealing_bandit(2, 0.2, 0.8, 2)  # 4 observations; the member below emits them uniformly: never revealing
+    flat = RevealingProblem(blind, (POMDP(blind.P, np.full_like(blind.O, 0.25), blind.R, H=2, initial=blind.initial),))
+    with pytest.raises(ValueError, match="auto"):
+        omle(flat, 10, 0)
+    assert np.all(omle(flat, 10, 0, exploration="uniform-suffix").follow == 0)  # m = H: one uniform episode
+    with pytest.raises(ValueError, match="eps_target"):
+        br.pac_episodes(uniformity_pac_problem(2), 10, [0], eps_target=-1.0)
+    with pytest.raises(ValueError, match="n_grid"):
+        br.revealing_pac_slope((2,), range(2))
 
 
 def test_reproducible():

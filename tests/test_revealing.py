@@ -21,10 +21,14 @@ from boundlab.tabular.revealing import (
     history_optimal,
     history_value,
     history_values,
+    paired_signs,
     pomdp_revealing_constant,
     revealing_bandit,
     revealing_constant,
     revealing_problem,
+    uniformity_pac_class,
+    uniformity_pac_pomdp,
+    uniformity_pac_problem,
     uniformity_testing_pomdp,
 )
 
@@ -185,6 +189,53 @@ def test_uniformity_testing_instance_is_two_step_revealing():
     np.testing.assert_allclose(perturbed.P[0, 0, 1:5], np.array([1.3, 0.7, 0.7, 1.3]) / 4)
 
 
+@pytest.mark.parametrize("n", [2, 4, 6])
+def test_paired_signs_are_every_pairing_once(n):
+    signs = paired_signs(n)
+    assert signs.shape == (2 ** (n // 2), n)
+    np.testing.assert_array_equal(signs[:, 1::2], -signs[:, 0::2])
+    every = {tuple(np.concatenate(r)) for r in itertools.product([(1.0, -1.0), (-1.0, 1.0)], repeat=n // 2)}
+    assert set(map(tuple, signs)) == every
+
+
+def pac_policy(model, arm, collect=True):
+    """The history table that pulls ``arm`` and then collects (or reads): built by hand, not by the planner."""
+    table = np.zeros(history_count(model.A, model.n_obs, model.H), dtype=np.int64)
+    table[0] = arm
+    table[1:] = 0 if collect else 1
+    return table
+
+
+@pytest.mark.parametrize("n,eps,q", [(2, 0.5, 1.0), (4, 0.3, 0.9), (6, 0.8, 1.0)])
+def test_uniformity_pac_family(n, eps, q):
+    """Laws, values (the planner's V* against hand-built policies by the plain recursion), revealing constants and
+    the class's membership of the PAC family."""
+    models = uniformity_pac_class(n, None, eps, q)
+    signs = paired_signs(n)
+    assert len(models) == 1 + n * len(signs) and len({m.name for m in models}) == len(models)
+    null = models[0]
+    np.testing.assert_allclose(null.P[0, :, 1:n + 1], 1.0 / n)
+    assert history_optimal(null)[0] == pytest.approx(0.5)
+    for arm in (0, n - 1):
+        for r in (0, len(signs) - 1):
+            m = models[1 + arm * len(signs) + r]
+            np.testing.assert_allclose(m.P[0, arm, 1:n + 1], (1 + eps * signs[r]) / n)
+            others = [c for c in range(n) if c != arm]
+            np.testing.assert_allclose(m.P[0, others, 1:n + 1], 1.0 / n)
+            v_star = history_optimal(m)[0]
+            assert v_star == pytest.approx((1 + eps) / 2)
+            assert reference_value(m, pac_policy(m, arm)) == pytest.approx(v_star)
+            assert reference_value(m, pac_policy(m, others[0])) == pytest.approx(0.5)
+            assert reference_value(m, pac_policy(m, arm, collect=False)) == 0.0
+    true = uniformity_pac_problem(n, None, eps, None, len(signs) - 1, q).true
+    assert true is models[-1] or true.name == models[-1].name
+    for norm in ("l1", "2"):
+        assert pomdp_revealing_constant(true, 1, norm) == 0.0
+        assert pomdp_revealing_constant(null, 2, norm) > 0
+    # a read shows the leaf correctly w.p. q: the read copy's emission
+    np.testing.assert_allclose(true.O[0, n + 1:, 2:].diagonal(), q)
+
+
 # ------------------------------------------------------------------------------------- exact planning and evaluation
 
 def reference_value(model, policy):
@@ -286,6 +337,24 @@ def test_instances_and_problem_bad_input():
         uniformity_testing_pomdp(4, signs=[1, 1, -1, -1])
     with pytest.raises(ValueError, match="signs"):
         uniformity_testing_pomdp(4, signs=[1, -1])
+    with pytest.raises(ValueError, match="even"):
+        uniformity_pac_pomdp(5)
+    with pytest.raises(ValueError, match="together"):
+        uniformity_pac_pomdp(4, arm=1)
+    with pytest.raises(ValueError, match="arm"):
+        uniformity_pac_pomdp(4, arm=4, signs=paired_signs(4)[0])
+    with pytest.raises(TypeError, match="signs"):
+        uniformity_pac_pomdp(4, arm=0, signs=np.array([True, False, True, False]))
+    with pytest.raises(ValueError, match="pair"):
+        uniformity_pac_pomdp(4, arm=0, signs=[1, 1, -1, -1])
+    with pytest.raises(ValueError, match="pattern"):
+        uniformity_pac_problem(4, pattern=4)
+    with pytest.raises(ValueError, match="models"):
+        uniformity_pac_class(24)
+    with pytest.raises(TypeError, match="n_arms"):
+        uniformity_pac_class(4, 2.0)
+    with pytest.raises(ValueError, match="even"):
+        paired_signs(3)
     one, two = revealing_bandit(steps=1), revealing_bandit(steps=2)
     with pytest.raises(ValueError, match=r"models\[0\]"):
         RevealingProblem(one, (two,))  # n_obs differ
