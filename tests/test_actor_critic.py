@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import reference_learners as ref
 from boundlab import solvers, tabular
 from boundlab.bounds import regret_of_run
+from boundlab.bounds.slopes import bootstrap_slope
 from boundlab.tabular.learners import _common
 from boundlab.tabular.learners.actor_critic import (ac_hybrid, ac_hybrid_pessimistic, ac_optimistic, actor_regret,
                                                     behaviour_probs, concentrability, default_eta, greedy_gap,
@@ -223,6 +224,31 @@ MODEL = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=3, A=2, seed=0).to_arrays()
 def test_bad_input(learner, kwargs, error, match):
     with pytest.raises(error, match=match):
         learner(MODEL, 5, 0, **kwargs)
+
+
+def test_exact_quantities_bad_input():
+    from boundlab.bounds.actor_critic_check import lock_behaviour
+
+    run = ac_optimistic(MODEL, 5, 0, record_q=True)
+    for episode, error in ((5, ValueError), (-6, ValueError), (2.5, TypeError)):
+        with pytest.raises(error, match="episode"):
+            greedy_gap(MODEL, run, episode)
+    assert greedy_gap(MODEL, run, -5) == greedy_gap(MODEL, run, 0)
+    other = tabular.EpisodicMDP(*tabular.dirichlet_mdp(S=4, A=2, seed=0).to_arrays(), H=3)
+    with pytest.raises(ValueError, match="model: run.actor"):
+        actor_regret(other, run)
+    with pytest.raises(ValueError, match="model: run.q_values"):
+        greedy_gap(other, run)
+    with pytest.raises(ValueError, match="d"):
+        switch_bound(0, 3, 10)
+    with pytest.raises(TypeError, match="n"):
+        switch_bound(2, 3, 10.5)
+    with pytest.raises(ValueError, match="switch_ratio"):
+        switch_bound(2, 3, 10, switch_ratio=1.0)
+    with pytest.raises(ValueError, match="^pi: "):
+        occupancy(MODEL, np.full((3, 3), 5))
+    with pytest.raises(ValueError, match="lock"):
+        lock_behaviour(MODEL)
 
 
 def test_bad_model_and_episodes():
@@ -436,16 +462,98 @@ def test_greedy_gap_is_the_exact_gap_of_the_critics_greedy_policy():
         greedy_gap(model, ac_optimistic(model, 5, 0))
 
 
+def _recomputed(check: str, v: dict) -> bool | None:
+    """Each row's verdict from its own numbers, by the rule its ``check`` text states (None: n/a)."""
+    if check.startswith("optimism lemma"):
+        return None if v["unclipped"] < 0.1 else v["rate"] <= v["delta"]
+    if check.startswith("switches"):
+        return all(c <= b for c, b in zip(v["counts"], v["bounds"])) and v["b"] > 0 and v["r2"] >= 0.9
+    if check.startswith("actors are distributions"):
+        return v["valid"]
+    if check.startswith("c*_off"):
+        return v["c"] == 1.0
+    if check.startswith("lock: the non-optimistic"):
+        assert v["K_max"] <= v["A_H"]  # the row's premise: K <= A^H
+        return v["low_n"] > 0.95 and v["high_o"] < v["low_n"]
+    if check.startswith("lock: regret slope"):
+        return v["low"] <= 0.5 <= v["high"] if v["judged"] else None
+    if check.startswith("hybrid transition"):
+        return v["rates"][0.25] < 0.5 and v["rates"][4.0] >= 0.9
+    if check.startswith("hard family: slope"):
+        return v["low"] - 1e-9 <= 0.5 <= v["high"] + 1e-9 if v["found"] >= 0.5 else None
+    if check.startswith("hard family: no family-average"):
+        judged = [j for j, lb in enumerate(v["lower"]) if lb > 0]
+        return all(u[j] >= v["lower"][j] for u in v["upper_ends"].values() for j in judged) if judged else None
+    if check.startswith("episodes to eps"):
+        return None if v["s_thm"] is None else v["low"] <= v["s_thm"] and v["high"] >= 2.0
+    if check.startswith("optimistic hybrid"):
+        return v["high"] < 1.0 if v["reached"] else None
+    raise AssertionError(f"a row without a rule here: {check}")
+
+
 def test_check_rows():
-    """The rows for ``boundlab check``: the schema, and the rows whose outcome the tests above already establish."""
+    """The rows for ``boundlab check``: the schema, and every row's verdict is the one its own numbers imply."""
     from boundlab.bounds.actor_critic_check import actor_critic_check_rows
 
-    rows = actor_critic_check_rows(quick=True)
-    assert all(set(r) == {"algorithm", "instance", "check", "verdict", "detail"} for r in rows)
-    assert all(r["verdict"] in ("HELD", "FAILED", "n/a") for r in rows)
-    verdict = {r["check"].split(":")[0].split(" (")[0]: r["verdict"] for r in rows}
-    assert verdict["optimism lemma f_k,h(s, a) >= Q*_h(s, a) on unclipped entries"] == "HELD"
-    assert verdict["c*_off with two optimal actions, behaviour on the second"] == "HELD"
+    rows = actor_critic_check_rows(quick=True, values=True)
+    assert all(set(r) == {"algorithm", "instance", "check", "verdict", "detail", "values"} for r in rows)
+    assert len({r["check"] for r in rows}) == len(rows) == 12
+    for r in rows:
+        ok = _recomputed(r["check"], r["values"])
+        assert r["verdict"] == ("n/a" if ok is None else "HELD" if ok else "FAILED"), r["check"]
+        assert r["verdict"] != "n/a" or "n/a: " in r["detail"], r["check"]  # an n/a says why
+    hard = [r for r in rows if r["check"].startswith("hard family: slope")]
+    assert len(hard) == 2 and all("hidden choice played in" in r["detail"] for r in hard)
+
+
+def test_episodes_to_eps_reads_a_one_over_sqrt_k_gap_as_slope_two():
+    """On synthetic curves gap(k) = min(1/2, c / sqrt(k)) (a plateau, then the rate) the first k with gap <= eps is
+    ceil(c^2 / eps^2): the grid and the first crossings (against a plain loop) give slope 2; a curve that does not
+    fall has no grid."""
+    from boundlab.bounds.actor_critic_check import eps_grid, first_below
+
+    k, c = np.arange(1, 20001), np.array([9.0, 10.0, 11.0])
+    gaps = np.minimum(0.5, c[:, None] / np.sqrt(k))
+    eps = eps_grid(gaps)
+    first = first_below(gaps, eps)
+    slow = [[next((i + 1 for i, g in enumerate(row) if g <= e), len(row) + 1) for e in eps] for row in gaps]
+    assert np.array_equal(first, slow) and (first <= len(k)).all()
+    assert np.allclose(first, np.ceil(c[:, None] ** 2 / eps**2), atol=1)
+    assert bootstrap_slope(1 / eps, first)[0] == pytest.approx(2.0, abs=0.01)
+    assert eps_grid(np.ones((2, 50))) is None
+    assert (first_below(np.ones((1, 5)), [0.5]) == 6).all()  # never reached: K + 1
+
+
+def test_theorem_eps_slope_is_two_plus_its_log_factors():
+    """The theorem's own curve N(eps) = (d H^5 log A + d H^4 log|F|(N)) / eps^2 at its fixed point: slope above 2
+    (log|F| grows with N), and exactly the slope of the fixed points solved here by bisection."""
+    from scipy.optimize import brentq
+
+    from boundlab.bounds import actor_critic_bounds as acb
+    from boundlab.bounds.actor_critic_check import theorem_eps_slope
+
+    eps = np.array([0.8, 0.4, 0.2])
+    s = theorem_eps_slope(eps, d=12, H=4, A=3, bonus_scale=0.05)
+
+    def N(e):  # the fixed point n = C(ceil n) / e^2, by bisection on log n
+        def f(x):
+            n = math.exp(x)
+            log_F = acb.linear_log_covering(12, 4, math.ceil(n), bonus_scale=0.05)
+            return n - acb.sample_complexity("ac-optimistic", d=12, H=4, A=3, eps=e, log_F=log_F).rate
+        return math.exp(brentq(f, 0.0, 60.0, xtol=1e-12))
+
+    ref = np.polyfit(np.log(1 / eps), np.log([N(e) for e in eps]), 1)[0]
+    assert 2.0 < s < 2.5 and s == pytest.approx(ref, rel=1e-6)
+
+
+def test_ratio_ci():
+    from boundlab.bounds.actor_critic_check import ratio_ci
+
+    a, b = np.array([10.0, 12.0, 11.0, 9.0]), np.array([100.0, 90.0, 110.0, 105.0])
+    r, lo, hi = ratio_ci(a, b)
+    assert r == pytest.approx(a.mean() / b.mean()) and lo <= r <= hi < 0.2
+    assert ratio_ci(a, b) == ratio_ci(a, b)  # seeded
+    assert ratio_ci(b, b)[0] == 1.0
 
 
 def test_the_lock_slope_row_is_judged_only_past_the_burn_in():

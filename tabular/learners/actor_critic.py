@@ -183,6 +183,10 @@ def switch_bound(d: int, H: int, n: int, lam: float = 1.0, switch_ratio: float =
     ``Lambda_h`` (``d x d``, features of norm ``<= L``) has ``log det Lambda_h - d log lambda <= d log(1 + n L^2 /
     (d lambda))`` (Abbasi-Yadkori et al. 2011, Lemma 10), and each switch but the first needs one of them to grow
     by ``log(switch_ratio)`` (Wang, Zhou & Gu 2021, Lemma on the switching cost)."""
+    d, H, n = check_int(d, "d"), check_int(H, "H"), check_int(n, "n", minimum=0)
+    lam = check_real(lam, "lam", low=0.0, low_open=True)
+    switch_ratio = check_real(switch_ratio, "switch_ratio", low=1.0, low_open=True)
+    L = check_real(L, "L", low=0.0, low_open=True)
     return H * d * math.log1p(n * L * L / (d * lam)) / math.log(switch_ratio) + 1.0
 
 
@@ -195,23 +199,23 @@ def default_eta(A: int, H: int, K: int, switches: float) -> float:
     return math.sqrt(2.0 * switches * math.log(A) / (H * H * K))
 
 
-def behaviour_probs(behaviour: ArrayLike | None, S: int, A: int, H: int) -> np.ndarray:
+def behaviour_probs(behaviour: ArrayLike | None, S: int, A: int, H: int, name: str = "behaviour") -> np.ndarray:
     """The behaviour policy as ``(H, S, A)`` probabilities: ``None`` is uniform; integer arrays are deterministic
     (``pi[h, s]``, or ``pi[s]`` at every step), float arrays stochastic (``pi[h, s, a]``, or ``pi[s, a]`` at every
-    step; rows on the simplex); checked by name (boolean arrays are refused, not read as actions)."""
+    step; rows on the simplex); checked, errors naming ``name`` (boolean arrays are refused, not read as actions)."""
     if behaviour is None:
         return np.full((H, S, A), 1.0 / A)
     arr = np.asarray(behaviour)
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"behaviour: must hold integer actions or float probabilities, got dtype {arr.dtype}")
+        raise TypeError(f"{name}: must hold integer actions or float probabilities, got dtype {arr.dtype}")
     if arr.ndim == 1 and arr.dtype.kind not in "iu":
-        raise TypeError(f"behaviour: a deterministic pi[s] must hold integer actions, got dtype {arr.dtype}")
+        raise TypeError(f"{name}: a deterministic pi[s] must hold integer actions, got dtype {arr.dtype}")
     if arr.ndim == (1 if arr.dtype.kind in "iu" else 2):
         arr = np.broadcast_to(arr, (H,) + arr.shape)
     try:
         pi3, _ = _check_markov_policy(arr, H, S, A)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"behaviour: {err}") from None
+        raise type(err)(f"{name}: {err}") from None
     return np.ascontiguousarray(pi3 / pi3.sum(axis=2, keepdims=True))
 
 
@@ -325,7 +329,7 @@ def occupancy(model: EpisodicMDP | LinearMDP, pi: ArrayLike) -> np.ndarray:
     (exact forward recursion)."""
     model = _episodic(model)
     S, A, H = model.S, model.A, model.H
-    pi3 = behaviour_probs(pi, S, A, H)
+    pi3 = behaviour_probs(pi, S, A, H, name="pi")
     P = model.P if model.P.ndim == 4 else np.broadcast_to(model.P, (H,) + model.P.shape)
     out = np.empty((H, S, A))
     state = np.asarray(model.initial, dtype=float)
@@ -359,6 +363,12 @@ def concentrability(model: EpisodicMDP | LinearMDP, behaviour: ArrayLike | None 
     return float((d_star[reached] / mu[reached]).max())
 
 
+def _check_same_model(model: EpisodicMDP, shape: tuple, what: str) -> None:
+    if tuple(shape) != (model.H, model.S, model.A):
+        raise ValueError(f"model: {what} has (H, S, A) = {tuple(shape)}, the model {(model.H, model.S, model.A)}: "
+                         "not the run's model")
+
+
 def actor_regret(model: EpisodicMDP | LinearMDP, run: ActorCriticRun) -> np.ndarray:
     """Per-episode exact regret ``V*_1(s) - V^{pi_k}_1(s)`` of the stochastic actors ``pi_k`` (needs
     ``record_q=True``), averaged over the initial distribution (the recorded ``policies`` are draws of these actors;
@@ -366,6 +376,7 @@ def actor_regret(model: EpisodicMDP | LinearMDP, run: ActorCriticRun) -> np.ndar
     if run.actor is None:
         raise ValueError("run.actor is None: run the learner with record_q=True")
     model = _episodic(model)
+    _check_same_model(model, run.actor.shape[1:], "run.actor")
     V_star = solvers.backward_induction(model.P, model.R, model.H).V[0] @ model.initial
     P = model.P if model.P.ndim == 4 else np.broadcast_to(model.P, (model.H,) + model.P.shape)
     R = model.R if model.R.ndim == 3 else np.broadcast_to(model.R, (model.H,) + model.R.shape)
@@ -383,6 +394,11 @@ def greedy_gap(model: EpisodicMDP | LinearMDP, run: ActorCriticRun, episode: int
     if run.q_values is None:
         raise ValueError("run.q_values is None: run the learner with record_q=True")
     model = _episodic(model)
+    _check_same_model(model, run.q_values.shape[1:], "run.q_values")
+    K = run.q_values.shape[0]
+    episode = check_int(episode, "episode", minimum=-K)
+    if episode >= K:
+        raise ValueError(f"episode must lie in [-{K}, {K}) (the run has K = {K} episodes), got {episode}")
     greedy = np.asarray(run.q_values[episode].argmax(axis=2), dtype=np.int64)
     V_star = solvers.backward_induction(model.P, model.R, model.H).V[0] @ model.initial
     return float(V_star - solvers.finite_horizon_evaluation(model.P, model.R, greedy, model.H).V[0] @ model.initial)
