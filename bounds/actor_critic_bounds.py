@@ -41,7 +41,9 @@ def linear_log_covering(d: int, H: int, K: int, *, delta: float = 0.1, bonus_sca
     """``log N`` of the linear critic class ``{min(w^T phi + beta ||phi||_{Lambda^-1}, H)}`` at scale ``eps = 1/K``:
     ``d log(1 + 4 L / eps) + d^2 log(1 + 8 sqrt(d) beta^2 / (lambda eps^2))`` (Jin et al. 2020, Lemma D.6) with
     ``L = 2 H sqrt(d K / lambda)`` (their Lemma B.2) and ``beta`` the critic's bonus radius (``bonus_scale`` times
-    Theorem 3.1's; a zero bonus leaves the first term)."""
+    Theorem 3.1's; a zero bonus leaves the first term). ``K`` counts the regression trajectories: the hybrid
+    learners' ``beta`` covers ``K + N_off`` (``tabular.learners.actor_critic`` item 6); pass that sum to match them
+    (a log factor)."""
     d, H, K = check_int(d, "d"), check_int(H, "H"), check_int(K, "K")
     lam = check_real(lam, "lam", low=0.0, low_open=True)
     bonus_scale = check_real(bonus_scale, "bonus_scale", low=0.0)

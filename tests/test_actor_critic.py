@@ -280,6 +280,10 @@ def test_bounds_rates_and_offline_condition():
         held = dict(N_off=10**9, c_off=2.0) if name == "ac-hybrid-pessimistic" else {}  # 2 15 4^4 / 0.05^2 < 1e9
         n = [acb.sample_complexity(name, d=15, H=4, A=3, eps=e, log_F=20.0, **held).rate for e in (0.1, 0.05)]
         assert n[1] / n[0] == pytest.approx(4.0)
+    beta = 15 * 4 * math.sqrt(math.log(2 * 15 * 1000 * 4 / 0.1))  # Jin et al. 2020, Lemma D.6 at eps = 1/K, by hand
+    L = 2 * 4 * math.sqrt(15 * 1000)
+    assert acb.linear_log_covering(15, 4, 1000) == pytest.approx(
+        15 * math.log(1 + 4 * L * 1000) + 225 * math.log(1 + 8 * math.sqrt(15) * beta**2 * 1000**2))
     assert acb.upper_bound("ac-hybrid-pessimistic", S=5, A=3, H=4, K=1000, **ok).rate < \
         acb.upper_bound("ac-hybrid", S=5, A=3, H=4, K=1000).rate  # no bonus radius in the covering
     t = acb.sample_complexity("ac-optimistic", d=15, H=4, A=3, eps=0.1, log_F=20.0).terms
