@@ -224,11 +224,11 @@ def _horizon_rows(quick: bool) -> list[dict]:
     ``POLY``: the contrast's premise) and pooled (reported). Twice: at the default constants, and at one common
     ``bonus_scale = HORIZON_SCALE`` for every learner (the same factor keeps each bonus's dependence on H; at the
     default constants the value-optimistic learner and UCBVI-BF stay near the uniform policy's regret at these K,
-    UCBVI-BF's variance term alone needing about 8 H^4 / epsilon^2 visits per layered triple). A latent-MDP learner
-    whose regret at some H exceeds half the uniform policy's is in its burn-in (n/a: a flat curve would say
-    nothing); a baseline's row says so in its detail. The
-    latent-MDP learners use the posterior-greedy planner: with one context the posterior is trivial and it plays
-    exactly the optimistic planner's episodes (tested), ~50x faster at H = 40."""
+    the third term of UCBVI-BF's bonus_2, sqrt(8 H^2 / n) at these counts, alone needing about 8 H^4 / epsilon^2
+    visits per layered triple to fall below the per-step gap epsilon / H). A latent-MDP learner whose regret at
+    some H exceeds half the uniform policy's is in its burn-in (n/a: a flat curve would say nothing); a baseline's
+    row says so in its detail. The latent-MDP learners use the posterior-greedy planner: with one context the
+    posterior is trivial and it plays exactly the optimistic planner's episodes (tested), ~50x faster at H = 40."""
     from . import regret as _regret
     seeds = list(range(3 if quick else 8))
     K = 2000 if quick else 8000
