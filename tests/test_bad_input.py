@@ -170,7 +170,8 @@ ADV = adversarial.AdversarialMDP(ADV_P, _rng.random((K, H, S, A)))
 ADV_COMMON = dict(model=st.sampled_from([None, "adversarial", (ADV_P, ADV.losses), EPISODIC]), K=positive_int(),
                   seed=seed(), eta=optional(positive_float()), beta=optional(positive_float()),
                   phi=optional(_bad_real((S, A, S * A))), oracle=st.sampled_from([1, 0, "yes", None, np.float64(1.0)]))
-ADV_PARAMS = dict(ADV_COMMON, gamma=optional(positive_float()), W=optional(positive_int()))
+ADV_PARAMS = dict(ADV_COMMON, gamma=optional(positive_float()), W=optional(positive_int()),
+                  gamma_schedule=st.sampled_from(["paper", 3, None]))
 ADV_BASELINE = dict(ADV_COMMON, gamma=optional(in_unit_interval(closed_right=True)))
 
 CASES: dict[str, tuple] = {
