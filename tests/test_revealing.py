@@ -234,6 +234,8 @@ def test_uniformity_pac_family(n, eps, q):
         assert pomdp_revealing_constant(null, 2, norm) > 0
     # a read shows the leaf correctly w.p. q: the read copy's emission
     np.testing.assert_allclose(true.O[0, n + 1:, 2:].diagonal(), q)
+    if q == 1.0:  # A - 1 read actions each identify the leaf: averaging their blocks gives a left inverse of l1 norm
+        assert pomdp_revealing_constant(true, 2) == pytest.approx(n - 1, abs=1e-7)  # 1 / (A - 1) (A = n arms)
 
 
 # ------------------------------------------------------------------------------------- exact planning and evaluation
