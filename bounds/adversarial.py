@@ -9,7 +9,12 @@ summed losses (:func:`boundlab.tabular.adversarial.best_fixed_policy`); ``V_k^{p
 stochastic policy the learner played (``run.probabilities[k, h, s, a]``, or the deterministic ``run.policies``).
 
 Importing this module registers :class:`~boundlab.tabular.adversarial.AdversarialMDP` with the harness
-(``register_model``), so ``bounds.measure_regret`` / ``sweep`` run the adversarial learners on it.
+(``register_model``), so ``bounds.measure_regret`` / ``sweep`` run the adversarial learners on it; for this model
+class the DataFrame's ``return`` column holds each episode's realised LOSS (``AdversarialRun.returns``), not a reward.
+
+Sources: the slides and abstract (the refs note); a copy of the full text is indexed (``hugging.y1ng.com/papers/
+2301.12942.md``), but only its opening (abstract, introduction) is retrievable, so the algorithm boxes, theorems'
+constants and log factors stay out of reach and every reconstruction is labelled [V]/[R].
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boundlab.tabular._checks import check_int, check_real
 from boundlab.tabular.adversarial import AdversarialMDP, Comparator, best_fixed_policy, episode_values
 from boundlab.tabular.learners import LearnerRun
 
@@ -93,8 +99,18 @@ class AdversarialRate:
     source: str
 
     def value(self, K, *, A: int = 1, d: int = 1, H: int = 1) -> np.ndarray:
-        """The rate's expression without hidden constants or logs (for slopes and shapes, not a bound to hold)."""
-        K = np.asarray(K, dtype=np.float64)
+        """The rate's expression without hidden constants or logs (for slopes and shapes, not a bound to hold);
+        ``adv-linear-mdp``'s unknown ``poly(A, d, H)`` is taken as 1. ``K``: finite, positive (scalar or array)."""
+        A, d, H = check_int(A, "A"), check_int(d, "d"), check_int(H, "H")
+        if isinstance(K, (str, bytes, bool)) or np.iscomplexobj(K):
+            raise TypeError(f"K must be a real number or an array of them, got {type(K).__name__}")
+        try:
+            K = np.asarray(K, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"K must be a real number or an array of them, got {type(K).__name__}") from None
+        bad = ~(np.isfinite(K) & (K > 0))
+        if bad.any():
+            raise ValueError(f"K must be finite and positive, got {float(K[bad].ravel()[0])!r}")
         scale = {"adv-logbarrier": np.sqrt(A * d * H ** 6), "adv-magnitude": np.sqrt(d * H ** 6),
                  "adv-luo21": d ** (2 / 3) * H ** 2}.get(self.algorithm, 1.0)
         return scale * K ** self.exponent
@@ -123,37 +139,65 @@ def adversarial_rate(algorithm: str) -> AdversarialRate:
 # --- `boundlab check` rows: the K-rates of Algorithms 1-2, the baseline beside them, Algorithm 3 ---------------------
 
 def log_factor_tol(K: float) -> float:
-    """The one-sided slack of the ``sqrt(K)`` check at a fit starting at ``K``: ``1 / ln K``, the excess local slope
-    of ``sqrt(K) ln K`` there (``d ln(sqrt(K) ln K) / d ln K = 1/2 + 1 / ln K``, largest at the fit's smallest K).
-    One hidden log factor: the ``O~`` of Dai et al.'s Theorems hides at least the log-barrier's ``A ln K`` penalty
-    over ``eta`` (``ln(1/delta)`` terms would add more; they are not allowed for here)."""
+    """The one-sided slack of the ``sqrt(K)`` check at a fit starting at ``K > 1``: ``1 / ln K``, the excess local
+    slope of ``sqrt(K) ln K`` there (``d ln(sqrt(K) ln K) / d ln K = 1/2 + 1 / ln K``, largest at the fit's smallest
+    K), i.e. ONE hidden log factor. **[R]**, not a citation: the slides' table states ``O~`` only, and how many log
+    factors it hides (and whether the bounds hold in expectation or with probability ``1 - delta``) was out of
+    reach. Our reasons, per algorithm:
+
+    - Algorithm 1 (log-barrier): the standard log-barrier FTRL analysis pays ``A ln K / eta`` for a comparator
+      mixed towards uniform at ``1/K`` [R, standard];
+    - Algorithm 2 (negative entropy): its FTRL penalty is ``ln A / eta``, with no ``ln K``; its log factor is our
+      reading that the estimators' concentration (MGR / the magnitude-reduced estimates' expectation, union-bounded
+      over the ``K`` episodes at ``delta ~ 1/K``) contributes ``ln(1/delta) ~ ln K`` [R, not verified].
+
+    Two factors (``sqrt(K) ln^2 K``) would allow ``2 / ln K``; each judged row prints that value and its verdict at
+    zero tolerance beside its own."""
+    K = check_real(K, "K", low=1.0, low_open=True)
     return 1.0 / float(np.log(K))
 
 
 def first_update_K(d: int, epoch_scale: float = 1.0, K_max: int = 2**30) -> int | None:
     """The least power of two ``K`` at which ``adv-linear-mdp`` (its reconstructed schedule, ``d`` features) finishes
-    its first epoch of ``2 W`` episodes and so updates its policy at least once (``None`` up to ``K_max``)."""
-    from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
+    its first epoch of ``2 W`` episodes and so updates its policy at least once (``None`` up to ``K_max``, or once
+    ``W`` exceeds ``MAX_ROLLOUTS``). ``d``, ``K_max``: positive ints; ``epoch_scale``: finite, positive."""
+    from boundlab.tabular.learners.adv_linear_mdp import half_epoch
+    from boundlab.tabular.learners.adv_logbarrier import MAX_ROLLOUTS
 
+    d, K_max = check_int(d, "d"), check_int(K_max, "K_max")
+    epoch_scale = check_real(epoch_scale, "epoch_scale", low=0.0, low_open=True)
     K = 2
     while K <= K_max:
-        try:
-            if 2 * linear_mdp_schedule(K, d, epoch_scale)["W"] <= K:
-                return K
-        except ValueError:  # W beyond MAX_ROLLOUTS
+        W = max(1, int(np.ceil(half_epoch(K, d, epoch_scale))))
+        if W > MAX_ROLLOUTS:
             return None
+        if 2 * W <= K:
+            return K
         K *= 2
     return None
 
 
 def regret_table(algorithm: str, model: AdversarialMDP, Ks, seeds, **params) -> np.ndarray:
     """``rows[i, j]``: the exact total regret of ``algorithm`` run for ``Ks[j]`` episodes (each ``K`` its own run,
-    schedules and comparator at that ``K``) with seed ``seeds[i]``."""
+    schedules and comparator at that ``K``) with seed ``seeds[i]``. ``algorithm``: one of :data:`RATES`; ``Ks``,
+    ``seeds``: non-empty sequences of ints (``K >= 1``, ``seed >= 0``)."""
     from boundlab.tabular import learners
 
+    adversarial_rate(algorithm)
+    if not isinstance(model, AdversarialMDP):
+        raise TypeError(f"model must be an AdversarialMDP, got {type(model).__name__}")
+    Ks, seeds = ([check_int(v, f"{name}[{i}]", minimum=low) for i, v in enumerate(_sequence(values, name))]
+                 for values, name, low in ((Ks, "Ks", 1), (seeds, "seeds", 0)))
     fn = getattr(learners, algorithm.replace("-", "_"))
-    return np.array([[adversarial_regret(model, fn(model, int(K), int(s), **params)).sum() for K in Ks]
-                     for s in seeds])
+    return np.array([[adversarial_regret(model, fn(model, K, s, **params)).sum() for K in Ks] for s in seeds])
+
+
+def _sequence(values, name: str) -> list:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or np.ndim(values) != 1:
+        raise TypeError(f"{name} must be a one-dimensional sequence of ints, got {type(values).__name__}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must not be empty")
+    return list(values)
 
 
 def _row(algorithm: str, instance: str, check: str, verdict: bool | str | None, detail: str) -> dict:
@@ -162,14 +206,16 @@ def _row(algorithm: str, instance: str, check: str, verdict: bool | str | None, 
 
 
 def _rate_row(algorithm: str, instance: str, Ks: np.ndarray, rows: np.ndarray, *, A: int, d: int, H: int,
-              mode: str, judged: bool, sublinear: int | None = None) -> dict:
+              mode: str, judged: bool, sublinear: int | None = None, unmet: tuple[str, ...] = ()) -> dict:
     """One slope row: local slopes (bootstrap CI over seeds) between consecutive ``K``; the fit starts at the first
     ``K`` that is both past the burn-in (local slope CI upper end below ``check.BURN_IN[0]``, as in
     ``actor_critic_check``) and where the rate expression is below the trivial ``H K``, and needs three ``K`` from
     there. ``judged``: HELD when the fit's CI upper end is ``<= 1/2 + log_factor_tol(K_start)``; else reported.
     ``sublinear`` (Algorithm 3, the issue's "sublinear"): the K of the learner's first policy update, which ends its
     burn-in instead (the slope rule would keep a ``K^{8/9}`` learner in it: its local slope is above ``0.9`` within
-    noise), and HELD when the fit's CI upper end is ``< 1``. The fit over the whole grid is in the detail either way."""
+    noise), and HELD when the fit's CI upper end is ``< 1``. ``unmet``: the theorem's premises that fail (or cannot be
+    established) on this instance and grid (:func:`_linear_mdp_unmet`): then n/a with those reasons, the fit kept in
+    the detail as measured, not judged. The fit over the whole grid is in the detail either way."""
     from .check import BURN_IN
     from .slopes import bootstrap_slope, grid_burn_in
 
@@ -183,8 +229,15 @@ def _rate_row(algorithm: str, instance: str, Ks: np.ndarray, rows: np.ndarray, *
              f"regret slope vs K ({mode}; each K its own run): CI upper end <= {exp} + 1/ln(K_start)" if judged
              else f"regret slope vs K ({mode}; each K its own run), reported beside Algorithms 1-2 (rate K^{exp})")
     whole = "slope over the whole grid {:.3f} [{:.3f}, {:.3f}]".format(*bootstrap_slope(Ks, rows))
+    formula = rate.formula + (" (poly taken as 1)" if "poly(" in rate.formula else "")
     base = (f"{len(rows)} seeds, K {Ks.tolist()}, mean regret {np.round(rows.mean(0), 1).tolist()}; {whole}; local "
-            f"slopes {shown}; {rate.formula} below H K from K = {'beyond K_max' if speaks is None else Ks[speaks]}")
+            f"slopes {shown}; {formula} below H K from K = {'beyond K_max' if speaks is None else Ks[speaks]}")
+    if unmet:
+        measured = "" if burn is None or len(Ks) - burn < 2 else "; measured, not judged: slope {:.3f} [{:.3f}, " \
+            "{:.3f}] at K {} (from {})".format(*bootstrap_slope(Ks[burn:], rows[:, burn:]), Ks[burn:].tolist(),
+                                               "the first update" if sublinear else "the burn-in's end")
+        return _row(algorithm, instance, check, None if judged else "reported",
+                    f"n/a: the premise is not met: {'; '.join(unmet)}{measured}; {base}")
     if burn is None or speaks is None or len(Ks) - max(burn, speaks) < 3:
         why = (f"no policy update up to K_max (first at K = {sublinear})" if burn is None and sublinear else
                "the burn-in (local slope CI upper end < "
@@ -202,16 +255,48 @@ def _rate_row(algorithm: str, instance: str, Ks: np.ndarray, rows: np.ndarray, *
         return _row(algorithm, instance, check, "reported", f"{fit}; {base}")
     if sublinear is not None:
         return _row(algorithm, instance, check, hi < 1.0, f"{fit}; threshold 1 (linear regret); {base}")
+    other = {True: "HELD", False: "FAILED"}
     return _row(algorithm, instance, check, hi <= 0.5 + tol,
-                f"{fit}; threshold 0.5 + {tol:.3f} = {0.5 + tol:.3f} (one log factor; sqrt(K) ln^2 K would have "
-                f"local slope {0.5 + 2 * tol:.3f} there); {base}")
+                f"{fit}; threshold 0.5 + {tol:.3f} = {0.5 + tol:.3f} (one log factor [R], log_factor_tol; "
+                f"sqrt(K) ln^2 K would have local slope {0.5 + 2 * tol:.3f} there: {other[hi <= 0.5 + 2 * tol]}; at "
+                f"zero tolerance, 0.5: {other[hi <= 0.5]}); {base}")
+
+
+def _linear_mdp_unmet(d: int, H: int, K_start: int, K_max: int, *, epoch_scale: float, oracle: bool,
+                      poly: float | None = None, A: int = 1) -> tuple[str, ...]:
+    """Why Algorithm 3's "sublinear" premise fails, or cannot be established, for a fit over ``K_start..K_max``
+    (empty: judged). Three premises: (1) the rate ``poly(A, d, H) K^{8/9}`` is below ``H K`` there, which needs
+    ``poly`` (``None``: unknown, the paper's body out of reach; then only ``poly = 1`` is computable, and the
+    non-vacuous range an assumption); (2) the schedule is past its bonus-dominated phase: ``beta d = d K^{-1/9} < 1``,
+    i.e. ``K > d^9`` (our diagnosis [R]: the bonus's mean under the played policy is up to ``2 beta d`` per step,
+    against losses in [0, 1]); (3) in estimated mode, ``W`` is at least the covariance lemma's count
+    (``epoch_scale >= 1``), else its relative guarantee (``1 +- 2 sqrt(gamma)`` w.p. ``1 - delta``) is void."""
+    out = []
+    if poly is None:
+        out.append(f"poly(A, d, H) of O~(poly(A, d, H) K^(8/9)) is unknown (the paper's body was out of reach): "
+                   f"taken as 1 the rate is below H K from K > H^-9 (every K), at poly = A d H = {A * d * H} only "
+                   f"from K > (A d)^9 = {(A * d) ** 9}, so where the bound is non-vacuous cannot be established")
+    elif poly * K_start ** (8 / 9) >= H * K_start:
+        out.append(f"the rate {poly:g} K^(8/9) is not below H K at K = {K_start} (only from K > {(poly / H) ** 9:.3g})")
+    if d ** 9 >= K_start:
+        out.append(f"beta d = d K^(-1/9) >= 1 up to K = d^9 = {d ** 9}" + (f" > K_max = {K_max}" if d ** 9 >= K_max
+                   else f" (fit from K = {K_start})") + ": the bonus-dominated phase, a burn-in by our diagnosis [R] "
+                   "(the bonus's mean under the played policy is up to 2 beta d per step, as tr(Sigma (gamma I + "
+                   "Sigma)^-1) <= d, against losses in [0, 1])")
+    if not oracle and epoch_scale < 1:
+        out.append(f"estimated mode at epoch_scale = 1/{1 / epoch_scale:g}: W is that fraction of the covariance "
+                   "lemma's count 4 d ln(d/delta) / gamma^2, so its relative guarantee (1 +- 2 sqrt(gamma) w.p. "
+                   "1 - delta) does not apply")
+    return tuple(out)
 
 
 #: ``adv-linear-mdp``'s check configuration (:func:`adversarial_check_rows`): epochs ``1/64`` of the covariance
 #: lemma's ``2 W`` (``W = epoch_scale * 4 d ln(d (K + 1)) / gamma^2``, ``gamma = K^{-2/9}``, ``beta = K^{-1/9}``,
 #: ``eta = K^{-5/18}``), so that it updates within ``K <= 2^15`` (its default ``epoch_scale = 1`` makes no update
-#: below :func:`first_update_K`). The scale is ours: at ``d = 4`` no ``gamma < 1/4`` (where the lemma's relative
-#: error ``2 sqrt(gamma)`` is below 1) lets the lemma's own count ``2 W`` fit in ``K = 2^15`` episodes.
+#: below :func:`first_update_K`, 65536 at ``d = 4``). The scale is ours: at the reconstructed ``gamma = K^{-2/9}``
+#: the lemma's own ``2 W`` exceeds ``K`` on the whole grid ``K <= 2^15`` (``d = 4``); a fixed ``gamma`` in
+#: ``[0.15, 1/4)`` (relative error ``2 sqrt(gamma) < 1``) would fit 1-5 epochs at ``K = 2^15`` and none below
+#: ``K = 2^13``, too few to fit a slope.
 LINEAR_MDP_CHECK_SCALE = 1 / 64
 
 
@@ -222,8 +307,10 @@ def adversarial_check_rows(quick: bool = True) -> list[dict]:
     configurations: oracle and simulator modes at the default ``gamma = 1/K`` [R], and both at the slides' printed
     ``gamma = K^{-1/2}`` (``gamma_schedule="slides"``); the baseline ``adv-luo21`` (oracle mode) reported beside them;
     ``adv-linear-mdp`` (Algorithm 3): n/a at its default schedule while it has not finished one epoch
-    (:func:`first_update_K`), and judged "sublinear" (slope CI upper end < 1 from its first update) at
-    :data:`LINEAR_MDP_CHECK_SCALE`, oracle and estimated modes.
+    (:func:`first_update_K`), and at :data:`LINEAR_MDP_CHECK_SCALE` (oracle and estimated modes) n/a as well, with
+    its measured slope from its first update kept in the detail: the "sublinear" premise (:func:`_linear_mdp_unmet`:
+    ``poly(A, d, H)`` unknown; ``beta d >= 1`` up to ``K = d^9`` beyond ``K_max``; in estimated mode ``W`` below the
+    covariance lemma's count) is not met on this grid.
 
     Quick: H = S = A = 2 (one-hot, d = 4), K = 2^9..2^15 x 4 seeds (oracle, slides' schedule, Algorithm 3), simulator
     mode at gamma = 1/K (W = K rollouts per episode, O(K^2 H) steps a run) K = 2^7..2^10 x 6 seeds; full: K to 2^17
@@ -266,12 +353,13 @@ def adversarial_check_rows(quick: bool = True) -> list[dict]:
               f"update from K = {first_update_K(d, scale)})")
     K_max = int(oracle_Ks[-1])
     uniform = episode_values(model, np.full((K_max, H, S, A), 1.0 / A)) - comparator_for(model, K_max).values
-    context = (f"; the uniform policy's regret at K = {K_max} is {uniform.sum():.1f}; a likely cause [R]: the "
-               f"bonus's mean under the played policy is up to 2 beta d per step (tr(Sigma (gamma I + Sigma)^-1) <= "
-               f"d) and beta d = d K^(-1/9) >= 1 below K = d^9 = {d ** 9}, so there it outweighs losses in [0, 1]")
+    first = first_update_K(d, scale)
+    K_start = int(next(K for K in oracle_Ks if K >= first))
     for mode, oracle in (("oracle mode", True), ("estimated: relative covariance, regression bonus", False)):
         table = regret_table("adv-linear-mdp", model, oracle_Ks, oracle_seeds, oracle=oracle, epoch_scale=scale)
+        unmet = _linear_mdp_unmet(d, H, K_start, K_max, epoch_scale=scale, oracle=oracle, A=A)
         row = _rate_row("adv-linear-mdp", instance, oracle_Ks, table, A=A, d=d, H=H, mode=f"{mode}, {config}",
-                        judged=True, sublinear=first_update_K(d, scale))
-        rows.append({**row, "detail": row["detail"] + context})
+                        judged=True, sublinear=first, unmet=unmet)
+        rows.append({**row, "detail": row["detail"] + f"; the uniform policy's regret at K = {K_max} is "
+                     f"{uniform.sum():.1f}"})
     return rows

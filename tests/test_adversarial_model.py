@@ -2,6 +2,7 @@
 bandit-feedback simulator; bounds.adversarial: the exact regret registered with the harness."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -340,3 +341,155 @@ def test_linear_mdp_check_scale_updates_within_the_quick_grid():
         scaled = adv_linear_mdp(model, 512, 0, epoch_scale=LINEAR_MDP_CHECK_SCALE, oracle=oracle).probabilities
         assert not np.allclose(scaled[-1], 0.5)  # it has updated
         assert np.allclose(adv_linear_mdp(model, 512, 0, oracle=oracle).probabilities, 0.5)  # default: uniform
+
+
+# --- Algorithm 3's "sublinear" premise (review 17b): n/a where it fails, judged where it holds ----------------------
+
+def _check_premise(oracle, **kw):
+    from boundlab.bounds.adversarial import LINEAR_MDP_CHECK_SCALE, _linear_mdp_unmet
+
+    args = dict(d=4, H=2, K_start=512, K_max=2**15, epoch_scale=LINEAR_MDP_CHECK_SCALE, oracle=oracle, A=2) | kw
+    return _linear_mdp_unmet(**args)
+
+
+def test_linear_mdp_premise_fails_at_the_check_configuration_for_the_stated_reasons():
+    oracle, estimated = _check_premise(True), _check_premise(False)
+    assert len(oracle) == 2 and len(estimated) == 3
+    assert "poly(A, d, H)" in oracle[0] and "unknown" in oracle[0] and "A d H = 16" in oracle[0]
+    assert "(A d)^9 = 134217728" in oracle[0]  # 16 K^(8/9) < 2 K only from K > 8^9: vacuous on the whole grid
+    assert "d^9 = 262144 > K_max = 32768" in oracle[1]
+    assert estimated[:2] == oracle and "epoch_scale = 1/64" in estimated[2] and "guarantee" in estimated[2]
+
+
+def test_linear_mdp_premise_is_met_where_each_condition_holds_and_names_the_one_that_fails():
+    met = dict(d=2, K_start=1024, epoch_scale=1.0, poly=1.0)  # d^9 = 512 < 1024, poly known, the lemma's own W
+    assert _check_premise(False, **met) == ()
+    assert _check_premise(True, **(met | {"epoch_scale": 1 / 64})) == ()  # oracle mode needs no lemma
+    (vacuous,) = _check_premise(False, **(met | {"poly": 16.0}))
+    assert "16 K^(8/9) is not below H K at K = 1024" in vacuous
+    (bonus,) = _check_premise(False, **(met | {"K_start": 512}))
+    assert "d^9 = 512 (fit from K = 512)" in bonus
+    (lemma,) = _check_premise(False, **(met | {"epoch_scale": 0.5}))
+    assert "epoch_scale = 1/2" in lemma
+
+
+@pytest.mark.parametrize("curve, verdict", [(lambda K: K ** (8 / 9), "HELD"), (lambda K: 0.2 * K, "FAILED")])
+def test_linear_mdp_row_is_na_with_its_measured_slope_where_the_premise_fails(curve, verdict):
+    from boundlab.bounds.adversarial import _rate_row
+    from boundlab.bounds.slopes import bootstrap_slope
+
+    Ks = 2 ** np.arange(9, 16)
+    table = _table(Ks, curve)
+    kw = dict(A=2, d=4, H=2, mode="m", judged=True, sublinear=2)
+    for oracle in (True, False):
+        unmet = _check_premise(oracle)
+        row = _rate_row("adv-linear-mdp", "s", Ks, table, unmet=unmet, **kw)
+        assert row["verdict"] == "n/a" and row["detail"].startswith("n/a: the premise is not met: ")
+        assert all(reason in row["detail"] for reason in unmet)
+        measured = "measured, not judged: slope {:.3f} [{:.3f}, {:.3f}]".format(*bootstrap_slope(Ks, table))
+        assert measured in row["detail"] and "(poly taken as 1) below H K" in row["detail"]
+    # the same curve with the premise met is judged by the sublinear rule
+    assert _rate_row("adv-linear-mdp", "s", Ks, table, unmet=(), **kw)["verdict"] == verdict
+
+
+def test_check_rows_make_algorithm_3_na_for_the_premise(monkeypatch):
+    """The wiring of ``adversarial_check_rows`` (synthetic linear regret tables in place of the learners' runs): both
+    epoch_scale = 1/64 rows of Algorithm 3 are n/a with the premise's reasons, the measured slope kept."""
+    from boundlab.bounds import adversarial as ab
+
+    def fake(algorithm, model, Ks, seeds, **params):
+        rng = np.random.default_rng(len(Ks))
+        return 0.2 * np.asarray(Ks, float)[None] * np.exp(0.02 * rng.standard_normal((len(seeds), len(Ks))))
+
+    monkeypatch.setattr(ab, "regret_table", fake)
+    rows = [r for r in ab.adversarial_check_rows(quick=True) if r["algorithm"] == "adv-linear-mdp"]
+    assert len(rows) == 3 and all(r["verdict"] == "n/a" for r in rows)
+    default, oracle, estimated = rows
+    assert "no update" in default["detail"]
+    for row, count in ((oracle, 2), (estimated, 3)):
+        assert "poly(A, d, H)" in row["detail"] and "d^9 = 262144 > K_max = 32768" in row["detail"]
+        assert ("relative guarantee" in row["detail"]) == (count == 3)
+        measured = re.search(r"measured, not judged: slope (\d\.\d+) \[", row["detail"])
+        assert measured and abs(float(measured[1]) - 1) < 0.02 and "uniform policy's regret" in row["detail"]
+
+
+def test_judged_rows_print_the_two_log_and_zero_tolerance_verdicts():
+    from boundlab.bounds.adversarial import _rate_row
+
+    Ks = 2 ** np.arange(9, 16)
+    row = _rate_row("adv-magnitude", "s", Ks, _table(Ks, lambda K: np.sqrt(K) * np.log(K)), A=2, d=4, H=2, mode="m",
+                    judged=True)
+    assert row["verdict"] == "HELD" and "at zero tolerance, 0.5: FAILED" in row["detail"], row["detail"]
+    assert "one log factor [R]" in row["detail"]
+
+
+def test_log_factor_tol_is_the_excess_local_slope_of_one_log_factor():
+    from boundlab.bounds.adversarial import log_factor_tol
+
+    K = 2.0**12
+    f = lambda k: 0.5 * np.log(k) + np.log(np.log(k))  # noqa: E731  (ln of sqrt(K) ln K)
+    eps = 1e-6
+    assert log_factor_tol(K) == pytest.approx((f(K * np.exp(eps)) - f(K)) / eps - 0.5, rel=1e-4)
+
+
+# --- bad input of bounds.adversarial's public helpers and linear_mdp_schedule ----------------------------------------
+
+def _bad_cases():
+    from boundlab.bounds.adversarial import RATES, first_update_K, log_factor_tol, regret_table
+    from boundlab.tabular.learners.adv_linear_mdp import half_epoch, linear_mdp_schedule
+
+    model = adv.AdversarialMDP(*small())
+    value = RATES["adv-magnitude"].value
+    return [
+        (first_update_K, dict(d=0), ValueError, r"\bd\b"),
+        (first_update_K, dict(d=4.0), TypeError, r"\bd\b"),
+        (first_update_K, dict(d=4, epoch_scale=-1.0), ValueError, "epoch_scale"),
+        (first_update_K, dict(d=4, epoch_scale=float("nan")), ValueError, "epoch_scale"),
+        (first_update_K, dict(d=4, epoch_scale="0.5"), TypeError, "epoch_scale"),
+        (first_update_K, dict(d=4, K_max=2.5), TypeError, "K_max"),
+        (first_update_K, dict(d=4, K_max=0), ValueError, "K_max"),
+        (linear_mdp_schedule, dict(K=512, d=4, epoch_scale=-1.0), ValueError, "epoch_scale"),
+        (linear_mdp_schedule, dict(K=512, d=4, epoch_scale=float("inf")), ValueError, "epoch_scale"),
+        (linear_mdp_schedule, dict(K=2.5, d=4), TypeError, r"\bK\b"),
+        (linear_mdp_schedule, dict(K=0, d=4), ValueError, r"\bK\b"),
+        (linear_mdp_schedule, dict(K=512, d=0), ValueError, r"\bd\b"),
+        (linear_mdp_schedule, dict(K=512, d=4, gamma=1.5), ValueError, "gamma"),
+        (linear_mdp_schedule, dict(K=512, d=4, epoch_scale=1e300), ValueError, "MAX_ROLLOUTS"),
+        (half_epoch, dict(K=512, d=4, epoch_scale=0.0), ValueError, "epoch_scale"),
+        (log_factor_tol, dict(K=1), ValueError, r"\bK\b"),
+        (log_factor_tol, dict(K=0.5), ValueError, r"\bK\b"),
+        (log_factor_tol, dict(K=float("nan")), ValueError, r"\bK\b"),
+        (log_factor_tol, dict(K="512"), TypeError, r"\bK\b"),
+        (regret_table, dict(algorithm="adv-foo", model=model, Ks=[2], seeds=[0]), ValueError, "algorithm"),
+        (regret_table, dict(algorithm="adv-magnitude", model=None, Ks=[2], seeds=[0]), TypeError, "model"),
+        (regret_table, dict(algorithm="adv-magnitude", model=model, Ks=[2.5], seeds=[0]), TypeError, r"Ks\[0\]"),
+        (regret_table, dict(algorithm="adv-magnitude", model=model, Ks=[1, 0], seeds=[0]), ValueError, r"Ks\[1\]"),
+        (regret_table, dict(algorithm="adv-magnitude", model=model, Ks=[], seeds=[0]), ValueError, "Ks"),
+        (regret_table, dict(algorithm="adv-magnitude", model=model, Ks=2, seeds=[0]), TypeError, "Ks"),
+        (regret_table, dict(algorithm="adv-magnitude", model=model, Ks=[2], seeds=[-1]), ValueError, r"seeds\[0\]"),
+        (regret_table, dict(algorithm="adv-magnitude", model=model, Ks=[2], seeds="0"), TypeError, "seeds"),
+        (value, dict(K=-1), ValueError, r"\bK\b"),
+        (value, dict(K=[8, float("nan")]), ValueError, r"\bK\b"),
+        (value, dict(K="8"), TypeError, r"\bK\b"),
+        (value, dict(K=8, A=2.5), TypeError, r"\bA\b"),
+        (value, dict(K=8, H=0), ValueError, r"\bH\b"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(32))
+def test_bounds_helpers_refuse_bad_input_by_name(case):
+    fn, kwargs, error, match = _bad_cases()[case]
+    with pytest.raises(error, match=match):
+        fn(**kwargs)
+
+
+def test_bounds_helpers_accept_their_valid_calls():
+    from boundlab.bounds.adversarial import RATES, first_update_K, log_factor_tol, regret_table
+
+    assert len(_bad_cases()) == 32
+    assert first_update_K(np.int64(4), 1 / 64, np.int64(2**10)) == 2 and first_update_K(4, K_max=2**15) is None
+    assert log_factor_tol(np.int64(512)) == pytest.approx(1 / np.log(512))
+    assert RATES["adv-magnitude"].value(np.array([4.0, 16.0]), d=4, H=1).tolist() == [4.0, 8.0]
+    model = adv.AdversarialMDP(*small())
+    table = regret_table("adv-magnitude", model, np.array([1, 2]), range(2), oracle=True)
+    assert table.shape == (2, 2) and np.isfinite(table).all()

@@ -50,7 +50,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
-from .._checks import Seed, check_flag, check_real
+from .._checks import Seed, check_flag, check_int, check_real
 from ..adversarial import AdversarialMDP, cdf, play
 from ._common import knobs
 from .adv_logbarrier import (AdversarialRun, bonus, check_rollouts, check_setting, dilated_exact, estimate,
@@ -145,13 +145,26 @@ def linear_mdp_kernel(P, P_cdf, initial, init_cdf, losses, phi, gamma, beta, eta
     return probs, starts, total
 
 
+def half_epoch(K: int, d: int, epoch_scale: float = 1.0, gamma: float | None = None) -> float:
+    """``epoch_scale * 4 d ln(d (K + 1)) / gamma^2`` (``gamma = K^{-2/9}`` unless given): the unrounded half-epoch
+    ``W`` of :func:`linear_mdp_schedule`, not yet held to :data:`.adv_logbarrier.MAX_ROLLOUTS`; arguments
+    validated."""
+    K = check_int(K, "K")
+    epoch_scale = check_real(epoch_scale, "epoch_scale", low=0.0, low_open=True)
+    gamma = K ** (-2 / 9) if gamma is None else gamma
+    return epoch_scale * relative_samples(d, gamma, 1.0 / (K + 1))
+
+
 def linear_mdp_schedule(K: int, d: int, epoch_scale: float = 1.0, gamma: float | None = None
                         ) -> dict[str, float | int]:
     """The reconstructed K^{8/9} schedule (module docstring): ``gamma = K^{-2/9}`` (unless given), ``beta =
     K^{-1/9}``, ``eta = K^{-5/18}``, ``W = ceil(epoch_scale * ceil(4 d ln(d / delta) / gamma^2))`` with ``delta =
-    1 / (K + 1)`` (about ``1/K``; ``K + 1`` keeps ``delta < 1`` at ``K = 1``), the ``gamma`` used."""
+    1 / (K + 1)`` (about ``1/K``; ``K + 1`` keeps ``delta < 1`` at ``K = 1``), the ``gamma`` used. ``ValueError`` /
+    ``TypeError`` naming the argument for a ``K`` or ``d`` that is no positive int, an ``epoch_scale`` that is not
+    finite and positive, a ``gamma`` outside ``(0, 1]``, or a ``W`` beyond ``MAX_ROLLOUTS``."""
+    count = half_epoch(K, d, epoch_scale, gamma)
     gamma = K ** (-2 / 9) if gamma is None else gamma
-    W = check_rollouts(epoch_scale * relative_samples(d, gamma, 1.0 / (K + 1)), "gamma (with epoch_scale)",
+    W = check_rollouts(count, "gamma (with epoch_scale)",
                        "W = epoch_scale * 4 d ln(d (K + 1)) / gamma^2 episodes per half-epoch")
     return {"gamma": gamma, "beta": K ** (-1 / 9), "eta": K ** (-5 / 18), "W": W}
 
@@ -190,4 +203,4 @@ def adv_linear_mdp(model: AdversarialMDP, K: int, seed: Seed = None, *, phi: Arr
     return make_run(probs, starts, total)
 
 
-__all__ = ["adv_linear_mdp", "linear_mdp_schedule"]
+__all__ = ["adv_linear_mdp", "half_epoch", "linear_mdp_schedule"]
