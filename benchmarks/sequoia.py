@@ -151,8 +151,9 @@ def main(argv=None) -> None:
     p.add_argument("--train-pretrain-epochs", type=int, default=10, help="at least 2 (the first compiles)")
     p.add_argument("--solver", default="auto", choices=["auto", "milp", "enumerate"])
     args = p.parse_args(argv)
-    header(f"SEQUOIA: per-step MILP solve time ({args.states} states, time limit {args.time_limit} s, "
-           f"{args.pretrain_epochs} pretraining epochs)")
+    if not args.skip_solve:
+        header(f"SEQUOIA: per-step MILP solve time ({args.states} states, time limit {args.time_limit} s, "
+               f"{args.pretrain_epochs} pretraining epochs)")
     rows = []
     for J in ([] if args.skip_solve else args.sizes):
         for name in args.domains:
