@@ -26,6 +26,8 @@ which every member is revealing (full column rank of every m-step emission-actio
 always follows ``pi^k`` alone (the behaviour before Algorithm 2 was added, labelled: on a class revealing only
 through a costly probe it never probes); ``"uniform-suffix"`` always plays Algorithm 2 (``steps`` sets ``m``).
 The model choice is made once per group of ``H - m + 1`` episodes (an iteration ``k``), from all earlier data.
+Chen, Bai & Mei 2022's explorative policies for m-step revealing POMDPs (recalled as: ``pi^k`` for ``h - 1``
+steps, then ``m`` uniform actions) were not re-read and are not implemented: Algorithm 2 here is Liu et al.'s.
 
 Explore-then-commit (``omle-etc``; the T^{2/3} strategy behind the starred multi-step regret upper bound of Chen et
 al. 2023, Table 1 [R: reading of the star]): ``N = ceil(explore_scale K^{2/3})`` episodes under the uniformly random
