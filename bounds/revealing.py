@@ -223,6 +223,8 @@ def revealing_pac_slope(n_grid: Sequence[int] = (2, 4, 6, 8), seeds: Iterable[in
     n_grid = [check_int(n, f"n_grid[{i}]", minimum=2) for i, n in enumerate(n_grid)]
     if len(n_grid) < 2 or len(set(n_grid)) < len(n_grid):
         raise ValueError(f"n_grid must hold at least two distinct leaf counts, got {n_grid}")
+    if any(n % 2 for n in n_grid):
+        raise ValueError(f"n_grid must hold even leaf counts (the perturbation pairs leaves), got {n_grid}")
     eps = check_real(eps, "eps", low=0.0, high=1.0, low_open=True)
     eps_target = eps / 4 if eps_target is None else check_real(eps_target, "eps_target", low=0.0)
     K = check_int(K, "K")

@@ -51,8 +51,9 @@ from .pomdp_instances import (
     tag,
     tiger,
 )
-from .revealing import (RevealingProblem, emission_action_matrix, pomdp_revealing_constant, revealing_bandit,
-                        revealing_constant, revealing_problem, uniformity_testing_pomdp)
+from .revealing import (RevealingProblem, emission_action_matrix, paired_signs, pomdp_revealing_constant,
+                        revealing_bandit, revealing_constant, revealing_problem, uniformity_pac_class,
+                        uniformity_pac_pomdp, uniformity_pac_problem, uniformity_testing_pomdp)
 from .rewards import BernoulliRewards, GaussianRewards
 from .submodular import (GPInformation, ItemCollection, UserSetFunction, WeightedCoverage, check_submodular, curvature,
                          density_map, gaussian_bumps)
@@ -88,10 +89,10 @@ __all__ = [
     "combination_lock", "crying_baby", "curvature", "density_map", "digraph", "dirichlet_mdp", "emission_action_matrix",
     "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gaussian_bumps", "gridworld", "grouped_rl",
     "grouping_of", "horizon_padded", "lift", "lights_out", "lmdp_lower_bound_instance", "make", "meta_actions",
-    "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "pancake", "parse_pomdp", "plan_lmdp",
-    "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
+    "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "paired_signs", "pancake", "parse_pomdp",
+    "plan_lmdp", "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
     "revealing_bandit", "revealing_constant", "revealing_problem", "riverswim", "rocksample", "rocksample_arrays",
     "signal_instance", "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms",
-    "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network", "uniformity_testing_pomdp",
-    "value_targets", "var_star",
+    "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network", "uniformity_pac_class",
+    "uniformity_pac_pomdp", "uniformity_pac_problem", "uniformity_testing_pomdp", "value_targets", "var_star",
 ]

@@ -663,6 +663,16 @@ CASES: dict[str, tuple] = {
         dict(n=st.one_of(positive_int(minimum=2), st.just(3)), eps=in_unit_interval(closed_right=True),
              signs=st.sampled_from([[1, 1, -1, -1], [1, -1], [0.5, -0.5, 1, -1], "s", [1j, -1j, 1, -1]]),
              accuracy=st.one_of(NOT_A_NUMBER, st.sampled_from([0.25, 0.1, 1.5, np.nan])))),
+    "tabular.revealing.uniformity_pac_pomdp": (
+        revealing.uniformity_pac_pomdp, dict(n=4, n_arms=None, eps=0.5, arm=1, signs=[1, -1, 1, -1], accuracy=1.0),
+        dict(n=st.just(3), eps=st.sampled_from([-0.1, 1.5, np.nan, "0.5"]), arm=st.just(4),
+             signs=st.sampled_from([[1, 1, -1, -1], [1, -1], "s", [1j, -1j, 1, -1]]),
+             accuracy=st.sampled_from([0.1, 1.5, "x"]))),
+    "tabular.revealing.uniformity_pac_class": (revealing.uniformity_pac_class, dict(n=4),
+                                               dict(n=st.just(24), n_arms=st.just(2.0))),
+    "tabular.revealing.uniformity_pac_problem": (revealing.uniformity_pac_problem, dict(n=4),
+                                                 dict(pattern=st.just(4))),
+    "tabular.revealing.paired_signs": (revealing.paired_signs, dict(n=4), dict(n=st.just(3))),
     "tabular.revealing.history_value": (
         revealing.history_value,
         dict(model=REVEALING_BANDIT, policy=np.zeros(revealing.history_count(2, 4, 2), dtype=np.int64)),
@@ -677,7 +687,8 @@ CASES: dict[str, tuple] = {
     "learners.omle": (
         learners.omle, dict(problem=REVEALING_PROBLEM, K=4, seed=0, delta=0.1, bonus_scale=1.0),
         dict(problem=st.sampled_from([REVEALING_BANDIT, EPISODIC, None]), K=positive_int(), seed=seed(),
-             delta=st.one_of(in_unit_interval(), st.just(0.0)), bonus_scale=nonnegative_float())),
+             delta=st.one_of(in_unit_interval(), st.just(0.0)), bonus_scale=nonnegative_float(),
+             exploration=st.sampled_from(["greedy", 1, None]), steps=st.sampled_from([0, 3, 1.0]))),
     "learners.omle_etc": (
         learners.omle_etc, dict(problem=REVEALING_PROBLEM, K=4, seed=0, explore_scale=1.0),
         dict(K=positive_int(), explore_scale=nonnegative_float())),
@@ -691,6 +702,13 @@ CASES: dict[str, tuple] = {
         revealing_bounds.revealing_slope, dict(algorithm=learners.omle_etc, T=[10, 20], seeds=[0], steps=2, n_boot=10),
         dict(T=st.sampled_from([[10], [2.5, 10], ["10", 20], [1, 10], [10, 10]]), steps=positive_int(),
              eps_scale=positive_float(), n_arms=positive_int(minimum=2), accuracy=st.sampled_from([0.5, "x"]))),
+    "bounds.revealing.pac_episodes": (
+        revealing_bounds.pac_episodes,
+        dict(problem=revealing.uniformity_pac_problem(2), K=10, seeds=[0], eps_target=0.1),
+        dict(eps_target=st.just(-1.0))),
+    "bounds.revealing.revealing_pac_slope": (
+        revealing_bounds.revealing_pac_slope, dict(n_grid=(2, 4), seeds=[0], eps=0.5, K=10, n_boot=10),
+        dict(n_grid=st.sampled_from([(2,), (3, 4), (2, 2)]), eps=st.just(0.0))),
     "tabular.gaussian_bumps": (tabular.gaussian_bumps, dict(rows=3, cols=3, seed=0),
                                dict(rows=positive_int(), cols=positive_int(), seed=seed(), bumps=positive_int())),
     "tabular.GPInformation": (tabular.GPInformation, dict(kernel=np.eye(3), noise=1.0),
