@@ -3,9 +3,10 @@ for Adversarial MDPs with Linear Function Approximation", ICML, arXiv 2301.12942
 the log-barrier; regret O~(sqrt(A d H^6 K))) here, and the shared episode loop Algorithm 2 (:mod:`.adv_magnitude`,
 negative entropy fed with magnitude-reduced estimates) runs too.
 
-The paper's body (algorithm boxes, constants) was out of reach; what follows is reconstructed from the authors'
-slides and abstract [V], the Luo-Wei-Lee 2021 linear-Q algorithm the paper builds on [L], and our own derivation [R]
-(see ``shared/refs/adversarial_psr.md``, part 1). Episode ``k``:
+The paper's body (algorithm boxes, constants) was out of reach (a full-text copy is indexed, but only its abstract
+and introduction are retrievable); what follows is reconstructed from the authors' slides and abstract [V], the
+Luo-Wei-Lee 2021 linear-Q algorithm the paper builds on [L], and our own derivation [R] (see
+``shared/refs/adversarial_psr.md``, part 1). Episode ``k``:
 
 1. ``pi_k(.|h, s) = argmin_x eta <x, sum_{tau<k} (Q_hat_tau - B_tau)(h, s, .)> + Psi(x)`` at every ``(h, s)``;
    ``Psi`` the log-barrier (Alg. 1) or negative entropy (Alg. 2) [V].
