@@ -102,7 +102,7 @@ class AdversarialRate:
         """The rate's expression without hidden constants or logs (for slopes and shapes, not a bound to hold);
         ``adv-linear-mdp``'s unknown ``poly(A, d, H)`` is taken as 1. ``K``: finite, positive (scalar or array)."""
         A, d, H = check_int(A, "A"), check_int(d, "d"), check_int(H, "H")
-        if isinstance(K, (str, bytes, bool)) or np.iscomplexobj(K):
+        if K is None or isinstance(K, (str, bytes, bool)) or np.iscomplexobj(K):
             raise TypeError(f"K must be a real number or an array of them, got {type(K).__name__}")
         try:
             K = np.asarray(K, dtype=np.float64)

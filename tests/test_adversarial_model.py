@@ -471,12 +471,13 @@ def _bad_cases():
         (value, dict(K=-1), ValueError, r"\bK\b"),
         (value, dict(K=[8, float("nan")]), ValueError, r"\bK\b"),
         (value, dict(K="8"), TypeError, r"\bK\b"),
+        (value, dict(K=None), TypeError, r"\bK\b"),
         (value, dict(K=8, A=2.5), TypeError, r"\bA\b"),
         (value, dict(K=8, H=0), ValueError, r"\bH\b"),
     ]
 
 
-@pytest.mark.parametrize("case", range(32))
+@pytest.mark.parametrize("case", range(33))
 def test_bounds_helpers_refuse_bad_input_by_name(case):
     fn, kwargs, error, match = _bad_cases()[case]
     with pytest.raises(error, match=match):
@@ -486,7 +487,7 @@ def test_bounds_helpers_refuse_bad_input_by_name(case):
 def test_bounds_helpers_accept_their_valid_calls():
     from boundlab.bounds.adversarial import RATES, first_update_K, log_factor_tol, regret_table
 
-    assert len(_bad_cases()) == 32
+    assert len(_bad_cases()) == 33
     assert first_update_K(np.int64(4), 1 / 64, np.int64(2**10)) == 2 and first_update_K(4, K_max=2**15) is None
     assert log_factor_tol(np.int64(512)) == pytest.approx(1 / np.log(512))
     assert RATES["adv-magnitude"].value(np.array([4.0, 16.0]), d=4, H=1).tolist() == [4.0, 8.0]
