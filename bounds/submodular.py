@@ -3,8 +3,8 @@
 the modular baseline), measured by :func:`measure_subpo` and stored by ``bounds.sweep`` in the table ``subpo_runs``.
 
 Registered names (``kind = "submodular"``, ``fn(env, epochs, seeds, **params) -> DataFrame``): ``subpo-m``,
-``subpo-nm``, ``modular-pg``, ``greedy-gain`` (:data:`SUBMODULAR_ALGORITHMS`); :func:`submodular_method` also builds
-``subpo-m-npg``, the natural-PG SubPO-M (tabular; our reconstruction, :mod:`boundlab.tabular.learners.subpo`). JAX
+``subpo-nm``, ``modular-pg``, ``greedy-gain`` and ``subpo-m-npg``, the natural-PG SubPO-M (tabular; our
+reconstruction, :mod:`boundlab.tabular.learners.subpo`) (:data:`SUBMODULAR_ALGORITHMS`). JAX
 is imported on first use, so importing this module (and the registry) stays light.
 """
 
@@ -21,7 +21,7 @@ from boundlab.tabular.learners import Param
 
 __all__ = ["SUBMODULAR_ALGORITHMS", "check_env", "measure_subpo", "submodular_method"]
 
-SUBMODULAR_ALGORITHMS = ("subpo-m", "subpo-nm", "modular-pg", "greedy-gain")
+SUBMODULAR_ALGORITHMS = ("subpo-m", "subpo-nm", "modular-pg", "greedy-gain", "subpo-m-npg")
 _FUNCTIONS = {"subpo-m": "subpo_m", "subpo-nm": "subpo_nm", "modular-pg": "modular_pg", "greedy-gain": "greedy_gain",
               "subpo-m-npg": "subpo_m_npg"}
 
