@@ -16,7 +16,7 @@ from boundlab.tabular.learners.actor_critic import (ac_hybrid, ac_hybrid_pessimi
 from boundlab.tabular.lock import combination_lock
 
 from .actor_critic_bounds import linear_log_covering, offline_size, sample_complexity
-from .check import BURN_IN, FOUND, ROUNDING, Config, hard_instances
+from .check import BURN_IN, FOUND, ROUNDING, Config, hard_instances, hidden_choice_played
 from .regret import measure_regret
 from .slopes import bootstrap_slope, grid_burn_in, mean_ci
 from .theorems import hard_family_lower_bound
@@ -153,8 +153,7 @@ def _hard_family_rows(quick: bool) -> list[dict]:
             regret = [measure_regret("ac-optimistic", m, int(K), [0], progress=False, bonus_scale=scale)
                       .sort_values("episode").regret.to_numpy() for m in members.values()]
             by_K.append([r.sum() for r in regret])
-            # a drawn policy makes one choice per episode: regret 0 on the hidden one, Delta on any other
-            found[scale] = float(np.mean([r[K // 2 + 1:] < steps * eps / 2 for r in regret]))
+            found[scale] = float(np.mean([hidden_choice_played(r[K // 2 + 1:], steps, eps) for r in regret]))
             if scale == 1.0:
                 lower.append(hard_family_lower_bound(K=int(K), epsilon=eps, n_choices=len(members),
                                                      reward_steps=steps).value)

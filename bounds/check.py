@@ -75,6 +75,13 @@ PAPER = "paper's constants"
 FOUND = 0.5
 
 
+def hidden_choice_played(regret, reward_steps: int, eps: float):
+    """Per episode on a member of the hard family: whether the episode's policy took the member's hidden choice. A
+    policy makes one choice per episode: regret 0 on the hidden one, ``Delta = reward_steps * eps`` on any other, so
+    the test is ``regret < Delta / 2`` (elementwise on arrays and Series)."""
+    return regret < reward_steps * eps / 2
+
+
 @dataclass(frozen=True)
 class Config:
     episodes: int
@@ -443,9 +450,9 @@ def _learner_checks(algorithms: list[str], cfg: Config, out: Path, store: Path, 
         d = _sweep_configs(hard_configs, lambda group, inst=instances: [(inst, group)], [0], K_h, executor=executor,
                            store=store, progress=progress)
         totals_by_K.append(d.groupby(["configuration", "algorithm", "instance"]).regret.sum())
-        # a deterministic policy makes one choice per episode: regret 0 on the hidden one, Delta on any other
         late = d[d.episode > K_h // 2]
-        found = (late.regret < reward_steps * eps / 2).groupby([late.configuration, late.algorithm]).mean()
+        played = hidden_choice_played(late.regret, reward_steps, eps)
+        found = played.groupby([late.configuration, late.algorithm]).mean()
         lower.append(hard_family_lower_bound(K=K_h, epsilon=eps, n_choices=len(instances),
                                              reward_steps=reward_steps).value)
     n_choices = len(instances) if hard_configs else 0
