@@ -9,9 +9,10 @@ same start with the same ``gamma_0``):
   CartPole set-up; from the network's random start (episodes of ~10-30 steps) and from a hand-set start that
   balances (episodes run to ``H``). The numpy rollout stops when the episode ends; the JAX rollout
   (``tabular.policy_gradient.rollout``) runs chunks of 16 steps in a ``lax.while_loop`` that stops once every lane's
-  episode has ended, and the estimators sum over the live chunks only; under ``vmap`` a loop runs until the longest
-  of the 64 seeds' episodes ends (in this run the longest of each iteration's 64 lasts ~100-190 steps while the mean
-  is ~20), so short episodes still favour numpy;
+  episode has ended; under ``vmap`` the loop runs until the longest of the 64 seeds' episodes ends (in this run the
+  longest of each iteration's 64 lasts ~100-190 steps while the mean is ~20), and the estimators still sum over all
+  ``H`` masked steps (summing over the live chunks only, in a second loop, was tried and was slower), so short
+  episodes still favour numpy;
 - the one-step contextual bandit with a linear Cauchy policy (``H = 1``; score and Hessian exact in numpy).
 
 Fatkhullin, Barakat, Kireeva & He, ICML 2023 (arXiv 2302.01734), Algorithm 2. ``tests/test_policy_gradient_numpy.py``

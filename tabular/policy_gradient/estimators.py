@@ -93,20 +93,21 @@ class PGProblem:
         return hvp(theta, v, rollout(key, self, theta), self)
 
 
-#: steps per chunk of the early-stopping rollout and of the estimators' sums (:func:`rollout`)
+#: steps per chunk of the early-stopping rollout (:func:`rollout`)
 CHUNK = 16
 
 
-def rollout(key: jax.Array, problem: PGProblem, theta: jax.Array, *, chunk: int = CHUNK) -> Trajectory:
+def rollout(key: jax.Array, problem: PGProblem, theta: jax.Array, *, chunk: int | None = None) -> Trajectory:
     """One trajectory of ``problem.H`` steps under ``pi_theta`` (pure; ``vmap`` over keys for many).
 
-    The steps run in chunks of ``chunk`` (a ``lax.scan`` each) inside a ``lax.while_loop`` that stops after the
+    The steps run in chunks of ``chunk`` (default :data:`CHUNK`; ``chunk >= H``: one plain scan over all ``H``
+    steps, masked after the end) (a ``lax.scan`` each) inside a ``lax.while_loop`` that stops after the
     chunk in which the episode ends (under ``vmap``: when every lane's episode has ended), so short episodes cost
     short loops while the shapes stay static. The steps not taken are zeros (rewards and mask 0); the steps taken
     are those of a full ``H``-step scan on the same key (step ``h`` uses the ``h``-th of ``H`` keys split from it),
     so the estimates, which weigh a step by its mask, are the full-length masked ones (checked in the tests)."""
     env, params, policy = problem.env, problem.params, problem.policy
-    H, chunk = problem.H, min(check_int(chunk, "chunk"), problem.H)
+    H, chunk = problem.H, min(check_int(CHUNK if chunk is None else chunk, "chunk"), problem.H)
     n = -(-H // chunk)
     k0, key = jax.random.split(key)
     keys = jax.random.split(key, H)
@@ -163,59 +164,19 @@ def surrogate(theta: Any, tau: Trajectory, problem: PGProblem) -> jax.Array:
     return jnp.sum(_log_probs(theta, tau, problem.policy) * to_go)
 
 
-def _live_chunks(tau: Trajectory, weights: jax.Array, chunk: int, term, init):
-    """``sum_i term(obs_i, actions_i, weights_i)`` over the chunks ``i`` of ``chunk`` steps up to the last step with
-    a nonzero mask (a ``lax.while_loop``: dead chunks cost nothing; their terms, weighted by zeros, add nothing)."""
-    H = tau.rewards.shape[0]
-    chunk = min(check_int(chunk, "chunk"), H)
-    n = -(-H // chunk)
-    if n == 1:
-        return jax.tree_util.tree_map(jnp.add, init, term(tau.obs, tau.actions, weights))
-    pad = n * chunk - H
-    obs, actions, weights = (jnp.concatenate([x, jnp.zeros((pad, *x.shape[1:]), x.dtype)])
-                             for x in (tau.obs, tau.actions, weights))
-    last = jnp.max(jnp.where(tau.mask > 0, jnp.arange(1, H + 1), 0))
-    live = (last + chunk - 1) // chunk
-
-    def body(loop):
-        i, acc = loop
-        part = term(*(jax.lax.dynamic_slice_in_dim(x, i * chunk, chunk) for x in (obs, actions, weights)))
-        return i + 1, jax.tree_util.tree_map(jnp.add, acc, part)
-
-    return jax.lax.while_loop(lambda loop: loop[0] < live, body, (jnp.int32(0), init))[1]
+def gradient(theta: jax.Array, tau: Trajectory, problem: PGProblem) -> jax.Array:
+    """The truncated policy-gradient estimate ``g(tau, theta) = grad Phi(theta; tau)``."""
+    return jax.grad(surrogate)(theta, tau, problem)
 
 
-def _weighted_log_prob(theta, policy, obs, actions, weights) -> jax.Array:
-    return jnp.sum(jax.vmap(policy.log_prob, in_axes=(None, 0, 0))(theta, obs, actions) * weights)
-
-
-def gradient(theta: jax.Array, tau: Trajectory, problem: PGProblem, *, chunk: int = CHUNK) -> jax.Array:
-    """The truncated policy-gradient estimate ``g(tau, theta) = grad Phi(theta; tau)``, summed over the chunks of
-    ``chunk`` steps that hold a live step (the same sum as ``jax.grad(surrogate)``, in another order)."""
-    to_go = reward_to_go(tau.rewards, problem.gamma, problem.estimator) * tau.mask
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, theta)
-    return _live_chunks(tau, to_go, chunk, lambda o, a, w: jax.grad(_weighted_log_prob)(theta, problem.policy, o, a, w),
-                        zeros)
-
-
-def hvp(theta: jax.Array, v: jax.Array, tau: Trajectory, problem: PGProblem, *, chunk: int = CHUNK) -> jax.Array:
+def hvp(theta: jax.Array, v: jax.Array, tau: Trajectory, problem: PGProblem) -> jax.Array:
     """``B(tau, theta) v = hess Phi v + grad Phi <grad log p(tau|theta), v>`` by one ``jax.jvp`` of
-    ``(grad Phi, log p)`` per chunk of ``chunk`` steps that holds a live step (summed as in :func:`gradient`):
-    unbiased for ``hess J_H(theta) v`` when ``tau ~ pi_theta``."""
-    to_go = reward_to_go(tau.rewards, problem.gamma, problem.estimator) * tau.mask
+    ``(grad Phi, log p)``: unbiased for ``hess J_H(theta) v`` when ``tau ~ pi_theta``."""
+    def both(th):
+        return gradient(th, tau, problem), jnp.sum(_log_probs(th, tau, problem.policy))
+
     v = jax.tree_util.tree_map(lambda th, x: jnp.asarray(x, th.dtype), theta, v)
-
-    def term(obs, actions, w):
-        def both(th):
-            return (jax.grad(_weighted_log_prob)(th, problem.policy, obs, actions, w[0]),
-                    _weighted_log_prob(th, problem.policy, obs, actions, w[1]))
-
-        (g, _), (hess_v, score_v) = jax.jvp(both, (theta,), (v,))
-        return g, hess_v, score_v
-
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, theta)
-    g, hess_v, score_v = _live_chunks(tau, jnp.stack([to_go, tau.mask], axis=1), chunk,
-                                      lambda o, a, w: term(o, a, w.T), (zeros, zeros, jnp.zeros((), to_go.dtype)))
+    (g, _), (hess_v, score_v) = jax.jvp(both, (theta,), (v,))
     return jax.tree_util.tree_map(lambda h, gg: h + gg * score_v, hess_v, g)
 
 
