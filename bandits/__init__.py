@@ -10,7 +10,8 @@ bound are in ``bounds.bandit_bounds``.
 
 Restless bandits (:mod:`.restless`: ``RestlessBandit``, ``random_restless_bandit``, index policies under a budget
 ``B`` and the Numba simulator ``simulate_restless``; :mod:`.whittle`: ``whittle_indices`` with the indexability
-check, ``relaxation_bound`` and ``lagrangian_bound``, Whittle's Lagrangian upper bound on the discounted optimum)
+check, ``finite_horizon_whittle_indices`` (per
+steps to go), ``relaxation_bound`` and ``lagrangian_bound``, Whittle's Lagrangian upper bound on the discounted optimum)
 show every policy's value as a fraction of an upper bound.
 
 Coupled restless bandits with combinatorial actions (:mod:`.cormab`; Xu, Wilder, Khalil & Tambe, ICLR 2025): the
@@ -27,21 +28,24 @@ from .cormab import (ActionConstraints, BudgetDomain, CapacityDomain, CoRMABEnv,
                      SigmoidDomain, budget_domain, capacity_domain, routing_domain, schedule_domain, sigmoid_domain,
                      transit_network)
 from .cormab import maximize as maximize_cormab
-from .cormab_policies import (compare, evaluate, iterative_dqn_policy, iterative_myopic_policy, joint_dp, make_domain,
-                              myopic_policy, null_policy, random_policy, sampling_policy, whittle_policy)
+from .cormab_policies import (FiniteHorizonIndexPolicy, compare, evaluate, iterative_dqn_policy,
+                              iterative_myopic_policy, joint_dp, make_domain, myopic_policy, null_policy,
+                              random_policy, sampling_policy, whittle_policy)
 from .learners import kl_bernoulli, kl_ucb, kl_upper, thompson, ucb1
 from .models import bandit_means, bernoulli_bandit, gaussian_bandit, is_bandit
 from .restless import RestlessBandit, budget_actions, myopic_priority, random_restless_bandit, simulate_restless
 from .sequoia import QNetworkMilp, Sequoia, SequoiaConfig, feasible_actions, train_sequoia
-from .whittle import RelaxationBound, WhittleIndices, lagrangian_bound, relaxation_bound, whittle_indices
+from .whittle import (FiniteHorizonWhittleIndices, RelaxationBound, WhittleIndices, finite_horizon_whittle_indices,
+                      lagrangian_bound, relaxation_bound, whittle_indices)
 
 __all__ = [
-    "ActionConstraints", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "QNetworkMilp", "RelaxationBound",
-    "RestlessBandit", "RoutingDomain", "ScheduleDomain", "Sequoia", "SequoiaConfig", "SigmoidDomain", "WhittleIndices",
-    "bandit_means", "bernoulli_bandit", "budget_actions", "budget_domain", "capacity_domain", "compare", "evaluate",
-    "feasible_actions", "gaussian_bandit", "is_bandit", "iterative_dqn_policy", "iterative_myopic_policy", "joint_dp",
-    "kl_bernoulli", "kl_ucb", "kl_upper", "lagrangian_bound", "make_domain", "maximize_cormab", "myopic_policy",
-    "myopic_priority", "null_policy", "random_policy", "random_restless_bandit", "relaxation_bound", "routing_domain",
-    "sampling_policy", "schedule_domain", "sigmoid_domain", "simulate_restless", "thompson", "train_sequoia",
-    "transit_network", "ucb1", "whittle_indices", "whittle_policy",
+    "ActionConstraints", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "FiniteHorizonIndexPolicy",
+    "FiniteHorizonWhittleIndices", "QNetworkMilp", "RelaxationBound", "RestlessBandit", "RoutingDomain",
+    "ScheduleDomain", "Sequoia", "SequoiaConfig", "SigmoidDomain", "WhittleIndices", "bandit_means", "bernoulli_bandit",
+    "budget_actions", "budget_domain", "capacity_domain", "compare", "evaluate", "feasible_actions",
+    "finite_horizon_whittle_indices", "gaussian_bandit", "is_bandit", "iterative_dqn_policy", "iterative_myopic_policy",
+    "joint_dp", "kl_bernoulli", "kl_ucb", "kl_upper", "lagrangian_bound", "make_domain", "maximize_cormab",
+    "myopic_policy", "myopic_priority", "null_policy", "random_policy", "random_restless_bandit", "relaxation_bound",
+    "routing_domain", "sampling_policy", "schedule_domain", "sigmoid_domain", "simulate_restless", "thompson",
+    "train_sequoia", "transit_network", "ucb1", "whittle_indices", "whittle_policy",
 ]

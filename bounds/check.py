@@ -33,7 +33,7 @@ import pandas as pd
 from boundlab import bandits, tabular
 from boundlab.tabular._checks import check_real
 
-from .bandit_bounds import BANDIT_ALGORITHMS, bandit_upper_bound, lai_robbins, lai_robbins_ratio
+from .bandit_bounds import BANDIT_ALGORITHMS, bandit_premise, bandit_upper_bound, lai_robbins, lai_robbins_ratio
 
 from .plots import _save, plot_local_slopes, plot_regret
 from .report import write_html
@@ -262,24 +262,28 @@ def _bandit_row(a: str, label: str, inst: str, model, cum: np.ndarray, ls, bound
     final = cum[:, -1]
     mean, half = mean_ci(final)
     slope = loglog_slope(cum, burn_in=K // 10)
-    bound = bandit_upper_bound(a, model, K)
-    applies, K_from, reason = bandit_speaks(a, model, K)
-    if bound.has_constants and label == PAPER:
+    premise = bandit_premise(a, model)  # "" where the theorem's premise (rewards in [0, 1]) holds
+    bound = None if premise else bandit_upper_bound(a, model, K)
+    applies, K_from, reason = (False, None, f"premise fails: {premise}") if premise else bandit_speaks(a, model, K)
+    constants = bound is not None and bound.has_constants
+    if constants and label == PAPER:
         bound_curves[f"{a} bound"] = np.array([bandit_upper_bound(a, model, k).value for k in range(1, K + 1)])
-    judged = label == PAPER and applies and bound.has_constants
+    judged = label == PAPER and applies and constants
     why = (f"outside the theorem ({label.split(' (')[0]}): reported, not judged" if label != PAPER else
-           "; ".join(r for r in (reason, "" if bound.has_constants else
+           "; ".join(r for r in (reason, "" if constants or bound is None else
                                  "rate only (the paper hides its constants): no bound verdict",
                                  "slope: a ln K bound has no fixed log-log exponent to test") if r))
+    lr_premise = bandit_premise("lai-robbins", model)
     return {
         "algorithm": a, "configuration": label, "instance": inst, "K": K,
         "regret (95% CI)": f"{mean:.1f} +/- {half:.1f}",
-        "bound": f"{bound.value:.3g}" if bound.has_constants else "O(ln K) (rate only)",
-        "bound / (H K)": f"{bound.value / K:.3g}" if bound.has_constants else "-",
+        "bound": "-" if bound is None else f"{bound.value:.3g}" if constants else "O(ln K) (rate only)",
+        "bound / (H K)": f"{bound.value / K:.3g}" if constants else "-",
         "held": f"{int(np.sum(final <= bound.value))}/{len(final)}" if judged else "-",
         "slope (95% CI)": f"{slope.slope:.3f} [{slope.low:.3f}, {slope.high:.3f}]",
         "exponent": "ln K",
-        "regret / LB rate": f"{lai_robbins_ratio(mean, model, K):.3f} (Lai-Robbins)",
+        "regret / LB rate": (f"{lai_robbins_ratio(mean, model, K):.3f} (Lai-Robbins)" if not lr_premise else
+                             f"- (Lai-Robbins: {lr_premise})"),
         "hidden choice played": "-",
         **_burn_in_columns(ls, K),
         "theorem speaks from K": "beyond 1e15" if K_from is None else f"{K_from:.3g}",

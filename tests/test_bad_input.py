@@ -429,6 +429,10 @@ CASES: dict[str, tuple] = {
     "bandits.whittle_indices": (bandits.whittle_indices, dict(model=RESTLESS, tol=1e-6, grid=4),
                                 dict(model=st.sampled_from([None, EPISODIC]), tol=positive_float(),
                                      grid=positive_int(minimum=2))),
+    "bandits.finite_horizon_whittle_indices": (
+        bandits.finite_horizon_whittle_indices, dict(model=RESTLESS, horizon=2, discount=1.0, tol=1e-6, grid=4),
+        dict(model=st.sampled_from([None, EPISODIC]), horizon=st.sampled_from([0, 2.5, "2", None]),
+             discount=st.sampled_from([1.5, -0.1, np.nan, "1"]), tol=st.sampled_from([0.0, -1.0, np.nan]))),
     "bandits.lagrangian_bound": (bandits.lagrangian_bound, dict(model=RESTLESS, B=1, lam=0.5),
                                  dict(model=st.sampled_from([None, EPISODIC]), B=positive_int(minimum=0),
                                       lam=nonnegative_float())),
@@ -437,6 +441,12 @@ CASES: dict[str, tuple] = {
     "bounds.bandit_upper_bound": (bounds.bandit_upper_bound, dict(algorithm="ucb1", model_or_means=[0.5, 0.2], n=100),
                                   dict(algorithm=st.sampled_from(["ucbvi-ch", "", None, 3]), n=positive_int(),
                                        model_or_means=st.sampled_from([[0.5, 1.2], "0.5", None]))),
+    "bounds.bandit_upper_bound[thompson]": (
+        bounds.bandit_upper_bound, dict(algorithm="thompson", model_or_means=[0.5, 0.2], n=100, eps=0.5),
+        dict(eps=st.sampled_from([0.0, 1.5, -0.5, np.nan, "0.5", None]))),
+    "bounds.bandit_premise": (bounds.bandit_premise, dict(algorithm="ucb1", model_or_means=[0.5, 0.2]),
+                              dict(algorithm=st.sampled_from(["ucbvi-ch", "", None, 3]),
+                                   model_or_means=st.sampled_from(["0.5", None]))),
     "bounds.lai_robbins": (bounds.lai_robbins, dict(model_or_means=[0.5, 0.2], n=100),
                            dict(n=positive_int(), model_or_means=st.sampled_from(
                                [bandits.gaussian_bandit([0.5, 0.2], 0.2), [1.5], None]))),
@@ -503,7 +513,7 @@ CASES: dict[str, tuple] = {
                                 dict(domain=st.sampled_from(["capacity", None]), K=positive_int(), seed=seed())),
     "bandits.whittle_policy": (bandits.whittle_policy, dict(domain=BUDGET_DOMAIN),
                                dict(domain=st.sampled_from([CAPACITY, None, "budget"]),
-                                    gamma=in_unit_interval())),
+                                    gamma=in_unit_interval(), horizon=st.sampled_from([0, 2.5, "3"]))),
     "bandits.joint_dp": (bandits.joint_dp, dict(domain=CAPACITY, horizon=2),
                          dict(domain=st.sampled_from([bandits.capacity_domain(9, 2, seed=0), None, "capacity"]),
                               horizon=positive_int())),

@@ -391,3 +391,21 @@ def test_rate_text_states_the_stand_in_and_mu_F(tmp_path):
     assert "empirical stand-in" in note and "J*_global" in note
     assert f"mu_F = lambda_min(E[x x^T])/(2 scale^2) = {mu:.4f}" in note
     assert f"M_g = max |x|/scale = {np.linalg.norm(bandit.contexts, axis=1).max() / bandit.scale:.3f}" in note
+
+
+def test_bandit_row_is_na_where_the_theorems_premise_fails():
+    """A bandit whose rewards leave [0, 1] gets no bound (n/a with the premise's reason), not an exception; Gaussian
+    arms get no Lai-Robbins ratio (its constant is Bernoulli's)."""
+    from boundlab import bandits
+    from boundlab.bounds import check
+    from boundlab.bounds.check import _bandit_row
+
+    cum = np.cumsum(np.full((3, 50), 0.3), axis=1)
+    wide = bandits.gaussian_bandit([0.2, 1.5], 1.0, reward_range=(0.0, 2.0))
+    row = _bandit_row("ucb1", check.PAPER, "wide", wide, cum, local_slopes(cum), {})
+    assert row["bound"] == "-" and row["verdict bound"] == "n/a"
+    assert "premise fails" in row["why n/a"] and "[0, 1]" in row["why n/a"]
+    assert row["regret / LB rate"].startswith("- (Lai-Robbins")
+    unit = bandits.bernoulli_bandit([0.2, 0.5])
+    row = _bandit_row("ucb1", check.PAPER, "unit", unit, cum, local_slopes(cum), {})
+    assert row["bound"] != "-" and "premise" not in row["why n/a"] and row["regret / LB rate"].endswith("(Lai-Robbins)")
