@@ -42,7 +42,8 @@ _POLICY = Param("policy", "mlp", "'mlp' (the network on (s, h)) or 'tabular' (so
 _NPG = [_BATCH, Param("lr", 0.05, "natural-gradient step size (plain steps theta += lr F^+ g; our default)",
                       "Kakade 2001; Agarwal et al. 2021 (tabular softmax NPG); reconstruction, labelled"),
         *[p for p in _LEARNING if p.name in ("estimator", "baseline", "progress")]]
-_PARAMS = {"subpo-m": [*_LEARNING, _POLICY], "subpo-nm": _LEARNING, "modular-pg": [*_LEARNING, _POLICY],
+_PARAMS = {"subpo-m": [*_LEARNING, _POLICY], "subpo-nm": _LEARNING,
+           "modular-pg": [*(p for p in _LEARNING if p.name != "estimator"), _POLICY],   # one estimator: F({s})
            "greedy-gain": [_BATCH, Param("progress", False, "show a progress bar", "boundlab")], "subpo-m-npg": _NPG}
 
 

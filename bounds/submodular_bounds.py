@@ -115,9 +115,9 @@ def facts(model: SetRewardSMDP, *, points: int = 20, seed: Seed = 0) -> Facts:
     eps = bandit_epsilon(model)
     # the DR check is the costly one; skip it where the theorem cannot apply anyway
     dr = check_dr_submodular(model, points, seed) if model.null_action is not None and eps < 1.0 else None
-    try:
-        c = curvature(model.f, model.ground)
-    except ValueError:
+    try:  # c is defined (in [0, 1]) for monotone submodular F only; nan otherwise
+        c = curvature(model.f, model.ground) if sub.ok else float("nan")
+    except ValueError:  # no element with F({v}) > 0
         c = float("nan")
     return Facts(sub.ok, why, eps, dr, c, float(model.table.max()), best_sequence(model)[1],
                  optimal_value(model))
@@ -203,7 +203,7 @@ def check_greedy(model: SetRewardSMDP, *, f: Facts | None = None) -> Verdict:
     if f.eps > 0.0 or not model.deterministic:
         failed.append(f"not a deterministic epsilon-bandit (eps = {f.eps:.3g}): the greedy's constraint is not a "
                       "cardinality constraint")
-    if np.isnan(f.c):
+    if f.submodular and np.isnan(f.c):
         failed.append("curvature undefined (no element with F({v}) > 0)")
     g = greedy_sequence(model) if model.deterministic else None
     c = 0.0 if np.isnan(f.c) else f.c
@@ -228,10 +228,11 @@ def check_curvature_proposition(model: SetRewardSMDP, *, result: SubPOResult | N
     if not r.fw_gap <= converged_tol * max(f.fmax, 1e-300):
         failed.append(f"not at a stationary point (Frank-Wolfe gap over Markov policies {r.fw_gap:.2e} > "
                       f"{converged_tol:g} max F; logit-gradient norm {r.grad_norm:.1e}: a softmax plateau)")
-    if np.isnan(f.c) or f.c >= 1.0 - 1e-12:
+    if f.submodular and (np.isnan(f.c) or f.c >= 1.0 - 1e-12):
         failed.append(f"vacuous: c = {f.c:.3g} makes (1 - c) J* = 0")
     c = 0.0 if np.isnan(f.c) else f.c
-    return _verdict("converged tabular SubPO-M >= (1 - c) J* (strict reading)", failed, r.value,
+    return _verdict("converged tabular SubPO-M >= (1 - c) J* (ambiguous statement; strict reading: J* over "
+                    "history-dependent policies)", failed, r.value,
                     curvature_proposition_bound(f.j_star, min(c, 1.0)), f.j_star,
                     f"c = {f.c:.3g}; J* over history-dependent policies, best open-loop {f.opt:.6g}; Frank-Wolfe gap "
                     f"{r.fw_gap:.1e} after {r.iterations} iterations; slack for the unfinished limit "

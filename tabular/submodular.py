@@ -480,9 +480,10 @@ def check_submodular(F: Callable[[frozenset], float], ground: Iterable[Any], *, 
     """Brute-force check over all subsets of ``ground`` (at most ``limit`` elements) that ``F`` (called on
     frozensets) has ``F(empty) = 0``, is monotone and has diminishing returns. Diminishing returns is checked in the
     equivalent local form ``F(A + u) + F(A + v) >= F(A + u + v) + F(A)`` (Fujishige 2005), violations reported as
-    ``(A, v, A + u, amount)``; ``atol`` absorbs rounding."""
+    ``(A, v, A + u, amount)``, at most ``max_violations`` (>= 1) of each kind; ``atol`` absorbs rounding."""
     g = _ground(ground, check_int(limit, "limit"))
     atol = check_real(atol, "atol", low=0.0)
+    max_violations = check_int(max_violations, "max_violations")
     values = _all_values(F, g)
     m = len(g)
     masks = np.arange(values.size)
@@ -502,14 +503,25 @@ def check_submodular(F: Callable[[frozenset], float], ground: Iterable[Any], *, 
     return SubmodularCheck(abs(empty) <= atol and not mono and not dr, empty, mono, dr)
 
 
-def curvature(F: Callable[[frozenset], float], ground: Iterable[Any], *, limit: int = 64) -> float:
+def curvature(F: Callable[[frozenset], float], ground: Iterable[Any], *, atol: float = 1e-9,
+              limit: int = 64) -> float:
     """Total curvature ``c = 1 - min_v (F(V) - F(V - v)) / F({v})`` over ``v`` with ``F({v}) > 0`` (Conforti &
-    Cornuejols 1984): 0 for modular ``F``, 1 when some element adds nothing at the end. ``2 m + 1`` calls of ``F``."""
+    Cornuejols 1984): 0 for modular ``F``, 1 when some element adds nothing at the end. ``2 m + 1`` calls of ``F``.
+    For monotone submodular ``F`` it lies in ``[0, 1]``; a value outside by more than ``atol`` (rounding, clipped)
+    shows that ``F`` is not (a last gain above ``F({v})``, or a negative one) and raises ValueError. A value inside
+    proves nothing: :func:`check_submodular` is the test."""
     g = _ground(ground, check_int(limit, "limit"))
+    atol = check_real(atol, "atol", low=0.0)
     V = frozenset(g)
     full = float(F(V))
-    ratios = [(full - float(F(V - {v}))) / s for v in g if (s := float(F(frozenset([v])))) > 0]
+    ratios = {v: (full - float(F(V - {v}))) / s for v in g if (s := float(F(frozenset([v])))) > 0}
     if not ratios:
         raise ValueError("curvature needs some v with F({v}) > 0")
-    return float(np.clip(1.0 - min(ratios), 0.0, 1.0))
+    v = min(ratios, key=ratios.get)
+    raw = 1.0 - ratios[v]
+    if not -atol <= raw <= 1.0 + atol:
+        raise ValueError(f"F is not monotone submodular: raw curvature {raw:.6g} outside [0, 1]; at v = {v!r} "
+                         f"(F(V) - F(V - v)) / F({{v}}) = {ratios[v]:.6g} "
+                         + ("< 0: F decreases" if raw > 1 else "> 1: the last gain exceeds the first"))
+    return float(np.clip(raw, 0.0, 1.0))
 

@@ -597,11 +597,15 @@ def softmax_result(model: SetRewardSMDP, theta: Any, iterations: int = 0) -> Sub
 def grid_smdp(env: Any) -> SetRewardSMDP:
     """A :class:`~boundlab.tabular.submodular_envs.SubmodularGrid` as a :class:`SetRewardSMDP` (same ``F``, start,
     ``H``; ``P`` from its successor table and slip: with probability ``slip`` a uniform action), for exact ``J`` of
-    the grid learners' policies. The stay action is the null action when the grid does not slip."""
+    the grid learners' policies. The stay action is the null action when the grid does not slip. Refuses an ``F``
+    that counts revisits (``GPInformation(revisits=True)``): the visited set is then no sufficient statistic."""
     from boundlab.tabular.submodular_envs import SubmodularGrid
 
     if not isinstance(env, SubmodularGrid):
         raise TypeError(f"env must be a SubmodularGrid, got {type(env).__name__}")
+    if getattr(env.F, "revisits", False):
+        raise ValueError("env.F counts revisits (GPInformation(revisits=True), a function of the visit multiset): "
+                         "grid_smdp enumerates visited sets, so its J would not be the learners' objective")
     nxt = np.asarray(env.params.nxt)
     S, A = nxt.shape
     onehot = np.zeros((S, A, S))
@@ -661,5 +665,17 @@ def bandit_epsilon(model: SetRewardSMDP, states: Sequence[int] | None = None) ->
     ``1 - min_s max_a min_{s'} P[s', a, s]`` -- every state has an action reaching it from every state with
     probability ``>= 1 - eps`` (the paper's definition, as the reviews quote it). 1 when some state is not reachable
     in one step from everywhere (e.g. a corridor)."""
-    states = list(model.ground if states is None else states)
+    if not isinstance(model, SetRewardSMDP):
+        raise TypeError(f"model must be a SetRewardSMDP, got {type(model).__name__}")
+    if states is None:
+        states = list(model.ground)
+    else:
+        if isinstance(states, (str, bytes)) or not hasattr(states, "__iter__"):
+            raise TypeError(f"states must be a sequence of state indices, got {type(states).__name__}")
+        states = [check_int(s, f"states[{i}]", minimum=0) for i, s in enumerate(states)]
+        if not states:
+            raise ValueError("states must not be empty")
+        for i, s in enumerate(states):
+            if s >= model.S:
+                raise ValueError(f"states[{i}] must be a state in [0, {model.S}), got {s}")
     return float(1.0 - model.P[:, :, states].min(axis=0).max(axis=0).min())

@@ -189,16 +189,20 @@ def information_kernel(rows: int, cols: int, seed: int | np.random.Generator, *,
 
 
 def make_domain(name: str, size: str = "paper", *, seed: int | np.random.Generator = 0, slip: float = 0.0,
-                H: int | None = None, weights: str = "gp") -> SubmodularGrid:
+                H: int | None = None, weights: str | None = None) -> SubmodularGrid:
     """One of :data:`DOMAINS` at the paper's size (the authors' configs; start 34) or ``"small"`` (start 0 or the
     left room). ``seed`` draws every random part (GP weights, item positions, the GP observations of
-    ``"gp-information"``: :data:`RANDOM_DOMAINS`); ``weights`` for ``"gp-coverage"``: ``"gp"`` (a seeded GP sample,
-    ours: the authors' exact map is not shipped) or ``"density"`` (the shipped 30 x 30 synthetic density map,
-    ``size="paper"`` only)."""
+    ``"gp-information"``: :data:`RANDOM_DOMAINS`); ``weights``, only for ``"gp-coverage"`` (the other domains refuse
+    it): ``"gp"`` (the default: a seeded GP sample, ours: the authors' exact map is not shipped) or ``"density"``
+    (the shipped 30 x 30 synthetic density map, ``size="paper"`` only)."""
     if not isinstance(name, str) or name not in DOMAINS:
         raise ValueError(f"name must be one of {', '.join(DOMAINS)}, got {name!r}")
     if size not in ("paper", "small"):
         raise ValueError(f"size must be 'paper' or 'small', got {size!r}")
+    if weights is not None and not isinstance(weights, str):
+        raise TypeError(f"weights must be 'gp', 'density' or None, got {type(weights).__name__} {weights!r}")
+    if weights is not None and name != "gp-coverage":
+        raise ValueError(f"weights applies to 'gp-coverage' only ({name!r} has fixed weights), got {weights!r}")
     rng = as_generator(seed)              # validated for every domain, used by the random ones
     rows, cols, H0 = (_PAPER if size == "paper" else _SMALL)[name]
     H = H0 if H is None else check_int(H, "H")
@@ -210,6 +214,7 @@ def make_domain(name: str, size: str = "paper", *, seed: int | np.random.Generat
     if name in ("coverage", "two-rooms"):
         F = WeightedCoverage(grid_footprint(rows, cols, walls=walls), np.ones(S))
     elif name == "gp-coverage":
+        weights = "gp" if weights is None else weights
         if weights not in ("gp", "density"):
             raise ValueError(f"weights must be 'gp' or 'density', got {weights!r}")
         if weights == "density" and (rows, cols) != (30, 30):

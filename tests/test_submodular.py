@@ -77,7 +77,10 @@ def test_each_function_is_submodular(seed):
     for F in _functions(seed):
         res = check_submodular(F, range(F.n))
         assert res.ok, (type(F).__name__, res)
-        assert 0.0 <= curvature(F, range(F.n)) <= 1.0
+        V = frozenset(range(F.n))                           # the unclipped definition, which submodularity bounds
+        raw = 1.0 - min((F(V) - F(V - {v})) / F([v]) for v in V if F([v]) > 0)
+        assert -1e-9 <= raw <= 1.0 + 1e-9, (type(F).__name__, raw)
+        assert curvature(F, range(F.n)) == pytest.approx(min(max(raw, 0.0), 1.0), abs=1e-12)
 
 
 def test_check_submodular_finds_violations():
@@ -97,6 +100,30 @@ def test_curvature_values():
     assert curvature(lambda A: float(bool(A)), range(5)) == pytest.approx(1.0)   # one element suffices
     sqrt = lambda A: np.sqrt(len(A))                                           # noqa: E731
     assert curvature(sqrt, range(4)) == pytest.approx(1 - (2 - np.sqrt(3)))
+
+
+def test_curvature_refuses_what_reveals_a_non_submodular_function():
+    decreasing = lambda A: len(A) - 3.0 * (3 in A and len(A) == 4)                # noqa: E731  F(V) = 1 < F(V - v) = 3
+    with pytest.raises(ValueError, match=r"not monotone submodular: raw curvature 3 .*v = 0 .* = -2 < 0: F decreases"):
+        curvature(decreasing, range(4))
+    with pytest.raises(ValueError, match=r"raw curvature -6 .* = 7 > 1: the last gain exceeds"):
+        curvature(lambda A: float(len(A)) ** 2, range(4))                          # supermodular: gains grow
+    assert curvature(lambda A: float(len(A)) * (1 + 1e-12 * (len(A) == 3)), range(3)) == 0.0  # rounding: clipped
+    with pytest.raises(ValueError, match="atol"):
+        curvature(lambda A: float(len(A)), range(3), atol=-1.0)
+
+
+@pytest.mark.parametrize("bad, exc", [(2.5, TypeError), (0, ValueError), (-1, ValueError), ("3", TypeError)])
+def test_check_submodular_refuses_bad_max_violations(bad, exc):
+    with pytest.raises(exc, match="max_violations"):
+        check_submodular(lambda A: float(len(A)), range(3), max_violations=bad)
+
+
+def test_check_submodular_caps_each_list_at_max_violations():
+    sq = lambda A: float(len(A)) ** 2                                              # noqa: E731  supermodular
+    assert len(check_submodular(sq, range(5)).diminishing) == 10
+    assert len(check_submodular(sq, range(5), max_violations=3).diminishing) == 3
+    assert len(check_submodular(sq, range(5), max_violations=1000).diminishing) == 5 * 4 // 2 * 2 ** 3
 
 
 def test_gp_incremental_cholesky_matches_direct_logdet():

@@ -10,6 +10,7 @@ import pytest
 
 from boundlab.tabular.learners.subpo import _greedy_batch
 from boundlab.tabular.submodular import GPInformation, check_submodular, gp_kernel
+from boundlab.tabular.submodular_bandit import grid_smdp
 from boundlab.tabular.submodular_envs import SubmodularGrid
 
 
@@ -73,3 +74,14 @@ def test_greedy_takes_the_largest_multiset_gain():
 def test_revisits_must_be_a_bool():
     with pytest.raises(TypeError, match="revisits"):
         GPInformation(np.eye(3), 1.0, revisits=1)
+
+
+def test_grid_smdp_refuses_a_function_of_visit_multisets():
+    """grid_smdp tabulates F on visited sets: right for the set function, not for the revisit option (F([0, 0]) >
+    F({0}), which no visited set can represent)."""
+    K = _kernel(4, 0)
+    plain, multi = GPInformation(K, 0.5), GPInformation(K, 0.5, revisits=True)
+    assert multi([0, 0]) > plain([0]) + 0.01
+    assert grid_smdp(SubmodularGrid(2, 2, plain, 3)).table[1] == pytest.approx(plain([0]), abs=1e-12)
+    with pytest.raises(ValueError, match="env.F counts revisits"):
+        grid_smdp(SubmodularGrid(2, 2, multi, 3))

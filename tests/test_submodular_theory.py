@@ -20,8 +20,8 @@ from boundlab.bounds.submodular_bounds import (
 from boundlab.tabular.submodular import WeightedCoverage, curvature
 from boundlab.tabular.submodular_bandit import _project
 from boundlab.tabular.submodular_bandit import (
-    RIGHT, SetRewardSMDP, SubPOResult, best_sequence, check_dr_submodular, continuous_greedy, coverage_bandit,
-    coverage_grid, eps_bandit, exact_subpo, gradient, greedy_sequence, grid_smdp, optimal_value,
+    RIGHT, SetRewardSMDP, SubPOResult, bandit_epsilon, best_sequence, check_dr_submodular, continuous_greedy,
+    coverage_bandit, coverage_grid, eps_bandit, exact_subpo, gradient, greedy_sequence, grid_smdp, optimal_value,
     projected_gradient_ascent, relaxed_gradient, relaxed_value, round_policy, sequence_value, softmax_result,
     stationarity_gap, to_policy, trap_corridor, value,
 )
@@ -431,6 +431,16 @@ def test_check_rows():
     assert len(trap) == 1 and trap[0]["verdict"] == "HELD"
 
 
+def test_bandit_epsilon_matches_its_definition():
+    """``1 - min_s max_a min_{s'} P[s', a, s]`` by plain loops, on the ground set and on subsets."""
+    for model in (coverage_bandit(4, 2, 0.2, 1), coverage_bandit(3, 2, 0.1, 0, slip="ring"), trap_corridor(3)):
+        for states in (None, [0], list(model.ground)[-2:], np.array(model.ground[:1])):
+            ss = model.ground if states is None else states
+            plain = 1.0 - min(max(min(model.P[t, a, s] for t in range(model.S)) for a in range(model.A)) for s in ss)
+            assert bandit_epsilon(model, states) == pytest.approx(plain, abs=1e-15)
+    assert bandit_epsilon(trap_corridor(3)) == 1.0                          # a corridor is no epsilon-bandit
+
+
 # --------------------------------------------------------------------------------------- reproducibility, input
 def test_reproducible():
     a, b = coverage_bandit(4, 2, 0.2, 7), coverage_bandit(4, 2, 0.2, 7)
@@ -514,6 +524,13 @@ GOOD_P = np.full((2, 2, 2), 0.5)
     (lambda: softmax_result(MODEL, np.zeros((2, 4))), ValueError, "theta must have shape"),
     (lambda: softmax_result(MODEL, np.full((2, 4, 4), np.inf)), ValueError, "theta"),
     (lambda: grid_smdp(MODEL), TypeError, "env"),
+    (lambda: bandit_epsilon(MODEL, [99]), ValueError, r"states\[0\] must be a state in \[0, 4\)"),
+    (lambda: bandit_epsilon(MODEL, [0, 0.5]), TypeError, r"states\[1\]"),
+    (lambda: bandit_epsilon(MODEL, [-1]), ValueError, r"states\[0\]"),
+    (lambda: bandit_epsilon(MODEL, []), ValueError, "states must not be empty"),
+    (lambda: bandit_epsilon(MODEL, "01"), TypeError, "states"),
+    (lambda: bandit_epsilon(MODEL, 2), TypeError, "states"),
+    (lambda: bandit_epsilon("model"), TypeError, "model"),
     (lambda: coverage_grid(3, 3, 4, density=-0.1), ValueError, "density"),
     (lambda: coverage_grid(3.0, 3, 4), TypeError, "rows"),
     (lambda: coverage_grid(3, 3, 4, seed="1"), TypeError, "seed"),

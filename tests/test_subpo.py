@@ -168,10 +168,10 @@ def test_subpo_m_npg_learns_and_is_registered():
     np.testing.assert_allclose(a[1].objective, b.objective, rtol=1e-6)
     for r in a:
         assert r.objective[-3:].mean() > r.objective[:3].mean() + 2.0              # F(tau) rises
-    fn = submodular_method("subpo-m-npg")
+    assert "subpo-m-npg" in bounds.algorithms("submodular")                      # registered by bounds.registry
+    fn = bounds.registry.learner("subpo-m-npg")
     assert fn.kind == "submodular" and [p.name for p in fn.params][:2] == ["batch", "lr"]
-    bounds.register("subpo-m-npg", fn)
-    df = bounds.registry.learner("subpo-m-npg")(env, 1, [0], batch=8)
+    df = fn(env, 1, [0], batch=8)
     assert df.epoch.tolist() == [0, 1]
     with pytest.raises(ValueError, match="tabular"):
         subpo(env, 1, natural=True)
@@ -288,18 +288,21 @@ def test_measure_subpo_frame_registry_and_sweep(tmp_path):
     assert df.epoch.tolist() == [0, 1, 2] * 2 and df.seed.tolist() == [3] * 3 + [4] * 3
     assert df.trajectories.tolist() == [0, 16, 32] * 2
     assert np.all(df.objective >= 0) and np.all(df.objective <= env.F(range(env.S)))
+    assert set(SUBMODULAR_ALGORITHMS) <= set(bounds.algorithms("submodular"))   # registered by bounds.registry
     for name in SUBMODULAR_ALGORITHMS:
-        fn = submodular_method(name)
-        assert fn.kind == "submodular" and fn.params
-        bounds.register(name, fn)
-    assert set(SUBMODULAR_ALGORITHMS) <= set(bounds.algorithms("submodular"))
+        fn = bounds.registry.learner(name)
+        assert fn.kind == "submodular" and bounds.registry.kind(name) == "submodular"
+        assert [p.name for p in bounds.learner_params(name)] == [p.name for p in submodular_method(name).params]
+    assert "estimator" not in [p.name for p in bounds.learner_params("modular-pg")]  # one estimator: F({s})
     df2 = bounds.registry.learner("greedy-gain")(env, 1, [0], batch=8)
+    both = bounds.registry.learner("greedy-gain")(env, 1, [0, 1], batch=8)
     assert df2.epoch.tolist() == [0, 1]
     store = tmp_path / "runs.sqlite"
     rows = bounds.sweep("greedy-gain", {"items": env}, [0, 1], 1, params={"greedy-gain": {"batch": 8}}, store=store,
                         progress=False)
     assert len(rows) == 4 and not rows.reused.any()
-    np.testing.assert_allclose(rows.objective, df2.objective.tolist() + rows.objective.tolist()[2:])  # seed 0 again
+    np.testing.assert_allclose(rows.objective, both.objective)                     # the direct runs, seed by seed
+    np.testing.assert_allclose(rows.objective[:2], df2.objective)                  # seed 0 alone: the same
     again = bounds.sweep("greedy-gain", {"items": env}, [0, 1], 1, params={"greedy-gain": {"batch": 8}}, store=store,
                          progress=False)
     assert again.reused.all() and np.array_equal(again.objective, rows.objective)
@@ -332,6 +335,16 @@ def test_measure_subpo_frame_registry_and_sweep(tmp_path):
     (lambda: make_domain("maze"), ValueError, "name"),
     (lambda: make_domain("coverage", "huge"), ValueError, "size"),
     (lambda: make_domain("gp-coverage", "small", weights="density"), ValueError, "size='paper'"),
+    (lambda: make_domain("gp-coverage", "small", weights="map"), ValueError, "weights must be 'gp' or 'density'"),
+    (lambda: make_domain("gp-coverage", "small", weights=1), TypeError, "weights must be"),
+    (lambda: make_domain("items", "small", weights="density"), ValueError, "weights applies to 'gp-coverage' only"),
+    (lambda: make_domain("coverage", "small", weights="gp"), ValueError, "weights applies to 'gp-coverage' only"),
+    (lambda: subpo(make_domain("coverage", "small"), 2, variant="modular", estimator="code"), ValueError,
+     "estimator='code' applies to SubPO-M/NM"),
+    (lambda: measure_subpo("modular-pg", make_domain("coverage", "small"), 2, estimator="code"), ValueError,
+     "estimator='code'"),
+    (lambda: estimator_weights(jnp.zeros((2, 4), jnp.int32), make_domain("coverage", "small").F, "code",
+                               modular=True), ValueError, "estimator='code'"),
     (lambda: make_domain("coverage", "small", slip=1.5), ValueError, "slip"),
     (lambda: SubmodularGrid(2, 2, WeightedCoverage(np.eye(3, dtype=bool), np.ones(3)), 3), ValueError, "3 states"),
     (lambda: SubmodularGrid(2, 2, lambda A: 0.0, 3), TypeError, "set function"),

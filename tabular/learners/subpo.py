@@ -154,9 +154,11 @@ def estimator_weights(states: jax.Array, F: Any, estimator: str = "paper", basel
                       modular: bool = False) -> jax.Array:
     """``w[b, k]``, the weight of ``log pi(a_k | o_k)`` for the trajectories ``states[B, H + 1]`` (module docstring):
     the future marginal gains (``"paper"``), the prefix value ``F(tau_{0:k+1})`` (``"code"``), or with ``modular`` the
-    reward-to-go of ``F({s_{j+1}})``; minus the leave-one-out baseline unless ``baseline="none"``."""
+    reward-to-go of ``F({s_{j+1}})`` (``estimator`` must then be ``"paper"``: the additive reward has one
+    estimator); minus the leave-one-out baseline unless ``baseline="none"``."""
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    _check_modular_estimator(modular, estimator)
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}")
     if modular:
@@ -167,6 +169,12 @@ def estimator_weights(states: jax.Array, F: Any, estimator: str = "paper", basel
     else:
         w = jax.vmap(reward_to_go, in_axes=(0, None))(F.gains(states)[:, 1:], 1.0)
     return w - _loo(w) if baseline == "loo" else w
+
+
+def _check_modular_estimator(modular: bool, estimator: str) -> None:
+    if modular and estimator != "paper":
+        raise ValueError(f"estimator={estimator!r} applies to SubPO-M/NM; the modular baseline weights log pi by the "
+                         "reward-to-go of F({s}) (use the default estimator='paper')")
 
 
 def surrogate(theta: Any, agent: Agent, obs: jax.Array, actions: jax.Array, w: jax.Array) -> jax.Array:
@@ -222,13 +230,15 @@ def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, varian
     trajectories each (module docstring). ``seed`` an int, or a list of ints run together (``vmap``; returns a list).
     Defaults: the code's batch 500 and 64-32 network; its learning rates are 1e-3 (GP domains), 1e-2 (coverage),
     5e-3 (items), 2e-2 (two rooms). ``natural=True`` (tabular policies only): plain natural-gradient steps of size
-    ``lr`` instead of Adam (our reconstruction, module docstring)."""
+    ``lr`` instead of Adam (our reconstruction, module docstring). ``estimator`` is SubPO's (the modular baseline
+    refuses ``"code"``)."""
     epochs, batch, lr, seeds = _check_common(env, epochs, batch, lr, seed)
     natural = check_flag(natural, "natural")
     if natural and policy != "tabular":
         raise ValueError("natural=True preconditions the tabular softmax's Fisher matrix: use policy='tabular'")
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    _check_modular_estimator(variant == "modular", estimator)
     baseline = ("none" if estimator == "code" else "loo") if baseline is None else baseline
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}")
