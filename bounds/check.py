@@ -37,7 +37,7 @@ from .bandit_bounds import BANDIT_ALGORITHMS, bandit_premise, bandit_upper_bound
 
 from .plots import _save, plot_local_slopes, plot_regret
 from .report import write_html
-from .gap import CauchyBandit
+from .gap import CauchyBandit, cauchy_bandit_k3
 from .gap_bounds import RATED, gap_rate
 from .registry import algorithms as all_algorithms
 from .registry import kind, learner
@@ -518,12 +518,14 @@ def rate_instances() -> dict[str, tuple[object, str]]:
     """name -> (problem, why the theorems do not speak on it; "" where they do): the Cauchy contextual bandit
     (contexts (1, 0), (1, 1), (1, -1), (1, 0.5), reward centre w_star = (0.5, -1), scale 0.5; satisfies the
     assumptions, J* its class's best) and the negative control, a tabular softmax Dirichlet MDP (S=3, A=2, seed 0,
-    gamma 0.8; J* the optimal value, approached only as theta grows without bound)."""
+    gamma 0.8; J* the optimal value, approached only as theta grows without bound), and a second instance meeting
+    the assumptions, :func:`~boundlab.bounds.gap.cauchy_bandit_k3` (R^3, six contexts of rank 3, scale 0.7)."""
     bandit = CauchyBandit(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0], [1.0, 0.5]]), np.array([0.5, -1.0]),
                           scale=0.5, name="cauchy-bandit-k2")
+    k3 = cauchy_bandit_k3()
     P, R = tabular.dirichlet_mdp(S=3, A=2, seed=0).to_arrays()[:2]
     softmax = tabular.FiniteMDP(P, R, gamma=0.8, name="softmax-dirichlet-S3A2")
-    return {bandit.name: (bandit, ""), softmax.name: (softmax, NOT_FND)}
+    return {bandit.name: (bandit, ""), k3.name: (k3, ""), softmax.name: (softmax, NOT_FND)}
 
 
 def tune_gamma_0(method: str, name: str, problem, cfg: Config, store: Path, progress: bool = False
