@@ -26,6 +26,7 @@ from .instances import (
     six_arms,
 )
 from .lmdp import LatentMDP, horizon_padded, signal_instance, var_star
+from .lmdp import chain_instance as lmdp_chain_instance
 from .lmdp import lower_bound_instance as lmdp_lower_bound_instance
 from .lmdp import plan as plan_lmdp
 from .lmdp import simulate as simulate_lmdp
@@ -88,11 +89,11 @@ __all__ = [
     "action_grouped_mdps", "belief_update", "belief_update_batch", "belief_update_nb", "chain", "check_submodular",
     "combination_lock", "crying_baby", "curvature", "density_map", "digraph", "dirichlet_mdp", "emission_action_matrix",
     "from_gymnasium", "from_mdptoolbox", "garnet", "garnet_transitions", "gaussian_bumps", "gridworld", "grouped_rl",
-    "grouping_of", "horizon_padded", "lift", "lights_out", "lmdp_lower_bound_instance", "make", "meta_actions",
-    "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "paired_signs", "pancake", "parse_pomdp",
-    "plan_lmdp", "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp", "read_pomdp",
-    "revealing_bandit", "revealing_constant", "revealing_problem", "riverswim", "rocksample", "rocksample_arrays",
-    "signal_instance", "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp", "six_arms",
-    "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network", "uniformity_pac_class",
+    "grouping_of", "horizon_padded", "lift", "lights_out", "lmdp_chain_instance", "lmdp_lower_bound_instance", "make",
+    "meta_actions", "minimax_hard_family", "minimax_hard_instance", "nested_groupings", "paired_signs", "pancake",
+    "parse_pomdp", "plan_lmdp", "pomdp_revealing_constant", "q_learning_targets", "random_digraph", "random_linear_mdp",
+    "read_pomdp", "revealing_bandit", "revealing_constant", "revealing_problem", "riverswim", "rocksample",
+    "rocksample_arrays", "signal_instance", "simulate", "simulate_alpha_policy", "simulate_lmdp", "simulate_pomdp",
+    "six_arms", "sliding_puzzle", "tag", "tiger", "train_qnetwork", "train_value_network", "uniformity_pac_class",
     "uniformity_pac_pomdp", "uniformity_pac_problem", "uniformity_testing_pomdp", "value_targets", "var_star",
 ]

@@ -27,7 +27,7 @@ from boundlab.tabular import adversarial, jax_env, learners, lmdp, pomdp_jax, re
 from boundlab.bounds import adversarial as adversarial_bounds
 from boundlab.bounds import revealing as revealing_bounds
 from boundlab.bounds import submodular_bounds
-from boundlab.tabular.learners import linear_estimators
+from boundlab.tabular.learners import linear_estimators, lmdp_value
 from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
 
@@ -639,6 +639,14 @@ CASES: dict[str, tuple] = {
                                           dict(M=positive_int(), S=positive_int(), A=positive_int(minimum=2),
                                                epsilon=in_unit_interval(), p=in_unit_interval(closed_right=True),
                                                seed=seed())),
+    "tabular.lmdp.chain_instance": (
+        lmdp.chain_instance, dict(M=1, A=2, H=5, epsilon=0.2, p=0.3, seed=0),
+        dict(M=positive_int(), A=positive_int(minimum=2), H=positive_int(minimum=2), epsilon=in_unit_interval(),
+             p=in_unit_interval(closed_right=True), seed=seed())),
+    "learners.lmdp_value.burn_in_visits": (
+        lmdp_value.burn_in_visits, dict(gap=0.2, variance=0.21, Gamma=5, iota=30.0),
+        dict(gap=in_unit_interval(closed_right=True), iota=positive_float(), Gamma=positive_float(),
+             c1=nonnegative_float())),
     "tabular.lmdp.horizon_padded": (lmdp.horizon_padded, dict(lmdp=LMDP, H=4), dict(H=positive_int(minimum=2))),
     "learners.lmdp_value_optimistic": (
         learners.lmdp_value_optimistic, dict(model=LMDP, K=5, seed=0),
