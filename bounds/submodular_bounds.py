@@ -20,13 +20,22 @@ numbering differs between versions, so they are cited by content:
   (``coverage_grid(3, 3, 4, 10)``) exact-gradient SubPO-M stops at a first-order stationary point over Markov
   policies with ``J = 0.875 J*``. So the proposition can only hold for SubPO's global optimum (or a comparator within
   its class); the sampled, Adam-driven SubPO-M of ``learners.subpo`` escapes that point (0.9999 J*) but stalls on a
-  softmax plateau on ``coverage_grid(3, 3, 4, 23)`` (0.961 J*, Frank-Wolfe gap 0.18: n/a, not stationary).
+  softmax plateau on ``coverage_grid(3, 3, 4, 23)`` (0.961 J*, Frank-Wolfe gap 0.18: n/a, not stationary), the
+  value at which exact-gradient SubPO-M stops there at a genuine stationary point (gap 6.5e-4: FAILED).
 - **greedy with curvature** (classic, Conforti & Cornuejols 1984): ``(1/c)(1 - e^{-c}) OPT`` for the greedy on a
   cardinality constraint, which the epsilon-bandit with ``eps = 0`` is (every location one step from everywhere).
 - **hardness** (the paper's Theorem 1: no ``log^{1-gamma} OPT`` approximation even for deterministic SMDPs unless
   NP has quasi-polynomial algorithms): asymptotic, so not checkable; :func:`~boundlab.tabular.submodular_bandit.
   trap_corridor` shows its practical face, myopic gain-chasing getting a vanishing fraction of OPT outside the
   epsilon-bandit regime.
+
+Full mode (:func:`submodular_check_rows` ``(quick=False)``, run 2026-12-02, 59 rows, 113 s on a shared core): 47
+HELD, 6 FAILED, 6 n/a. Every uniform-slip family row HELD (DR signs 10/10 and 10/10; continuous greedy J/OPT >=
+0.790 at eps = 0, 0.825 at eps = 0.1; projected-gradient end points >= 0.966 OPT; greedy >= 0.940 OPT); the ring
+family n/a (DR fails on 10/10); trap fractions 0.875 ... 0.012 for k = 2 ... 128 (HELD); the curvature proposition
+HELD on 10/10 at eps = 0 (0.9999 J*), on 5 of 9 judged at eps = 0.1 (FAILED on the four with c ~ 0, seeds 1, 2, 7,
+8: 0.985-0.990 J*; seed 4 n/a, a plateau), and on 22 of 24 3 x 3 grids (FAILED on the two c = 0 grids, seeds 10 and
+23: 0.875 and 0.961 J*); sampled SubPO-M HELD on seed 10, n/a on seed 23 (above).
 """
 
 from __future__ import annotations

@@ -429,6 +429,16 @@ def test_check_rows():
     assert ring and all(r["verdict"] == "n/a" for r in ring)
     trap = [r for r in rows if r["instance"].startswith("trap-corridor(k),")]
     assert len(trap) == 1 and trap[0]["verdict"] == "HELD"
+    assert all("(ambiguous statement; strict reading" in r["check"] for r in rows if "(1 - c) J*" in r["check"])
+    # the module docstring's findings on the c = 0 grids: exact-gradient SubPO-M stops at a stationary point below
+    # J* on seed 10; the sampled SubPO-M escapes it there, and stalls on a plateau (not stationary) on seed 23
+    grid = {(r["algorithm"].startswith("SubPO-M (learners"), r["instance"]): r for r in rows
+            if r["instance"].startswith("coverage-grid")}
+    exact10, sampled10, sampled23 = (grid[k, f"coverage-grid(3x3, H=4, density=0.1, slip=0, seed={s})"]
+                                     for k, s in ((False, 10), (True, 10), (True, 23)))
+    assert exact10["verdict"] == "FAILED" and "J / reference = 0.875" in exact10["detail"], exact10
+    assert sampled10["verdict"] == "HELD" and "J / reference = 0.9999" in sampled10["detail"], sampled10
+    assert sampled23["verdict"] == "n/a" and "not at a stationary point" in sampled23["detail"], sampled23
 
 
 def test_bandit_epsilon_matches_its_definition():
