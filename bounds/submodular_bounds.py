@@ -117,6 +117,7 @@ class Facts(NamedTuple):
 
 def facts(model: SetRewardSMDP, *, points: int = 20, seed: Seed = 0) -> Facts:
     """The :class:`Facts` of ``model`` (brute force: small instances only)."""
+    _model(model)
     sub = check_submodular(model.f, model.ground)
     why = "" if sub.ok else (f"F(empty) = {sub.empty_value:g}" if abs(sub.empty_value) > 1e-9 else
                              f"monotone violated at {sub.monotone[:1]}" if sub.monotone else
@@ -130,6 +131,22 @@ def facts(model: SetRewardSMDP, *, points: int = 20, seed: Seed = 0) -> Facts:
         c = float("nan")
     return Facts(sub.ok, why, eps, dr, c, float(model.table.max()), best_sequence(model)[1],
                  optimal_value(model))
+
+
+def _model(model: SetRewardSMDP) -> SetRewardSMDP:
+    if not isinstance(model, SetRewardSMDP):
+        raise TypeError(f"model must be a SetRewardSMDP (tabular.submodular_bandit), got {type(model).__name__}")
+    return model
+
+
+def _facts(model: SetRewardSMDP, f: Facts | None) -> Facts:
+    """``f`` (checked to be :class:`Facts`), or the facts of ``model`` when None."""
+    if f is None:
+        return facts(model)
+    _model(model)
+    if not isinstance(f, Facts):
+        raise TypeError(f"f must be the Facts of model (facts(model)) or None, got {type(f).__name__}")
+    return f
 
 
 class Verdict(NamedTuple):
@@ -171,7 +188,7 @@ def check_continuous_greedy(model: SetRewardSMDP, *, steps: int = 1000, f: Facts
     """Continuous greedy reaches ``(1 - 1/e) OPT`` minus its discretisation term (:func:`continuous_greedy_bound`),
     ``OPT`` the best h-only policy; n/a unless ``F`` is monotone submodular, the model an epsilon-bandit SMDP with a
     null action and ``J`` monotone DR-submodular at the sampled points."""
-    f = facts(model) if f is None else f
+    f = _facts(model, f)
     r = continuous_greedy(model, steps) if model.null_action is not None else None
     measured = r.value if r is not None else float("nan")
     failed = _dr_failures(model, f)
@@ -186,7 +203,7 @@ def check_stationary(model: SetRewardSMDP, *, starts: int = 3, seed: Seed = 0, i
     """Projected gradient ascent from ``starts`` random points of the relaxed polytope; each end point must have
     ``J >= (OPT - gap) / 2`` (:func:`stationary_bound`; ``gap`` its Frank-Wolfe gap, 0 at a stationary point). The
     worst start is reported; same assumptions as :func:`check_continuous_greedy`."""
-    f = facts(model) if f is None else f
+    f = _facts(model, f)
     starts = check_int(starts, "starts")
     rng = as_generator(seed)
     worst = None
@@ -207,7 +224,7 @@ def check_greedy(model: SetRewardSMDP, *, f: Facts | None = None) -> Verdict:
     """The greedy marginal-gain rollout reaches ``(1/c)(1 - e^{-c}) OPT`` (:func:`greedy_curvature_bound`); n/a
     unless ``F`` is monotone submodular and the model is an epsilon-bandit SMDP with ``eps = 0`` (deterministic, every
     ground state one step from everywhere: a cardinality constraint)."""
-    f = facts(model) if f is None else f
+    f = _facts(model, f)
     failed = [] if f.submodular else [f"F not monotone submodular ({f.why_not})"]
     if f.eps > 0.0 or not model.deterministic:
         failed.append(f"not a deterministic epsilon-bandit (eps = {f.eps:.3g}): the greedy's constraint is not a "
@@ -230,8 +247,11 @@ def check_curvature_proposition(model: SetRewardSMDP, *, result: SubPOResult | N
     it also vanishes on the plateaus of a near-deterministic softmax) and ``c < 1`` (at ``c = 1`` the bound is 0:
     vacuous). A softmax run only approaches its limit, so the verdict allows a slack
     of ``converged_tol * max F`` (said in the detail)."""
-    f = facts(model) if f is None else f
+    f = _facts(model, f)
     converged_tol = check_real(converged_tol, "converged_tol", low=0.0)
+    if result is not None and not isinstance(result, SubPOResult):
+        raise TypeError(f"result must be a SubPOResult (exact_subpo, softmax_result) or None, got "
+                        f"{type(result).__name__}")
     r = exact_subpo(model, **{"iterations": 5000, "lr": 10.0, **subpo}) if result is None else result
     failed = [] if f.submodular else [f"F not monotone submodular ({f.why_not})"]
     if not r.fw_gap <= converged_tol * max(f.fmax, 1e-300):

@@ -425,19 +425,36 @@ class UserSetFunction(_SetFunction):
 
 
 # ---------------------------------------------------------------------------------------------- gains and checks
+def _callable(F: Any) -> Callable[[frozenset], float]:
+    if not callable(F):
+        raise TypeError(f"F must be callable (frozenset -> float), got {type(F).__name__}")
+    return F
+
+
+def _real(v: Any, A: frozenset) -> float:
+    """``F(A)``'s value ``v`` as a float: a real number (not a bool or a string), finite."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"F must return a real number, got {type(v).__name__} {plain(v)} for {sorted(A, key=repr)}")
+    if not np.isfinite(v):
+        raise ValueError(f"F returned {plain(v)} for {sorted(A, key=repr)}: values must be finite")
+    return float(v)
+
+
 def marginal_gains(F: Callable[[frozenset], float], states: ArrayLike) -> np.ndarray:
     """Plain reference: ``[F({s_0}), F({s_0, s_1}) - F({s_0}), ...]`` of one trajectory ``states[T]`` by one call of
     ``F`` per prefix (float64); they sum to ``F(set(states))`` (telescoping)."""
+    F = _callable(F)
     s = np.asarray(states)
     if s.ndim != 1 or s.dtype.kind not in "iu":
         raise TypeError(f"states must be a 1-d integer array, got dtype {s.dtype}, shape {s.shape}")
-    values = np.array([F(frozenset(int(x) for x in s[: t + 1])) for t in range(len(s))], np.float64)
+    values = np.array([_real(F(A), A) for A in (frozenset(int(x) for x in s[: t + 1]) for t in range(len(s)))])
     return np.diff(values, prepend=0.0)
 
 
 def trajectory_value(F: Callable[[frozenset], float], states: ArrayLike) -> float:
     """``F(set(states))`` of one trajectory."""
-    return float(F(frozenset(int(x) for x in np.asarray(states).reshape(-1))))
+    A = frozenset(int(x) for x in np.asarray(states).reshape(-1))
+    return _real(_callable(F)(A), A)
 
 
 class SubmodularCheck(NamedTuple):
@@ -453,14 +470,11 @@ class SubmodularCheck(NamedTuple):
 
 def _all_values(F: Callable[[frozenset], float], ground: list) -> np.ndarray:
     """``F`` of every subset, indexed by bitmask over ``ground``."""
+    F = _callable(F)
     values = np.empty(2 ** len(ground))
     for mask in range(values.size):
-        v = F(frozenset(g for i, g in enumerate(ground) if mask >> i & 1))
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-            raise TypeError(f"F must return a real number, got {type(v).__name__}")
-        values[mask] = v
-    if not np.all(np.isfinite(values)):
-        raise ValueError("F returned a non-finite value")
+        A = frozenset(g for i, g in enumerate(ground) if mask >> i & 1)
+        values[mask] = _real(F(A), A)
     return values
 
 
@@ -510,13 +524,15 @@ def curvature(F: Callable[[frozenset], float], ground: Iterable[Any], *, atol: f
     For monotone submodular ``F`` it lies in ``[0, 1]``; a value outside by more than ``atol`` (rounding, clipped)
     shows that ``F`` is not (a last gain above ``F({v})``, or a negative one) and raises ValueError. A value inside
     proves nothing: :func:`check_submodular` is the test."""
+    F = _callable(F)
     g = _ground(ground, check_int(limit, "limit"))
     atol = check_real(atol, "atol", low=0.0)
+    value = lambda A: _real(F(A), A)                                            # noqa: E731
     V = frozenset(g)
-    full = float(F(V))
-    ratios = {v: (full - float(F(V - {v}))) / s for v in g if (s := float(F(frozenset([v])))) > 0}
+    full = value(V)
+    ratios = {v: (full - value(V - {v})) / s for v in g if (s := value(frozenset([v]))) > 0}
     if not ratios:
-        raise ValueError("curvature needs some v with F({v}) > 0")
+        raise ValueError("curvature needs some v in ground with F({v}) > 0")
     v = min(ratios, key=ratios.get)
     raw = 1.0 - ratios[v]
     if not -atol <= raw <= 1.0 + atol:

@@ -23,6 +23,7 @@ correlates the landings and can break it -- :func:`check_dr_submodular` tests th
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +141,16 @@ class SetRewardSMDP:
 
 
 # ------------------------------------------------------------------------------------------------------ instances
+def _takes_model(fn: Callable) -> Callable:
+    """``fn(model, ...)`` refusing a ``model`` that is no :class:`SetRewardSMDP` by name (not an AttributeError)."""
+    @functools.wraps(fn)
+    def checked(model, *args, **kwargs):
+        if not isinstance(model, SetRewardSMDP):
+            raise TypeError(f"model must be a SetRewardSMDP (tabular.submodular_bandit), got {type(model).__name__}")
+        return fn(model, *args, **kwargs)
+    return checked
+
+
 def _slip(slip: str | np.ndarray, n: int) -> np.ndarray:
     S = n + 1
     if isinstance(slip, str):
@@ -270,6 +281,7 @@ def _passes(model: SetRewardSMDP, x: np.ndarray):
     return p, W, float(V[1 << model.start, model.start])
 
 
+@_takes_model
 def value(model: SetRewardSMDP, policy: Any) -> float:
     """Exact ``J(pi) = E[F(visited states)]`` of ``policy[h, a]`` or ``policy[h, s, a]`` by enumeration."""
     return _passes(model, _markov(model, policy))[2]
@@ -281,6 +293,7 @@ def _grad_x(model: SetRewardSMDP, x: np.ndarray) -> np.ndarray:
     return np.matmul(C.transpose(1, 0, 2), model.P.transpose(0, 2, 1)).transpose(1, 0, 2)  # sum_s' C P[s, a, s']
 
 
+@_takes_model
 def gradient(model: SetRewardSMDP, policy: Any) -> np.ndarray:
     """Exact ``dJ/dpi`` of the polynomial ``J`` (same shape as ``policy``): ``[h, a]`` sums the ``[h, s, a]``
     partials over ``s`` (the h-only policy ties them)."""
@@ -317,11 +330,13 @@ def _to_x(model: SetRewardSMDP, y: np.ndarray) -> np.ndarray:
     return x
 
 
+@_takes_model
 def to_policy(model: SetRewardSMDP, y: Any) -> np.ndarray:
     """The h-only policy ``x[h, a]`` of a point ``y`` of the relaxed polytope (the null action takes the rest)."""
     return _to_x(model, _relaxed(model, y))
 
 
+@_takes_model
 def relaxed_value(model: SetRewardSMDP, y: Any) -> float:
     """``J`` on the relaxed polytope ``{y >= 0, sum_a y[h, a] <= 1}`` (coordinates: the non-null actions)."""
     return value(model, to_policy(model, y))
@@ -332,6 +347,7 @@ def _grad_y(model: SetRewardSMDP, y: np.ndarray) -> np.ndarray:
     return g[:, _others(model)] - g[:, [model.null_action]]
 
 
+@_takes_model
 def relaxed_gradient(model: SetRewardSMDP, y: Any) -> np.ndarray:
     """Exact ``dJ/dy`` on the relaxed polytope: ``dJ/dx[h, a] - dJ/dx[h, null]``."""
     return _grad_y(model, _relaxed(model, y))
@@ -341,6 +357,7 @@ def _gap(g: np.ndarray, y: np.ndarray) -> float:
     return float(np.maximum(g.max(axis=1), 0.0).sum() - (g * y).sum())
 
 
+@_takes_model
 def stationarity_gap(model: SetRewardSMDP, y: Any) -> float:
     """Frank-Wolfe gap ``max_{v in P} <grad J(y), v - y>`` (0 exactly at a stationary point of ``J`` over ``P``)."""
     y = _relaxed(model, y)
@@ -362,6 +379,7 @@ def _random_y(model: SetRewardSMDP, rng: np.random.Generator) -> np.ndarray:
     return rng.dirichlet(np.ones(model.A), size=model.H)[:, _others(model)]
 
 
+@_takes_model
 def check_dr_submodular(model: SetRewardSMDP, points: int = 20, seed: Seed = 0, *, step: float = 1e-4,
                         atol: float = 1e-8) -> DRCheck:
     """Is ``J`` monotone DR-submodular on the relaxed polytope (the paper's epsilon-bandit theorem, stated for
@@ -408,6 +426,7 @@ def _lmo(g: np.ndarray) -> np.ndarray:
     return v
 
 
+@_takes_model
 def round_policy(model: SetRewardSMDP, policy: Any) -> tuple[np.ndarray, float]:
     """Round an h-only ``policy[h, a]`` to an action sequence without losing value: ``J`` is linear in each step's
     distribution, so fixing steps one at a time to their best action never lowers ``J`` (pipage-style)."""
@@ -423,6 +442,7 @@ def _result(model: SetRewardSMDP, y: np.ndarray, iterations: int) -> ContinuousR
     return ContinuousResult(y, value(model, _to_x(model, y)), _gap(_grad_y(model, y), y), iterations, seq, v)
 
 
+@_takes_model
 def continuous_greedy(model: SetRewardSMDP, steps: int = 100) -> ContinuousResult:
     """Frank-Wolfe variant / continuous greedy for monotone DR-submodular maximisation over a down-closed polytope
     (Bian, Mirzasoleiman, Buhmann & Krause 2017, Alg. 1; Calinescu, Chekuri, Pal & Vondrak 2011): from ``y = 0``,
@@ -451,6 +471,7 @@ def _project(z: np.ndarray) -> np.ndarray:
     return out
 
 
+@_takes_model
 def projected_gradient_ascent(model: SetRewardSMDP, *, iterations: int = 2000, step: float | None = None,
                               tol: float = 1e-9, start: Any = None, seed: Seed = 0) -> ContinuousResult:
     """Projected gradient ascent on ``J`` over the relaxed polytope to an (approximate) stationary point; the paper
@@ -480,6 +501,7 @@ class GreedyResult(NamedTuple):
     value: float
 
 
+@_takes_model
 def greedy_sequence(model: SetRewardSMDP) -> GreedyResult:
     """Myopic marginal-gain rollout on a deterministic SMDP: each step takes the action whose next state adds most
     to ``F`` of the visited set (ties: the lowest action). On the epsilon-bandit with ``eps = 0`` this is the classic
@@ -511,6 +533,7 @@ def _sequence(model: SetRewardSMDP, actions: Any) -> np.ndarray:
     return a.astype(np.int64)
 
 
+@_takes_model
 def sequence_value(model: SetRewardSMDP, actions: Any) -> float:
     """``J`` of the open-loop action sequence ``actions[H]`` (a rollout calling ``F`` once when ``P`` is
     deterministic, exact enumeration otherwise)."""
@@ -525,6 +548,7 @@ def sequence_value(model: SetRewardSMDP, actions: Any) -> float:
     return value(model, np.eye(model.A)[a])
 
 
+@_takes_model
 def best_sequence(model: SetRewardSMDP) -> tuple[np.ndarray, float]:
     """Brute-force OPT over open-loop action sequences (= the best policy depending on ``h`` only: ``J`` is linear in
     each step's distribution, so a vertex attains the maximum). Deterministic models: all ``A^H`` rollouts at once
@@ -555,6 +579,7 @@ def best_sequence(model: SetRewardSMDP) -> tuple[np.ndarray, float]:
     return seqs[i], float(vals[i])
 
 
+@_takes_model
 def optimal_value(model: SetRewardSMDP) -> float:
     """``J*`` over all (history-dependent) policies: backward induction on (visited set, state), a sufficient
     statistic of the history. Equals :func:`best_sequence`'s value on deterministic models."""
@@ -578,9 +603,11 @@ class SubPOResult(NamedTuple):
     fw_gap: float = float("nan")
 
 
+@_takes_model
 def softmax_result(model: SetRewardSMDP, theta: Any, iterations: int = 0) -> SubPOResult:
     """The :class:`SubPOResult` of tabular softmax logits ``theta[h, s, a]`` (e.g. a sampled SubPO-M run's): the
     policy, its exact ``J`` and the norm of the exact ``dJ/dtheta``."""
+    iterations = check_int(iterations, "iterations", minimum=0)
     theta = _floats(theta, "theta")
     if theta.shape != (model.H, model.S, model.A):
         raise ValueError(f"theta must have shape ({model.H}, {model.S}, {model.A}), got {theta.shape}")
@@ -634,6 +661,7 @@ def coverage_grid(rows: int, cols: int, H: int, seed: Seed = 0, *, density: floa
                           name=f"coverage-grid({rows}x{cols}, H={H}, density={density:g}, slip={slip:g}, seed={tag})")
 
 
+@_takes_model
 def exact_subpo(model: SetRewardSMDP, *, iterations: int = 3000, lr: float = 1.0, tol: float = 1e-6,
                 seed: Seed = 0) -> SubPOResult:
     """SubPO-M with exact gradients: softmax ``pi(a | h, s)`` (tabular), ascent on the exact ``dJ/dtheta``. The
@@ -660,13 +688,12 @@ def exact_subpo(model: SetRewardSMDP, *, iterations: int = 3000, lr: float = 1.0
     return softmax_result(model, theta, done)
 
 
+@_takes_model
 def bandit_epsilon(model: SetRewardSMDP, states: Sequence[int] | None = None) -> float:
     """The smallest ``eps`` for which ``model`` is an epsilon-bandit SMDP on ``states`` (default its ground set):
     ``1 - min_s max_a min_{s'} P[s', a, s]`` -- every state has an action reaching it from every state with
     probability ``>= 1 - eps`` (the paper's definition, as the reviews quote it). 1 when some state is not reachable
     in one step from everywhere (e.g. a corridor)."""
-    if not isinstance(model, SetRewardSMDP):
-        raise TypeError(f"model must be a SetRewardSMDP, got {type(model).__name__}")
     if states is None:
         states = list(model.ground)
     else:

@@ -117,6 +117,8 @@ class SubmodularGrid:
         if start >= rows * cols:
             raise ValueError(f"start must be a state in [0, {rows * cols}), got {start}")
         slip = check_real(self.slip, "slip", low=0.0, high=1.0)
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, got {type(self.name).__name__}")
         if not isinstance(self.F, (WeightedCoverage, ItemCollection, GPInformation, UserSetFunction)):
             raise TypeError(f"F must be a set function of boundlab.tabular.submodular, got {type(self.F).__name__}")
         if self.F.n != rows * cols:

@@ -193,7 +193,7 @@ def test_gp_sample_reproducible_and_nonnegative():
     (lambda: sub.gaussian_bumps(3, 3, 0, floor="0"), TypeError, "floor"),
     (lambda: check_submodular(len, range(20)), ValueError, "limited to 16"),
     (lambda: check_submodular(len, [1, 1]), ValueError, "repeat"),
-    (lambda: check_submodular(lambda A: np.nan, range(2)), ValueError, "non-finite"),
+    (lambda: check_submodular(lambda A: np.nan, range(2)), ValueError, r"F returned nan for \[\]"),
     (lambda: curvature(lambda A: 0.0, range(3)), ValueError, "F\\(\\{v\\}\\) > 0"),
     (lambda: random_items(5, [3, 3], [1, 1], 0), ValueError, "counts sum"),
     (lambda: gp_kernel(np.zeros((3, 2)), -1.0), ValueError, "lengthscale"),
@@ -201,6 +201,15 @@ def test_gp_sample_reproducible_and_nonnegative():
     (lambda: random_items(6, [2], [1], 0).prefix_values(np.array([[0, 6]])), ValueError, "index \\(0, 1\\)"),
     (lambda: WeightedCoverage(np.eye(3, dtype=bool), np.ones(3)).gains(np.array([[0, -1]])), ValueError, "outside"),
     (lambda: GPInformation(np.eye(3)).prefix_values(np.array([0.0, 1.0])), TypeError, "integer array"),
+    (lambda: check_submodular(3, range(2)), TypeError, "F must be callable"),
+    (lambda: curvature(3, range(2)), TypeError, "F must be callable"),
+    (lambda: marginal_gains(3, np.array([0, 1])), TypeError, "F must be callable"),
+    (lambda: sub.trajectory_value("F", [0]), TypeError, "F must be callable"),
+    (lambda: curvature(lambda A: "1", range(2)), TypeError, "F must return a real number, got str"),  # no coercion
+    (lambda: curvature(lambda A: float(len(A)) if len(A) < 2 else np.inf, range(2)), ValueError, "F returned inf"),
+    (lambda: marginal_gains(lambda A: True, np.array([0, 1])), TypeError, "F must return a real number, got bool"),
+    (lambda: sub.trajectory_value(lambda A: np.nan, [0]), ValueError, "F returned nan"),
+    (lambda: curvature(len, []), ValueError, "some v in ground"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):

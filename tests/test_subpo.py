@@ -333,6 +333,13 @@ def test_measure_subpo_frame_registry_and_sweep(tmp_path):
     (lambda: estimator_weights(jnp.zeros((2, 4), jnp.int32), make_domain("coverage", "small").F, "paper", None),
      ValueError, "baseline"),
     (lambda: make_domain("maze"), ValueError, "name"),
+    (lambda: subpo(make_domain("coverage", "small"), 2, seed=-1), ValueError, r"seed must lie in \[0, 2\*\*32\)"),
+    (lambda: subpo(make_domain("coverage", "small"), 2, seed=[0, 2**32]), ValueError, "seed must lie in"),  # aliases 0
+    (lambda: subpo(make_domain("coverage", "small"), 2, seed=[1, 1]), ValueError, "seed must not repeat"),
+    (lambda: greedy_gain(make_domain("coverage", "small"), 2, seed=-3), ValueError, "seed"),
+    (lambda: subpo(make_domain("coverage", "small"), 2, policy="tabular", hidden=(8,)), ValueError, "hidden"),
+    (lambda: SubmodularGrid(2, 2, WeightedCoverage(np.eye(4, dtype=bool), np.ones(4)), 3, name=3), TypeError,
+     "name must be a string"),
     (lambda: make_domain("coverage", "huge"), ValueError, "size"),
     (lambda: make_domain("gp-coverage", "small", weights="density"), ValueError, "size='paper'"),
     (lambda: make_domain("gp-coverage", "small", weights="map"), ValueError, "weights must be 'gp' or 'density'"),

@@ -110,9 +110,14 @@ class Agent:
         return self.policy.init(key)
 
 
+#: The MLP's hidden widths in the authors' code (utils/network.py).
+HIDDEN = (64, 32)
+
+
 def make_agent(env: SubmodularGrid, variant: str = "M", policy: str = "mlp",
-               hidden: tuple[int, ...] = (64, 32)) -> Agent:
-    """The policy of ``variant`` (``"M"``, ``"NM"``, ``"modular"``) on ``env``."""
+               hidden: tuple[int, ...] = HIDDEN) -> Agent:
+    """The policy of ``variant`` (``"M"``, ``"NM"``, ``"modular"``) on ``env`` (``hidden``: the MLP's widths; a
+    tabular policy refuses other widths than the default)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
     if policy not in ("mlp", "tabular"):
@@ -122,6 +127,8 @@ def make_agent(env: SubmodularGrid, variant: str = "M", policy: str = "mlp",
     if not isinstance(hidden, tuple) or not hidden:
         raise TypeError(f"hidden must be a non-empty tuple of layer widths, got {hidden!r}")
     hidden = tuple(check_int(h, f"hidden[{i}]") for i, h in enumerate(hidden))
+    if policy == "tabular" and hidden != HIDDEN:
+        raise ValueError(f"hidden={hidden} sets the MLP's widths; policy='tabular' has none")
     if policy == "tabular":
         return Agent(Softmax(), "tabular", env.S, env.H)
     d_in = 2 if variant != "NM" else env.H + 1
@@ -219,12 +226,16 @@ def _check_common(env, epochs, batch, lr, seed):
     for s in seeds:
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
             raise TypeError(f"seed must be an integer or a list of integers, got {type(s).__name__} {s!r}")
+        if not 0 <= s < 2**32:   # jax.random.PRNGKey keeps 32 bits (x64 off): a larger seed would alias a smaller one
+            raise ValueError(f"seed must lie in [0, 2**32), got {s}")
+    if len(set(int(s) for s in seeds)) < len(seeds):
+        raise ValueError(f"seed must not repeat, got {seeds}")
     return epochs, batch, lr, [int(s) for s in seeds]
 
 
 def subpo(env: SubmodularGrid, epochs: int, seed: int | list[int] = 0, *, variant: str = "M", batch: int = 500,
           lr: float = 1e-2, estimator: str = "paper", baseline: str | None = None, policy: str = "mlp",
-          hidden: tuple[int, ...] = (64, 32), natural: bool = False,
+          hidden: tuple[int, ...] = HIDDEN, natural: bool = False,
           progress: bool = False) -> SubPORun | list[SubPORun]:
     """Train SubPO (``variant`` ``"M"``/``"NM"``) or the modular baseline for ``epochs`` Adam steps of ``batch``
     trajectories each (module docstring). ``seed`` an int, or a list of ints run together (``vmap``; returns a list).
