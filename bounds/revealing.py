@@ -229,6 +229,8 @@ def revealing_pac_slope(n_grid: Sequence[int] = (2, 4, 6, 8), seeds: Iterable[in
     eps_target = eps / 4 if eps_target is None else check_real(eps_target, "eps_target", low=0.0)
     K = check_int(K, "K")
     seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
     n_boot = check_int(n_boot, "n_boot", minimum=10)
     rows = []
     for n in sorted(n_grid):

@@ -206,6 +206,8 @@ def test_exploration_bad_input():
         br.pac_episodes(uniformity_pac_problem(2), 10, [0], eps_target=-1.0)
     with pytest.raises(ValueError, match="n_grid"):
         br.revealing_pac_slope((2,), range(2))
+    with pytest.raises(ValueError, match="seeds must hold at least one seed"):  # review 14b: was a pandas KeyError
+        br.revealing_pac_slope((2, 4), [], K=10)
 
 
 def test_reproducible():

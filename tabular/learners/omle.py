@@ -15,19 +15,21 @@ to the truth is a non-negative martingale of mean 1, so by Ville's inequality it
 w.p. <= ``delta / |class|``; a union bound over the rivals. The learner observes observations only, never rewards or
 latent states (the reward function is each model's, known to it).
 
-Exploration (``exploration=``). OMLE's m-step form (Liu et al. 2022, Algorithm 2, "multi-step OMLE" [V: its text,
-Sec. 4.2]) does not merely follow the optimistic policy ``pi^k``: for each ``pi^k`` it plays, one after the other,
-the ``H - m + 1`` policies ``pi^k_{1:h} o uniform(A)``, ``h = 0..H-m``, that follow ``pi^k`` for the first ``h``
-steps and act uniformly at random for the rest of the episode, and adds every trajectory to the data (the paper
-notes that this costs linear regret in general; it is a PAC algorithm, whose output is ``pi^k``). Algorithm 1 (the
-single-step, undercomplete case) follows ``pi^k`` alone. ``exploration="auto"`` (the default) plays Algorithm 1
-when every class member is 1-step revealing and Algorithm 2 otherwise, with ``m`` the smallest number of steps at
-which every member is revealing (full column rank of every m-step emission-action matrix); ``"optimistic"``
-always follows ``pi^k`` alone (the behaviour before Algorithm 2 was added, labelled: on a class revealing only
-through a costly probe it never probes); ``"uniform-suffix"`` always plays Algorithm 2 (``steps`` sets ``m``).
-The model choice is made once per group of ``H - m + 1`` episodes (an iteration ``k``), from all earlier data.
-Chen, Bai & Mei 2022's explorative policies for m-step revealing POMDPs (recalled as: ``pi^k`` for ``h - 1``
-steps, then ``m`` uniform actions) were not re-read and are not implemented: Algorithm 2 here is Liu et al.'s.
+Exploration (``exploration=``). OMLE's m-step form (Liu et al. 2022, Algorithm 2, "multi-step OMLE" [R: recalled,
+Sec. 4.2; its text was not re-read: the shared reading notes hold none and code-corpus searches found only abstracts
+and unrelated code; the behaviour below is what is tested]) does not merely follow the optimistic policy ``pi^k``:
+for each ``pi^k`` it plays, one after the other, the ``H - m + 1`` policies ``pi^k_{1:h} o uniform(A)``, ``h =
+0..H-m``, that follow ``pi^k`` for the first ``h`` steps and act uniformly at random for the rest of the episode,
+and adds every trajectory to the data (the paper notes that this costs linear regret in general; it is a PAC
+algorithm, whose output is ``pi^k``). Algorithm 1 (the single-step, undercomplete case) follows ``pi^k`` alone.
+``exploration="auto"`` (the default) plays Algorithm 1 when every class member is 1-step revealing and Algorithm 2
+otherwise, with ``m`` the smallest number of steps at which every member is revealing (full column rank of every
+m-step emission-action matrix); ``"optimistic"`` always follows ``pi^k`` alone (the behaviour before Algorithm 2 was
+added, labelled: on a class revealing only through a costly probe it never probes); ``"uniform-suffix"`` always
+plays Algorithm 2 (``steps`` sets ``m``). The model choice is made once per group of ``H - m + 1`` episodes (an
+iteration ``k``), from all earlier data. Chen, Bai & Mei 2022's explorative policies for m-step revealing POMDPs
+(recalled as: ``pi^k`` for ``h - 1`` steps, then ``m`` uniform actions) were not re-read and are not implemented:
+Algorithm 2 here is Liu et al.'s.
 
 Explore-then-commit (``omle-etc``; the T^{2/3} strategy behind the starred multi-step regret upper bound of Chen et
 al. 2023, Table 1 [R: reading of the star]): ``N = ceil(explore_scale K^{2/3})`` episodes under the uniformly random
