@@ -529,7 +529,10 @@ def chain_instance(M: int, A: int, H: int, epsilon: float, p: float = 0.5, seed:
     epsilon)(H - 1) / H^2`` (the total is a Binomial over ``H - 1`` steps, scaled by ``1 / H``). Unlike
     :func:`horizon_padded` (idle steps on which a per-step bonus may cost nothing), a layered learner must learn
     the choice anew at each of the ``H`` steps, while a learner that pools counts over steps (the paper's
-    homogeneous ``P_m``) sees it ``H`` times per episode."""
+    homogeneous ``P_m``) sees it ``H`` times per episode. Two caveats for a horizon sweep: with ``M = 1`` (as the
+    check uses it, for the UCBVI baseline) nothing is latent, it is the MDP special case; and Var* falls like
+    ``1 / H`` at fixed ``epsilon, p``, so the paper's rate ``sqrt(Var* K)`` itself falls over H (a learner with a
+    hidden ``sqrt(H)`` beside ``sqrt(Var*)`` would look flat; the check also fits regret / sqrt(Var*))."""
     M, A, H = check_int(M, "M"), check_int(A, "A", minimum=2), check_int(H, "H", minimum=2)
     p = check_real(p, "p", low=0.0, high=1.0)
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0 - p)

@@ -521,3 +521,54 @@ def test_check_rows_format_and_optimism():
     assert start is None
     start, _ = lmdp_check._burn_in(Ks, np.vstack([np.sqrt(Ks), 1.1 * np.sqrt(Ks)]))
     assert start == 0
+
+
+def test_var_star_row_judges_burn_in_on_its_own_family(monkeypatch):
+    """Review 14b, item 1: the Var* row's burn-in is judged on the Var* family against the uniform policy's exact
+    regret K (V* - V_unif): a learner paying what the uniform policy pays is n/a (burn-in), not FAILED; one well
+    below it, with regret sqrt(Var*)-shaped, gets a real verdict (HELD)."""
+    from boundlab.bounds import lmdp_check
+    from boundlab.tabular.lmdp import plan
+    K = 2000
+
+    def uniform_level(name, model, K, seeds, grid):  # what the uniform policy pays, whatever Var*
+        return np.full((len(seeds), 1), K * (plan(model).value - lmdp_check._uniform_value(model)))
+
+    def sqrt_var(name, model, K, seeds, grid):  # well below it, proportional to sqrt(Var*), a little seed noise
+        rng = np.random.default_rng(round(1e6 * plan(model).var_star))
+        return np.sqrt(plan(model).var_star) * (5.0 + 0.5 * rng.standard_normal(len(seeds)))[:, None]
+
+    monkeypatch.setattr(lmdp_check, "_cumulative", uniform_level)
+    rows = lmdp_check._var_star_rows(True)
+    assert [r["verdict"] for r in rows] == ["n/a", "n/a"]
+    assert all(r["detail"].startswith("n/a: burn-in") and "uniform policy's" in r["detail"] for r in rows)
+    assert all(f"K = {K}" in r["instance"] and "eps=0.2" in r["instance"] for r in rows)
+    monkeypatch.setattr(lmdp_check, "_cumulative", sqrt_var)
+    rows = lmdp_check._var_star_rows(True)
+    assert [r["verdict"] for r in rows] == ["HELD", "HELD"]
+    assert all(r["detail"].startswith("exponent 0.") for r in rows)
+
+
+def test_slope_row_says_pre_asymptotic_on_a_staircase(monkeypatch):
+    """Review 14b, item 2: past the burn-in, local slopes that disagree (a staircase from doubling epochs) make the
+    K-slope row's detail say "pre-asymptotic" (one climbing back above the burn-in threshold, or CIs apart); a clean
+    sqrt(K) curve does not."""
+    from boundlab.bounds import lmdp_check
+    noise = 1.0 + 0.02 * np.random.default_rng(0).standard_normal((4, 5))
+
+    def staircase(name, model, K, seeds, grid):  # local slopes ~1, ~0.01, ~1, ~0.1: climbs back past the burn-in
+        return noise * np.array([100.0, 200.0, 201.0, 402.0, 430.0])[None, :]
+
+    def disagree(name, model, K, seeds, grid):  # local slopes ~1, ~0.01, ~0.8, ~0.1: all below 0.9, CIs apart
+        return noise * np.array([100.0, 200.0, 201.0, 350.0, 375.0])[None, :]
+
+    def sqrt_k(name, model, K, seeds, grid):
+        return noise * np.sqrt(np.asarray(grid, dtype=float))[None, :]
+
+    for curve in (staircase, disagree):
+        monkeypatch.setattr(lmdp_check, "_cumulative", curve)
+        rows = lmdp_check._slope_rows(True)
+        assert all(r["verdict"] != "n/a" and r["detail"].startswith("pre-asymptotic") for r in rows), curve
+    monkeypatch.setattr(lmdp_check, "_cumulative", sqrt_k)
+    rows = lmdp_check._slope_rows(True)
+    assert all(r["verdict"] == "HELD" and r["detail"].startswith("slope 0.") for r in rows)
