@@ -28,6 +28,7 @@ from boundlab.bounds import adversarial as adversarial_bounds
 from boundlab.bounds import revealing as revealing_bounds
 from boundlab.bounds import submodular_bounds
 from boundlab.tabular.learners import linear_estimators, lmdp_value
+from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
 from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
 
@@ -624,6 +625,25 @@ CASES: dict[str, tuple] = {
         adversarial.mixed_features, dict(S=2, A=2, seed=0),
         dict(S=positive_int(), A=positive_int(), seed=seed(), strength=st.sampled_from([-0.5, float("nan"), "0.5",
                                                                                           None]))),
+    "bounds.adversarial.first_update_K": (
+        adversarial_bounds.first_update_K, dict(d=4, epoch_scale=1 / 64, K_max=2**10),
+        dict(d=positive_int(), epoch_scale=positive_float(), K_max=positive_int())),
+    "bounds.adversarial.log_factor_tol": (
+        adversarial_bounds.log_factor_tol, dict(K=512),
+        dict(K=st.one_of(NOT_A_NUMBER, st.sampled_from([1, 0.5, 0, -3.0, float("nan"), float("inf")])))),
+    "bounds.adversarial.regret_table": (
+        adversarial_bounds.regret_table, dict(algorithm="adv-magnitude", model=ADV, Ks=[2], seeds=[0], oracle=True),
+        dict(algorithm=st.sampled_from(["adv-foo", "", None, 3]), model=st.sampled_from([None, "m", EPISODIC]),
+             Ks=st.sampled_from([[2.5], ["2"], [None], [0], [-1], [], 2, "2"]),
+             seeds=st.sampled_from([[-1], [1.5], ["0"], [], 0, "0"]))),
+    "bounds.adversarial.AdversarialRate.value": (
+        adversarial_bounds.RATES["adv-magnitude"].value, dict(K=512, A=2, d=4, H=2),
+        dict(K=st.sampled_from(["8", None, 0.5 + 0.5j, b"1", True, -1, 0, float("nan"), float("inf"), [8, -1.0]]),
+             A=positive_int(), d=positive_int(), H=positive_int())),
+    "learners.adv_linear_mdp.linear_mdp_schedule": (
+        linear_mdp_schedule, dict(K=512, d=4, epoch_scale=1 / 64),
+        dict(K=positive_int(), d=positive_int(), epoch_scale=positive_float(),
+             gamma=optional(in_unit_interval(closed_right=True)))),
     "bounds.adversarial_rate": (adversarial_bounds.adversarial_rate, dict(algorithm="adv-magnitude"),
                                 dict(algorithm=st.sampled_from(["", "ucbvi", None, 3]))),
     "tabular.LatentMDP": (lmdp.LatentMDP, dict(models=LMDP.models, weights=np.array([0.5, 0.5])),
