@@ -13,7 +13,12 @@ same start with the same ``gamma_0``):
   longest of each iteration's 64 lasts ~100-190 steps while the mean is ~20), and the estimators still sum over all
   ``H`` masked steps (summing over the live chunks only, in a second loop, was tried and was slower), so short
   episodes still favour numpy;
+- a learning run on CartPole: from the random start at ``gamma_0 = 0.3`` (notebook 04's tuned value for N-HARPG)
+  for ``T = 1000`` iterations, where episodes lengthen as the policy learns (timed once per side: it is long);
 - the one-step contextual bandit with a linear Cauchy policy (``H = 1``; score and Hessian exact in numpy).
+
+numpy runs 8 seeds (one after another), JAX 64; each row prints both sides' mean return and mean episode length
+(of the gradient trajectories) so that the two rates are seen to be measured on like episodes.
 
 Fatkhullin, Barakat, Kireeva & He, ICML 2023 (arXiv 2302.01734), Algorithm 2. ``tests/test_policy_gradient_numpy.py``
 checks the numpy estimators against the JAX ones on the same trajectories. Run: ``python benchmarks/policy_gradient.py``
@@ -37,6 +42,7 @@ except ImportError:  # imported from the tests, outside benchmarks/
     pass
 
 SIZES, H_CARTPOLE, GAMMA, SEEDS = (4, 32, 32, 2), 200, 0.99, 64
+LEARNING_GAMMA_0 = 0.3  # notebook 04's tuned gamma_0 for N-HARPG on CartPole
 
 
 # ---------------------------------------------------------------- the plain numpy version --------------------------
@@ -225,17 +231,30 @@ def devices() -> list:
     return [jax.devices("cpu")[0], *gpus[:1]]
 
 
-def compare(label, problem, env, policy, theta0, T, gamma_0, rows, n_numpy=2):
+def unit_reward_lengths(returns, gamma: float) -> np.ndarray:
+    """Episode lengths from discounted returns where every step pays 1 (CartPole): ``R = (1 - gamma^L)/(1 - gamma)``."""
+    returns = np.asarray(returns, np.float64)
+    return np.round(np.log1p(-(1 - gamma) * returns) / math.log(gamma))
+
+
+def compare(label, problem, env, policy, theta0, T, gamma_0, rows, n_numpy=8, repeat=(2, 3)):
     """The same run (``T`` iterations of N-HARPG from ``theta0`` with ``gamma_0``) on 64 seeds in JAX, one row per
     device of :func:`devices` (each pinned with ``jax.default_device``), and on ``n_numpy`` seeds in numpy (its seeds
-    run one after another, so its rate does not depend on their number; timed once, shared by the rows)."""
+    run one after another, so its rate depends on their number only through their episode lengths; timed once,
+    shared by the rows; ``repeat`` = (numpy, JAX) repetitions, best taken). Both sides report the mean return and
+    the mean episode length of their gradient trajectories (from the return: CartPole pays 1 per step; the bandit's
+    episodes last one step), so the two rates are visibly measured on like episodes: two numpy seeds were too few
+    (at ``T = 40`` seed 0's episodes ran ~3x the median and halved numpy's rate)."""
     theta0 = np.asarray(theta0, np.float32)
 
     def numpy_runs():
         return [numpy_n_harpg(env, policy, theta0, T, gamma_0, problem.gamma, problem.H, np.random.default_rng(s))[1]
                 for s in range(n_numpy)]
 
-    t_np, rets = timed(numpy_runs, repeat=2)
+    def lengths(returns):
+        return unit_reward_lengths(returns, problem.gamma) if problem.H > 1 else np.ones(np.shape(returns))
+
+    t_np, rets = timed(numpy_runs, repeat=repeat[0])
     np_rate = n_numpy * 2 * T / t_np
     for device in devices():
         with jax.default_device(device):
@@ -245,11 +264,14 @@ def compare(label, problem, env, policy, theta0, T, gamma_0, rows, n_numpy=2):
                 return jax.block_until_ready(pg.over_seeds(pg.n_harpg, keys, problem, start, T=T, gamma_0=gamma_0))
 
             first, _ = timed(jax_run)
-            t_jax, run = timed(jax_run, repeat=3)
+            t_jax, run = timed(jax_run, repeat=repeat[1])
         jax_rate = SEEDS * 2 * T / t_jax
         rows.append({"problem": label, "device": device.platform, "T": T, "JAX, 64 seeds (traj/s)": jax_rate,
-                     "numpy loop (traj/s)": np_rate, "ratio": jax_rate / np_rate, "JAX compile (s)": first - t_jax,
-                     "mean return JAX / numpy": f"{float(np.mean(run.returns)):.3g} / {float(np.mean(rets)):.3g}"})
+                     f"numpy loop, {n_numpy} seeds (traj/s)": np_rate, "ratio": jax_rate / np_rate,
+                     "JAX compile (s)": first - t_jax,
+                     "mean return JAX / numpy": f"{float(np.mean(run.returns)):.3g} / {float(np.mean(rets)):.3g}",
+                     "mean episode length JAX / numpy":
+                         f"{np.mean(lengths(run.returns)):.3g} / {np.mean(lengths(rets)):.3g}"})
 
 
 def main() -> None:
@@ -268,6 +290,8 @@ def main() -> None:
     compare(f"CartPole H={H_CARTPOLE}, MLP {SIZES}, random start", problem, np_env, np_policy, theta0, T, 1.0, rows)
     compare(f"CartPole H={H_CARTPOLE}, MLP {SIZES}, balancing start", problem, np_env, np_policy,
             balancing_start(policy), T // 4, 0.01, rows)
+    compare(f"CartPole H={H_CARTPOLE}, MLP {SIZES}, learning run (gamma_0 = {LEARNING_GAMMA_0}), random start",
+            problem, np_env, np_policy, theta0, 1000 // scale, LEARNING_GAMMA_0, rows, repeat=(1, 1))
     params, np_bandit = bandit_instance()
     bandit = pg.bandit_problem(params, pg.LinearCauchy(0.5))
     compare("Cauchy bandit, k=3, H=1", bandit, np_bandit, NumpyLinearCauchy(0.5), np.zeros((3, 1)), 5000 // scale,

@@ -82,8 +82,10 @@ def test_gradient_estimator_is_unbiased_for_grad_J_H():
 
 def test_truncation_bias_is_at_most_C_gamma_to_the_H():
     """|grad J - grad J_H| <= C(H) gamma^H, C(H) = (w/2) sqrt(1 - 1/A) sqrt((H + 1)/(1 - gamma)^2 + gamma/(1 - gamma)^3)
-    with w = max R - min R. Derivation: grad J - grad J_H = sum_{h>=H} gamma^h E[(r_h - c) Y_h], Y_h = sum_{k<=h}
-    grad log pi(a_k|s_k) (a constant c shifts neither gradient; c = mid-range, |r_h - c| <= w/2); the scores are
+    with w = max R - min R. C(H) is our derivation (tabular softmax), not the paper's constant (its full text was not
+    readable to us); it grows like sqrt(H), as in Yuan, Gower & Lazaric (2022), so it is no constant C.
+    Derivation: grad J - grad J_H = sum_{h>=H} gamma^h E[(r_h - c) Y_h], Y_h = sum_{k<=h} grad log pi(a_k|s_k)
+    (a constant c shifts neither gradient; c = mid-range, |r_h - c| <= w/2); the scores are
     martingale differences, so E|Y_h| <= sqrt(E|Y_h|^2) = sqrt(sum_k E|e_a - pi(.|s_k)|^2) <= sqrt((h + 1)(1 - 1/A))
     (E_a |e_a - pi|^2 = 1 - |pi|^2 <= 1 - 1/A); and sum_{h>=H} gamma^h sqrt(h + 1) <= gamma^H sqrt(1/(1 - gamma))
     sqrt((H + 1)/(1 - gamma) + gamma/(1 - gamma)^2) (Cauchy-Schwarz)."""

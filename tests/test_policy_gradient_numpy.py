@@ -122,3 +122,16 @@ def test_benchmark_devices_pin_the_cpu_first_and_add_a_gpu_only_when_there_is_on
     fake = type("FakeGPU", (), {"platform": "gpu"})()
     monkeypatch.setattr(bench.jax, "devices", lambda backend=None: [fake, fake] if backend == "gpu" else real(backend))
     assert [d.platform for d in bench.devices()] == ["cpu", "gpu"]
+
+
+def test_benchmark_reads_episode_lengths_from_unit_reward_returns(bench):
+    """The benchmark's mean episode length (both sides, from the float32 discounted return) is each episode's number
+    of live steps, from short random-start episodes up to H = 200 at the balancing start."""
+    policy = pg.MLPSoftmax(bench.SIZES)
+    problem = pg.cartpole_problem(policy, gamma=0.99, H=200)
+    for theta in (policy.init(jax.random.PRNGKey(0)), jnp.asarray(bench.balancing_start(policy), jnp.float32)):
+        taus = jax.vmap(lambda k, th=theta: pg.rollout(k, problem, th))(jax.random.split(jax.random.PRNGKey(1), 32))
+        live = np.sum(np.asarray(taus.mask), axis=1)
+        returns = np.sum(np.float32(0.99) ** np.arange(200, dtype=np.float32) * np.asarray(taus.rewards), axis=1)
+        np.testing.assert_array_equal(bench.unit_reward_lengths(returns.astype(np.float32), 0.99), live)
+    assert live.max() == 200  # the balancing start reaches H

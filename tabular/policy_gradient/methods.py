@@ -2,6 +2,11 @@
 Improved Sample Complexity for Fisher-non-degenerate Policies" (ICML 2023, arXiv 2302.01734, PMLR 202:9827-9869),
 and their baselines.
 
+The five methods share this one module on purpose (the issue asked for one module each): each is a row of one
+table (``_TABLE``: step and momentum exponents, normalised or not, trajectories per iteration) read by one schedule
+(:func:`schedule`), one step function (``_update``, where only the direction ``d_t`` differs by method) and one
+``lax.scan`` driver (``_run``); split into five modules they would be five copies of that core.
+
 Each method is one jitted ``lax.scan`` over ``t = 0 .. T-1`` (pure in the key: same key, same run; ``vmap`` over
 keys for seeds, :func:`over_seeds`). It calls only ``problem.gradient(key, theta)`` (a one-trajectory estimate of the
 truncated gradient, and the trajectory's return) and ``problem.hvp(key, theta, v)`` (a one-trajectory
