@@ -29,6 +29,8 @@ from boundlab.bounds import revealing as revealing_bounds
 from boundlab.bounds import submodular_bounds
 from boundlab.tabular.learners import linear_estimators, lmdp_value
 from boundlab.tabular.learners.adv_linear_mdp import linear_mdp_schedule
+from boundlab.tabular import submodular, submodular_envs
+from boundlab.tabular.learners.subpo import estimator_weights
 from boundlab.tabular.learners.actor_critic import concentrability
 from boundlab.tabular import policy_gradient as pg
 
@@ -747,6 +749,37 @@ CASES: dict[str, tuple] = {
     "bounds.revealing.revealing_pac_slope": (
         revealing_bounds.revealing_pac_slope, dict(n_grid=(2, 4), seeds=[0], eps=0.5, K=10, n_boot=10),
         dict(n_grid=st.sampled_from([(2,), (3, 4), (2, 2)]), eps=st.just(0.0))),
+    "tabular.submodular.check_submodular": (
+        submodular.check_submodular, dict(F=lambda A: float(len(A)), ground=range(3)),
+        dict(max_violations=positive_int(), atol=nonnegative_float(), limit=positive_int())),
+    "tabular.submodular.curvature": (submodular.curvature, dict(F=lambda A: float(len(A)), ground=range(3)),
+                                     dict(atol=nonnegative_float(), limit=positive_int())),
+    "tabular.submodular.marginal_gains": (
+        submodular.marginal_gains, dict(F=lambda A: float(len(A)), states=np.array([0, 1])),
+        dict(F=st.sampled_from([3, None, lambda A: "1", lambda A: float("nan"), lambda A: True]),
+             states=st.sampled_from([np.array([0.5]), np.zeros((2, 2), int), "01"]))),
+    "tabular.submodular_bandit.bandit_epsilon": (
+        submodular_bandit.bandit_epsilon, dict(model=submodular_bandit.coverage_bandit(3, 2, 0.1, 0)),
+        dict(states=st.sampled_from([[99], [0.5], [-1], [], "01", 2, [True], np.array([0.0])]))),
+    "tabular.submodular_bandit.grid_smdp": (
+        submodular_bandit.grid_smdp,
+        dict(env=submodular_envs.SubmodularGrid(2, 2, submodular.GPInformation(np.eye(4), 0.5), 3)),
+        dict(env=st.sampled_from([submodular_envs.SubmodularGrid(
+            2, 2, submodular.GPInformation(np.eye(4), 0.5, revisits=True), 3), "grid"]))),
+    "tabular.submodular_envs.make_domain": (
+        submodular_envs.make_domain, dict(name="gp-coverage", size="small"),
+        dict(weights=st.sampled_from(["map", 1, "density", b"gp"]), H=optional(positive_int()),
+             seed=st.sampled_from([-1, 1.5, "0"]))),
+    "tabular.submodular_envs.make_domain (fixed weights)": (
+        submodular_envs.make_domain, dict(name="items", size="small"),
+        dict(weights=st.sampled_from(["gp", "density"]))),
+    "learners.subpo.estimator_weights (modular)": (
+        estimator_weights, dict(states=jax.numpy.zeros((2, 4), jax.numpy.int32),
+                                F=submodular_envs.make_domain("coverage", "small").F, modular=True),
+        dict(estimator=st.sampled_from(["code", "gpomdp", None]))),
+    "bounds.submodular_bounds.check_greedy": (
+        submodular_bounds.check_greedy, dict(model=submodular_bandit.coverage_bandit(3, 2, 0.0, 0)),
+        dict(model=st.sampled_from(["m", None, np.eye(2)]), f=st.sampled_from(["facts", 1.0, (1, 2)]))),
     "tabular.gaussian_bumps": (tabular.gaussian_bumps, dict(rows=3, cols=3, seed=0),
                                dict(rows=positive_int(), cols=positive_int(), seed=seed(), bumps=positive_int())),
     "tabular.GPInformation": (tabular.GPInformation, dict(kernel=np.eye(3), noise=1.0),
