@@ -3,7 +3,15 @@
 played policy, alpha values in [0, 1], the regret slope over K past the burn-in, the exponent of regret in Var*,
 the plateau on deterministic latent MDPs, consistency with the lower bound's rate, and the horizon comparison.
 Every learner runs at its default (the paper's reconstructed) constants and with its default planner (the exact
-optimistic planner at these sizes); regret is the harness's exact regret (``bounds.lmdp.lmdp_regret``)."""
+optimistic planner at these sizes); regret is the harness's exact regret (``bounds.lmdp.lmdp_regret``).
+
+Full-size record (``quick=False``, the K-slope and Var* rows only, run once on 2026-12-02 after review 14b; 245 s and
+223 s on one shared core). K slope on the signal instance (12 seeds, one run of K = 16000 each): model-optimistic
+FAILED, pre-asymptotic: 0.703 [0.682, 0.729] at K 2000..16000, local slopes 0.99, 0.92, 0.96, 0.42, 0.98, 0.62
+over 250-500, ..., 8000-16000 (the staircase); value-optimistic n/a, local slopes 0.92-1.00 throughout (burn-in
+estimate K ~ 4.3e4-1.3e5). Var* at K = 8000 (10 seeds, eps = 0.2, Var* 0.188, 0.25, 0.16, 0.047): both n/a, burn-in:
+model-optimistic mean regret 547, 541, 509, 545 against the uniform policy's 800 (exponent -0.009 [-0.017, -0.003]:
+not yet Var*-dependent), value-optimistic 826 at every p."""
 
 from __future__ import annotations
 
