@@ -157,25 +157,15 @@ def revealing_slope(algorithm: str | Callable, T: Sequence[int], seeds: Iterable
 # ----------------------------------------------------------------------------------------------- PAC measurement
 
 @dataclass(frozen=True)
-class RevealingPAC:
-    """The log-log slope of OMLE's PAC episode count vs ``S`` on the uniformity PAC family, its bootstrap CI over
-    seeds, the lower bound's exponent 1.5, and the per-(seed, n) counts (``frame``: ``seed, n, S, n_arms, models,
-    episodes``; ``episodes`` NaN where the budget ``K`` ran out first; ``reached``: the fraction of runs that
-    finished)."""
-
-    slope: float
-    low: float
-    high: float
-    exponent: float
-    frame: pd.DataFrame
+class RevealingPAC(RevealingSlope):
+    """:class:`RevealingSlope`'s fields for OMLE's PAC episode count vs ``S`` on the uniformity PAC family: the
+    log-log slope, its bootstrap CI over seeds, the lower bound's exponent 1.5, and the per-(seed, n) counts
+    (``frame``: ``seed, n, S, n_arms, models, episodes``; ``episodes`` NaN where the budget ``K`` ran out first;
+    ``reached``: the fraction of runs that finished)."""
 
     @property
     def reached(self) -> float:
         return float(self.frame.episodes.notna().mean())
-
-    @property
-    def below_lower_bound(self) -> bool:
-        return self.high < self.exponent - ROUNDING
 
 
 def pac_episodes(problem: RevealingProblem, K: int, seeds: Iterable[int], *, eps_target: float,

@@ -76,12 +76,15 @@ def bootstrap_slope(K: np.ndarray, rows: np.ndarray, *, n_boot: int = 500, level
 
 
 def grid_burn_in(K: np.ndarray, rows: np.ndarray, threshold: float) -> tuple[int | None, str]:
-    """DESIGN.md's burn-in rule on runs at a grid of K (``rows[i, j]``: run ``i``'s cumulative regret at ``K[j]``,
-    each K its own run or a prefix of one): the index of the first ``K[j]`` whose local slope to ``K[j + 1]``
-    (:func:`bootstrap_slope`, CI over runs) has its upper end below ``threshold`` (None: the burn-in lasts beyond
-    the grid), and the local slopes as text for the report."""
+    """DESIGN.md's burn-in rule (the one :meth:`LocalSlopes.burn_in` applies) on runs at a grid of K (``rows[i,
+    j]``: run ``i``'s cumulative regret at ``K[j]``, each K its own run or a prefix of one): the index of the first
+    ``K[j]`` from which every local slope to the next grid point (:func:`bootstrap_slope`, CI over runs) has its
+    upper end below ``threshold`` (None: the burn-in lasts beyond the grid; a slope that dips below and climbs back
+    is not a burn-in), and the local slopes as text for the report."""
     local = [bootstrap_slope(K[j:j + 2], rows[:, j:j + 2]) for j in range(len(K) - 1)]
-    start = next((j for j, (_, _, hi) in enumerate(local) if hi < threshold), None)
+    above = [j for j, (_, _, hi) in enumerate(local) if not hi < threshold]
+    start = 0 if not above else above[-1] + 1
+    start = start if start < len(local) else None
     return start, ", ".join(f"{K[j]}-{K[j + 1]}: {s:.2f} [{lo:.2f}, {hi:.2f}]" for j, (s, lo, hi) in enumerate(local))
 
 

@@ -409,3 +409,18 @@ def test_bandit_row_is_na_where_the_theorems_premise_fails():
     unit = bandits.bernoulli_bandit([0.2, 0.5])
     row = _bandit_row("ucb1", check.PAPER, "unit", unit, cum, local_slopes(cum), {})
     assert row["bound"] != "-" and "premise" not in row["why n/a"] and row["regret / LB rate"].endswith("(Lai-Robbins)")
+
+
+def test_grid_burn_in_is_the_local_slopes_rule():
+    """grid_burn_in on a K grid applies LocalSlopes.burn_in's rule: the burn-in ends where every later local slope's
+    CI lies below the threshold; a dip that climbs back is not its end."""
+    from boundlab.bounds.slopes import grid_burn_in
+
+    K = np.array([100, 200, 400, 800, 1600])
+    noise = 1.0 + 0.01 * np.random.default_rng(1).standard_normal((6, 5))
+    dip_then_climb = noise * np.array([100.0, 102.0, 204.0, 210.0, 215.0])  # slopes ~0, ~1, ~0, ~0
+    assert grid_burn_in(K, dip_then_climb, 0.9)[0] == 2
+    linear = noise * K.astype(float)
+    assert grid_burn_in(K, linear, 0.9)[0] is None
+    flat = noise * np.sqrt(K.astype(float))
+    assert grid_burn_in(K, flat, 0.9)[0] == 0

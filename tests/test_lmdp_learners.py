@@ -550,9 +550,9 @@ def test_var_star_row_judges_burn_in_on_its_own_family(monkeypatch):
 
 
 def test_slope_row_says_pre_asymptotic_on_a_staircase(monkeypatch):
-    """Review 14b, item 2: past the burn-in, local slopes that disagree (a staircase from doubling epochs) make the
-    K-slope row's detail say "pre-asymptotic" (one climbing back above the burn-in threshold, or CIs apart); a clean
-    sqrt(K) curve does not."""
+    """Review 14b, item 2: a local slope that climbs back above the burn-in threshold keeps the K-slope row in its
+    burn-in (DESIGN's rule: n/a); past the burn-in, local slopes whose CIs are apart (a staircase from doubling
+    epochs) make the detail say "pre-asymptotic"; a clean sqrt(K) curve does neither."""
     from boundlab.bounds import lmdp_check
     noise = 1.0 + 0.02 * np.random.default_rng(0).standard_normal((4, 5))
 
@@ -565,10 +565,12 @@ def test_slope_row_says_pre_asymptotic_on_a_staircase(monkeypatch):
     def sqrt_k(name, model, K, seeds, grid):
         return noise * np.sqrt(np.asarray(grid, dtype=float))[None, :]
 
-    for curve in (staircase, disagree):
-        monkeypatch.setattr(lmdp_check, "_cumulative", curve)
-        rows = lmdp_check._slope_rows(True)
-        assert all(r["verdict"] != "n/a" and r["detail"].startswith("pre-asymptotic") for r in rows), curve
+    monkeypatch.setattr(lmdp_check, "_cumulative", staircase)
+    rows = lmdp_check._slope_rows(True)
+    assert all(r["verdict"] == "n/a" and r["detail"].startswith("n/a: burn-in") for r in rows)
+    monkeypatch.setattr(lmdp_check, "_cumulative", disagree)
+    rows = lmdp_check._slope_rows(True)
+    assert all(r["verdict"] != "n/a" and r["detail"].startswith("pre-asymptotic") for r in rows)
     monkeypatch.setattr(lmdp_check, "_cumulative", sqrt_k)
     rows = lmdp_check._slope_rows(True)
     assert all(r["verdict"] == "HELD" and r["detail"].startswith("slope 0.") for r in rows)
