@@ -146,8 +146,9 @@ class _Rows:
 
 @dataclass(frozen=True)
 class ActionConstraints:
-    """The feasible actions ``{a in {0,1}^n_actions : exists u in {0,1}^n_aux with A_ub [a; u] <= b_ub,
-    A_eq [a; u] == b_eq}`` (sparse CSR matrices over the ``n_actions + n_aux`` variables, actions first).
+    """The feasible actions ``{a in {0,1}^n_actions : exists u with 0 <= u <= aux_ub, u_k integer where
+    aux_integer[k], A_ub [a; u] <= b_ub, A_eq [a; u] == b_eq}`` (sparse CSR matrices over the ``n_actions + n_aux``
+    variables, actions first). ``aux_ub`` / ``aux_integer`` omitted: binary auxiliaries.
 
     With ``n_aux == 0``, ``A_ub.toarray(), b_ub`` (and the equality pair) go straight to
     ``solvers.maximize_relu_network``; otherwise :meth:`add_to_model` adds the auxiliaries and every row to a
@@ -160,13 +161,18 @@ class ActionConstraints:
     A_eq: sp.csr_matrix
     b_eq: np.ndarray
     name: str
+    aux_ub: np.ndarray | None = None
+    aux_integer: np.ndarray | None = None
 
     def add_to_model(self, model, action_vars: Sequence) -> list:
-        """Add the binary auxiliaries (``{name}_u{k}``) and every row to ``model``; returns the auxiliaries."""
+        """Add the auxiliaries (``{name}_u{k}``) and every row to ``model``; returns the auxiliaries."""
         import pyscipopt
         if len(action_vars) != self.n_actions:
             raise ValueError(f"action_vars must hold {self.n_actions} variables, got {len(action_vars)}")
-        v = list(action_vars) + [model.addVar(f"{self.name}_u{k}", vtype="B") for k in range(self.n_aux)]
+        ub = np.ones(self.n_aux) if self.aux_ub is None else self.aux_ub
+        integer = np.ones(self.n_aux, bool) if self.aux_integer is None else self.aux_integer
+        v = list(action_vars) + [model.addVar(f"{self.name}_u{k}", vtype=("B" if ub[k] == 1 else "I") if integer[k]
+                                              else "C", lb=0.0, ub=float(ub[k])) for k in range(self.n_aux)]
         for A, b, eq in ((self.A_ub, self.b_ub, False), (self.A_eq, self.b_eq, True)):
             for r in range(A.shape[0]):
                 lo, hi = A.indptr[r], A.indptr[r + 1]
@@ -355,6 +361,52 @@ class _Domain:
 
     def simulator(self, seed: Seed = None, horizon: int = 20) -> CoRMABEnv:
         return CoRMABEnv(self, seed=seed, horizon=horizon)
+
+    @property
+    def downward_closed(self) -> bool:
+        """Whether every subset of a feasible action is feasible (budget, capacity, matching, routing: a closed
+        walk through some nodes passes through any subset of them; not the sigmoid domain's ``sum a == B``)."""
+        return not getattr(self, "budget_equality", False)
+
+    @cached_property
+    def relaxation(self) -> ActionConstraints:
+        """A relaxation of a downward-closed domain's feasible set over the actions alone: at most
+        :attr:`max_pulled` ones, ``a_j = 0`` for each infeasible single arm, ``a_i + a_j <= 1`` for each infeasible
+        pair (both by the combinatorial check). With the no-good cuts of :meth:`minimal_infeasible` added until the
+        optimum is feasible, it gives the same optimum as :attr:`constraints` (``bandits.sequoia.QNetworkMilp``'s
+        ``cuts="lazy"``)."""
+        if not self.downward_closed:
+            raise ValueError(f"the {self.name} domain (budget_equality=True) is not downward-closed: no relaxation by "
+                             f"no-good cuts")
+        n = self.n_actions
+        rows = _Rows()
+        rows.add(list(range(n)), 1.0, self.max_pulled)
+        eye = np.eye(n, dtype=np.int8)
+        bad = ~self._feasible_many(eye)
+        for j in np.flatnonzero(bad).tolist():
+            rows.add([j], 1.0, 0.0)
+        i, j = np.triu_indices(n, 1)
+        keep = ~bad[i] & ~bad[j]
+        i, j = i[keep], j[keep]
+        pairs = eye[i] + eye[j]
+        for p, q in zip(*(v[~self._feasible_many(pairs)].tolist() for v in (i, j))):
+            rows.add([p, q], 1.0, 1.0)
+        return ActionConstraints(n, 0, *rows.matrices(n), name=f"{self.name}_relaxation")
+
+    def minimal_infeasible(self, action) -> np.ndarray:
+        """For an infeasible ``action`` of a downward-closed domain, the indices ``S`` of a minimal infeasible
+        subset of its ones (each dropped in turn while the rest stays infeasible), so that every feasible action
+        meets the no-good cut ``sum_{j in S} a_j <= |S| - 1``."""
+        a = self.check_action(action).copy()
+        if not self.downward_closed:
+            raise ValueError(f"the {self.name} domain (budget_equality=True) is not downward-closed: no no-good cuts")
+        if self._feasible(a):
+            raise ValueError(f"action = {a.tolist()} is feasible: it has no infeasible subset")
+        for j in np.flatnonzero(a).tolist():
+            a[j] = 0
+            if self._feasible(a):
+                a[j] = 1
+        return np.flatnonzero(a)
 
     @cached_property
     def constraints(self) -> ActionConstraints:
@@ -972,16 +1024,27 @@ class RoutingDomain(_Domain):
     (``edges``); ``a`` is feasible iff at most ``B`` nodes are pulled and all lie on one closed walk from ``source``
     of at most ``walk_length`` edges (default ``2B``, the code's ``max_path_length``).
 
-    MILP (time-expanded walk, ``RoutingRmabApproximator``): binary ``u[k, t]`` for each directed arc ``k`` and step
-    ``t < L``, one arc per step, starting and ending at the source, flow conserved at every node between steps,
-    ``a_j <= sum_{k into j, t} u[k, t]``; our one addition is a wait arc at the source (in the per-step count), so the
-    walk may be shorter than ``L`` (the code's random action draws cycles of length ``<= L``).
+    Two MILP formulations of the same feasible set (``formulation``):
 
-    ``self_loops=True`` reproduces the code's MILP: a self-loop arc at every node, counted in flow conservation and
-    in the visits but not in the per-step count. Nothing ties those arcs to the walk, so a chain of self-loops at
-    any node "visits" it and the path constraint barely binds (only the budget does; e.g. the code's J = 20, B = 5
-    network lets the 5 nodes farthest from the source all be pulled, against 2 under the stated rule). With this
-    option ``is_feasible`` asks the MILP itself (SCIP, the action fixed).
+    * ``"time-expanded"``, the paper's (``RoutingRmabApproximator``): binary ``u[k, t]`` for each directed arc ``k``
+      and step ``t < L``, one arc per step, starting and ending at the source, flow conserved at every node between
+      steps, ``a_j <= sum_{k into j, t} u[k, t]``; our one addition is a wait arc at the source (in the per-step
+      count), so the walk may be shorter than ``L`` (the code's random action draws cycles of length ``<= L``).
+      ``L |arcs|`` binaries: 2,220 at J = 40, B = 10.
+    * ``"euler"`` (default, ours, for speed): the closed walk as its multiset of edges. A connected multigraph
+      through the source with every degree even has a closed walk using each copy once (Euler), and a shortest
+      closed walk through given nodes uses no edge more than twice (two of three copies can be dropped keeping
+      parity and connectivity), so: ``y_e = y1_e + y2_e`` copies of edge ``e`` (binaries, ``y2_e <= y1_e``),
+      ``sum_e y_e <= L``, ``sum_{e at v} y_e = 2 z_v`` (``z_v`` integer), touched nodes ``w_v`` (binaries,
+      ``w_source = 1``, ``y1_e <= w_u, w_v``, ``a_j <= w_j``) each drawing one unit of a single-commodity flow
+      from the source over used edges (``f_uv, f_vu <= (J - 1) y1_e``). ``4 |E| + 2 J`` variables, ``2 |E| + J``
+      of them binary. Tested to give the same feasible actions as the time-expanded MILP and the tour check.
+
+    ``self_loops=True`` reproduces the code's MILP (time-expanded only): a self-loop arc at every node, counted in flow
+    conservation and in the visits but not in the per-step count. Nothing ties those arcs to the walk, so a chain of
+    self-loops at any node "visits" it and the path constraint barely binds (only the budget does; e.g. the code's
+    J = 20, B = 5 network lets the 5 nodes farthest from the source all be pulled, against 2 under the stated rule).
+    With this option ``is_feasible`` asks the MILP itself (SCIP, the action fixed).
     """
 
     arms: BirthDeathArms
@@ -990,6 +1053,7 @@ class RoutingDomain(_Domain):
     source: int = 0
     walk_length: int | None = None
     self_loops: bool = False
+    formulation: str | None = None
     name: str = "routing"
 
     def __post_init__(self):
@@ -1014,6 +1078,14 @@ class RoutingDomain(_Domain):
         L = 2 * self.budget if self.walk_length is None else check_int(self.walk_length, "walk_length")
         object.__setattr__(self, "walk_length", L)
         check_flag(self.self_loops, "self_loops")
+        form = self.formulation
+        if form is None:
+            form = "time-expanded" if self.self_loops else "euler"
+        if form not in ("euler", "time-expanded"):
+            raise ValueError(f"formulation must be 'euler' or 'time-expanded', got {form!r}")
+        if self.self_loops and form != "time-expanded":
+            raise ValueError("self_loops=True is the code's time-expanded MILP: formulation must be 'time-expanded'")
+        object.__setattr__(self, "formulation", form)
 
     @cached_property
     def distances(self) -> np.ndarray:
@@ -1048,6 +1120,41 @@ class RoutingDomain(_Domain):
         return code == 1
 
     def _constraints(self) -> ActionConstraints:
+        return self._time_expanded() if self.formulation == "time-expanded" else self._euler()
+
+    def _euler(self) -> ActionConstraints:
+        """The ``"euler"`` formulation (class docstring). Variables after the actions: ``y1 (E), y2 (E), w (J),
+        z (J), f (2E)``, the flow on arc ``k`` of ``[edges; reversed edges]``."""
+        J, L, src, e = self.J, self.walk_length, self.source, self.edges
+        E = e.shape[0]
+        y1, y2, w = J + np.arange(E), J + E + np.arange(E), J + 2 * E + np.arange(J)
+        z, f = J + 2 * E + J + np.arange(J), J + 2 * E + 2 * J + np.arange(2 * E)
+        arcs = np.concatenate([e, e[:, ::-1]])
+        deg = np.bincount(e.ravel(), minlength=J)
+        rows = _Rows()
+        rows.add(list(range(J)), 1.0, self.budget)
+        rows.add(np.r_[y1, y2].tolist(), 1.0, L)  # the walk's length
+        rows.add([w[src]], 1.0, 1.0, equality=True)
+        for j in range(J):
+            rows.add([j, w[j]], [1.0, -1.0], 0.0)  # a pulled node is touched
+            at = np.flatnonzero((e[:, 0] == j) | (e[:, 1] == j))
+            rows.add(np.r_[y1[at], y2[at], z[j]].tolist(), [1.0] * (2 * at.size) + [-2.0], 0.0, equality=True)
+            if j != src:  # a touched node draws one unit of flow from the source
+                into, out = f[arcs[:, 1] == j], f[arcs[:, 0] == j]
+                rows.add(np.r_[into, out, w[j]].tolist(), [1.0] * into.size + [-1.0] * out.size + [-1.0], 0.0,
+                         equality=True)
+        for k, (u_, v_) in enumerate(e.tolist()):
+            rows.add([y2[k], y1[k]], [1.0, -1.0], 0.0)
+            for end in (u_, v_):
+                rows.add([y1[k], w[end]], [1.0, -1.0], 0.0)
+            for arc in (f[k], f[E + k]):
+                rows.add([arc, y1[k]], [1.0, -(J - 1.0)], 0.0)
+        n_aux = 2 * E + 2 * J + 2 * E
+        ub = np.r_[np.ones(2 * E + J), np.maximum(deg, 1), np.full(2 * E, J - 1.0)]
+        integer = np.r_[np.ones(2 * E + 2 * J, bool), np.zeros(2 * E, bool)]
+        return ActionConstraints(J, n_aux, *rows.matrices(J + n_aux), name=self.name, aux_ub=ub, aux_integer=integer)
+
+    def _time_expanded(self) -> ActionConstraints:
         J, L, src, e = self.J, self.walk_length, self.source, self.edges
         arcs = np.concatenate([e, e[:, ::-1]])
         n_real = arcs.shape[0]
@@ -1119,12 +1226,12 @@ class RoutingDomain(_Domain):
 
 
 def routing_domain(J: int = 20, B: int = 5, *, edges=None, source: int = 0, self_loops: bool = False,
-                   seed: Seed = None) -> RoutingDomain:
+                   formulation: str | None = None, seed: Seed = None) -> RoutingDomain:
     """The code's routing instance (``get_routing``; J=20/B=5, J=40/B=10): the arms of :func:`random_arms` (``B``
     good), then the network: ``edges`` if given (e.g. a subgraph of a real transit network), else
     :func:`transit_network` drawn from the same stream. The code allows only J in {20, 40, ..., 100}, its pickled
     subgraphs, with sources 0, 10, 20, 0, 0; here any ``J >= 4`` and ``source`` (default 0, the generator's most
-    central node). Walk length ``2B``."""
+    central node). Walk length ``2B``; ``formulation``: the MILP's (:class:`RoutingDomain`)."""
     J, B = check_int(J, "J"), check_int(B, "B")
     if B > J:
         raise ValueError(f"B (the budget, also the number of good arms) must be <= J, got B = {B}, J = {J}")
@@ -1132,4 +1239,4 @@ def routing_domain(J: int = 20, B: int = 5, *, edges=None, source: int = 0, self
     arms = random_arms(J, B, rng)
     if edges is None:
         edges = transit_network(J, seed=rng)
-    return RoutingDomain(arms, B, edges, source=source, self_loops=self_loops)
+    return RoutingDomain(arms, B, edges, source=source, self_loops=self_loops, formulation=formulation)

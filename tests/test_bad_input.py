@@ -55,6 +55,7 @@ BAD_GROUPING = st.sampled_from([np.zeros(4), np.zeros(3, dtype=np.int64), -np.on
                                 np.zeros((4, 1), dtype=np.int64), np.zeros(4, dtype=np.complex128), "g", None, True])
 CAUCHY = bounds.CauchyBandit(np.eye(2), np.zeros(2), scale=0.5)
 CAPACITY = bandits.capacity_domain(4, 2, seed=0)
+SMALL_Q_PARAMS = [(np.full((12, 4), 0.1), np.zeros(4)), (np.full((4, 1), 0.1), np.zeros(1))]
 BUDGET_DOMAIN = bandits.budget_domain(4, 2, seed=0)
 PG_PROBLEM = pg.tabular_problem(tabular.FiniteMDP(P, R, 0.9), H=3)
 
@@ -517,6 +518,14 @@ CASES: dict[str, tuple] = {
     "bandits.whittle_policy": (bandits.whittle_policy, dict(domain=BUDGET_DOMAIN),
                                dict(domain=st.sampled_from([CAPACITY, None, "budget"]),
                                     gamma=in_unit_interval(), horizon=st.sampled_from([0, 2.5, "3"]))),
+    "bandits.QNetworkMilp": (
+        bandits.QNetworkMilp, dict(domain=bandits.routing_domain(6, 2, seed=0), params=SMALL_Q_PARAMS),
+        dict(domain=st.sampled_from([None, "routing"]), cuts=st.sampled_from(["full", "", 3]),
+             gap=st.sampled_from([-0.1, float("nan"), "0"]), time_limit=st.sampled_from([0.0, -1.0, "1"]),
+             reuse=st.sampled_from([1, "yes"]), tuned=st.sampled_from([0, "no"]))),
+    "bandits.routing_domain": (bandits.routing_domain, dict(J=6, B=2, seed=0),
+                               dict(formulation=st.sampled_from(["flow", "", 3]), J=positive_int(minimum=4),
+                                    B=positive_int(), seed=seed())),
     "bandits.joint_dp": (bandits.joint_dp, dict(domain=CAPACITY, horizon=2),
                          dict(domain=st.sampled_from([bandits.capacity_domain(9, 2, seed=0), None, "capacity"]),
                               horizon=positive_int())),

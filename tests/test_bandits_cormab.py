@@ -85,7 +85,9 @@ def tiny_domains():
             cormab.schedule_domain(8, 3, seed=3),
             cormab.schedule_domain(8, 3, distinct_workers=True, seed=3),
             cormab.routing_domain(8, 3, seed=4),
-            cormab.routing_domain(8, 2, seed=5)]
+            cormab.routing_domain(8, 3, formulation="time-expanded", seed=4),
+            cormab.routing_domain(8, 2, seed=5),
+            cormab.routing_domain(8, 2, formulation="time-expanded", seed=5)]
 
 
 def rule(d):
@@ -115,6 +117,50 @@ def test_feasible_sets_agree_with_the_rule(d):
     assert 1 < by_rule.sum() < len(acts)
     np.testing.assert_array_equal(by_check, by_rule)
     np.testing.assert_array_equal(by_milp, by_rule)
+
+
+@pytest.mark.parametrize("d", [d for d in TINY if d.downward_closed], ids=lambda d: d.name)
+def test_relaxation_and_no_good_cuts_keep_every_feasible_action(d):
+    """``relaxation`` (budget, infeasible singles and pairs) admits every feasible action and some infeasible ones
+    (else no cuts would be needed); ``minimal_infeasible`` returns an infeasible subset of the action's ones whose
+    every one-smaller subset is feasible, and its no-good cut keeps every feasible action."""
+    acts = all_actions(d.n_actions)
+    feasible = d._feasible_many(acts)
+    R = d.relaxation
+    assert R.n_aux == 0
+    relaxed = np.array([R.satisfied(a.astype(np.float64)) for a in acts])
+    assert relaxed[feasible].all()
+    for a in acts[~feasible & relaxed][:40]:
+        S = d.minimal_infeasible(a)
+        assert set(S.tolist()) <= set(np.flatnonzero(a).tolist())
+        sub = np.zeros(d.n_actions, np.int8)
+        sub[S] = 1
+        assert not d.is_feasible(sub)
+        for j in S:
+            sub[j] = 0
+            assert d.is_feasible(sub)
+            sub[j] = 1
+        assert (acts[feasible][:, S].sum(axis=1) <= len(S) - 1).all()
+
+
+def test_no_good_cuts_refuse_what_they_cannot_cut():
+    eq = cormab.sigmoid_domain(20, 6, 3, budget_equality=True, seed=0)
+    assert not eq.downward_closed
+    with pytest.raises(ValueError, match="not downward-closed"):
+        _ = eq.relaxation
+    d = cormab.routing_domain(8, 2, seed=5)
+    with pytest.raises(ValueError, match="is feasible"):
+        d.minimal_infeasible(d.null_action())
+
+
+def test_routing_formulations_refuse_bad_choices():
+    arms = cormab.random_arms(6, 2, np.random.default_rng(0))
+    edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
+    with pytest.raises(ValueError, match="formulation must be"):
+        cormab.RoutingDomain(arms, 2, edges, formulation="flow")
+    with pytest.raises(ValueError, match="formulation must be 'time-expanded'"):
+        cormab.RoutingDomain(arms, 2, edges, self_loops=True, formulation="euler")
+    assert cormab.RoutingDomain(arms, 2, edges, self_loops=True).formulation == "time-expanded"
 
 
 def small_net(rng, n_in, scale=1.0):

@@ -97,18 +97,21 @@ def test_vectorised_feasibility_equals_the_per_action_check(d):
     assert np.array_equal(d._feasible_many(acts), expected)
 
 
-@pytest.mark.parametrize("reuse,tuned", [(False, False), (True, False), (True, True)],
-                         ids=["per-state", "reused", "reused-tuned"])
-@pytest.mark.parametrize("d", TINY, ids=lambda d: d.name)
-def test_qnetwork_milp_equals_enumeration(d, reuse, tuned):
+@pytest.mark.parametrize("reuse,tuned,cuts", [(False, False, "model"), (True, False, "model"), (True, True, "model"),
+                                              (True, True, "lazy"), (True, False, "lazy")],
+                         ids=["per-state", "reused", "reused-tuned", "lazy-tuned", "lazy"])
+@pytest.mark.parametrize("d", TINY + [cormab.routing_domain(8, 3, seed=6), cormab.routing_domain(9, 3, seed=7)],
+                         ids=lambda d: f"{d.name}-{d.J}")
+def test_qnetwork_milp_equals_enumeration(d, reuse, tuned, cuts):
     """Per-state models (tightened bounds) or one SCIP model re-solved for several states (its state-dependent
-    constants rewritten each time; SCIP's defaults or the tuned settings), with a warm start or not, find the
-    enumeration optimum of a random network over the feasible actions."""
+    constants rewritten each time; SCIP's defaults or the tuned settings; the full formulation or the relaxation
+    with lazy no-good cuts), with a start or not, find the enumeration optimum of a random network over the feasible
+    actions. Eight states per network, so the lazy loop's cuts carry over from state to state."""
     params = torch_init(jax.random.PRNGKey(3), [d.n_actions + d.J, 16, 32, 1])
-    milp = QNetworkMilp(d, params, reuse=reuse, tuned=tuned)
+    milp = QNetworkMilp(d, params, reuse=reuse, tuned=tuned, cuts=cuts)
     F = feasible_actions(d)
     rng = np.random.default_rng(0)
-    for k in range(4):
+    for k in range(8):
         s = rng.integers(0, 4, d.J)
         x = np.concatenate([F, np.repeat(s[None], len(F), 0)], axis=1).astype(np.float32)
         q = np.asarray(jax.jit(lambda p, x: _forward(p, x))(params, x))
@@ -147,13 +150,14 @@ def test_qnetwork_milp_reports_the_exact_forward_value(d, reuse):
             assert res.value >= best - 1e-6 * max(1.0, abs(best))
 
 
-def test_reused_milp_takes_more_warm_starts_than_scip_stores():
+@pytest.mark.parametrize("d", [TINY[0], cormab.routing_domain(9, 3, seed=7)], ids=lambda d: d.name)
+def test_reused_milp_takes_more_warm_starts_than_scip_stores(d):
     """SCIP keeps each warm start (a partial solution) across solves and refuses an 11th: the reused model used to
     raise on the 11th warm-started solve (so SEQUOIA could not act 11 steps with solver='milp'). It now rebuilds
-    before, and 25 warm-started solves still find the enumeration optimum."""
-    d = TINY[0]
+    before, and 25 warm-started solves still find the enumeration optimum. Lazy no-good cuts survive the rebuild."""
     params = torch_init(jax.random.PRNGKey(1), [d.n_actions + d.J, 16, 32, 1])
-    milp = QNetworkMilp(d, params)
+    milp = QNetworkMilp(d, params, time_limit=600.0)  # a start goes to SCIP only under a time limit
+    known = len(milp.cuts)  # the domain's cuts found by earlier models (none here)
     F = feasible_actions(d)
     rng = np.random.default_rng(2)
     last = F[0]
@@ -164,7 +168,11 @@ def test_reused_milp_takes_more_warm_starts_than_scip_stores():
         assert d.is_feasible(last)
         assert float(_forward(params, np.concatenate([last, s]).astype(np.float32)[None])[0]) == \
             pytest.approx(q.max(), abs=1e-4)
-    assert milp.rebuilds == 2 and milp.solves == 25
+    assert milp.rebuilds == 2 and milp.solves == 25 + len(milp.cuts) - known  # a lazy cut costs one more solve
+    assert sum(c.name.startswith("nogood") for c in milp.model.getConss(False)) == len(milp.cuts)
+    assert milp.lazy == isinstance(d, cormab.RoutingDomain) and (len(milp.cuts) > 0) == milp.lazy
+    other = QNetworkMilp(d, torch_init(jax.random.PRNGKey(2), [d.n_actions + d.J, 16, 32, 1]))
+    assert other.n_cuts == len(milp.cuts)  # the domain's cuts pass to its next model
 
 
 def _forward(params, x):
@@ -358,3 +366,14 @@ def test_training_times_separate_the_compiling_first_epoch_and_step():
     assert 0.0 < 2 * t["pretrain_epoch"] <= t["pretrain"] and 0.0 < 3 * t["dqn_step"] <= t["dqn"]
     one = train_sequoia(d, seed=0, episodes=1, horizon=4, batch_size=4, pretrain_epochs=1, strategic_states=5)
     assert np.isnan(one.times["pretrain_epoch"])
+
+
+def test_lazy_cuts_refuse_what_they_cannot_do():
+    params = torch_init(jax.random.PRNGKey(0), [12, 16, 32, 1])
+    d = cormab.routing_domain(6, 2, seed=0)
+    with pytest.raises(ValueError, match="reused model"):
+        QNetworkMilp(d, params, reuse=False, cuts="lazy")
+    eq = cormab.sigmoid_domain(6, 6, 3, budget_equality=True, seed=0)
+    with pytest.raises(ValueError, match="downward-closed"):
+        QNetworkMilp(eq, params, cuts="lazy")
+    assert QNetworkMilp(d, params).lazy and not QNetworkMilp(d, params, reuse=False).lazy
