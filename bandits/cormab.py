@@ -32,6 +32,9 @@ behind an option where the code's behaviour is reproducible, are listed on the d
 from __future__ import annotations
 
 import math
+import time
+import warnings
+import weakref
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Sequence
@@ -200,7 +203,7 @@ def _scip(name: str, separating: str = "fast"):
 
 
 def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limit: float | None = None,
-             gap: float = 0.0, x0=None, tighten: bool = True, separating: str = "fast"):
+             gap: float = 0.0, x0=None, tighten: bool = True, separating: str = "fast", cuts: str | None = None):
     """Maximise ``f([a; state]) + c @ a`` over the domain's feasible actions with SCIP (``solvers.ReluMilpResult``;
     ``x`` is the action; ``value`` the exact objective at ``x``, a float64 forward pass, not SCIP's). ``f``: the
     ReLU network ``(weights, biases)`` in ``solvers.maximize_relu_network``'s layout, fed the action then the fixed
@@ -209,7 +212,10 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
     limit reached before SCIP has any solution returns ``x0`` with its value, gap and a warning, ``result.fallback``
     true). ``tighten``: the first layer's big-M bounds use the domain's largest number of pulled arms
     (:attr:`max_pulled`), else plain interval arithmetic. ``separating``: ``"fast"`` (SCIP's fast cutting-plane
-    setting, the measured faster one) or ``"default"``."""
+    setting, the measured faster one) or ``"default"``. ``cuts``: ``"model"`` embeds the domain's full formulation
+    (:attr:`~_Domain.constraints`), ``"lazy"`` (a downward-closed domain) its relaxation with no-good cuts
+    (:class:`LazyCuts`, the same optimum); default ``"lazy"`` on routing (its formulations take seconds per solve
+    at J = 40, the lazy loop milliseconds; ``benchmarks/sequoia.py``), ``"model"`` elsewhere."""
     import pyscipopt
 
     from boundlab.solvers.relu_milp import _check_network, _forward, _result, add_relu_network
@@ -231,12 +237,13 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
     gap = check_real(gap, "gap", low=0.0)
     if separating not in ("fast", "default"):
         raise ValueError(f"separating must be 'fast' or 'default', got {separating!r}")
+    cuts = check_cuts(domain, cuts)
     model = _scip(f"cormab_{domain.name}", separating)
     model.setParam("limits/gap", gap)
     if time_limit is not None:
         model.setParam("limits/time", time_limit)
     a = [model.addVar(f"a{j}", vtype="B") for j in range(n)]
-    domain.constraints.add_to_model(model, a)
+    lazy = LazyCuts(domain, model, a) if cuts == "lazy" else domain.constraints.add_to_model(model, a)
     obj = pyscipopt.quicksum(float(cj) * aj for cj, aj in zip(c, a) if cj != 0.0)
     if weights is not None:
         inputs = a + [float(s) for s in fixed]
@@ -251,10 +258,93 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
         for var, value in zip(a, x0):
             model.setSolVal(start, var, float(value))
         model.addSol(start)
-    model.optimize()
     # a limit before SCIP has any solution returns x0 with its exact value (and a warning)
     fallback = None if x0 is None else (x0.astype(np.int64), objective(x0))
+    if cuts == "lazy":
+        if lazy.optimize(time_limit)[1]:
+            return _out_of_time(domain, time_limit, fallback)
+    else:
+        model.optimize()
     return _result(model, a, f"of the {domain.name} domain", time_limit, fallback, evaluate=objective)
+
+
+_CUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # domain -> its no-good cuts (LazyCuts)
+
+
+class LazyCuts:
+    """The no-good cut loop of a downward-closed domain on one pyscipopt model: the action variables get the domain's
+    :attr:`~_Domain.relaxation` and every no-good cut known for the domain (one list per domain, shared by all its
+    models: a cut holds for every objective); :meth:`optimize` solves and, while the optimum breaks the domain's
+    rule, adds the cut of a minimal infeasible subset (:meth:`~_Domain.minimal_infeasible`) and solves again. The
+    optimum is the domain's: optimal for a relaxation and feasible."""
+
+    def __init__(self, domain, model, action_vars: Sequence):
+        self.domain, self.model, self.a = domain, model, list(action_vars)
+        self.cuts: list = _CUTS.setdefault(domain, [])
+        self.held = 0  # how many of the domain's cuts this model holds
+        domain.relaxation.add_to_model(model, self.a)
+        self.add_pending()
+
+    def add_pending(self) -> None:
+        """Add the domain's cuts this model lacks (the model in its problem stage)."""
+        import pyscipopt
+        for k in range(self.held, len(self.cuts)):
+            self.model.addCons(pyscipopt.quicksum(self.a[j] for j in self.cuts[k].tolist()) <= len(self.cuts[k]) - 1,
+                               name=f"nogood{k}")
+        self.held = len(self.cuts)
+
+    def optimize(self, time_limit: float | None = None) -> tuple[int, bool]:
+        """Solve until the incumbent is feasible, or there is none; ``time_limit``: seconds for the whole loop (the
+        model's own ``limits/time`` is restored after). Returns the number of SCIP solves and whether time ran out
+        with only infeasible incumbents."""
+        m = self.model
+        t_end = None if time_limit is None else time.perf_counter() + time_limit
+        solves = 0
+        try:
+            while True:
+                m.optimize()
+                solves += 1
+                if m.getNSols() == 0:
+                    return solves, False
+                x = np.array([round(m.getSolVal(m.getBestSol(), v)) for v in self.a], dtype=np.int8)
+                if self.domain._feasible(x):
+                    return solves, False
+                cut = self.domain.minimal_infeasible(x)
+                m.freeTransform()
+                self.cuts.append(cut)
+                self.add_pending()
+                if t_end is not None:
+                    left = t_end - time.perf_counter()
+                    if left <= 0:
+                        return solves, True
+                    m.setParam("limits/time", left)
+        finally:
+            if time_limit is not None:
+                m.setParam("limits/time", time_limit)
+
+
+def _out_of_time(domain, time_limit, fallback):
+    """:meth:`LazyCuts.optimize` ran out of time with only infeasible incumbents: the start ``fallback = (x0,
+    value)`` (with a warning), as a SCIP limit without any solution returns it; no start: an error."""
+    from boundlab.solvers.relu_milp import ReluMilpResult
+    if fallback is None:
+        raise RuntimeError(f"the lazy cut loop reached its time limit ({time_limit} s) before a feasible action of "
+                           f"the {domain.name} domain; raise time_limit or give x0")
+    warnings.warn(f"the lazy cut loop reached its time limit ({time_limit} s) before a feasible incumbent: returning "
+                  f"the start x0 (value {fallback[1]:.6g})", RuntimeWarning, stacklevel=3)
+    return ReluMilpResult(x=fallback[0].copy(), value=fallback[1], status="time_limit", gap=math.inf, bound=math.inf,
+                          fallback=True)
+
+
+def check_cuts(domain, cuts: str | None) -> str:
+    """``cuts`` resolved for ``domain`` (:func:`maximize`): ``None`` is ``"lazy"`` on routing, else ``"model"``."""
+    if cuts is None:
+        return "lazy" if isinstance(domain, RoutingDomain) else "model"
+    if cuts not in ("model", "lazy"):
+        raise ValueError(f"cuts must be 'model' or 'lazy', got {cuts!r}")
+    if cuts == "lazy" and not domain.downward_closed:
+        raise ValueError(f"cuts='lazy' needs a downward-closed domain; the {domain.name} domain is not")
+    return cuts
 
 
 def _milp_feasible(constraints: ActionConstraints, action: np.ndarray) -> bool:

@@ -313,3 +313,9 @@ def compare(domain, *, seed: Seed = None, eval_episodes: int = 50, horizon: int 
     out = {name: (m, se) for name, (m, se, _) in res.items()}
     out["train_seconds"] = seconds
     return out
+
+
+def compare_on(name: str, J: int, B: int, *, N: int = 10, seed: int, **options) -> dict:
+    """:func:`compare` on ``make_domain(name, J, B, N=N, seed=seed)`` with the same seed: one instance, training and
+    evaluation named by plain values, so a process pool can run several (notebook 02's full run)."""
+    return compare(make_domain(name, J, B, N=N, seed=seed), seed=seed, **options)

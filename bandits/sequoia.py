@@ -52,7 +52,6 @@ from __future__ import annotations
 import itertools
 import math
 import time
-import warnings
 import weakref
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -171,7 +170,6 @@ def _q_numpy(params, x: np.ndarray) -> np.ndarray:
 # --- feasible actions, data --------------------------------------------------------------------------------------
 
 _FEASIBLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # domain -> {"F": ..., "estimate": ...}
-_CUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # domain -> its no-good cuts (QNetworkMilp)
 
 
 def _as_actions(subsets: np.ndarray, n: int) -> np.ndarray:
@@ -337,18 +335,10 @@ class QNetworkMilp:
         check_flag(reuse, "reuse")
         if tuned is not None:
             check_flag(tuned, "tuned")
-        if cuts is None:
-            cuts = "lazy" if isinstance(domain, cormab.RoutingDomain) and reuse else "model"
-        if cuts not in ("model", "lazy"):
-            raise ValueError(f"cuts must be 'model' or 'lazy', got {cuts!r}")
-        if cuts == "lazy" and not reuse:
-            raise ValueError("cuts='lazy' needs the reused model (reuse=True)")
-        if cuts == "lazy" and not domain.downward_closed:
-            raise ValueError(f"cuts='lazy' needs a downward-closed domain; the {domain.name} domain is not")
-        self.lazy = cuts == "lazy"
-        self.cuts: list[np.ndarray] = _CUTS.setdefault(domain, []) if self.lazy else []  # shared by the domain's models
+        self.lazy = cormab.check_cuts(domain, cuts) == "lazy"
+        self.cuts_option = cuts
         self.tuned = (self.lazy or not isinstance(domain, cormab.RoutingDomain)) if tuned is None else tuned
-        self.rebuilds, self.n_cuts = 0, 0
+        self.rebuilds, self.lazy_cuts = 0, None
         if reuse:
             self._build()
 
@@ -369,9 +359,10 @@ class QNetworkMilp:
         if self.time_limit is not None:
             m.setParam("limits/time", self.time_limit)
         self.a = [m.addVar(f"a{j}", vtype="B") for j in range(domain.n_actions)]
-        (domain.relaxation if self.lazy else domain.constraints).add_to_model(m, self.a)
-        self.n_cuts = 0  # how many of the domain's cuts this model holds
-        self._add_pending_cuts(m)
+        if self.lazy:
+            self.lazy_cuts = cormab.LazyCuts(domain, m, self.a)
+        else:
+            domain.constraints.add_to_model(m, self.a)
         self.net = add_parametric_relu_network(m, self.a, domain.J, self.weights, self.biases,
                                                max_active=domain.max_pulled)
         m.setObjective(self.net.output, "maximize")
@@ -394,7 +385,7 @@ class QNetworkMilp:
         if not self.reuse:
             self.solves += 1
             return cormab.maximize(self.domain, weights=self.weights, biases=self.biases, state=state, gap=self.gap,
-                                   time_limit=self.time_limit, x0=x0)
+                                   time_limit=self.time_limit, x0=x0, cuts=self.cuts_option)
         warm = x0 is not None and self.time_limit is not None  # without a limit a start only costs (class doc)
         if warm and self.starts >= self.max_starts:  # SCIP's store of warm starts is full: a new model
             self._build()
@@ -402,7 +393,8 @@ class QNetworkMilp:
         m = self.model
         params = np.asarray(state, dtype=np.float64)
         self.net.set_parameters(params)
-        self._add_pending_cuts(m)
+        if self.lazy:
+            self.lazy_cuts.add_pending()  # cuts another model of this domain found meanwhile
         if warm:
             self.starts += 1
             start = m.createPartialSol()
@@ -415,49 +407,25 @@ class QNetworkMilp:
 
         fallback = None if x0 is None else (np.asarray(x0, np.int64), q(np.asarray(x0, np.float64)))
         given = f"of the {self.domain.name} domain"
-        t_end = None if self.time_limit is None else time.perf_counter() + self.time_limit
-        while True:
+        if self.lazy:
+            solves, out_of_time = self.lazy_cuts.optimize(self.time_limit)
+            self.solves += solves
+            if out_of_time:
+                return cormab._out_of_time(self.domain, self.time_limit, fallback)
+        else:
             m.optimize()
             self.solves += 1
-            if not self.lazy or m.getNSols() == 0:
-                return _result(m, self.a, given, self.time_limit, fallback, evaluate=q)
-            x = np.array([round(m.getSolVal(m.getBestSol(), v)) for v in self.a], dtype=np.int8)
-            if self.domain._feasible(x):
-                if t_end is not None:
-                    m.setParam("limits/time", self.time_limit)
-                return _result(m, self.a, given, self.time_limit, fallback, evaluate=q)
-            cut = self.domain.minimal_infeasible(x)  # the relaxation's optimum breaks the rule: cut it off
-            m.freeTransform()
-            self.cuts.append(cut)
-            self._add_pending_cuts(m)
-            if t_end is not None:
-                left = t_end - time.perf_counter()
-                if left <= 0:
-                    m.setParam("limits/time", self.time_limit)
-                    return self._out_of_time(fallback)
-                m.setParam("limits/time", left)
+        return _result(m, self.a, given, self.time_limit, fallback, evaluate=q)
 
-    def _add_pending_cuts(self, m) -> None:
-        """Add the domain's cuts this model lacks (found by it, or by another model of the domain meanwhile)."""
-        for k in range(self.n_cuts, len(self.cuts)):
-            self._add_cut(m, self.cuts[k], k)
-        self.n_cuts = len(self.cuts)
+    @property
+    def cuts(self) -> list:
+        """The domain's no-good cuts (index arrays), with ``cuts="lazy"``; else empty."""
+        return self.lazy_cuts.cuts if self.lazy_cuts is not None else []
 
-    def _add_cut(self, m, cut: np.ndarray, k: int) -> None:
-        import pyscipopt
-        m.addCons(pyscipopt.quicksum(self.a[j] for j in cut.tolist()) <= len(cut) - 1, name=f"nogood{k}")
-
-    def _out_of_time(self, fallback):
-        """The lazy loop's time limit came with only infeasible incumbents: the start, as a SCIP limit without a
-        solution returns it."""
-        from boundlab.solvers.relu_milp import ReluMilpResult
-        if fallback is None:
-            raise RuntimeError(f"the lazy cut loop reached its time limit ({self.time_limit} s) before a feasible "
-                               f"action of the {self.domain.name} domain; raise time_limit or give x0")
-        warnings.warn(f"the lazy cut loop reached its time limit ({self.time_limit} s) before a feasible incumbent: "
-                      f"returning the start x0 (value {fallback[1]:.6g})", RuntimeWarning, stacklevel=3)
-        return ReluMilpResult(x=fallback[0].copy(), value=fallback[1], status="time_limit", gap=math.inf,
-                              bound=math.inf, fallback=True)
+    @property
+    def n_cuts(self) -> int:
+        """How many of the domain's no-good cuts this model holds."""
+        return self.lazy_cuts.held if self.lazy_cuts is not None else 0
 
 
 class _Argmax:

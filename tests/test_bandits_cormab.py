@@ -398,3 +398,22 @@ def test_bad_input_named():
     with pytest.raises(ValueError, match="link"):
         cormab.sigmoid_domain(link="relu")
     assert isinstance(bandits.routing_domain(seed=0), bandits.RoutingDomain)
+
+
+def test_lazy_cut_loop_out_of_time_returns_the_start(monkeypatch):
+    """When the lazy loop's clock runs out while the relaxation's optimum is still infeasible, ``maximize`` returns
+    the start with a warning (``fallback``), and without a start refuses. The clock is made to jump 10 s per reading,
+    so the first cut exhausts a 5 s limit; the precondition (this objective needs a cut) is checked on a twin."""
+    c = np.arange(20, dtype=np.float64)
+    twin = cormab.routing_domain(20, 5, seed=3)
+    assert cormab.maximize(twin, c=c).status == "optimal" and len(cormab._CUTS[twin]) > 0
+    clock = iter(np.arange(0.0, 1e4, 10.0))
+    monkeypatch.setattr(cormab.time, "perf_counter", lambda: float(next(clock)))
+    d = cormab.routing_domain(20, 5, seed=3)
+    x0 = d.null_action()
+    with pytest.warns(RuntimeWarning, match="lazy cut loop reached its time limit"):
+        res = cormab.maximize(d, c=c, x0=x0, time_limit=5.0)
+    assert res.fallback and res.status == "time_limit"
+    np.testing.assert_array_equal(res.x, x0)
+    with pytest.raises(RuntimeError, match="raise time_limit or give x0"):
+        cormab.maximize(cormab.routing_domain(20, 5, seed=3), c=c, time_limit=5.0)

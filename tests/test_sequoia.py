@@ -98,8 +98,8 @@ def test_vectorised_feasibility_equals_the_per_action_check(d):
 
 
 @pytest.mark.parametrize("reuse,tuned,cuts", [(False, False, "model"), (True, False, "model"), (True, True, "model"),
-                                              (True, True, "lazy"), (True, False, "lazy")],
-                         ids=["per-state", "reused", "reused-tuned", "lazy-tuned", "lazy"])
+                                              (True, True, "lazy"), (True, False, "lazy"), (False, False, "lazy")],
+                         ids=["per-state", "reused", "reused-tuned", "lazy-tuned", "lazy", "per-state-lazy"])
 @pytest.mark.parametrize("d", TINY + [cormab.routing_domain(8, 3, seed=6), cormab.routing_domain(9, 3, seed=7)],
                          ids=lambda d: f"{d.name}-{d.J}")
 def test_qnetwork_milp_equals_enumeration(d, reuse, tuned, cuts):
@@ -371,9 +371,10 @@ def test_training_times_separate_the_compiling_first_epoch_and_step():
 def test_lazy_cuts_refuse_what_they_cannot_do():
     params = torch_init(jax.random.PRNGKey(0), [12, 16, 32, 1])
     d = cormab.routing_domain(6, 2, seed=0)
-    with pytest.raises(ValueError, match="reused model"):
-        QNetworkMilp(d, params, reuse=False, cuts="lazy")
+    with pytest.raises(ValueError, match="cuts must be"):
+        QNetworkMilp(d, params, cuts="all")
     eq = cormab.sigmoid_domain(6, 6, 3, budget_equality=True, seed=0)
     with pytest.raises(ValueError, match="downward-closed"):
         QNetworkMilp(eq, params, cuts="lazy")
-    assert QNetworkMilp(d, params).lazy and not QNetworkMilp(d, params, reuse=False).lazy
+    assert QNetworkMilp(d, params).lazy and not QNetworkMilp(d, params, cuts="model").lazy
+    assert not QNetworkMilp(cormab.capacity_domain(6, 2, seed=1), params).lazy
