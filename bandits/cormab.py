@@ -294,11 +294,15 @@ class LazyCuts:
         self.held = len(self.cuts)
 
     def optimize(self, time_limit: float | None = None) -> tuple[int, bool]:
-        """Solve until the incumbent is feasible, or there is none; ``time_limit``: seconds for the whole loop (the
-        model's own ``limits/time`` is restored after). Returns the number of SCIP solves and whether time ran out
+        """Solve until the incumbent is feasible, or there is none; ``time_limit``: seconds of SCIP for the whole
+        loop (the feasibility checks between solves not counted; the model's own ``limits/time`` is restored after).
+        Returns the number of SCIP solves and whether time ran out
         with only infeasible incumbents."""
         m = self.model
         t_end = None if time_limit is None else time.perf_counter() + time_limit
+        before = m.getParam("limits/time")
+        if time_limit is not None:
+            m.setParam("limits/time", time_limit)
         solves = 0
         try:
             while True:
@@ -319,8 +323,7 @@ class LazyCuts:
                         return solves, True
                     m.setParam("limits/time", left)
         finally:
-            if time_limit is not None:
-                m.setParam("limits/time", time_limit)
+            m.setParam("limits/time", before)
 
 
 def _out_of_time(domain, time_limit, fallback):
@@ -337,9 +340,10 @@ def _out_of_time(domain, time_limit, fallback):
 
 
 def check_cuts(domain, cuts: str | None) -> str:
-    """``cuts`` resolved for ``domain`` (:func:`maximize`): ``None`` is ``"lazy"`` on routing, else ``"model"``."""
-    if cuts is None:
-        return "lazy" if isinstance(domain, RoutingDomain) else "model"
+    """``cuts`` resolved for ``domain`` (:func:`maximize`): ``None`` is ``"lazy"`` on routing (without the code's
+    self-loops), else ``"model"``."""
+    if cuts is None:  # not with the code's self-loops: there every feasibility check is itself a SCIP solve
+        return "lazy" if isinstance(domain, RoutingDomain) and not domain.self_loops else "model"
     if cuts not in ("model", "lazy"):
         raise ValueError(f"cuts must be 'model' or 'lazy', got {cuts!r}")
     if cuts == "lazy" and not domain.downward_closed:
@@ -456,7 +460,9 @@ class _Domain:
     def downward_closed(self) -> bool:
         """Whether every subset of a feasible action is feasible (budget, capacity, matching, routing: a closed
         walk through some nodes passes through any subset of them; not the sigmoid domain's ``sum a == B``)."""
-        return not getattr(self, "budget_equality", False)
+        if isinstance(self, SigmoidDomain):
+            return not self.budget_equality
+        return isinstance(self, (BudgetDomain, CapacityDomain, ScheduleDomain, RoutingDomain))
 
     @cached_property
     def relaxation(self) -> ActionConstraints:

@@ -309,7 +309,7 @@ class QNetworkMilp:
     MILPs need branching, where the heuristics pay (at J = 20 under load, tuned / untuned median time: sigmoid
     0.38, capacity 0.72, scheduling 0.56, routing 1.9; ``benchmarks/sequoia.py``); with ``cuts="lazy"`` on.
 
-    ``cuts`` (reused model only): ``"model"`` embeds the domain's full formulation (``domain.constraints``);
+    ``cuts``: ``"model"`` embeds the domain's full formulation (``domain.constraints``);
     ``"lazy"`` (a downward-closed domain) starts from ``domain.relaxation`` (the budget, infeasible single arms and
     pairs) and, while the optimum is infeasible by the combinatorial check, adds the no-good cut of a minimal
     infeasible subset (``domain.minimal_infeasible``) and solves again; the cuts hold for every state and network, so
@@ -318,9 +318,9 @@ class QNetworkMilp:
     relaxation and feasible. Default: ``"lazy"`` on routing (the walk's formulations take seconds per solve at
     J = 40, the lazy loop milliseconds; ``benchmarks/sequoia.py``), ``"model"`` elsewhere.
 
-    The start ``x0`` goes to SCIP (a partial solution) only under a ``time_limit``, where it is what a limit with
-    no solution returns; solved to optimality it made no solve faster (J = 40-50, 20 states: capacity 42 / 43 ms,
-    scheduling 9.9 / 9.3 ms with / without it) and lazy routing 3.7x slower (18 / 4.9 ms)."""
+    On the reused model the start ``x0`` goes to SCIP (a partial solution) only under a ``time_limit``, where it is
+    what a limit with no solution returns; solved to optimality it made no solve faster (J = 40-50, 20 states:
+    capacity 42 / 43 ms, scheduling 9.9 / 9.3 ms with / without it) and lazy routing 3.7x slower (18 / 4.9 ms)."""
 
     def __init__(self, domain, params, *, gap: float = 0.0, time_limit: float | None = None, reuse: bool = True,
                  tuned: bool | None = None, cuts: str | None = None):
@@ -677,7 +677,7 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
 def pretrained_agent(agent: Sequoia) -> Sequoia:
     """The same agent acting with its stage-B (one-step) network: the code's ``-F`` run, a MILP-based myopic."""
     return Sequoia(agent.domain, agent.pretrained, agent.pretrained, agent.config, agent.pretrain_loss,
-                   np.zeros(0), dict(agent.times), {"training": agent.fallbacks["training"]})
+                   np.zeros(0), dict(agent.times), {"training": agent.fallbacks["training"]}, dict(agent.argmax_stats))
 
 
 Policy = Callable[[np.ndarray], np.ndarray]

@@ -417,3 +417,22 @@ def test_lazy_cut_loop_out_of_time_returns_the_start(monkeypatch):
     np.testing.assert_array_equal(res.x, x0)
     with pytest.raises(RuntimeError, match="raise time_limit or give x0"):
         cormab.maximize(cormab.routing_domain(20, 5, seed=3), c=c, time_limit=5.0)
+
+
+@pytest.mark.parametrize("make", [lambda: cormab.routing_domain(20, 5, seed=3),
+                                  lambda: cormab.capacity_domain(12, 3, seed=4),
+                                  lambda: cormab.schedule_domain(12, 3, seed=5)],
+                         ids=["routing", "capacity", "schedule"])
+def test_lazy_cuts_reach_the_full_formulations_optimum(make):
+    """Linear objectives that favour infeasible sets: the relaxation with lazy no-good cuts (``maximize(cuts="lazy")``,
+    a fresh domain so it must find its cuts) gives the full formulation's optimum value, a feasible action, and
+    needed cuts on at least one objective."""
+    d = make()
+    rng = np.random.default_rng(0)
+    objectives = [np.arange(d.n_actions, dtype=np.float64)] + [rng.normal(size=d.n_actions) + 1.0 for _ in range(3)]
+    for c in objectives:
+        full = cormab.maximize(d, c=c, cuts="model")
+        lazy = cormab.maximize(d, c=c, cuts="lazy")
+        assert d.is_feasible(lazy.x.astype(np.int8)) and lazy.status == "optimal"
+        assert lazy.value == pytest.approx(full.value, abs=1e-9)
+    assert len(cormab._CUTS[d]) > 0

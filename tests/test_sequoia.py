@@ -108,6 +108,7 @@ def test_qnetwork_milp_equals_enumeration(d, reuse, tuned, cuts):
     with lazy no-good cuts), with a start or not, find the enumeration optimum of a random network over the feasible
     actions. Eight states per network, so the lazy loop's cuts carry over from state to state."""
     params = torch_init(jax.random.PRNGKey(3), [d.n_actions + d.J, 16, 32, 1])
+    cormab._CUTS.pop(d, None)  # each variant finds its own cuts (the list is shared per domain)
     milp = QNetworkMilp(d, params, reuse=reuse, tuned=tuned, cuts=cuts)
     F = feasible_actions(d)
     rng = np.random.default_rng(0)
