@@ -379,3 +379,6 @@ def test_lazy_cuts_refuse_what_they_cannot_do():
         QNetworkMilp(eq, params, cuts="lazy")
     assert QNetworkMilp(d, params).lazy and not QNetworkMilp(d, params, cuts="model").lazy
     assert not QNetworkMilp(cormab.capacity_domain(6, 2, seed=1), params).lazy
+    for reuse in (True, False):  # both paths refuse an infeasible start, naming it
+        with pytest.raises(ValueError, match="x0 = .* is not a feasible action"):
+            QNetworkMilp(d, params, reuse=reuse).solve(np.zeros(6, int), x0=np.ones(6, np.int8))
