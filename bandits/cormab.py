@@ -251,9 +251,7 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
                                      max_active=domain.max_pulled if tighten else None)
     model.setObjective(obj, "maximize")
     if x0 is not None:
-        x0 = domain.check_action(x0, "x0")
-        if not domain._feasible(x0):
-            raise ValueError(f"x0 = {x0.tolist()} is not a feasible action of the {domain.name} domain")
+        x0 = domain.check_start(x0)
         start = model.createPartialSol()
         for var, value in zip(a, x0):
             model.setSolVal(start, var, float(value))
@@ -296,8 +294,7 @@ class LazyCuts:
     def optimize(self, time_limit: float | None = None) -> tuple[int, bool]:
         """Solve until the incumbent is feasible, or there is none; ``time_limit``: seconds of SCIP for the whole
         loop (the feasibility checks between solves not counted; the model's own ``limits/time`` is restored after).
-        Returns the number of SCIP solves and whether time ran out
-        with only infeasible incumbents."""
+        Returns the number of SCIP solves and whether time ran out with only infeasible incumbents."""
         m = self.model
         t_end = None if time_limit is None else time.perf_counter() + time_limit
         before = m.getParam("limits/time")
@@ -397,6 +394,13 @@ class _Domain:
             j = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name}[{j}] = {plain(a[j])} is not 0 or 1")
         return a.astype(np.int8)
+
+    def check_start(self, x0) -> np.ndarray:
+        """``x0`` checked as a start for a solve: a 0/1 action (:meth:`check_action`) that is feasible."""
+        x0 = self.check_action(x0, "x0")
+        if not self._feasible(x0):
+            raise ValueError(f"x0 = {x0.tolist()} is not a feasible action of the {self.name} domain")
+        return x0
 
     def is_feasible(self, action) -> bool:
         """Whether ``action`` obeys the domain's rule (the combinatorial check, not the MILP)."""
@@ -1122,12 +1126,14 @@ class RoutingDomain(_Domain):
 
     Two MILP formulations of the same feasible set (``formulation``):
 
-    * ``"time-expanded"``, the paper's (``RoutingRmabApproximator``): binary ``u[k, t]`` for each directed arc ``k``
-      and step ``t < L``, one arc per step, starting and ending at the source, flow conserved at every node between
-      steps, ``a_j <= sum_{k into j, t} u[k, t]``; our one addition is a wait arc at the source (in the per-step
-      count), so the walk may be shorter than ``L`` (the code's random action draws cycles of length ``<= L``).
+    * ``"time-expanded"`` (default), the paper's (``RoutingRmabApproximator``): binary ``u[k, t]`` for each
+      directed arc ``k`` and step ``t < L``, one arc per step, starting and ending at the source, flow conserved
+      at every node between steps, ``a_j <= sum_{k into j, t} u[k, t]``; our one addition is a wait arc at the
+      source (in the per-step count), so the walk may be shorter than ``L`` (the code's random action draws cycles
+      of length ``<= L``).
       ``L |arcs|`` binaries: 2,220 at J = 40, B = 10.
-    * ``"euler"`` (default, ours, for speed): the closed walk as its multiset of edges. A connected multigraph
+    * ``"euler"`` (ours, a smaller model; measured no faster: 2.1 s against 1.0 s per Q-network solve at J = 40,
+      ``benchmarks/README.md``): the closed walk as its multiset of edges. A connected multigraph
       through the source with every degree even has a closed walk using each copy once (Euler), and a shortest
       closed walk through given nodes uses no edge more than twice (two of three copies can be dropped keeping
       parity and connectivity), so: ``y_e = y1_e + y2_e`` copies of edge ``e`` (binaries, ``y2_e <= y1_e``),
@@ -1149,7 +1155,7 @@ class RoutingDomain(_Domain):
     source: int = 0
     walk_length: int | None = None
     self_loops: bool = False
-    formulation: str | None = None
+    formulation: str = "time-expanded"
     name: str = "routing"
 
     def __post_init__(self):
@@ -1174,14 +1180,10 @@ class RoutingDomain(_Domain):
         L = 2 * self.budget if self.walk_length is None else check_int(self.walk_length, "walk_length")
         object.__setattr__(self, "walk_length", L)
         check_flag(self.self_loops, "self_loops")
-        form = self.formulation
-        if form is None:
-            form = "time-expanded" if self.self_loops else "euler"
-        if form not in ("euler", "time-expanded"):
-            raise ValueError(f"formulation must be 'euler' or 'time-expanded', got {form!r}")
-        if self.self_loops and form != "time-expanded":
+        if self.formulation not in ("euler", "time-expanded"):
+            raise ValueError(f"formulation must be 'euler' or 'time-expanded', got {self.formulation!r}")
+        if self.self_loops and self.formulation != "time-expanded":
             raise ValueError("self_loops=True is the code's time-expanded MILP: formulation must be 'time-expanded'")
-        object.__setattr__(self, "formulation", form)
 
     @cached_property
     def distances(self) -> np.ndarray:
@@ -1322,7 +1324,7 @@ class RoutingDomain(_Domain):
 
 
 def routing_domain(J: int = 20, B: int = 5, *, edges=None, source: int = 0, self_loops: bool = False,
-                   formulation: str | None = None, seed: Seed = None) -> RoutingDomain:
+                   formulation: str = "time-expanded", seed: Seed = None) -> RoutingDomain:
     """The code's routing instance (``get_routing``; J=20/B=5, J=40/B=10): the arms of :func:`random_arms` (``B``
     good), then the network: ``edges`` if given (e.g. a subgraph of a real transit network), else
     :func:`transit_network` drawn from the same stream. The code allows only J in {20, 40, ..., 100}, its pickled

@@ -387,9 +387,7 @@ class QNetworkMilp:
             return cormab.maximize(self.domain, weights=self.weights, biases=self.biases, state=state, gap=self.gap,
                                    time_limit=self.time_limit, x0=x0, cuts=self.cuts_option)
         if x0 is not None:  # as cormab.maximize checks it on the per-state path
-            x0 = self.domain.check_action(x0, "x0")
-            if not self.domain._feasible(x0):
-                raise ValueError(f"x0 = {x0.tolist()} is not a feasible action of the {self.domain.name} domain")
+            x0 = self.domain.check_start(x0)
         warm = x0 is not None and self.time_limit is not None  # without a limit a start only costs (class doc)
         if warm and self.starts >= self.max_starts:  # SCIP's store of warm starts is full: a new model
             self._build()

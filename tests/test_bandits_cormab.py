@@ -85,9 +85,9 @@ def tiny_domains():
             cormab.schedule_domain(8, 3, seed=3),
             cormab.schedule_domain(8, 3, distinct_workers=True, seed=3),
             cormab.routing_domain(8, 3, seed=4),
-            cormab.routing_domain(8, 3, formulation="time-expanded", seed=4),
+            cormab.routing_domain(8, 3, formulation="euler", seed=4),
             cormab.routing_domain(8, 2, seed=5),
-            cormab.routing_domain(8, 2, formulation="time-expanded", seed=5)]
+            cormab.routing_domain(8, 2, formulation="euler", seed=5)]
 
 
 def rule(d):
@@ -161,6 +161,8 @@ def test_routing_formulations_refuse_bad_choices():
     with pytest.raises(ValueError, match="formulation must be 'time-expanded'"):
         cormab.RoutingDomain(arms, 2, edges, self_loops=True, formulation="euler")
     assert cormab.RoutingDomain(arms, 2, edges, self_loops=True).formulation == "time-expanded"
+    with pytest.raises(ValueError, match="formulation must be"):
+        cormab.RoutingDomain(arms, 2, edges, formulation=None)
 
 
 def small_net(rng, n_in, scale=1.0):
