@@ -214,8 +214,8 @@ def maximize(domain, *, c=None, weights=None, biases=None, state=None, time_limi
     (:attr:`max_pulled`), else plain interval arithmetic. ``separating``: ``"fast"`` (SCIP's fast cutting-plane
     setting, the measured faster one) or ``"default"``. ``cuts``: ``"model"`` embeds the domain's full formulation
     (:attr:`~_Domain.constraints`), ``"lazy"`` (a downward-closed domain) its relaxation with no-good cuts
-    (:class:`LazyCuts`, the same optimum); default ``"lazy"`` on routing (its formulations take seconds per solve
-    at J = 40, the lazy loop milliseconds; ``benchmarks/sequoia.py``), ``"model"`` elsewhere."""
+    (:class:`LazyCuts`, the same optimum); default (:func:`check_cuts`) ``"lazy"`` on routing and scheduling,
+    ``"model"`` elsewhere."""
     import pyscipopt
 
     from boundlab.solvers.relu_milp import _check_network, _forward, _result, add_relu_network
@@ -338,9 +338,13 @@ def _out_of_time(domain, time_limit, fallback):
 
 def check_cuts(domain, cuts: str | None) -> str:
     """``cuts`` resolved for ``domain`` (:func:`maximize`): ``None`` is ``"lazy"`` on routing (without the code's
-    self-loops), else ``"model"``."""
+    self-loops) and scheduling, else ``"model"``. Measured (``benchmarks/sequoia.py``): routing's walk formulations
+    take seconds per solve at J = 40, the lazy loop milliseconds; scheduling's worker-slot matching at J = 100 left
+    SCIP without a solution in 60 s on some replay states that the lazy loop solves in seconds; capacity's bin
+    packing needs too many no-good cuts (no feasible action in 60 s at J = 40), so it keeps its formulation."""
     if cuts is None:  # not with the code's self-loops: there every feasibility check is itself a SCIP solve
-        return "lazy" if isinstance(domain, RoutingDomain) and not domain.self_loops else "model"
+        lazy = isinstance(domain, ScheduleDomain) or isinstance(domain, RoutingDomain) and not domain.self_loops
+        return "lazy" if lazy else "model"
     if cuts not in ("model", "lazy"):
         raise ValueError(f"cuts must be 'model' or 'lazy', got {cuts!r}")
     if cuts == "lazy" and not domain.downward_closed:

@@ -315,8 +315,8 @@ class QNetworkMilp:
     infeasible subset (``domain.minimal_infeasible``) and solves again; the cuts hold for every state and network, so
     they stay in the model and pass to every later model of the same domain (:attr:`cuts`, one list per domain,
     carried across rebuilds and networks). The optimum is the same: it is optimal for a
-    relaxation and feasible. Default: ``"lazy"`` on routing (the walk's formulations take seconds per solve at
-    J = 40, the lazy loop milliseconds; ``benchmarks/sequoia.py``), ``"model"`` elsewhere.
+    relaxation and feasible. Default: ``"lazy"`` on routing and scheduling, ``"model"`` elsewhere
+    (``cormab.check_cuts``, with the measurements behind it).
 
     On the reused model the start ``x0`` goes to SCIP (a partial solution) only under a ``time_limit``, where it is
     what a limit with no solution returns; solved to optimality it made no solve faster (J = 40-50, 20 states:
@@ -537,7 +537,8 @@ def _feasible_for(domain, cfg: SequoiaConfig):
     return feasible_actions(domain, limit)
 
 
-def _pretrain(X: np.ndarray, y: np.ndarray, params, cfg: SequoiaConfig, rng: np.random.Generator):
+def _pretrain(X: np.ndarray, y: np.ndarray, params, cfg: SequoiaConfig, rng: np.random.Generator,
+              progress: bool = False):
     import jax
     import jax.numpy as jnp
     import optax
@@ -559,8 +560,9 @@ def _pretrain(X: np.ndarray, y: np.ndarray, params, cfg: SequoiaConfig, rng: np.
         (p, s), values = jax.lax.scan(body, (p, s), idx)
         return p, s, values.mean()
 
+    from tqdm.auto import tqdm
     losses, seconds = [], []
-    for _ in range(cfg.pretrain_epochs):
+    for _ in tqdm(range(cfg.pretrain_epochs), desc="SEQUOIA pretraining", disable=not progress):
         t0 = time.perf_counter()
         params, state, value = epoch(params, state, jnp.asarray(rng.integers(0, len(X), (n_mb, cfg.batch_size))))
         losses.append(float(value))
@@ -586,11 +588,15 @@ def _dqn_step(cfg: SequoiaConfig, opt):
     return step
 
 
-def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = None, **overrides) -> Sequoia:
+def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = None, progress: bool = False,
+                  **overrides) -> Sequoia:
     """Train SEQUOIA on ``domain`` (stages A-C of the module docstring); ``config`` fields may be overridden by
-    keyword. Same seed, same agent (JAX on CPU; the MILP solved to optimality)."""
+    keyword. Same seed, same agent (JAX on CPU; the MILP solved to optimality). ``progress``: a progress bar over
+    pretraining epochs and DQN episodes (with the argmaxes solved so far and the last episode's seconds)."""
     import jax
     import jax.numpy as jnp
+    from tqdm.auto import tqdm
+    check_flag(progress, "progress")
     cormab._check_domain(domain)
     cfg = replace(config or SequoiaConfig(), **overrides) if overrides else (config or SequoiaConfig())
     if not isinstance(cfg, SequoiaConfig):
@@ -605,7 +611,7 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
 
     t0 = time.perf_counter()
     sizes = [domain.n_actions + domain.J, *cfg.hidden, 1]
-    params, pre_loss, epoch_seconds = _pretrain(X, R, torch_init(key, sizes), cfg, rng)
+    params, pre_loss, epoch_seconds = _pretrain(X, R, torch_init(key, sizes), cfg, rng, progress)
     pretrained = params
     times["pretrain"] = time.perf_counter() - t0
     times["pretrain_epoch"] = float(np.median(epoch_seconds[1:])) if len(epoch_seconds) > 1 else math.nan
@@ -631,7 +637,8 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
     head = n_mem % cap
     env = domain.simulator(seed=rng, horizon=H)
     losses, t_global, last, step_seconds = [], 0, None, []
-    for episode in range(cfg.episodes):
+    bar = tqdm(range(cfg.episodes), desc=f"SEQUOIA DQN ({domain.name}, J={domain.J})", disable=not progress)
+    for episode in bar:
         if cfg.code_target and episode % 5 == 0:  # the code's memoiser forgets solves older than 5 episodes
             target_argmax.memo = {}
         s = env.reset(p_up=0.5)
@@ -671,6 +678,7 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
                 target_argmax = _Argmax(domain, target, cfg, feasible, counter, "training", stats)
             s = s2
             step_seconds.append(time.perf_counter() - t_step)
+        bar.set_postfix(solved=stats.get("solved", 0), episode_s=f"{sum(step_seconds[-H:]):.1f}", refresh=False)
     times["dqn"] = time.perf_counter() - t0
     times["dqn_step"] = float(np.mean(step_seconds[1:])) if len(step_seconds) > 1 else math.nan
     return Sequoia(domain, params, pretrained, cfg, pre_loss, np.array(losses), times, dict(counter), dict(stats))

@@ -283,6 +283,18 @@ def test_same_seed_same_agent_and_evaluation():
     assert e1["s"][0] == e2["s"][0] and e1["r"][0] == e2["r"][0]
 
 
+def test_progress_bar_reports_and_leaves_the_agent_unchanged(capsys):
+    d = TINY[1]
+    kw = dict(episodes=2, pretrain_epochs=2, strategic_states=10)
+    quiet, shown = train_sequoia(d, seed=3, **kw), train_sequoia(d, seed=3, progress=True, **kw)
+    err = capsys.readouterr().err
+    assert "SEQUOIA pretraining" in err and "SEQUOIA DQN" in err and "solved=" in err
+    for (W1, b1), (W2, b2) in zip(quiet.params, shown.params):
+        np.testing.assert_array_equal(np.asarray(W1), np.asarray(W2))
+    with pytest.raises(TypeError, match="progress"):
+        train_sequoia(d, seed=3, progress="yes", **kw)
+
+
 def test_milp_solver_path_trains_and_acts_feasibly():
     """solver='milp' (the reusable SCIP model for every greedy action and target max) on a tiny instance."""
     d = TINY[0]
@@ -379,6 +391,8 @@ def test_lazy_cuts_refuse_what_they_cannot_do():
         QNetworkMilp(eq, params, cuts="lazy")
     assert QNetworkMilp(d, params).lazy and not QNetworkMilp(d, params, cuts="model").lazy
     assert not QNetworkMilp(cormab.capacity_domain(6, 2, seed=1), params).lazy
+    assert QNetworkMilp(cormab.schedule_domain(6, 2, seed=1), params).lazy  # the measured defaults (check_cuts)
+    assert not QNetworkMilp(cormab.routing_domain(6, 2, self_loops=True, seed=0), params).lazy
     for reuse in (True, False):  # both paths refuse an infeasible start, naming it
         with pytest.raises(ValueError, match="x0 = .* is not a feasible action"):
             QNetworkMilp(d, params, reuse=reuse).solve(np.zeros(6, int), x0=np.ones(6, np.int8))
