@@ -28,7 +28,7 @@ from .cormab import (ActionConstraints, BudgetDomain, CapacityDomain, CoRMABEnv,
                      SigmoidDomain, budget_domain, capacity_domain, routing_domain, schedule_domain, sigmoid_domain,
                      transit_network)
 from .cormab import maximize as maximize_cormab
-from .cormab_policies import (FiniteHorizonIndexPolicy, compare, compare_on, evaluate, iterative_dqn_policy,
+from .cormab_policies import (FiniteHorizonIndexPolicy, compare, evaluate, iterative_dqn_policy,
                               iterative_myopic_policy, joint_dp, make_domain, myopic_policy, null_policy,
                               random_policy, sampling_policy, whittle_policy)
 from .learners import kl_bernoulli, kl_ucb, kl_upper, thompson, ucb1
@@ -42,7 +42,7 @@ __all__ = [
     "ActionConstraints", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "FiniteHorizonIndexPolicy",
     "FiniteHorizonWhittleIndices", "QNetworkMilp", "RelaxationBound", "RestlessBandit", "RoutingDomain",
     "ScheduleDomain", "Sequoia", "SequoiaConfig", "SigmoidDomain", "WhittleIndices", "bandit_means", "bernoulli_bandit",
-    "budget_actions", "budget_domain", "capacity_domain", "compare", "compare_on", "evaluate", "feasible_actions",
+    "budget_actions", "budget_domain", "capacity_domain", "compare", "evaluate", "feasible_actions",
     "finite_horizon_whittle_indices", "gaussian_bandit", "is_bandit", "iterative_dqn_policy", "iterative_myopic_policy",
     "joint_dp", "kl_bernoulli", "kl_ucb", "kl_upper", "lagrangian_bound", "make_domain", "maximize_cormab",
     "myopic_policy", "myopic_priority", "null_policy", "random_policy", "random_restless_bandit", "relaxation_bound",

@@ -292,8 +292,8 @@ def compare(domain, *, seed: Seed = None, eval_episodes: int = 50, horizon: int 
             **sequoia_options) -> dict:
     """The paper's comparison on one instance: train SEQUOIA (``bandits.sequoia.train_sequoia`` with
     ``sequoia_options``), then evaluate null, random, sampling, iterative myopic, myopic, iterative DQN, SEQUOIA (and
-    Whittle on a budget-only domain) by :func:`evaluate` from the same initial states. Returns ``{method: (mean,
-    sem)}`` plus ``"train_seconds"``."""
+    Whittle on a budget-only domain) by :func:`evaluate` from the same initial states. Returns :func:`evaluate`'s
+    ``{method: (mean, sem, per_episode)}`` plus ``"train_seconds"``."""
     import time
 
     from .sequoia import train_sequoia
@@ -310,12 +310,4 @@ def compare(domain, *, seed: Seed = None, eval_episodes: int = 50, horizon: int 
         policies["whittle"] = whittle_policy(domain)
         policies["whittle (finite horizon)"] = whittle_policy(domain, horizon=horizon)
     res = evaluate(domain, policies, episodes=eval_episodes, horizon=horizon, seed=rng)
-    out = {name: (m, se) for name, (m, se, _) in res.items()}
-    out["train_seconds"] = seconds
-    return out
-
-
-def compare_on(name: str, J: int, B: int, *, N: int = 10, seed: int, **options) -> dict:
-    """:func:`compare` on ``make_domain(name, J, B, N=N, seed=seed)`` with the same seed: one instance, training and
-    evaluation named by plain values, so a process pool can run several (notebook 02's full run)."""
-    return compare(make_domain(name, J, B, N=N, seed=seed), seed=seed, **options)
+    return res | {"train_seconds": seconds}

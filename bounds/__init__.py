@@ -3,6 +3,7 @@
 from . import plots
 from .actor_critic_bounds import OfflineCondition, offline_requirement
 from .adversarial import AdversarialRate, adversarial_rate
+from .cormab import CoRMABInstance, measure_comparison
 from .bandit_bounds import (bandit_premise, bandit_upper_bound, bernoulli_kl, gaps, lai_robbins,
                             lai_robbins_constant, lai_robbins_ratio)
 from .fingerprint import fingerprint
@@ -25,15 +26,15 @@ from .sweep import sweep
 from .theorems import Bound, hard_family_lower_bound, informative_range, lower_bound, upper_bound
 
 __all__ = [
-    "AdversarialRate", "Bound", "CauchyBandit", "GAP_ALGORITHMS", "GapRate", "Kind", "LocalSlopes", "OfflineCondition",
-    "RevealingPAC", "RevealingSlope", "Slope", "Store", "adversarial_rate", "algorithms", "approximation_error",
-    "bandit_premise", "bandit_upper_bound", "bernoulli_kl", "bias_floor", "cauchy_bandit_k3", "cumulative_regret",
-    "fingerprint", "gap_bound", "gap_rate", "gaps", "grouping_bound", "grouping_check_rows", "grouping_loss",
-    "grouping_trade_off", "hard_family_lower_bound", "informative_range", "kind", "kind_names", "lai_robbins",
-    "lai_robbins_constant", "lai_robbins_ratio", "learner", "learner_params", "learning_curves", "lmdp_lower_bound",
-    "lmdp_upper_bound", "local_slopes", "loglog_slope", "lower_bound", "mean_ci", "measure_gap", "measure_regret",
-    "measure_subpo", "offline_requirement", "pac_episodes", "pac_lower_rate", "plot_learning_curves", "plot_step_size",
-    "plots", "register", "register_kind", "register_model", "regret_lower_rate", "regret_of_run", "revealing_pac_slope",
-    "revealing_slope", "sample_complexity", "select_grouping", "select_grouping_fast", "step_size_summary",
-    "step_size_sweep", "sweep", "upper_bound",
+    "AdversarialRate", "Bound", "CauchyBandit", "CoRMABInstance", "GAP_ALGORITHMS", "GapRate", "Kind", "LocalSlopes",
+    "OfflineCondition", "RevealingPAC", "RevealingSlope", "Slope", "Store", "adversarial_rate", "algorithms",
+    "approximation_error", "bandit_premise", "bandit_upper_bound", "bernoulli_kl", "bias_floor", "cauchy_bandit_k3",
+    "cumulative_regret", "fingerprint", "gap_bound", "gap_rate", "gaps", "grouping_bound", "grouping_check_rows",
+    "grouping_loss", "grouping_trade_off", "hard_family_lower_bound", "informative_range", "kind", "kind_names",
+    "lai_robbins", "lai_robbins_constant", "lai_robbins_ratio", "learner", "learner_params", "learning_curves",
+    "lmdp_lower_bound", "lmdp_upper_bound", "local_slopes", "loglog_slope", "lower_bound", "mean_ci",
+    "measure_comparison", "measure_gap", "measure_regret", "measure_subpo", "offline_requirement", "pac_episodes",
+    "pac_lower_rate", "plot_learning_curves", "plot_step_size", "plots", "register", "register_kind", "register_model",
+    "regret_lower_rate", "regret_of_run", "revealing_pac_slope", "revealing_slope", "sample_complexity",
+    "select_grouping", "select_grouping_fast", "step_size_summary", "step_size_sweep", "sweep", "upper_bound",
 ]

@@ -268,7 +268,7 @@ def cmd_sequoia(args) -> None:
     row = compare(domain, seed=args.seed, eval_episodes=args.eval_episodes, K=args.samples, **options)
     seconds = row.pop("train_seconds")
     print(f"{args.domain} J={args.arms} B={args.budget} seed={args.seed} (SEQUOIA trained in {seconds:.1f} s)")
-    for name, (mean, sem) in row.items():
+    for name, (mean, sem, _) in row.items():
         print(f"  {name:<17} {mean:8.3f} +- {sem:.3f}")
 
 

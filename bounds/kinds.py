@@ -4,9 +4,9 @@ The built-in kind ``"regret"`` (learners ``fn(model, K, seed, **params) -> Learn
 the store's ``runs`` table) is the harness's own. Every other kind is a :class:`Kind`: its registered functions
 ``fn(instance, n, seeds, **params) -> DataFrame`` return one curve per seed (columns ``seed``, ``index``, then
 ``arrays``), which ``bounds.sweep`` stores seed by seed in the kind's own table, keyed like a regret run. The
-policy-gradient gap (Fatkhullin et al. 2023), the grouping trade-off (Li, Ju & Shroff 2024) and SubPO's objective
-(Prajapat et al. 2024) are declared at the bottom of this module, in one place; a new paper whose runs are curves adds
-a ``Kind`` with :func:`register_kind` instead of a second harness.
+policy-gradient gap (Fatkhullin et al. 2023), the grouping trade-off (Li, Ju & Shroff 2024), SubPO's objective
+(Prajapat et al. 2024) and SEQUOIA's comparison (Xu et al. 2025) are declared at the bottom of this module, in one
+place; a new paper whose runs are curves adds a ``Kind`` with :func:`register_kind` instead of a second harness.
 
 This module imports nothing heavy, so the store and the registry can both use it.
 """
@@ -124,3 +124,8 @@ register_kind(Kind("submodular", table="subpo_runs", index="epoch", start=0, arr
                    integer_arrays=("trajectories",), check_instance="boundlab.bounds.submodular:check_env",
                    measures="bounds.measure_subpo (Submodular RL, Prajapat et al. ICLR 2024: F(tau) per epoch, the "
                             "mean over the epoch's trajectories)"))
+register_kind(Kind("cormab", table="cormab_runs", index="episode", start=1,
+                   arrays=("null", "random", "sampling", "iterative_myopic", "myopic", "iterative_dqn", "sequoia"),
+                   check_instance="boundlab.bounds.cormab:check_instance", batched=False,
+                   measures="bounds.measure_comparison (SEQUOIA and the coRMAB baselines, Xu et al. ICLR 2025: each "
+                            "method's mean per-step expected reward per evaluation episode)"))

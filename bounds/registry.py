@@ -21,6 +21,7 @@ from boundlab.tabular import learners
 from boundlab.tabular.learners import Param
 
 from .kinds import REGRET, get_kind, kind_names
+from .cormab import comparison_method
 from .submodular import SUBMODULAR_ALGORITHMS, submodular_method
 
 #: The policy-gradient methods ``measure_gap`` runs, by name (the paper's order; the last is its normalised-momentum
@@ -103,6 +104,7 @@ _REGISTRY: dict[str, Callable] = {
     **{name: _gap_method(name) for name in GAP_ALGORITHMS},
     "grouped-rl": _grouped_rl,
     **{name: submodular_method(name) for name in SUBMODULAR_ALGORITHMS},
+    "sequoia-comparison": comparison_method(),
 }
 
 

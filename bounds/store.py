@@ -246,7 +246,8 @@ class Store:
 
     def _rows(self, table: str, arrays: tuple[str, ...], keys: Iterable[tuple] | None) -> list[tuple]:
         """The rows (key fields, then ``arrays``) of ``table``, all or those of ``keys``, sorted by key."""
-        select = f"SELECT {', '.join(f'{table}.{c}' for c in (*KEY, *arrays))}"
+        columns = [f"{table}.{c}" for c in KEY] + [f'{table}."{c}"' for c in arrays]  # quoted as when created
+        select = f"SELECT {', '.join(columns)}"
         order = f"ORDER BY {', '.join(f'{table}.{c}' for c in KEY)}"
         wanted = None if keys is None else {_check_key(k, f"keys[{n}]") for n, k in enumerate(keys)}
         with self._connect() as con:
@@ -270,7 +271,7 @@ def _has_table(con: sqlite3.Connection, table: str) -> bool:
 
 def _curve_table(kind: Kind) -> str:
     """The ``CREATE TABLE IF NOT EXISTS`` statement of a curve kind's table."""
-    arrays = ", ".join(f"{a} BLOB NOT NULL" for a in kind.arrays)
+    arrays = ", ".join(f'"{a}" BLOB NOT NULL' for a in kind.arrays)  # quoted: a name may be an SQL word (null)
     return f"""CREATE TABLE IF NOT EXISTS {kind.table} (
     algorithm TEXT NOT NULL, instance TEXT NOT NULL, model TEXT NOT NULL, seed INTEGER NOT NULL,
     episodes INTEGER NOT NULL, params TEXT NOT NULL, seconds REAL NOT NULL, {arrays},

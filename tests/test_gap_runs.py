@@ -21,7 +21,7 @@ FRAME = ["seed", "iteration", "trajectories", "gap"]
 def test_registry_lists_both_kinds():
     gap = ["harpg", "n-harpg", "n-pg-igt", "n-pg-momentum", "vanilla-pg"]
     assert bounds.algorithms("gap") == gap
-    others = {name for kind in ("regret", "grouping", "submodular") for name in bounds.algorithms(kind)}
+    others = {name for kind in ("regret", "grouping", "submodular", "cormab") for name in bounds.algorithms(kind)}
     assert set(bounds.algorithms()) == set(gap) | others and "grouped-rl" in others
     assert "ucbvi-ch" in bounds.algorithms("regret") and not set(gap) & set(bounds.algorithms("regret"))
     assert bounds.registry.kind("n-harpg") == "gap" and bounds.registry.kind("ucbvi-ch") == "regret"

@@ -396,3 +396,39 @@ def test_lazy_cuts_refuse_what_they_cannot_do():
     for reuse in (True, False):  # both paths refuse an infeasible start, naming it
         with pytest.raises(ValueError, match="x0 = .* is not a feasible action"):
             QNetworkMilp(d, params, reuse=reuse).solve(np.zeros(6, int), x0=np.ones(6, np.int8))
+
+
+def test_comparison_kind_stores_compares_per_episode_rewards_and_resumes(tmp_path):
+    """``bounds.sweep("sequoia-comparison", ...)`` (the curve kind ``"cormab"``): per seed, the instance of that seed,
+    each method's per-episode rewards exactly as ``compare`` gives them on that instance; a second sweep reuses the
+    stored runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from boundlab import bounds
+    inst = bounds.CoRMABInstance("capacity", 6, 2)
+    train = dict(train_episodes=1, pretrain_epochs=2, strategic_states=10)
+    kw = dict(params={"sequoia-comparison": train}, store=tmp_path / "s.sqlite", executor=ThreadPoolExecutor(1),
+              progress=False)
+    runs = bounds.sweep("sequoia-comparison", {"cap": inst}, [3, 4], 3, **kw)
+    assert not runs.reused.any() and sorted(set(runs.seed)) == [3, 4]
+    for seed in (3, 4):
+        ref = cp.compare(cormab.capacity_domain(6, 2, seed=seed), seed=seed, eval_episodes=3, episodes=1,
+                         pretrain_epochs=2, strategic_states=10)
+        got = runs[runs.seed == seed].sort_values("episode")
+        assert got.episode.tolist() == [1, 2, 3]
+        for m in bounds.cormab.COMPARISON_METHODS:
+            np.testing.assert_array_equal(got[m].to_numpy(), ref[m.replace("_", " ")][2])
+    again = bounds.sweep("sequoia-comparison", {"cap": inst}, [3, 4], 3, **kw)
+    assert again.reused.all()
+    np.testing.assert_array_equal(again.sequoia.to_numpy(), runs.sequoia.to_numpy())
+    assert "sequoia-comparison" in bounds.algorithms("cormab")
+
+
+def test_comparison_kind_bad_input(tmp_path):
+    from boundlab import bounds
+    with pytest.raises(ValueError, match="domain must be one of"):
+        bounds.CoRMABInstance("tube", 6, 2)
+    with pytest.raises((TypeError, ValueError), match="J"):
+        bounds.CoRMABInstance("capacity", 0, 2)
+    with pytest.raises(TypeError, match="CoRMABInstance"):
+        bounds.sweep("sequoia-comparison", {"cap": TINY[0]}, [0], 2, store=tmp_path / "s.sqlite", progress=False)
