@@ -79,11 +79,12 @@ def measure_comparison(instance: CoRMABInstance, episodes: int, seeds=(0,), *, K
     to ``train_sequoia`` (``SequoiaConfig`` fields). The Whittle policies ``compare`` adds on a budget-only domain are
     not among the columns."""
     from boundlab.bandits.cormab_policies import compare
+
+    from .regret import check_seeds  # here: regret imports the registry, which imports this module
     check_instance(instance)
     episodes = check_int(episodes, "episodes")
-    from .submodular import _seeds
     frames = []
-    for seed in _seeds(seeds):
+    for seed in check_seeds(seeds):
         res = compare(instance.make(seed), seed=seed, eval_episodes=episodes, K=K, episodes=train_episodes,
                       pretrain_epochs=pretrain_epochs, strategic_states=strategic_states, solver=solver,
                       progress=progress, **sequoia_options)
