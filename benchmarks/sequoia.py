@@ -3,8 +3,9 @@ coRMAB domain's feasible actions, and SEQUOIA's training wall time.
 
 Solve time: a Q-network pretrained on one-step rewards (stage B of ``bandits.sequoia``, ``--pretrain-epochs``
 epochs), on the paper's instance sizes at J = 20 and J = 50 (budget / workers J / 4; sigmoid N = 10, B = 5), one
-solve per random joint state (``--states`` of them), median and 95th percentile. Variants, side by side on the same
-states and network, in one process, each warm-started from its previous action (as when acting):
+solve per random joint state (``--states`` of them; ``--replay-states``: next states of stage A's data instead, the
+states training's target argmaxes see first, mostly arms in state 0), median and 95th percentile. Variants, side by
+side on the same states and network, in one process, each warm-started from its previous action (as when acting):
 
 * ``per-state`` (before): one fresh SCIP model per state (``QNetworkMilp(reuse=False)``: ``cormab.maximize``, big-M
   bounds from interval arithmetic at that state, tightened by the domain's largest number of pulled arms);
@@ -14,9 +15,9 @@ states and network, in one process, each warm-started from its previous action (
   binaries fixed): the same formulation at each state, no rebuild;
 * ``reused-tuned``: the same with ``tuned=True`` (SCIP's symmetry handling and primal heuristics off, fast
   presolving): ``QNetworkMilp``'s default except on routing;
-* ``default``: what SEQUOIA uses, ``QNetworkMilp``'s defaults: ``reused-tuned`` except on routing, where the
-  domain's relaxation with lazy no-good cuts (``cuts="lazy"``, ``cormab.LazyCuts``) replaces the walk formulation
-  (the first three variants embed the full formulation, ``cuts="model"``);
+* ``default``: what SEQUOIA uses, ``QNetworkMilp``'s defaults: ``reused-tuned``, except that on routing and
+  scheduling the domain's relaxation with lazy no-good cuts (``cuts="lazy"``, ``cormab.LazyCuts``) replaces the
+  walk / worker-slot matching formulation (the first three variants embed the full formulation, ``cuts="model"``);
 * ``enumerate``: every feasible action scored in one batched forward pass (``solver="auto"``'s choice when
   ``feasible_actions(domain, 50_000)`` finds at most that many; ``|F|`` and the one-off ``feasible set s`` to list
   them are reported; blank where the set is larger, as for every domain at J = 50 but the sigmoid one, whose
@@ -49,7 +50,8 @@ import numpy as np
 
 from _common import header, table
 from boundlab.bandits.cormab_policies import make_domain
-from boundlab.bandits.sequoia import QNetworkMilp, SequoiaConfig, _Argmax, feasible_actions, train_sequoia
+from boundlab.bandits.sequoia import (QNetworkMilp, SequoiaConfig, _Argmax, feasible_actions, pretraining_data,
+                                      train_sequoia)
 
 DOMAINS = ["sigmoid", "capacity", "scheduling", "routing"]
 
@@ -64,13 +66,13 @@ VARIANTS = ["per-state", "reused", "reused-tuned", "default"]
 def _milp(variant: str, d, params, time_limit):
     if variant == "per-state":
         return QNetworkMilp(d, params, reuse=False, time_limit=time_limit, cuts="model")
-    if variant == "default":  # QNetworkMilp's own choice: lazy cuts on routing, tuned SCIP
+    if variant == "default":  # QNetworkMilp's own choice: lazy cuts on routing and scheduling, tuned SCIP
         return QNetworkMilp(d, params, time_limit=time_limit)
     return QNetworkMilp(d, params, reuse=True, tuned=variant == "reused-tuned", time_limit=time_limit, cuts="model")
 
 
 def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *, variants=VARIANTS[:3],
-                time_limit: float | None = None, strategic_states: int = 1000) -> dict:
+                time_limit: float | None = None, strategic_states: int = 1000, replay_states: bool = False) -> dict:
     """One row: each variant's median / p95 solve time over ``n_states`` random states; under ``time_limit``
     (seconds per solve, SCIP's wall clock) also how many solves hit it and their relative gaps (median, max)."""
     d = make_domain(name, J, 5 if name == "sigmoid" else max(J // 4, 2), seed=seed)
@@ -78,7 +80,12 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
     agent = train_sequoia(d, seed=seed, episodes=0, pretrain_epochs=epochs, solver="milp",
                           strategic_states=strategic_states)
     t_pretrain = time.perf_counter() - t0
-    states = np.random.default_rng(seed).integers(0, 4, (n_states, d.J))
+    rng = np.random.default_rng(seed)
+    if replay_states:
+        S2 = pretraining_data(d, SequoiaConfig(strategic_states=strategic_states), rng)[2]
+        states = S2[rng.choice(len(S2), n_states, replace=False)]
+    else:
+        states = rng.integers(0, 4, (n_states, d.J))
     milps = {k: _milp(k, d, agent.params, time_limit) for k in variants}
     times = {k: [] for k in milps} | {"enumerate": []}
     gaps = {k: [] for k in milps}
@@ -115,7 +122,8 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
         if len(solved) > 1:  # the variants that reached optimality agree on the optimum value
             q = agent.q_values(np.stack([s] * len(solved)), np.stack([acts[k] for k in solved]))
             assert np.ptp(q) < 1e-5 * max(1.0, abs(q[0])), (name, J, q)
-    row = {"domain": name, "J": J, "states": n_states, "pretrain s": t_pretrain, "|F|": None if F is None else len(F),
+    row = {"domain": name, "J": J, "states": f"{n_states} {'replay' if replay_states else 'uniform'}",
+           "pretrain s": t_pretrain, "|F|": None if F is None else len(F),
            "feasible set s": t_feasible}
     for k, v in times.items():
         if not v:
@@ -148,6 +156,7 @@ def main(argv=None) -> None:
     p.add_argument("--variants", nargs="+", default=VARIANTS[:3], choices=VARIANTS)
     p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (SCIP's wall clock)")
     p.add_argument("--strategic-states", type=int, default=1000, help="stage A's strategic states (paper: 50 H)")
+    p.add_argument("--replay-states", action="store_true", help="solve at stage A's next states, not uniform ones")
     p.add_argument("--skip-train", action="store_true", help="only the solve times")
     p.add_argument("--skip-solve", action="store_true", help="only the training estimate")
     p.add_argument("--paper-sizes", action="store_true", help="train at PAPER_SIZES (else --train-size)")
@@ -161,7 +170,8 @@ def main(argv=None) -> None:
     for J in ([] if args.skip_solve else args.sizes):
         for name in args.domains:
             rows.append(solve_times(name, J, args.states, args.pretrain_epochs, variants=args.variants,
-                                    time_limit=args.time_limit, strategic_states=args.strategic_states))
+                                    time_limit=args.time_limit, strategic_states=args.strategic_states,
+                                    replay_states=args.replay_states))
             print(rows[-1], flush=True)  # each row as it lands (a long run still reports what it measured)
     if rows:
         table(rows)
