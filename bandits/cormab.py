@@ -794,26 +794,62 @@ def _packs(costs: tuple, capacities: tuple) -> bool:
     return False
 
 
+_MAX_PATTERNS = 100_000
+
+
+@lru_cache(maxsize=256)
+def _maximal_patterns(values: tuple, capacity: int) -> list[tuple]:
+    """The maximal multisets of ``values`` (positive, ascending) that fit in ``capacity``, as counts per value: no
+    value can be added to one. ``ValueError`` beyond :data:`_MAX_PATTERNS` (use ``formulation="assignment"``)."""
+    out = []
+
+    def extend(k: int, left: int, counts: list) -> None:
+        if k == len(values):
+            if left < values[0]:  # maximal: not even the cheapest cost fits any more
+                out.append(tuple(counts))
+                if len(out) > _MAX_PATTERNS:
+                    raise ValueError(f"more than {_MAX_PATTERNS} packing patterns for capacity {capacity}: use "
+                                     "formulation='assignment'")
+            return
+        for n in range(left // values[k], -1, -1):
+            extend(k + 1, left - n * values[k], counts + [n])
+
+    extend(0, capacity, [])
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class CapacityDomain(_Domain):
     """Capacity-constrained (``environment/constrained.py``, ``ConstrainedRMAB``): arm ``j`` costs ``costs[j]``,
     worker ``i`` has capacity ``capacity[i]``; ``a`` is feasible iff the pulled arms can be assigned, each to one
     worker, with every worker's total cost within its capacity (no global budget).
 
-    MILP: binary ``x_ij``, ``sum_j c_j x_ij <= C_i`` and ``sum_i x_ij == a_j``. The code writes ``a_j <= sum_i
-    x_ij`` and ``a_j >= x_ij``, which lets two workers take the same arm (capacity wasted); the projection onto
-    ``a`` is the same, ours is the tighter formulation."""
+    Two MILP formulations of the same feasible set (``formulation``):
+
+    * ``"assignment"`` (the paper's and the code's): binary ``x_ij``, ``sum_j c_j x_ij <= C_i`` and ``sum_i x_ij ==
+      a_j``. The code writes ``a_j <= sum_i x_ij`` and ``a_j >= x_ij``, which lets two workers take the same arm
+      (capacity wasted); the projection onto ``a`` is the same, ours is the tighter formulation.
+    * ``"patterns"`` (default): whether the pulled arms pack depends only on how many of them have each cost, and
+      workers of equal capacity are interchangeable. A pattern of capacity ``C`` is a maximal multiset of costs
+      that fits in ``C``; integer ``y_Cp`` counts the workers of capacity ``C`` given pattern ``p``: ``sum_p y_Cp
+      <= #{i : C_i = C}`` and, per cost ``v``, ``sum_{j : c_j = v} a_j <= sum_{C, p} p_v y_Cp``. Exact: a worker's
+      share of a feasible packing lies in some maximal pattern, and patterns covering the counts give a packing.
+      Workers' symmetry is gone (their number of assignment binaries, ``W J``, becomes a few dozen integers); the
+      per-step argmax measured faster (``benchmarks/sequoia.py``)."""
 
     arms: BirthDeathArms
     costs: np.ndarray
     capacity: np.ndarray
     name: str = "capacity"
+    formulation: str = "patterns"
 
     def __post_init__(self):
         object.__setattr__(self, "costs", _int_vector(self.costs, "costs", self.arms.J))
         object.__setattr__(self, "capacity", _int_vector(self.capacity, "capacity", minimum=0))
         if self.capacity.size == 0:
             raise ValueError("capacity must list at least one worker")
+        if self.formulation not in ("patterns", "assignment"):
+            raise ValueError(f"formulation must be 'patterns' or 'assignment', got {self.formulation!r}")
 
     def _feasible(self, a: np.ndarray) -> bool:
         costs = tuple(sorted(self.costs[a == 1].tolist(), reverse=True))
@@ -829,6 +865,35 @@ class CapacityDomain(_Domain):
         return ok[back.ravel()]
 
     def _constraints(self) -> ActionConstraints:
+        return self._patterns() if self.formulation == "patterns" else self._assignment()
+
+    def _patterns(self) -> ActionConstraints:
+        """The ``"patterns"`` formulation (class docstring); auxiliaries ``y_Cp``, capacity by capacity."""
+        J = self.J
+        values = np.unique(self.costs)
+        caps, workers = np.unique(self.capacity, return_counts=True)
+        columns, ub = [], []  # per auxiliary: its pattern (counts per value); its upper bound
+        limit_rows = []
+        for C, m in zip(caps.tolist(), workers.tolist()):
+            patterns = _maximal_patterns(tuple(values.tolist()), int(C))
+            limit_rows.append(list(range(J + len(columns), J + len(columns) + len(patterns))))
+            columns += patterns
+            ub += [m] * len(patterns)
+        rows = _Rows()
+        for cols, m in zip(limit_rows, workers.tolist()):
+            if cols:
+                rows.add(cols, 1.0, m)
+        P = np.array(columns, dtype=np.float64).reshape(len(columns), values.size)
+        for k, v in enumerate(values.tolist()):
+            arms = np.flatnonzero(self.costs == v).tolist()
+            used = np.flatnonzero(P[:, k] > 0)
+            rows.add(arms + (J + used).tolist(), [1.0] * len(arms) + (-P[used, k]).tolist(), 0.0)
+        n_aux = len(columns)
+        return ActionConstraints(J, n_aux, *rows.matrices(J + n_aux), name=self.name,
+                                 aux_ub=np.array(ub, dtype=np.float64), aux_integer=np.ones(n_aux, bool))
+
+    def _assignment(self) -> ActionConstraints:
+        """The ``"assignment"`` formulation (class docstring): ``x_ij`` after the actions."""
         J, W = self.J, self.capacity.size
         x = J + np.arange(W * J).reshape(W, J)  # x[i, j]
         rows = _Rows()
@@ -852,16 +917,18 @@ class CapacityDomain(_Domain):
         return a
 
 
-def capacity_domain(J: int = 20, B: int = 5, *, seed: Seed = None) -> CapacityDomain:
+def capacity_domain(J: int = 20, B: int = 5, *, formulation: str = "patterns", seed: Seed = None) -> CapacityDomain:
     """The code's capacity-constrained instance (``get_constrained``; README defaults J=20 with B=5 workers, also
     J=100/B=20; ``run.sh`` J=40/B=10): the arms of :func:`random_arms` with ``B`` good arms, then costs uniform on
-    {2..6} (``J`` draws) and capacities on {2..7} (``B`` draws)."""
+    {2..6} (``J`` draws) and capacities on {2..7} (``B`` draws). ``formulation``: the MILP's
+    (:class:`CapacityDomain`)."""
     J, B = check_int(J, "J"), check_int(B, "B")
     if B > J:
         raise ValueError(f"B (workers, also the number of good arms) must be <= J, got B = {B}, J = {J}")
     rng = as_generator(seed)
     arms = random_arms(J, B, rng)
-    return CapacityDomain(arms, rng.choice(np.arange(2, 7), J), rng.choice(np.arange(2, 8), B))
+    return CapacityDomain(arms, rng.choice(np.arange(2, 7), J), rng.choice(np.arange(2, 8), B),
+                          formulation=formulation)
 
 
 # --- schedule-constrained ------------------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ def tiny_domains():
             cormab.sigmoid_domain(20, 6, 3, budget_equality=True, seed=0),
             cormab.capacity_domain(8, 2, seed=1),
             cormab.capacity_domain(7, 3, seed=2),
+            cormab.capacity_domain(8, 2, formulation="assignment", seed=1),
+            cormab.capacity_domain(7, 3, formulation="assignment", seed=2),
             cormab.schedule_domain(8, 3, seed=3),
             cormab.schedule_domain(8, 3, distinct_workers=True, seed=3),
             cormab.routing_domain(8, 3, seed=4),
