@@ -167,6 +167,18 @@ def test_routing_formulations_refuse_bad_choices():
         cormab.RoutingDomain(arms, 2, edges, formulation=None)
 
 
+def test_capacity_patterns_are_the_maximal_fitting_multisets():
+    """``_maximal_patterns`` against brute force over every count vector: exactly those that fit and to which no
+    cost can be added; bad formulation names are refused."""
+    values, C = (2, 3, 5), 9
+    grid = itertools.product(*(range(C // v + 1) for v in values))
+    fits = [p for p in grid if np.dot(p, values) <= C]
+    maximal = {p for p in fits if C - np.dot(p, values) < min(values)}
+    assert set(cormab._maximal_patterns(values, C)) == maximal and len(maximal) > 2
+    with pytest.raises(ValueError, match="formulation must be"):
+        cormab.capacity_domain(6, 2, formulation="bins", seed=0)
+
+
 def small_net(rng, n_in, scale=1.0):
     sizes = [n_in, 6, 4, 1]
     W = [rng.normal(size=(o, i)) * scale for i, o in zip(sizes[:-1], sizes[1:])]
