@@ -36,6 +36,9 @@ and mean step times (``Sequoia.times``); ``--paper-sizes`` trains at :data:`PAPE
 randomly more often (epsilon starts at 0.9), so their policy solves are fewer than later; the 32 target solves per
 step dominate either way.
 
+``--authors-run``: the issue's reference run of the authors' code (routing, J = 20, its DQN loop skipped, 6 min 21 s
+here) done by ``compare`` with the same settings, as a ratio.
+
     .venv/bin/python benchmarks/sequoia.py [--sizes 20 50] [--states 10] [--time-limit 10 --variants default]
                                            [--skip-solve --paper-sizes --episodes 1 --train-pretrain-epochs 3]
 """
@@ -145,6 +148,22 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
     return row
 
 
+#: The authors' code on this machine (the issue's reference): one routing run at J = 20, B = 5 with its DQN loop
+#: skipped (``-F``: data and the 300 pretraining epochs still run), one evaluation episode, K = 10: 6 min 21 s.
+AUTHORS_ROUTING_S = 381.0
+
+
+def authors_run() -> dict:
+    """The same run here: ``compare`` on routing J = 20, B = 5, no DQN episodes, one evaluation episode, K = 10."""
+    from boundlab.bandits.cormab_policies import compare
+    t0 = time.perf_counter()
+    res = compare(make_domain("routing", 20, 5, seed=0), seed=0, eval_episodes=1, K=10, episodes=0)
+    total = time.perf_counter() - t0
+    return {"run": "routing J=20 B=5, DQN loop skipped, 1 evaluation episode, K=10", "ours s": total,
+            "of which training s": res["train_seconds"], "authors' code s": AUTHORS_ROUTING_S,
+            "authors / ours": AUTHORS_ROUTING_S / total}
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[20, 50])
@@ -162,7 +181,12 @@ def main(argv=None) -> None:
     p.add_argument("--paper-sizes", action="store_true", help="train at PAPER_SIZES (else --train-size)")
     p.add_argument("--train-pretrain-epochs", type=int, default=10, help="at least 2 (the first compiles)")
     p.add_argument("--solver", default="auto", choices=["auto", "milp", "enumerate"])
+    p.add_argument("--authors-run", action="store_true", help="only the authors' reference run (AUTHORS_ROUTING_S)")
     args = p.parse_args(argv)
+    if args.authors_run:
+        header("SEQUOIA against the authors' code: the issue's reference routing run")
+        table([authors_run()])
+        return
     if not args.skip_solve:
         header(f"SEQUOIA: per-step MILP solve time ({args.states} states, time limit {args.time_limit} s, "
                f"{args.pretrain_epochs} pretraining epochs)")
