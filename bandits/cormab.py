@@ -798,7 +798,7 @@ _MAX_PATTERNS = 100_000
 
 
 @lru_cache(maxsize=256)
-def _maximal_patterns(values: tuple, capacity: int) -> list[tuple]:
+def _maximal_patterns(values: tuple, capacity: int) -> tuple[tuple, ...]:
     """The maximal multisets of ``values`` (positive, ascending) that fit in ``capacity``, as counts per value: no
     value can be added to one. ``ValueError`` beyond :data:`_MAX_PATTERNS` (use ``formulation="assignment"``)."""
     out = []
@@ -815,7 +815,7 @@ def _maximal_patterns(values: tuple, capacity: int) -> list[tuple]:
             extend(k + 1, left - n * values[k], counts + [n])
 
     extend(0, capacity, [])
-    return out
+    return tuple(out)  # immutable: the cache hands the same object to every caller
 
 
 @dataclass(frozen=True, eq=False)
@@ -877,7 +877,7 @@ class CapacityDomain(_Domain):
         for C, m in zip(caps.tolist(), workers.tolist()):
             patterns = _maximal_patterns(tuple(values.tolist()), int(C))
             limit_rows.append(list(range(J + len(columns), J + len(columns) + len(patterns))))
-            columns += patterns
+            columns += list(patterns)
             ub += [m] * len(patterns)
         rows = _Rows()
         for cols, m in zip(limit_rows, workers.tolist()):

@@ -279,13 +279,13 @@ DOMAINS = {"sigmoid": "sigmoid_domain", "capacity": "capacity_domain", "scheduli
            "routing": "routing_domain", "budget": "budget_domain"}
 
 
-def make_domain(name: str, J: int, B: int, *, N: int = 10, seed: Seed = None):
+def make_domain(name: str, J: int, B: int, *, N: int = 10, seed: Seed = None, **options):
     """A domain instance by name (:data:`DOMAINS`): ``J`` arms, budget / workers ``B`` (sigmoid: ``N``
-    interventions)."""
+    interventions); ``options`` go to the domain's generator (e.g. ``formulation``)."""
     if name not in DOMAINS:
         raise ValueError(f"domain must be one of {sorted(DOMAINS)}, got {name!r}")
     make = getattr(cormab, DOMAINS[name])
-    return make(J, N, B, seed=seed) if name == "sigmoid" else make(J, B, seed=seed)
+    return make(J, N, B, seed=seed, **options) if name == "sigmoid" else make(J, B, seed=seed, **options)
 
 
 def compare(domain, *, seed: Seed = None, eval_episodes: int = 50, horizon: int = 20, K: int = 100,

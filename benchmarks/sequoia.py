@@ -3,8 +3,9 @@ coRMAB domain's feasible actions, and SEQUOIA's training wall time.
 
 Solve time: a Q-network pretrained on one-step rewards (stage B of ``bandits.sequoia``, ``--pretrain-epochs``
 epochs), on the paper's instance sizes at J = 20 and J = 50 (budget / workers J / 4; sigmoid N = 10, B = 5), one
-solve per random joint state (``--states`` of them; ``--replay-states``: next states of stage A's data instead, the
-states training's target argmaxes see first, mostly arms in state 0), median and 95th percentile. Variants, side by
+solve per random joint state (``--states`` of them; ``--replay-states``: next states drawn as stage A draws its data
+(a fresh draw, not the agent's own), the kind of state training's first target argmaxes see, mostly arms in state
+0), median and 95th percentile. Variants, side by
 side on the same states and network, in one process, each warm-started from its previous action (as when acting):
 
 * ``per-state`` (before): one fresh SCIP model per state (``QNetworkMilp(reuse=False)``: ``cormab.maximize``, big-M
@@ -18,6 +19,8 @@ side on the same states and network, in one process, each warm-started from its 
 * ``default``: what SEQUOIA uses, ``QNetworkMilp``'s defaults: ``reused-tuned``, except that on routing and
   scheduling the domain's relaxation with lazy no-good cuts (``cuts="lazy"``, ``cormab.LazyCuts``) replaces the
   walk / worker-slot matching formulation (the first three variants embed the full formulation, ``cuts="model"``);
+* ``assignment`` (capacity only): ``default`` on the same instance with the paper's assignment formulation
+  (``CapacityDomain(formulation="assignment")``) in place of the packing patterns;
 * ``enumerate``: every feasible action scored in one batched forward pass (``solver="auto"``'s choice when
   ``feasible_actions(domain, 50_000)`` finds at most that many; ``|F|`` and the one-off ``feasible set s`` to list
   them are reported; blank where the set is larger, as for every domain at J = 50 but the sigmoid one, whose
@@ -46,6 +49,7 @@ here) done by ``compare`` with the same settings, as a ratio.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 import warnings
 
@@ -63,7 +67,7 @@ DOMAINS = ["sigmoid", "capacity", "scheduling", "routing"]
 #: N = 10, B = 5; capacity and routing J = 40, B = 10; scheduling J = 100, B = 20).
 PAPER_SIZES = {"sigmoid": (20, 5), "capacity": (40, 10), "scheduling": (100, 20), "routing": (40, 10)}
 
-VARIANTS = ["per-state", "reused", "reused-tuned", "default"]
+VARIANTS = ["per-state", "reused", "reused-tuned", "default", "assignment"]
 
 
 def _milp(variant: str, d, params, time_limit):
@@ -71,6 +75,8 @@ def _milp(variant: str, d, params, time_limit):
         return QNetworkMilp(d, params, reuse=False, time_limit=time_limit, cuts="model")
     if variant == "default":  # QNetworkMilp's own choice: lazy cuts on routing and scheduling, tuned SCIP
         return QNetworkMilp(d, params, time_limit=time_limit)
+    if variant == "assignment":  # capacity's paper formulation, the same instance
+        return QNetworkMilp(dataclasses.replace(d, formulation="assignment"), params, time_limit=time_limit)
     return QNetworkMilp(d, params, reuse=True, tuned=variant == "reused-tuned", time_limit=time_limit, cuts="model")
 
 
@@ -89,8 +95,9 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
         states = S2[rng.choice(len(S2), n_states, replace=False)]
     else:
         states = rng.integers(0, 4, (n_states, d.J))
-    milps = {k: _milp(k, d, agent.params, time_limit) for k in variants}
-    times = {k: [] for k in milps} | {"enumerate": []}
+    milps = {k: _milp(k, d, agent.params, time_limit) for k in variants
+             if k != "assignment" or name == "capacity"}
+    times = {k: [] for k in variants} | {"enumerate": []}  # a variant not run here (assignment): nan
     gaps = {k: [] for k in milps}
     t0 = time.perf_counter()
     F = feasible_actions(d, 50_000)
@@ -130,8 +137,7 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
            "feasible set s": t_feasible}
     for k, v in times.items():
         if not v:
-            if k == "enumerate":
-                row[f"{k} median ms"] = row[f"{k} p95 ms"] = float("nan")
+            row[f"{k} median ms"] = row[f"{k} p95 ms"] = float("nan")
             continue
         row[f"{k} median ms"] = 1e3 * float(np.median(v))
         row[f"{k} p95 ms"] = 1e3 * float(np.percentile(v, 95))

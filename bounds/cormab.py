@@ -11,7 +11,7 @@ a run of seed ``s`` builds ``make_domain(name, J, B, N=N, seed=s)``, trains SEQU
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 import numpy as np
@@ -27,22 +27,26 @@ __all__ = ["COMPARISON_METHODS", "CoRMABInstance", "check_instance", "comparison
 #: The compared methods (``compare``'s names with ``_`` for spaces): the kind's value columns, in this order.
 COMPARISON_METHODS = get_kind("cormab").arrays
 
-_SOURCE = "Xu et al. 2025 / the authors' code (driver.py, algos/dqn_estimator.py)"
-_PARAMS = [
-    Param("K", 100, "random feasible actions tried by the sampling baseline", _SOURCE),
-    Param("train_episodes", 100, "SEQUOIA's DQN episodes (of H = 20 steps)", _SOURCE),
-    Param("pretrain_epochs", 300, "epochs of the one-step (myopic) pretraining", _SOURCE),
-    Param("strategic_states", None, "stage A's strategic states (None: 50 H)", _SOURCE),
-    Param("solver", "auto", "SEQUOIA's argmax: 'auto' (enumerate up to 50,000 feasible actions, else the MILP), "
-          "'milp' or 'enumerate'", "boundlab"),
-]
+_SOURCE = "Xu et al. 2025 / the authors' code (driver.py, algos/dqn_estimator.py); bandits.sequoia.SequoiaConfig"
+
+
+def _params() -> list[Param]:
+    """``K`` and every ``SequoiaConfig`` field with its default (``episodes`` as ``train_episodes``), so that a
+    sweep asked for a default explicitly shares the run's key."""
+    from boundlab.bandits.sequoia import SequoiaConfig
+    out = [Param("K", 100, "random feasible actions tried by the sampling baseline", _SOURCE)]
+    for f in fields(SequoiaConfig):
+        name = "train_episodes" if f.name == "episodes" else f.name
+        out.append(Param(name, f.default, f"SequoiaConfig.{f.name}", _SOURCE))
+    return out
 
 
 @dataclass(frozen=True)
 class CoRMABInstance:
     """A coRMAB domain by name and size, drawn anew for each seed (``make_domain(domain, J, B, N=N, seed=seed)``):
     ``domain`` one of ``bandits.cormab_policies.DOMAINS``, ``J`` arms, ``B`` budget / workers, ``N`` interventions
-    (the sigmoid domain only)."""
+    (the sigmoid domain only). A run is keyed by these fields, not by the generator's code: after changing a
+    generator, start a new store (as for a learner, ``bounds.sweep``)."""
 
     domain: str
     J: int
@@ -55,6 +59,10 @@ class CoRMABInstance:
             raise ValueError(f"domain must be one of {sorted(DOMAINS)}, got {self.domain!r}")
         for name in ("J", "B", "N"):
             object.__setattr__(self, name, check_int(getattr(self, name), name))
+        if self.N != 10 and self.domain != "sigmoid":  # one key per experiment: N is the sigmoid domain's only
+            raise ValueError(f"N (interventions) belongs to the sigmoid domain; leave it at 10 for {self.domain!r}, "
+                             f"got N = {self.N}")
+        self.make(0)  # the generator's own checks (B <= J, B < N, routing's sizes) before a sweep starts
 
     def make(self, seed: int):
         """The instance of ``seed``."""
@@ -71,8 +79,7 @@ def check_instance(instance: object, name: str = "instance") -> CoRMABInstance:
 
 
 def measure_comparison(instance: CoRMABInstance, episodes: int, seeds=(0,), *, K: int = 100,
-                       train_episodes: int = 100, pretrain_epochs: int = 300, strategic_states: int | None = None,
-                       solver: str = "auto", progress: bool = False, **sequoia_options) -> pd.DataFrame:
+                       train_episodes: int = 100, progress: bool = False, **sequoia_options) -> pd.DataFrame:
     """Per seed: the instance of that seed, SEQUOIA trained and every method evaluated on ``episodes`` evaluation
     episodes (``bandits.cormab_policies.compare``). Returns ``seed, episode`` (1..``episodes``) and one column per
     :data:`COMPARISON_METHODS` entry: that method's mean per-step expected reward in that episode. Other keywords go
@@ -82,11 +89,10 @@ def measure_comparison(instance: CoRMABInstance, episodes: int, seeds=(0,), *, K
 
     from .regret import check_seeds  # here: regret imports the registry, which imports this module
     check_instance(instance)
-    episodes = check_int(episodes, "episodes")
+    episodes, K = check_int(episodes, "episodes"), check_int(K, "K")  # before hours of training
     frames = []
     for seed in check_seeds(seeds):
         res = compare(instance.make(seed), seed=seed, eval_episodes=episodes, K=K, episodes=train_episodes,
-                      pretrain_epochs=pretrain_epochs, strategic_states=strategic_states, solver=solver,
                       progress=progress, **sequoia_options)
         columns = {"seed": np.full(episodes, seed), "episode": np.arange(1, episodes + 1)}
         columns |= {m: res[m.replace("_", " ")][2] for m in COMPARISON_METHODS}
@@ -97,16 +103,19 @@ def measure_comparison(instance: CoRMABInstance, episodes: int, seeds=(0,), *, K
 def comparison_method() -> Callable:
     """The registry entry ``sequoia-comparison``: :func:`measure_comparison` with ``kind = "cormab"``."""
 
-    def run(instance, episodes: int, seeds=(0,), **params):
-        return measure_comparison(instance, episodes, seeds, **params)
+    def run(instance, eval_episodes: int, seeds=(0,), **params):
+        if "episodes" in params:
+            raise TypeError("params: SEQUOIA's DQN episodes are 'train_episodes' (the sweep's episodes are the "
+                            "evaluation episodes)")
+        return measure_comparison(instance, eval_episodes, seeds, **params)
 
     run.__name__ = run.__qualname__ = "sequoia_comparison"
-    run.__doc__ = "``measure_comparison(instance, episodes, seeds, **params)``."
+    run.__doc__ = "``measure_comparison(instance, eval_episodes, seeds, **params)``."
     run.kind = "cormab"
-    run.params = list(_PARAMS)
+    run.params = _params()
     P = inspect.Parameter
     run.__signature__ = inspect.Signature(
-        [P("instance", P.POSITIONAL_OR_KEYWORD), P("episodes", P.POSITIONAL_OR_KEYWORD),
+        [P("instance", P.POSITIONAL_OR_KEYWORD), P("eval_episodes", P.POSITIONAL_OR_KEYWORD),
          P("seeds", P.POSITIONAL_OR_KEYWORD, default=(0,))]
         + [P(p.name, P.KEYWORD_ONLY, default=p.default) for p in run.params])
     return run

@@ -69,8 +69,10 @@ _PLAIN = (str, bool, int, float, type(None))
 def _without_defaults(fn: Callable, params: Mapping | None) -> dict:
     """``params`` less the entries that equal the algorithm's own default (plain values of the same type only:
     ``schedule="paper"`` where ``"paper"`` is the default, ``bonus_scale=1.0`` where it is ``1.0``), so a run asked
-    for with an explicit default shares the key of the run asked for without it."""
+    for with an explicit default shares the key of the run asked for without it; and less ``progress`` (a progress
+    bar does not change a run)."""
     defaults = {p.name: p.default for p in learner_params(fn)}
+    params = {k: v for k, v in (params or {}).items() if k != "progress"}
 
     def default(k, v) -> bool:
         v = v.item() if isinstance(v, np.generic) else v  # keyed as its Python value (store.params_key)

@@ -171,7 +171,7 @@ def test_reused_milp_takes_more_warm_starts_than_scip_stores(d):
             pytest.approx(q.max(), abs=1e-4)
     assert milp.rebuilds == 2 and milp.solves == 25 + len(milp.cuts) - known  # a lazy cut costs one more solve
     assert sum(c.name.startswith("nogood") for c in milp.model.getConss(False)) == len(milp.cuts)
-    assert milp.lazy == isinstance(d, cormab.RoutingDomain) and (len(milp.cuts) > 0) == milp.lazy
+    assert milp.lazy == (cormab.check_cuts(d, None) == "lazy") and (len(milp.cuts) > 0) == milp.lazy
     other = QNetworkMilp(d, torch_init(jax.random.PRNGKey(2), [d.n_actions + d.J, 16, 32, 1]))
     assert other.n_cuts == len(milp.cuts)  # the domain's cuts pass to its next model
 
@@ -432,3 +432,22 @@ def test_comparison_kind_bad_input(tmp_path):
         bounds.CoRMABInstance("capacity", 0, 2)
     with pytest.raises(TypeError, match="CoRMABInstance"):
         bounds.sweep("sequoia-comparison", {"cap": TINY[0]}, [0], 2, store=tmp_path / "s.sqlite", progress=False)
+
+
+def test_comparison_kind_checks_early_and_keys_by_result():
+    """The instance's generator checks run when it is made (not in a worker); a bad K fails before training;
+    SEQUOIA's DQN episodes are 'train_episodes'; progress and explicit defaults leave the run key unchanged."""
+    from boundlab import bounds
+    from boundlab.bounds.sweep import _without_defaults
+    with pytest.raises(ValueError, match="B"):
+        bounds.CoRMABInstance("capacity", 4, 6)
+    with pytest.raises(ValueError, match="sigmoid"):
+        bounds.CoRMABInstance("capacity", 6, 2, N=6)
+    inst = bounds.CoRMABInstance("capacity", 6, 2)
+    with pytest.raises(ValueError, match="K"):
+        bounds.measure_comparison(inst, 2, [0], K=0)
+    fn = bounds.registry.learner("sequoia-comparison")
+    with pytest.raises(TypeError, match="train_episodes"):
+        fn(inst, 2, [0], episodes=3)
+    assert _without_defaults(fn, {"progress": True, "gap": 0.0, "train_episodes": 100, "K": 100}) == {}
+    assert _without_defaults(fn, {"train_episodes": 5}) == {"train_episodes": 5}
