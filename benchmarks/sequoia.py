@@ -5,8 +5,8 @@ Solve time: a Q-network pretrained on one-step rewards (stage B of ``bandits.seq
 epochs), on the paper's instance sizes at J = 20 and J = 50 (budget / workers J / 4; sigmoid N = 10, B = 5), one
 solve per random joint state (``--states`` of them; ``--replay-states``: next states drawn as stage A draws its data
 (a fresh draw, not the agent's own), the kind of state training's first target argmaxes see, mostly arms in state
-0), median and 95th percentile. Variants, side by
-side on the same states and network, in one process, each warm-started from its previous action (as when acting):
+0), median and 95th percentile. Variants, side by side on the same states and network, in one process, each
+warm-started from its previous action (as when acting):
 
 * ``per-state`` (before): one fresh SCIP model per state (``QNetworkMilp(reuse=False)``: ``cormab.maximize``, big-M
   bounds from interval arithmetic at that state, tightened by the domain's largest number of pulled arms);
@@ -56,7 +56,7 @@ import warnings
 import numpy as np
 
 from _common import header, table
-from boundlab.bandits.cormab_policies import make_domain
+from boundlab.bandits.cormab_policies import compare, make_domain
 from boundlab.bandits.sequoia import (QNetworkMilp, SequoiaConfig, _Argmax, feasible_actions, pretraining_data,
                                       train_sequoia)
 
@@ -161,7 +161,6 @@ AUTHORS_ROUTING_S = 381.0
 
 def authors_run() -> dict:
     """The same run here: ``compare`` on routing J = 20, B = 5, no DQN episodes, one evaluation episode, K = 10."""
-    from boundlab.bandits.cormab_policies import compare
     t0 = time.perf_counter()
     res = compare(make_domain("routing", 20, 5, seed=0), seed=0, eval_episodes=1, K=10, episodes=0)
     total = time.perf_counter() - t0
@@ -181,7 +180,7 @@ def main(argv=None) -> None:
     p.add_argument("--variants", nargs="+", default=VARIANTS[:3], choices=VARIANTS)
     p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (SCIP's wall clock)")
     p.add_argument("--strategic-states", type=int, default=1000, help="stage A's strategic states (paper: 50 H)")
-    p.add_argument("--replay-states", action="store_true", help="solve at stage A's next states, not uniform ones")
+    p.add_argument("--replay-states", action="store_true", help="states drawn as stage A's next states, not uniform")
     p.add_argument("--skip-train", action="store_true", help="only the solve times")
     p.add_argument("--skip-solve", action="store_true", help="only the training estimate")
     p.add_argument("--paper-sizes", action="store_true", help="train at PAPER_SIZES (else --train-size)")

@@ -3,9 +3,9 @@
 from . import plots
 from .actor_critic_bounds import OfflineCondition, offline_requirement
 from .adversarial import AdversarialRate, adversarial_rate
-from .cormab import CoRMABInstance, measure_comparison
 from .bandit_bounds import (bandit_premise, bandit_upper_bound, bernoulli_kl, gaps, lai_robbins,
                             lai_robbins_constant, lai_robbins_ratio)
+from .cormab import CoRMABInstance, measure_comparison
 from .fingerprint import fingerprint
 from .gap import GAP_ALGORITHMS, CauchyBandit, cauchy_bandit_k3, measure_gap
 from .gap_bounds import GapRate, bias_floor, gap_bound, gap_rate, sample_complexity

@@ -20,8 +20,8 @@ from boundlab import bandits
 from boundlab.tabular import learners
 from boundlab.tabular.learners import Param
 
-from .kinds import REGRET, get_kind, kind_names
 from .cormab import comparison_method
+from .kinds import REGRET, get_kind, kind_names
 from .submodular import SUBMODULAR_ALGORITHMS, submodular_method
 
 #: The policy-gradient methods ``measure_gap`` runs, by name (the paper's order; the last is its normalised-momentum
