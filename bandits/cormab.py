@@ -623,10 +623,13 @@ class SigmoidDomain(_Domain):
 
     ``link="pwl"`` (default, the paper's piecewise-linear sigmoid): ``phi_j`` interpolated linearly between
     ``breakpoints`` (10) equally spaced inputs on ``[0, max_j (theta_j + sum_i w_ji)]``, so the myopic objective is
-    MILP-representable; ``link="sigmoid"``: the exact logistic the code's simulator uses. (The code's myopic MILP reads
-    10-breakpoint tables from pickles missing from its repository and forces the first one to 0; ours keep
-    ``phi_j(0) = 0.01``.) ``budget_equality=True``: the code's MILP, ``sum_i a_i == B`` (its simulator checks
-    ``<= B``, and the null action needs ``<``).
+    MILP-representable; ``link="sigmoid"``: the exact logistic the code's simulator uses; ``link="pwl-code"``: the
+    code's myopic model, the PWL with its first value forced to 0 (the code's myopic MILP reads 10-breakpoint tables
+    from pickles missing from its repository; reconstructed here with our breakpoints, so a labelled reconstruction;
+    ours keep ``phi_j(0) = 0.01``). The code plans its myopic baseline on that model and simulates with the exact
+    link: ``myopic_policy(domain, plan=dataclasses.replace(domain, link="pwl-code"))`` on a ``link="sigmoid"``
+    domain. ``budget_equality=True``: the code's MILP, ``sum_i a_i == B`` (its simulator checks ``<= B``, and the
+    null action needs ``<``).
 
     The code's training environment (``TorchMultiActionRMAB``) re-runs the generator and so re-draws the good
     actions and ``a, b, x0`` (keeping ``w, theta``): SEQUOIA there trains on an instance other than the one it is
@@ -661,8 +664,8 @@ class SigmoidDomain(_Domain):
         if (self.a > 1.0).any():
             raise ValueError(f"a[{int(np.argmax(self.a > 1))}] must be <= 1 (the link's scale)")
         object.__setattr__(self, "budget", check_int(self.budget, "budget"))
-        if self.link not in ("pwl", "sigmoid"):
-            raise ValueError(f"link must be 'pwl' or 'sigmoid', got {plain(self.link)}")
+        if self.link not in ("pwl", "pwl-code", "sigmoid"):
+            raise ValueError(f"link must be 'pwl', 'pwl-code' or 'sigmoid', got {plain(self.link)}")
         object.__setattr__(self, "breakpoints", check_int(self.breakpoints, "breakpoints", minimum=2))
         check_flag(self.budget_equality, "budget_equality")
 
@@ -688,6 +691,8 @@ class SigmoidDomain(_Domain):
             return self.link_exact(x)
         xs = self.pwl_inputs
         ys = self.link_exact(xs[:, None])  # (breakpoints, J)
+        if self.link == "pwl-code":
+            ys[0] = 0.0
         k = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, xs.size - 2)
         t = np.clip((x - xs[k]) / (xs[k + 1] - xs[k]), 0.0, 1.0)
         idx = np.arange(self.J)

@@ -10,8 +10,9 @@ feasible for its domain). The baselines:
   (the code) or by a given score such as a Q-network;
 * :func:`myopic_policy`: ``max E[r | s, a]`` over the feasible set. ``E[r | s, a]`` is linear in ``a`` except in the
   sigmoid domain, so a MILP with a linear objective (:func:`cormab.maximize`); the sigmoid domain (and any domain
-  whose feasible set is small) by enumeration with the exact link (the code uses a 10-breakpoint PWL MILP from data
-  files missing from its repository);
+  whose feasible set is small) by enumeration with the domain's own link (the code plans on a 10-breakpoint PWL
+  from data files missing from its repository, reconstructed as ``link="pwl-code"``, and acts on the exact logistic:
+  ``plan=``);
 * :func:`iterative_myopic_policy` / :func:`iterative_dqn_policy`: greedy, one element at a time, the one with the
   best gain in ``E[r]`` (or in ``Q``) among those keeping the action feasible (capacity: gain per unit cost, the
   code's ratio), stopping when nothing feasible improves. The code's versions differ per domain: its capacity greedy
@@ -79,9 +80,19 @@ def sampling_policy(domain, K: int = 100, *, score: Callable | None = None, seed
     return policy
 
 
-def myopic_policy(domain) -> Policy:
-    """``argmax_a E[r | s, a]`` over the feasible actions (module docstring)."""
+def myopic_policy(domain, *, plan=None) -> Policy:
+    """``argmax_a E[r | s, a]`` over the feasible actions (module docstring); ``plan``: the model whose ``E[r]`` is
+    maximised when it differs from the simulated ``domain`` (same type, number of arms and of actions), e.g. the code's
+    sigmoid myopic, which plans on a PWL link with its first value 0 and acts on the exact logistic
+    (``cormab.SigmoidDomain``'s ``link="pwl-code"``)."""
     cormab._check_domain(domain)
+    if plan is not None:
+        cormab._check_domain(plan)
+        if type(plan) is not type(domain) or (plan.J, plan.n_actions) != (domain.J, domain.n_actions):
+            raise ValueError(f"plan must be a {type(domain).__name__} with J = {domain.J} arms and "
+                             f"{domain.n_actions} actions, got a {type(plan).__name__} with J = {plan.J}, "
+                             f"{plan.n_actions} actions")
+        domain = plan
     feasible = feasible_actions(domain, MAX_ENUMERATE)
     if feasible is not None:
         return lambda state: feasible[int(np.argmax(_one_step(domain, state, feasible)))]

@@ -3,6 +3,7 @@ force (all assignments / matchings / closed walks), the MILP's feasible set (SCI
 MILP optimum of a linear objective and of a small ReLU network equal to enumeration over the feasible actions; at
 the paper's size the solver's actions are feasible; generators and simulators reproducible; bad input refused."""
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -330,6 +331,21 @@ def test_generators_reproducible_and_as_specified():
         adj[e[:, 0], e[:, 1]] = 1
         import scipy.sparse.csgraph as csg
         assert csg.connected_components(adj, directed=False)[0] == 1
+
+
+def test_pwl_code_link_is_the_pwl_with_its_first_value_zero():
+    """``link="pwl-code"`` (the code's myopic model, reconstructed): 0 at input 0, the PWL elsewhere on the grid and
+    between its later breakpoints."""
+    s = cormab.sigmoid_domain(seed=3)
+    c = dataclasses.replace(s, link="pwl-code")
+    xs = s.pwl_inputs
+    np.testing.assert_array_equal(c.link_value(np.zeros(20)), 0.0)
+    for x in (xs[1], 0.5 * (xs[2] + xs[3]), xs[-1]):
+        np.testing.assert_allclose(c.link_value(np.full(20, x)), s.link_value(np.full(20, x)), rtol=0, atol=1e-15)
+    half = c.link_value(np.full(20, xs[1] / 2))  # halfway up the first segment, from 0 instead of 0.01
+    np.testing.assert_allclose(half, s.link_value(np.full(20, xs[1] / 2)) - 0.005, atol=1e-15)
+    with pytest.raises(ValueError, match="pwl-code"):
+        dataclasses.replace(s, link="pwl_code")
 
 
 def test_sigmoid_coupling_needs_all_three_actions():

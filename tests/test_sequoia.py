@@ -3,6 +3,7 @@ enumeration, the exact joint-state DP against a brute-force recursion, every bas
 domain, SEQUOIA within a stated fraction of the DP optimum and at least myopic on tiny instances, reproducibility,
 the ``boundlab sequoia`` command, bad input."""
 
+import dataclasses
 import itertools
 
 import jax
@@ -231,6 +232,25 @@ def test_joint_dp_equals_brute_force(d, H):
     pol = cp.myopic_policy(d)
     assert cp.joint_dp(d, H, pol) == pytest.approx(brute_force_value(d, H, policy=pol), rel=1e-12)
     assert cp.joint_dp(d, H, pol) <= cp.joint_dp(d, H) + 1e-12
+
+
+def test_myopic_plans_on_the_given_model():
+    """``myopic_policy(domain, plan=...)`` maximises the plan's one-step reward (brute force over the feasible set),
+    and a plan of another shape or type is refused."""
+    d = cormab.sigmoid_domain(12, 6, 3, link="sigmoid", seed=4)
+    plan = dataclasses.replace(d, link="pwl-code")
+    feasible = [np.array(a, dtype=np.int8) for a in itertools.product((0, 1), repeat=6) if sum(a) <= 3]
+    pol = cp.myopic_policy(d, plan=plan)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        s = rng.integers(0, 4, 12)
+        values = [float(plan.expected_rewards(s[None], a[None])[0]) for a in feasible]
+        a = pol(s)
+        assert float(plan.expected_rewards(s[None], a[None])[0]) == pytest.approx(max(values), abs=1e-12)
+    with pytest.raises(ValueError, match="plan must be a SigmoidDomain with J = 12"):
+        cp.myopic_policy(d, plan=cormab.sigmoid_domain(10, 6, 3, seed=4))
+    with pytest.raises(ValueError, match="plan must be"):
+        cp.myopic_policy(d, plan=cormab.capacity_domain(12, 3, seed=4))
 
 
 @pytest.mark.parametrize("d", TINY + [cormab.capacity_domain(20, 5, seed=6), cormab.schedule_domain(20, 5, seed=7),
