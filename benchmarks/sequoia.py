@@ -5,7 +5,8 @@ Solve time: a Q-network pretrained on one-step rewards (stage B of ``bandits.seq
 epochs), on the paper's instance sizes at J = 20 and J = 50 (budget / workers J / 4; sigmoid N = 10, B = 5), one
 solve per random joint state (``--states`` of them; ``--replay-states``: next states drawn as stage A draws its data
 (a fresh draw, not the agent's own), the kind of state training's first target argmaxes see, mostly arms in state
-0), median and 95th percentile. Variants, side by side on the same states and network, in one process, each
+0; ``--warm-up N``: N more states solved first, untimed, finding the lazy cuts; ``--seed``: the instance), median,
+mean and 95th percentile. Variants, side by side on the same states and network, in one process, each
 warm-started from its previous action (as when acting):
 
 * ``per-state`` (before): one fresh SCIP model per state (``QNetworkMilp(reuse=False)``: ``cormab.maximize``, big-M
@@ -19,6 +20,8 @@ warm-started from its previous action (as when acting):
 * ``default``: what SEQUOIA uses, ``QNetworkMilp``'s defaults: ``reused-tuned``, except that on routing and
   scheduling the domain's relaxation with lazy no-good cuts (``cuts="lazy"``, ``cormab.LazyCuts``) replaces the
   walk / worker-slot matching formulation (the first three variants embed the full formulation, ``cuts="model"``);
+* ``default-separating``: ``default`` with SCIP's cutting planes (separation) and conflict analysis on, as
+  ``tuned=True`` had them before they were switched off;
 * ``assignment`` (capacity only): ``default`` on the same instance with the paper's assignment formulation
   (``CapacityDomain(formulation="assignment")``) in place of the packing patterns;
 * ``enumerate``: every feasible action scored in one batched forward pass (``solver="auto"``'s choice when
@@ -43,6 +46,8 @@ step dominate either way.
 here) done by ``compare`` with the same settings, as a ratio.
 
     .venv/bin/python benchmarks/sequoia.py [--sizes 20 50] [--states 10] [--time-limit 10 --variants default]
+                                           [--sizes 40 --domains routing --seed 20 --replay-states --warm-up 10
+                                            --variants default default-separating --skip-train]
                                            [--skip-solve --paper-sizes --episodes 1 --train-pretrain-epochs 3]
 """
 
@@ -67,7 +72,17 @@ DOMAINS = ["sigmoid", "capacity", "scheduling", "routing"]
 #: N = 10, B = 5; capacity and routing J = 40, B = 10; scheduling J = 100, B = 20).
 PAPER_SIZES = {"sigmoid": (20, 5), "capacity": (40, 10), "scheduling": (100, 20), "routing": (40, 10)}
 
-VARIANTS = ["per-state", "reused", "reused-tuned", "default", "assignment"]
+VARIANTS = ["per-state", "reused", "reused-tuned", "default", "default-separating", "assignment"]
+
+
+class _SeparatingMilp(QNetworkMilp):
+    """``QNetworkMilp``'s defaults with SCIP's separation and conflict analysis back on (the earlier tuning)."""
+
+    def _build(self) -> None:
+        import pyscipopt
+        super()._build()
+        self.model.setSeparating(pyscipopt.SCIP_PARAMSETTING.DEFAULT)
+        self.model.setParam("conflict/enable", True)
 
 
 def _milp(variant: str, d, params, time_limit):
@@ -75,15 +90,20 @@ def _milp(variant: str, d, params, time_limit):
         return QNetworkMilp(d, params, reuse=False, time_limit=time_limit, cuts="model")
     if variant == "default":  # QNetworkMilp's own choice: lazy cuts on routing and scheduling, tuned SCIP
         return QNetworkMilp(d, params, time_limit=time_limit)
+    if variant == "default-separating":
+        return _SeparatingMilp(d, params, time_limit=time_limit)
     if variant == "assignment":  # capacity's paper formulation, the same instance
         return QNetworkMilp(dataclasses.replace(d, formulation="assignment"), params, time_limit=time_limit)
     return QNetworkMilp(d, params, reuse=True, tuned=variant == "reused-tuned", time_limit=time_limit, cuts="model")
 
 
 def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *, variants=VARIANTS[:3],
-                time_limit: float | None = None, strategic_states: int = 1000, replay_states: bool = False) -> dict:
-    """One row: each variant's median / p95 solve time over ``n_states`` random states; under ``time_limit``
-    (seconds per solve, SCIP's wall clock) also how many solves hit it and their relative gaps (median, max)."""
+                time_limit: float | None = None, strategic_states: int = 1000, replay_states: bool = False,
+                warm_up: int = 0) -> dict:
+    """One row: each variant's median / mean / p95 solve time over ``n_states`` random states; under
+    ``time_limit`` (seconds per solve, SCIP's wall clock) also how many solves hit it and their relative gaps
+    (median, max). ``warm_up``: that many further states solved first, untimed, by ``QNetworkMilp``'s defaults (on
+    routing and scheduling they find the no-good cuts every later model of the domain starts with)."""
     d = make_domain(name, J, 5 if name == "sigmoid" else max(J // 4, 2), seed=seed)
     t0 = time.perf_counter()
     agent = train_sequoia(d, seed=seed, episodes=0, pretrain_epochs=epochs, solver="milp",
@@ -92,9 +112,14 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
     rng = np.random.default_rng(seed)
     if replay_states:
         S2 = pretraining_data(d, SequoiaConfig(strategic_states=strategic_states), rng)[2]
-        states = S2[rng.choice(len(S2), n_states, replace=False)]
+        states = S2[rng.choice(len(S2), n_states + warm_up, replace=False)]
     else:
-        states = rng.integers(0, 4, (n_states, d.J))
+        states = rng.integers(0, 4, (n_states + warm_up, d.J))
+    states, warm_states = states[warm_up:], states[:warm_up]
+    if warm_up:
+        warm = QNetworkMilp(d, agent.params)
+        for s in warm_states:
+            warm.solve(s)
     milps = {k: _milp(k, d, agent.params, time_limit) for k in variants
              if k != "assignment" or name == "capacity"}
     times = {k: [] for k in variants} | {"enumerate": []}  # a variant not run here (assignment): nan
@@ -137,9 +162,10 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
            "feasible set s": t_feasible}
     for k, v in times.items():
         if not v:
-            row[f"{k} median ms"] = row[f"{k} p95 ms"] = float("nan")
+            row[f"{k} median ms"] = row[f"{k} mean ms"] = row[f"{k} p95 ms"] = float("nan")
             continue
         row[f"{k} median ms"] = 1e3 * float(np.median(v))
+        row[f"{k} mean ms"] = 1e3 * float(np.mean(v))
         row[f"{k} p95 ms"] = 1e3 * float(np.percentile(v, 95))
         if time_limit is not None and k in gaps:
             g = [x for x in gaps[k] if np.isfinite(x)]  # solves that stopped with an incumbent and a bound
@@ -149,6 +175,9 @@ def solve_times(name: str, J: int, n_states: int, epochs: int, seed: int = 0, *,
     for k in ("reused", "reused-tuned"):
         if "per-state" in times and k in times:
             row[f"per-state / {k} (median)"] = row["per-state median ms"] / row[f"{k} median ms"]
+    if "default" in times and "default-separating" in times:
+        for stat in ("median", "mean"):
+            row[f"separating / default ({stat})"] = row[f"default-separating {stat} ms"] / row[f"default {stat} ms"]
     if "per-state" in times and "reused" in times:
         row["same argmax"] = f"{same}/{compared}"
     return row
@@ -173,6 +202,8 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[20, 50])
     p.add_argument("--states", type=int, default=10)
+    p.add_argument("--warm-up", type=int, default=0, help="states solved, untimed, before the timed ones")
+    p.add_argument("--seed", type=int, default=0, help="the instance (and network, states) of the solve times")
     p.add_argument("--pretrain-epochs", type=int, default=60)
     p.add_argument("--train-size", type=int, default=20)
     p.add_argument("--episodes", type=int, default=2)
@@ -198,9 +229,9 @@ def main(argv=None) -> None:
     rows = []
     for J in ([] if args.skip_solve else args.sizes):
         for name in args.domains:
-            rows.append(solve_times(name, J, args.states, args.pretrain_epochs, variants=args.variants,
+            rows.append(solve_times(name, J, args.states, args.pretrain_epochs, args.seed, variants=args.variants,
                                     time_limit=args.time_limit, strategic_states=args.strategic_states,
-                                    replay_states=args.replay_states))
+                                    replay_states=args.replay_states, warm_up=args.warm_up))
             print(rows[-1], flush=True)  # each row as it lands (a long run still reports what it measured)
     if rows:
         table(rows)
