@@ -623,13 +623,13 @@ class SigmoidDomain(_Domain):
 
     ``link="pwl"`` (default, the paper's piecewise-linear sigmoid): ``phi_j`` interpolated linearly between
     ``breakpoints`` (10) equally spaced inputs on ``[0, max_j (theta_j + sum_i w_ji)]``, so the myopic objective is
-    MILP-representable; ``link="sigmoid"``: the exact logistic the code's simulator uses; ``link="pwl-code"``: the
-    code's myopic model, the PWL with its first value forced to 0 (the code's myopic MILP reads 10-breakpoint tables
-    from pickles missing from its repository; reconstructed here with our breakpoints, so a labelled reconstruction;
-    ours keep ``phi_j(0) = 0.01``). The code plans its myopic baseline on that model and simulates with the exact
-    link: ``myopic_policy(domain, plan=dataclasses.replace(domain, link="pwl-code"))`` on a ``link="sigmoid"``
-    domain. ``budget_equality=True``: the code's MILP, ``sum_i a_i == B`` (its simulator checks ``<= B``, and the
-    null action needs ``<``).
+    MILP-representable; ``link="sigmoid"``: the exact logistic the code's simulator uses. With the generator's
+    weights (inputs multiples of 3, breakpoints 1 apart) the PWL equals the logistic at every reachable input.
+    ``link="pwl-code"``: ours with the first value forced to 0, as the code's myopic model does (a reconstruction:
+    its 10-breakpoint tables are pickles missing from its repository, so their breakpoints are unknown); the code
+    plans its myopic on that model and simulates the exact link, ``myopic_policy(domain, plan=replace(domain,
+    link="pwl-code"))`` on a ``link="sigmoid"`` domain. ``budget_equality=True``: the code's MILP,
+    ``sum_i a_i == B`` (its simulator checks ``<= B``, and the null action needs ``<``).
 
     The code's training environment (``TorchMultiActionRMAB``) re-runs the generator and so re-draws the good
     actions and ``a, b, x0`` (keeping ``w, theta``): SEQUOIA there trains on an instance other than the one it is

@@ -80,29 +80,30 @@ def sampling_policy(domain, K: int = 100, *, score: Callable | None = None, seed
     return policy
 
 
-def myopic_policy(domain, *, plan=None) -> Policy:
-    """``argmax_a E[r | s, a]`` over the feasible actions (module docstring); ``plan``: the model whose ``E[r]`` is
-    maximised when it differs from the simulated ``domain`` (same type, number of arms and of actions), e.g. the code's
-    sigmoid myopic, which plans on a PWL link with its first value 0 and acts on the exact logistic
-    (``cormab.SigmoidDomain``'s ``link="pwl-code"``)."""
+def myopic_policy(domain, *, plan: cormab._Domain | None = None) -> Policy:
+    """``argmax_a E[r | s, a]`` over ``domain``'s feasible actions (module docstring). ``plan``: another model of the
+    same type, arms and actions whose ``E[r]`` is maximised instead (still over ``domain``'s feasible actions), e.g.
+    the code's sigmoid myopic on ``link="pwl-code"``."""
     cormab._check_domain(domain)
+    model = domain
     if plan is not None:
-        cormab._check_domain(plan)
+        if not isinstance(plan, cormab._Domain):
+            raise TypeError(f"plan must be a coRMAB domain, got {type(plan).__name__}")
         if type(plan) is not type(domain) or (plan.J, plan.n_actions) != (domain.J, domain.n_actions):
             raise ValueError(f"plan must be a {type(domain).__name__} with J = {domain.J} arms and "
                              f"{domain.n_actions} actions, got a {type(plan).__name__} with J = {plan.J}, "
                              f"{plan.n_actions} actions")
-        domain = plan
+        model = plan
     feasible = feasible_actions(domain, MAX_ENUMERATE)
     if feasible is not None:
-        return lambda state: feasible[int(np.argmax(_one_step(domain, state, feasible)))]
+        return lambda state: feasible[int(np.argmax(_one_step(model, state, feasible)))]
     if isinstance(domain, cormab.SigmoidDomain):
         raise ValueError(f"myopic_policy: the sigmoid domain with N = {domain.n_actions} interventions has too many "
                          f"feasible actions (at most B = {domain.budget} of them) to enumerate (> {MAX_ENUMERATE})")
     eye = np.eye(domain.n_actions, dtype=np.int8)
 
     def policy(state):
-        pair = np.concatenate([_one_step(domain, state, eye), _one_step(domain, state, domain.null_action()[None])])
+        pair = np.concatenate([_one_step(model, state, eye), _one_step(model, state, domain.null_action()[None])])
         gain = pair[:-1] - pair[-1]  # E[r] is linear in a: its coefficients
         return cormab.maximize(domain, c=gain).x.astype(np.int8)
     return policy

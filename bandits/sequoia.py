@@ -308,9 +308,9 @@ class QNetworkMilp:
     heuristics, cutting planes (separation) or conflict analysis, fast presolving; the optimum is unchanged. Default
     (``None``): on except for routing's full walk formulation, whose MILPs need branching, where the heuristics pay
     (at J = 20 under load, tuned / untuned median time: sigmoid 0.38, capacity 0.72, scheduling 0.56, routing 1.9,
-    measured before separation was off; ``benchmarks/sequoia.py``); with ``cuts="lazy"`` on. Separation off
-    (``benchmarks/sequoia.py``'s ``default`` against ``default-separating``) cuts the mean argmax on the hard
-    instances about 3x (routing J = 40 seed 20, scheduling J = 100, capacity J = 40).
+    measured before separation was off; ``benchmarks/sequoia.py``); with ``cuts="lazy"`` on. Separation off, against
+    SCIP's fast separation (``benchmarks/sequoia.py``'s ``default`` / ``default-separating``, median): routing J = 40
+    on a slow network 3.2x faster, other domains at J = 20-50 1.7-4.0x, routing at J = 20 0.65x (enumerated there).
 
     ``cuts``: ``"model"`` embeds the domain's full formulation (``domain.constraints``);
     ``"lazy"`` (a downward-closed domain) starts from ``domain.relaxation`` (the budget, infeasible single arms and
@@ -359,8 +359,8 @@ class QNetworkMilp:
             m.setHeuristics(pyscipopt.SCIP_PARAMSETTING.OFF)
             m.setParam("heuristics/completesol/freq", 0)  # kept: it completes the warm start x0 (OFF disables it)
             m.setPresolve(pyscipopt.SCIP_PARAMSETTING.FAST)
-            m.setSeparating(pyscipopt.SCIP_PARAMSETTING.OFF)  # SCIP's cutting planes and conflict analysis: these
-            m.setParam("conflict/enable", False)  # models are small (tens of variables), cuts cost more than nodes
+            m.setSeparating(pyscipopt.SCIP_PARAMSETTING.OFF)  # tiny models: cuts cost more than the nodes they save
+            m.setParam("conflict/enable", False)
         if self.time_limit is not None:
             m.setParam("limits/time", self.time_limit)
         self.a = [m.addVar(f"a{j}", vtype="B") for j in range(domain.n_actions)]

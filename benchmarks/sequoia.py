@@ -20,8 +20,8 @@ warm-started from its previous action (as when acting):
 * ``default``: what SEQUOIA uses, ``QNetworkMilp``'s defaults: ``reused-tuned``, except that on routing and
   scheduling the domain's relaxation with lazy no-good cuts (``cuts="lazy"``, ``cormab.LazyCuts``) replaces the
   walk / worker-slot matching formulation (the first three variants embed the full formulation, ``cuts="model"``);
-* ``default-separating``: ``default`` with SCIP's cutting planes (separation) and conflict analysis on, as
-  ``tuned=True`` had them before they were switched off;
+* ``default-separating``: ``default`` with SCIP's cutting planes (separation, at ``cormab._scip``'s "fast" setting)
+  and conflict analysis on, as ``tuned=True`` had them before they were switched off;
 * ``assignment`` (capacity only): ``default`` on the same instance with the paper's assignment formulation
   (``CapacityDomain(formulation="assignment")``) in place of the packing patterns;
 * ``enumerate``: every feasible action scored in one batched forward pass (``solver="auto"``'s choice when
@@ -76,12 +76,12 @@ VARIANTS = ["per-state", "reused", "reused-tuned", "default", "default-separatin
 
 
 class _SeparatingMilp(QNetworkMilp):
-    """``QNetworkMilp``'s defaults with SCIP's separation and conflict analysis back on (the earlier tuning)."""
+    """``QNetworkMilp``'s defaults with SCIP's fast separation and conflict analysis back on (the earlier tuning)."""
 
     def _build(self) -> None:
         import pyscipopt
         super()._build()
-        self.model.setSeparating(pyscipopt.SCIP_PARAMSETTING.DEFAULT)
+        self.model.setSeparating(pyscipopt.SCIP_PARAMSETTING.FAST)
         self.model.setParam("conflict/enable", True)
 
 
@@ -219,6 +219,8 @@ def main(argv=None) -> None:
     p.add_argument("--solver", default="auto", choices=["auto", "milp", "enumerate"])
     p.add_argument("--authors-run", action="store_true", help="only the authors' reference run (AUTHORS_ROUTING_S)")
     args = p.parse_args(argv)
+    if args.warm_up < 0:
+        p.error(f"--warm-up must be >= 0, got {args.warm_up}")
     if args.authors_run:
         header("SEQUOIA against the authors' code: the issue's reference routing run")
         table([authors_run()])

@@ -235,22 +235,34 @@ def test_joint_dp_equals_brute_force(d, H):
 
 
 def test_myopic_plans_on_the_given_model():
-    """``myopic_policy(domain, plan=...)`` maximises the plan's one-step reward (brute force over the feasible set),
-    and a plan of another shape or type is refused."""
-    d = cormab.sigmoid_domain(12, 6, 3, link="sigmoid", seed=4)
-    plan = dataclasses.replace(d, link="pwl-code")
+    """``myopic_policy(domain, plan=...)`` maximises the plan's one-step reward over the domain's feasible set (brute
+    force), which here differs from the domain's own myopic action; a plan of another shape or type is refused."""
+    d = cormab.sigmoid_domain(12, 6, 3, seed=4)
+    plan = dataclasses.replace(d, a=d.a[::-1].copy(), budget=5)  # other link scales, a larger budget
     feasible = [np.array(a, dtype=np.int8) for a in itertools.product((0, 1), repeat=6) if sum(a) <= 3]
-    pol = cp.myopic_policy(d, plan=plan)
+    pol, own = cp.myopic_policy(d, plan=plan), cp.myopic_policy(d)
     rng = np.random.default_rng(0)
-    for _ in range(5):
+    differ = 0
+    for _ in range(10):
         s = rng.integers(0, 4, 12)
         values = [float(plan.expected_rewards(s[None], a[None])[0]) for a in feasible]
         a = pol(s)
+        assert d.is_feasible(a)
         assert float(plan.expected_rewards(s[None], a[None])[0]) == pytest.approx(max(values), abs=1e-12)
+        differ += not np.array_equal(a, own(s))
+    assert differ > 0
+    c = cormab.capacity_domain(20, 5, seed=4)  # the MILP path: the plan's gains, the domain's constraints
+    cplan = cormab.capacity_domain(20, 5, seed=5)
+    cpol, plan_own = cp.myopic_policy(c, plan=cplan), cp.myopic_policy(cplan)
+    states = rng.integers(0, 4, (4, 20))
+    assert not all(c.is_feasible(plan_own(s)) for s in states)  # the plan's own argmax would not do
+    assert all(c.is_feasible(cpol(s)) for s in states)
     with pytest.raises(ValueError, match="plan must be a SigmoidDomain with J = 12"):
         cp.myopic_policy(d, plan=cormab.sigmoid_domain(10, 6, 3, seed=4))
     with pytest.raises(ValueError, match="plan must be"):
         cp.myopic_policy(d, plan=cormab.capacity_domain(12, 3, seed=4))
+    with pytest.raises(TypeError, match="plan must be a coRMAB domain"):
+        cp.myopic_policy(d, plan="sigmoid")
 
 
 @pytest.mark.parametrize("d", TINY + [cormab.capacity_domain(20, 5, seed=6), cormab.schedule_domain(20, 5, seed=7),
