@@ -35,7 +35,7 @@ import math
 import time
 import warnings
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Sequence
 
@@ -49,7 +49,8 @@ from boundlab.tabular._checks import Seed, check_flag, check_int, check_real, pl
 from boundlab.tabular.instances import as_generator
 
 __all__ = ["ActionConstraints", "BirthDeathArms", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "RoutingDomain",
-           "ScheduleDomain", "SigmoidDomain", "budget_domain", "capacity_domain", "maximize", "routing_domain",
+           "ScheduleDomain", "SigmoidDomain", "budget_domain", "capacity_domain", "code_training_instance", "maximize",
+           "routing_domain",
            "schedule_domain", "sigmoid_domain", "transit_network"]
 
 #: States per arm (the reward table's columns in the authors' code).
@@ -633,8 +634,8 @@ class SigmoidDomain(_Domain):
 
     The code's training environment (``TorchMultiActionRMAB``) re-runs the generator and so re-draws the good
     actions and ``a, b, x0`` (keeping ``w, theta``): SEQUOIA there trains on an instance other than the one it is
-    evaluated on. Here one domain object is one instance; to mimic the code, train on
-    ``sigmoid_domain(..., seed=other)`` with ``weights``/``theta`` replaced by the evaluation instance's.
+    evaluated on. Here one domain object is one instance; :func:`code_training_instance` gives the code's training
+    instance, and ``train_sequoia(..., code_redraw=True)`` trains on it.
     """
 
     arms: BirthDeathArms
@@ -738,6 +739,30 @@ def _sigmoid_edges(weights: np.ndarray, actions: np.ndarray, arms: np.ndarray, r
         weights[np.ix_(chosen, acts)] = w
 
 
+def _sigmoid_links(J: int, N: int, B: int, rng) -> tuple:
+    """The code's draw of the good actions and the per-arm link parameters ``a, b, x0`` (``MultiActionRMAB``'s
+    constructor, in its order): good arms ``ceil(J B / N) .. J-1``, then the bad ones."""
+    cut = math.ceil(J * B / N)
+    good_actions = rng.choice(N, B, replace=False)
+    a, b, x0 = np.zeros(J), np.zeros(J), np.zeros(J)
+    for j in range(cut, J):
+        a[j], b[j], x0[j] = round(rng.random() * 0.3 + 0.7, 1), round(rng.random() * 0.5 + 1.4, 1), rng.integers(9, 11)
+    for j in range(cut):
+        a[j], x0[j], b[j] = round(rng.random() * 0.3 + 0.2, 1), rng.integers(1, 3), 1.0
+    return good_actions, a, b, x0
+
+
+def code_training_instance(domain: SigmoidDomain, seed: Seed = None) -> SigmoidDomain:
+    """The instance the authors' code trains SEQUOIA on for ``domain`` (``TorchMultiActionRMAB``): the same arms,
+    weights and ``theta``, the link parameters ``a, b, x0`` drawn anew (the good actions too, unused once the weights
+    are copied), as its constructor re-runs the generator's draws."""
+    if not isinstance(domain, SigmoidDomain):
+        raise TypeError(f"domain must be a SigmoidDomain (the code re-draws only the sigmoid domain's training "
+                        f"instance), got {type(domain).__name__}")
+    _, a, b, x0 = _sigmoid_links(domain.J, domain.n_actions, domain.budget, as_generator(seed))
+    return replace(domain, a=a, b=b, x0=x0)
+
+
 def sigmoid_domain(J: int = 20, N: int = 10, B: int = 5, *, link: str = "pwl", budget_equality: bool = False,
                    seed: Seed = None) -> SigmoidDomain:
     """The code's multiple-interventions instance (``get_rmab_sigmoid``; defaults J=20, N=10, B=5 of its README /
@@ -752,13 +777,8 @@ def sigmoid_domain(J: int = 20, N: int = 10, B: int = 5, *, link: str = "pwl", b
     arms = random_arms(J, min(B, J), rng)
     good_arms = np.arange(math.ceil(J * B / N), J)
     bad_arms = np.arange(0, math.ceil(J * B / N))
-    good_actions = rng.choice(N, B, replace=False)
+    good_actions, a, b, x0 = _sigmoid_links(J, N, B, rng)
     bad_actions = np.array([i for i in range(N) if i not in set(good_actions.tolist())])
-    a, b, x0 = np.zeros(J), np.zeros(J), np.zeros(J)
-    for j in good_arms:
-        a[j], b[j], x0[j] = round(rng.random() * 0.3 + 0.7, 1), round(rng.random() * 0.5 + 1.4, 1), rng.integers(9, 11)
-    for j in bad_arms:
-        a[j], x0[j], b[j] = round(rng.random() * 0.3 + 0.2, 1), rng.integers(1, 3), 1.0
     weights = np.zeros((J, N))
     _sigmoid_edges(weights, good_actions, good_arms, rng, 3.0, "good")
     _sigmoid_edges(weights, bad_actions, bad_arms, rng, 3.0, "bad")

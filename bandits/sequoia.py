@@ -37,7 +37,9 @@ soft-updates with ``tau = 1e-6``, so its targets stay the pretrained one-step ne
 the time step, so the horizon is a time-limit truncation of a discounted task, where bootstrapping is the consistent
 target, Pardo et al. 2018, "Time limits in reinforcement learning"; masking would ask one ``Q(s, a)`` for two values;
 the paper states nothing else); replay is uniform (the code's prioritised buffer never updates its priorities,
-which is uniform sampling with equal weights).
+which is uniform sampling with equal weights); ``code_redraw=True`` (sigmoid domain) trains on the code's training
+instance, the link parameters drawn anew from the training stream (``cormab.code_training_instance``), and acts on
+the given one.
 
 MILP speed (:class:`QNetworkMilp`): one SCIP model per network, the state as parameters whose constants and
 big-M bounds are rewritten per solve (``freeTransform``, then new sides, coefficients and bounds), a warm start
@@ -91,6 +93,7 @@ class SequoiaConfig:
     target_update: int = 300
     code_target: bool = False
     tau: float = 1e-6
+    code_redraw: bool = False
     done_mask: bool = False
     solver: str = "auto"
     max_enumerate: int = 50_000
@@ -110,7 +113,7 @@ class SequoiaConfig:
                              ("lr_decay", 0.0, 1.0), ("eps_start", 0.0, 1.0), ("eps_end", 0.0, 1.0),
                              ("eps_decay", 0.0, math.inf), ("tau", 0.0, 1.0), ("gap", 0.0, math.inf)):
             object.__setattr__(self, name, check_real(getattr(self, name), name, low=lo, high=hi))
-        for name in ("code_target", "done_mask"):
+        for name in ("code_target", "code_redraw", "done_mask"):
             check_flag(getattr(self, name), name)
         if self.solver not in ("auto", "milp", "enumerate"):
             raise ValueError(f"solver must be 'auto', 'milp' or 'enumerate', got {self.solver!r}")
@@ -608,6 +611,12 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
         raise TypeError(f"config must be a SequoiaConfig, got {type(cfg).__name__}")
     rng = as_generator(seed)
     key = jax.random.PRNGKey(int(rng.integers(2 ** 31)))
+    acting = domain
+    if cfg.code_redraw:  # the code's training instance; the same feasible set, so the argmaxes are unchanged
+        if not isinstance(domain, cormab.SigmoidDomain):
+            raise ValueError(f"code_redraw=True is the code's sigmoid training instance; the {domain.name} domain "
+                             f"has none")
+        domain = cormab.code_training_instance(domain, rng)
     times = {}
     t0 = time.perf_counter()
     S, A, S2, R = pretraining_data(domain, cfg, rng)
@@ -686,7 +695,7 @@ def train_sequoia(domain, *, seed: Seed = None, config: SequoiaConfig | None = N
         bar.set_postfix(solved=stats.get("solved", 0), episode_s=f"{sum(step_seconds[-H:]):.1f}", refresh=False)
     times["dqn"] = time.perf_counter() - t0
     times["dqn_step"] = float(np.mean(step_seconds[1:])) if len(step_seconds) > 1 else math.nan
-    return Sequoia(domain, params, pretrained, cfg, pre_loss, np.array(losses), times, dict(counter), dict(stats))
+    return Sequoia(acting, params, pretrained, cfg, pre_loss, np.array(losses), times, dict(counter), dict(stats))
 
 
 def pretrained_agent(agent: Sequoia) -> Sequoia:

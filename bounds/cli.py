@@ -261,7 +261,8 @@ def cmd_sequoia(args) -> None:
 
     domain = make_domain(args.domain, args.arms, args.budget, N=args.interventions, seed=args.seed)
     options = {"episodes": args.episodes, "solver": args.solver, "code_target": args.code_target,
-               "done_mask": args.done_mask, "gap": args.gap, "time_limit": args.time_limit}
+               "code_redraw": args.code_redraw, "done_mask": args.done_mask, "gap": args.gap,
+               "time_limit": args.time_limit}
     for name in ("pretrain_epochs", "lr_decay"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
@@ -332,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     seq.add_argument("--code-target", action="store_true",
                      help="the authors' code's target: soft update at tau = 1e-6, no hard copy (default: hard copy "
                           "every 300 steps)")
+    seq.add_argument("--code-redraw", action="store_true",
+                     help="sigmoid: train on the authors' code's training instance (link parameters drawn anew), "
+                          "act on the evaluated one")
     seq.add_argument("--done-mask", action="store_true",
                      help="no bootstrap at the last step (default: bootstrap, as the code; the horizon truncates)")
     seq.add_argument("--lr-decay", type=float, help="learning rate factor per epoch/episode (default 0.9, the code's)")

@@ -315,6 +315,45 @@ def test_same_seed_same_agent_and_evaluation():
     assert e1["s"][0] == e2["s"][0] and e1["r"][0] == e2["r"][0]
 
 
+def test_code_redraw_trains_on_the_codes_instance_and_acts_on_the_given_one(monkeypatch):
+    """``code_redraw=True``: stage A's data comes from the code's training instance (same arms and weights, other
+    link parameters), the agent acts (feasibly) on the given domain; same seed, same agent; refused off sigmoid."""
+    import boundlab.bandits.sequoia as sq
+    d = cormab.sigmoid_domain(12, 6, 3, seed=8)
+    seen = []
+    real = sq.pretraining_data
+    monkeypatch.setattr(sq, "pretraining_data", lambda dom, cfg, rng: seen.append(dom) or real(dom, cfg, rng))
+    kw = dict(episodes=1, pretrain_epochs=2, strategic_states=10, horizon=4)
+    agent = train_sequoia(d, seed=2, code_redraw=True, **kw)
+    again = train_sequoia(d, seed=2, code_redraw=True, **kw)
+    plain = train_sequoia(d, seed=2, **kw)
+    trained_on = seen[0]
+    assert seen[2] is d and trained_on is not d and agent.domain is d
+    assert trained_on.arms is d.arms and np.array_equal(trained_on.weights, d.weights)
+    assert not (np.array_equal(trained_on.a, d.a) and np.array_equal(trained_on.b, d.b)
+                and np.array_equal(trained_on.x0, d.x0))
+    np.testing.assert_array_equal(np.asarray(agent.params[0][0]), np.asarray(again.params[0][0]))
+    assert not np.array_equal(np.asarray(agent.params[0][0]), np.asarray(plain.params[0][0]))
+    assert all(d.is_feasible(agent(s)) for s in np.random.default_rng(0).integers(0, 4, (5, 12)))
+    with pytest.raises(ValueError, match="code_redraw"):
+        train_sequoia(TINY[1], seed=0, code_redraw=True, **kw)
+
+
+def test_code_training_instance_redraws_only_the_links():
+    """The code's training instance: the generator's link draws in its ranges, everything else the domain's."""
+    d = cormab.sigmoid_domain(20, 10, 5, seed=1)
+    t = cormab.code_training_instance(d, seed=3)
+    assert t.arms is d.arms and np.array_equal(t.weights, d.weights) and np.array_equal(t.theta, d.theta)
+    good = np.arange(10, 20)
+    assert set(t.x0[good]) <= {9, 10} and set(t.x0[:10]) <= {1, 2} and (t.b[:10] == 1).all()
+    assert ((0.7 <= t.a[good]) & (t.a[good] <= 1.0)).all() and ((0.2 <= t.a[:10]) & (t.a[:10] <= 0.5)).all()
+    assert not np.array_equal(t.a, d.a)
+    u = cormab.code_training_instance(d, seed=3)
+    assert np.array_equal(u.a, t.a) and np.array_equal(u.b, t.b) and np.array_equal(u.x0, t.x0)
+    with pytest.raises(TypeError, match="SigmoidDomain"):
+        cormab.code_training_instance(cormab.capacity_domain(8, 2, seed=0))
+
+
 def test_progress_bar_reports_and_leaves_the_agent_unchanged(capsys):
     d = TINY[1]
     kw = dict(episodes=2, pretrain_epochs=2, strategic_states=10)
