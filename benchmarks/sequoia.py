@@ -203,7 +203,7 @@ def main(argv=None) -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[20, 50])
     p.add_argument("--states", type=int, default=10)
     p.add_argument("--warm-up", type=int, default=0, help="states solved, untimed, before the timed ones")
-    p.add_argument("--seed", type=int, default=0, help="the instance (and network, states) of the solve times")
+    p.add_argument("--seed", type=int, default=0, help="the instance and training seed (default 0)")
     p.add_argument("--pretrain-epochs", type=int, default=60)
     p.add_argument("--train-size", type=int, default=20)
     p.add_argument("--episodes", type=int, default=2)
@@ -251,8 +251,8 @@ def main(argv=None) -> None:
     rows = []
     for name in args.domains:
         J, B = sizes[name]
-        d = make_domain(name, J, B, seed=0)
-        agent = train_sequoia(d, seed=0, episodes=args.episodes, pretrain_epochs=args.train_pretrain_epochs,
+        d = make_domain(name, J, B, seed=args.seed)
+        agent = train_sequoia(d, seed=args.seed, episodes=args.episodes, pretrain_epochs=args.train_pretrain_epochs,
                               solver=args.solver)
         t = agent.times
         steps = args.episodes * agent.config.horizon
