@@ -48,10 +48,11 @@ from scipy.spatial import Delaunay
 from boundlab.tabular._checks import Seed, check_flag, check_int, check_real, plain
 from boundlab.tabular.instances import as_generator
 
-__all__ = ["ActionConstraints", "BirthDeathArms", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "RoutingDomain",
-           "ScheduleDomain", "SigmoidDomain", "budget_domain", "capacity_domain", "code_training_instance", "maximize",
-           "routing_domain",
-           "schedule_domain", "sigmoid_domain", "transit_network"]
+__all__ = [
+    "ActionConstraints", "BirthDeathArms", "BudgetDomain", "CapacityDomain", "CoRMABEnv", "RoutingDomain",
+    "ScheduleDomain", "SigmoidDomain", "budget_domain", "capacity_domain", "code_training_instance", "maximize",
+    "routing_domain", "schedule_domain", "sigmoid_domain", "transit_network",
+]
 
 #: States per arm (the reward table's columns in the authors' code).
 N_STATES = 4
