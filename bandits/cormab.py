@@ -776,8 +776,8 @@ def sigmoid_domain(J: int = 20, N: int = 10, B: int = 5, *, link: str = "pwl", b
         raise ValueError(f"B must be < N (the code asserts it), got B = {B}, N = {N}")
     rng = as_generator(seed)
     arms = random_arms(J, min(B, J), rng)
-    good_arms = np.arange(math.ceil(J * B / N), J)
-    bad_arms = np.arange(0, math.ceil(J * B / N))
+    cut = math.ceil(J * B / N)  # the first good arm, as in _sigmoid_links
+    good_arms, bad_arms = np.arange(cut, J), np.arange(cut)
     good_actions, a, b, x0 = _sigmoid_links(J, N, B, rng)
     bad_actions = np.array([i for i in range(N) if i not in set(good_actions.tolist())])
     weights = np.zeros((J, N))

@@ -82,8 +82,8 @@ def sampling_policy(domain, K: int = 100, *, score: Callable | None = None, seed
 
 def myopic_policy(domain, *, plan: cormab._Domain | None = None) -> Policy:
     """``argmax_a E[r | s, a]`` over ``domain``'s feasible actions (module docstring). ``plan``: another model of the
-    same type, arms and actions whose ``E[r]`` is maximised instead (still over ``domain``'s feasible actions), e.g.
-    the code's sigmoid myopic on ``link="pwl-code"``."""
+    same type, number of arms and of actions whose ``E[r]`` is maximised instead (still over ``domain``'s feasible
+    actions), e.g. the code's sigmoid myopic on ``link="pwl-code"``."""
     cormab._check_domain(domain)
     model = domain
     if plan is not None:
